@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { abortableDelay } from './abortable-delay.js';
+import {
+  defaultFakeModels,
+  type FakeModel,
+  filterByOutputModalities,
+  modelListEntry,
+} from './fake-models.js';
+import { answerGeneration, type GenerationContext } from './generation.js';
+import { RateLimiter } from './rate-limiter.js';
+import { type RecordedRequest, readBodyInto, recordArrival } from './recorded-request.js';
+import { errorReply, jsonReply, type Reply, rawReply, writeReply } from './reply.js';
+import { type FakeScenario, type FakeWhen, ScenarioQueue } from './scenarios.js';
+
+export interface FakeOpenRouterOptions {
+  /** When set, the bearer must equal it (else 401); when unset any non-empty bearer passes. */
+  apiKey?: string;
+  /** Replaces the built-in catalogue (`defaultFakeModels`). */
+  models?: readonly FakeModel[];
+  /** Delay before every response to a generation request, in ms (default 0). */
+  latencyMs?: number;
+  /** Report `usage.cost` in USD from the model's pricing (default true). */
+  includeCost?: boolean;
+  /** Beyond `requests` generations in any sliding `windowMs`: 429 with Retry-After. */
+  rateLimit?: { requests: number; windowMs: number };
+  /** Injected at start, in order, as `inject()` would. */
+  scenarios?: Array<{ scenario: FakeScenario } & FakeWhen>;
+}
+
+export interface FakeOpenRouter {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `${url}/api/v1`, what a client uses as its OpenRouter base URL. */
+  baseURL: string;
+  /** Every request, in arrival order, including the refused ones. */
+  requests: RecordedRequest[];
+  /** Only `POST /api/v1/chat/completions`. */
+  generations(): RecordedRequest[];
+  /**
+   * Queues a scenario. Scenarios only meet generation requests that pass the credentials, the
+   * rate limit and validation, so those answers stay true to OpenRouter whatever is queued.
+   */
+  inject(scenario: FakeScenario, when?: FakeWhen): void;
+  /** Forgets requests, counters, rate-limit history and pending scenarios. */
+  reset(): void;
+  /** Stops the server, cutting stalled and in-flight connections. */
+  close(): Promise<void>;
+}
+
+const generationPath = '/api/v1/chat/completions';
+const modelsPath = '/api/v1/models';
+const filePath = /^\/files\/([A-Za-z0-9]+)\.png$/;
+
+/**
+ * A local stand-in for OpenRouter's image generation API on 127.0.0.1 and a free port: real
+ * HTTP, OpenRouter's validation and error shapes, real (deterministic) images, and injectable
+ * failures for everything that goes wrong in the wild.
+ */
+export async function startFakeOpenRouter(
+  options: FakeOpenRouterOptions = {},
+): Promise<FakeOpenRouter> {
+  const requests: RecordedRequest[] = [];
+  const files = new Map<string, Buffer>();
+  const scenarios = new ScenarioQueue();
+  const shutdown = new AbortController();
+  const latencyMs = Math.max(0, options.latencyMs ?? 0);
+  let generationCount = 0;
+  let url = '';
+
+  const context: GenerationContext = {
+    apiKey: options.apiKey,
+    models: options.models ?? defaultFakeModels,
+    includeCost: options.includeCost ?? true,
+    limiter: options.rateLimit ? new RateLimiter(options.rateLimit) : undefined,
+    scenarios,
+    publishFile(png) {
+      const id = randomUUID().replaceAll('-', '');
+      files.set(id, png);
+      return `${url}/files/${id}.png`;
+    },
+  };
+  for (const { scenario, ...when } of options.scenarios ?? []) scenarios.add(scenario, when);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const isGeneration = req.method === 'POST' && target.pathname === generationPath;
+    const record = recordArrival(req, target, isGeneration ? ++generationCount : 0);
+    requests.push(record);
+    // A client that hangs up, or close(), ends any wait at once and leaves no timer behind.
+    const hungUp = new AbortController();
+    res.once('close', () => hungUp.abort());
+    await readBodyInto(record, req);
+
+    if (!isGeneration) {
+      writeReply(res, routeOther(req.method, target));
+      return;
+    }
+    const { reply, extraDelayMs } = await answerGeneration(record, context);
+    await abortableDelay(
+      latencyMs + extraDelayMs,
+      AbortSignal.any([hungUp.signal, shutdown.signal]),
+    );
+    if (!res.destroyed) writeReply(res, reply);
+  }
+
+  function routeOther(method: string | undefined, target: URL): Reply {
+    if (method === 'GET' && target.pathname === modelsPath) {
+      const listed = filterByOutputModalities(
+        context.models,
+        target.searchParams.get('output_modalities') ?? undefined,
+      );
+      return jsonReply(200, { data: listed.map(modelListEntry) });
+    }
+    const file =
+      method === 'GET' ? files.get(filePath.exec(target.pathname)?.[1] ?? '') : undefined;
+    if (file !== undefined) return rawReply(200, 'image/png', file);
+    // Includes POST /api/v1/images/generations: OpenRouter has no such endpoint for these models.
+    return errorReply(404, 'Not Found');
+  }
+
+  const server = createServer((req, res) => {
+    // A write racing a hang-up must not surface as an unhandled 'error' event.
+    res.on('error', () => {});
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      writeReply(res, errorReply(500, `Fake OpenRouter failed: ${String(error)}`));
+    });
+  });
+  url = await listen(server);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    baseURL: `${url}/api/v1`,
+    requests,
+    generations: () => requests.filter((request) => request.n > 0),
+    inject: (scenario, when) => scenarios.add(scenario, when),
+    reset() {
+      requests.length = 0;
+      generationCount = 0;
+      scenarios.clear();
+      context.limiter?.clear();
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        shutdown.abort();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}

@@ -1,0 +1,8 @@
+export { defaultFakeModels, type FakeModel } from './fake-models.js';
+export {
+  type FakeOpenRouter,
+  type FakeOpenRouterOptions,
+  startFakeOpenRouter,
+} from './fake-openrouter.js';
+export type { RecordedRequest } from './recorded-request.js';
+export type { FakeScenario, FakeWhen } from './scenarios.js';

@@ -1,0 +1,205 @@
+import { STATUS_CODES } from 'node:http';
+import {
+  type Answer,
+  type CompletionMeta,
+  completionDocument,
+  completionEvents,
+  failedStreamEvents,
+  type ProviderError,
+} from './completion.js';
+import { decompressionBombPng, padPng } from './crafted-png.js';
+import type { GenerationRequest } from './generation-request.js';
+import { renderArt } from './render-art.js';
+import {
+  connectionReset,
+  errorReply,
+  eventStreamReply,
+  jsonReply,
+  type Reply,
+  rawReply,
+} from './reply.js';
+import type { FakeScenario } from './scenarios.js';
+import { countTokens, imageCompletionTokens, usageFor } from './usage.js';
+
+/** What a reply may need beyond the request itself. */
+export interface ReplyContext {
+  meta: CompletionMeta;
+  includeCost: boolean;
+  /** Serves a PNG at a URL of the fake and returns that URL. */
+  publishFile(png: Buffer): string;
+}
+
+type Scenario<K extends FakeScenario['kind']> = Extract<FakeScenario, { kind: K }>;
+/** Scenarios that answer normally, but with a broken or unusual image. */
+type ImageScenario = Scenario<
+  'invalid_base64' | 'not_an_image' | 'wrong_type' | 'image_url' | 'bomb' | 'large_body'
+>;
+
+const imageText = 'Here is your image.';
+const providerError = 'Provider returned error';
+const notAnImage = Buffer.from('This is not an image: plain text labelled image/png.\n'.repeat(4));
+
+const statusMessages: Record<number, string> = {
+  402: 'Insufficient credits. Add more using https://openrouter.ai/settings/credits',
+  502: providerError,
+  503: 'No available model provider that meets your routing requirements',
+};
+
+/** The reply to a request OpenRouter accepted, shaped by the scenario that applies, if any. */
+export async function scenarioReply(
+  scenario: FakeScenario | undefined,
+  request: GenerationRequest,
+  context: ReplyContext,
+): Promise<Reply> {
+  switch (scenario?.kind) {
+    case undefined:
+    case 'latency':
+      return normalReply(request, context);
+    case 'truncated_json':
+      return { ...(await normalReply(request, context)), delivery: { kind: 'truncated' } };
+    case 'stall': {
+      const delivery = { kind: 'stall', afterBytes: scenario.afterBytes ?? 64 } as const;
+      return { ...(await normalReply(request, context)), delivery };
+    }
+    case 'rate_limit': {
+      const { retryAfter } = scenario;
+      return errorReply(429, 'Rate limit exceeded. Please slow down and retry later.', {
+        headers: retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+      });
+    }
+    case 'status': {
+      const { status, message } = scenario;
+      return errorReply(status, message ?? statusMessages[status] ?? STATUS_CODES[status] ?? '');
+    }
+    case 'html':
+      return htmlReply(scenario.status ?? 502);
+    case 'reset':
+      return connectionReset();
+    case 'error_in_200':
+      return providerErrorReply(request, context, {
+        code: scenario.code ?? 502,
+        message: scenario.message ?? providerError,
+      });
+    case 'mid_stream_error':
+      return midStreamErrorReply(request, context, scenario.message);
+    case 'no_images':
+      return answerReply(request, context, textAnswer(request, context, scenario.text));
+    case 'invalid_base64':
+    case 'not_an_image':
+    case 'wrong_type':
+    case 'image_url':
+    case 'bomb':
+    case 'large_body': {
+      const url = await imageUrl(scenario, request, context);
+      return answerReply(request, context, imageAnswer(request, context, url));
+    }
+  }
+}
+
+/** What OpenRouter answers without trouble: an image when asked for one, else text. */
+async function normalReply(request: GenerationRequest, context: ReplyContext): Promise<Reply> {
+  const answer = request.wantsImage
+    ? imageAnswer(request, context, dataUrl(await renderArt(artOf(request))))
+    : textAnswer(
+        request,
+        context,
+        `I can only answer in text here. You asked for: ${request.prompt}`,
+      );
+  return answerReply(request, context, answer);
+}
+
+async function imageUrl(
+  scenario: ImageScenario,
+  request: GenerationRequest,
+  context: ReplyContext,
+): Promise<string> {
+  switch (scenario.kind) {
+    case 'invalid_base64': {
+      const start = (await renderArt(artOf(request))).toString('base64').slice(0, 61);
+      return `data:image/png;base64,${start}!*~%=QUJ=D`;
+    }
+    case 'not_an_image':
+      return dataUrl(notAnImage);
+    case 'wrong_type':
+      return dataUrl(await renderArt(artOf(request), 'jpeg'));
+    case 'image_url':
+      return context.publishFile(await renderArt(artOf(request)));
+    case 'bomb':
+      return dataUrl(decompressionBombPng());
+    case 'large_body': {
+      // base64 grows bytes by 4/3, so this many PNG bytes make a body of about the size asked.
+      const pngBytes = Math.floor(((scenario.megabytes ?? 40) * 1024 * 1024 * 3) / 4);
+      return dataUrl(padPng(await renderArt(artOf(request)), pngBytes));
+    }
+  }
+}
+
+function midStreamErrorReply(
+  request: GenerationRequest,
+  context: ReplyContext,
+  message = 'Provider disconnected unexpectedly',
+): Reply {
+  if (!request.stream) return providerErrorReply(request, context, { code: 502, message });
+  // OpenRouter documents this chunk with a string code, unlike its HTTP-level errors.
+  const error = { code: 'server_error', message };
+  return eventStreamReply(failedStreamEvents(context.meta, error, imageText), {
+    'x-generation-id': context.meta.id,
+  });
+}
+
+function answerReply(request: GenerationRequest, context: ReplyContext, answer: Answer): Reply {
+  const headers = { 'x-generation-id': context.meta.id };
+  return request.stream
+    ? eventStreamReply(completionEvents(context.meta, answer), headers)
+    : jsonReply(200, completionDocument(context.meta, answer), headers);
+}
+
+function providerErrorReply(
+  request: GenerationRequest,
+  context: ReplyContext,
+  error: ProviderError,
+): Reply {
+  const headers = { 'x-generation-id': context.meta.id };
+  return request.stream
+    ? eventStreamReply(failedStreamEvents(context.meta, error), headers)
+    : jsonReply(200, { error }, headers);
+}
+
+function htmlReply(status: number): Reply {
+  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+  const page = `<html>\n<head><title>${title}</title></head>\n<body>\n<center><h1>${title}</h1></center>\n<hr><center>cloudflare</center>\n</body>\n</html>\n`;
+  return rawReply(status, 'text/html; charset=utf-8', page);
+}
+
+function imageAnswer(request: GenerationRequest, context: ReplyContext, url: string): Answer {
+  return {
+    text: imageText,
+    imageUrl: url,
+    usage: usageOf(request, context, imageCompletionTokens),
+  };
+}
+
+function textAnswer(
+  request: GenerationRequest,
+  context: ReplyContext,
+  text = "I can't create that image right now.",
+): Answer {
+  return { text, usage: usageOf(request, context, countTokens(text)) };
+}
+
+function usageOf(request: GenerationRequest, context: ReplyContext, completionTokens: number) {
+  const tokens = {
+    prompt: request.promptTokens,
+    completion: completionTokens,
+    inputImages: request.inputImages,
+  };
+  return usageFor(request.model, tokens, context.includeCost);
+}
+
+function artOf({ model, prompt, seed, width, height }: GenerationRequest) {
+  return { model: model.id, prompt, seed, width, height };
+}
+
+function dataUrl(bytes: Buffer): string {
+  return `data:image/png;base64,${bytes.toString('base64')}`;
+}
