@@ -1,0 +1,65 @@
+export type HeaderforgeErrorCode =
+  | 'auth'
+  | 'insufficient_credits'
+  | 'invalid_request'
+  | 'not_found'
+  | 'moderation'
+  | 'rate_limited'
+  | 'timeout'
+  | 'upstream'
+  | 'no_image'
+  | 'bad_response'
+  | 'budget_exceeded';
+
+export interface HeaderforgeErrorOptions {
+  /** What the user should do about it. */
+  hint?: string;
+  /** HTTP status of the response that caused it, when there was one. */
+  status?: number;
+  /** Whether trying the same request again may succeed. */
+  retryable?: boolean;
+  /** Milliseconds the server asked us to wait (from `Retry-After`). */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/**
+ * The one error type headerforge throws. `code` is stable for programs, `message` names
+ * what failed (model, post, option), `hint` says what to do.
+ */
+export class HeaderforgeError extends Error {
+  override readonly name = 'HeaderforgeError';
+  readonly code: HeaderforgeErrorCode;
+  readonly retryable: boolean;
+  readonly status?: number;
+  readonly hint?: string;
+  readonly retryAfterMs?: number;
+
+  constructor(code: HeaderforgeErrorCode, message: string, options: HeaderforgeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.hint !== undefined) this.hint = options.hint;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}${this.hint ? `\n  hint: ${this.hint}` : ''}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      status: this.status,
+      retryable: this.retryable,
+    };
+  }
+}
+
+export function isHeaderforgeError(value: unknown): value is HeaderforgeError {
+  return value instanceof HeaderforgeError;
+}

@@ -1,0 +1,27 @@
+import { HeaderforgeError } from '../errors.js';
+
+/**
+ * Reads a whole response body, refusing more than `maxBytes`: a runaway or hostile
+ * response must not take the build's memory with it.
+ */
+export async function readBodyBounded(
+  body: AsyncIterable<Uint8Array> | null,
+  maxBytes: number,
+  what: string,
+): Promise<Uint8Array> {
+  if (!body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      throw new HeaderforgeError(
+        'bad_response',
+        `${what} is larger than ${Math.round(maxBytes / 2 ** 20)} MiB; refusing to read further`,
+        { hint: 'Raise `maxResponseBytes` if your model really returns images this large.' },
+      );
+    }
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
+}

@@ -1,0 +1,65 @@
+/**
+ * What each image model accepts in `image_config`. OpenRouter rejects anything else with
+ * `400 Invalid option`, after the request has been queued; checking here first turns a
+ * wasted round trip into an error that lists the valid values.
+ */
+
+export const ASPECT_RATIOS = [
+  '1:1',
+  '2:3',
+  '3:2',
+  '3:4',
+  '4:3',
+  '4:5',
+  '5:4',
+  '9:16',
+  '16:9',
+  '21:9',
+] as const;
+export const EXTENDED_ASPECT_RATIOS = ['1:4', '4:1', '1:8', '8:1'] as const;
+export const IMAGE_SIZES = ['1K', '2K', '4K'] as const;
+export const EXTENDED_IMAGE_SIZES = ['0.5K'] as const;
+
+export type AspectRatio = (typeof ASPECT_RATIOS)[number] | (typeof EXTENDED_ASPECT_RATIOS)[number];
+export type ImageSize = (typeof IMAGE_SIZES)[number] | (typeof EXTENDED_IMAGE_SIZES)[number];
+
+/** Models that also take the extended ratios and `0.5K` (per OpenRouter's image guide). */
+const EXTENDED_MODELS: ReadonlySet<string> = new Set(['google/gemini-3.1-flash-image-preview']);
+
+export interface ImageCapabilities {
+  aspectRatios: readonly AspectRatio[];
+  imageSizes: readonly ImageSize[];
+}
+
+export function imageCapabilities(model: string): ImageCapabilities {
+  if (EXTENDED_MODELS.has(model)) {
+    return {
+      aspectRatios: [...ASPECT_RATIOS, ...EXTENDED_ASPECT_RATIOS],
+      imageSizes: [...EXTENDED_IMAGE_SIZES, ...IMAGE_SIZES],
+    };
+  }
+  return { aspectRatios: ASPECT_RATIOS, imageSizes: IMAGE_SIZES };
+}
+
+/**
+ * Output modalities of the models we know, used only when the live catalogue cannot be
+ * fetched. Gemini answers with text and image; Flux and Sourceful with image only.
+ */
+export const FALLBACK_OUTPUT_MODALITIES: Readonly<Record<string, readonly string[]>> = {
+  'google/gemini-2.5-flash-image': ['image', 'text'],
+  'google/gemini-2.5-flash-image-preview': ['image', 'text'],
+  'google/gemini-3-pro-image-preview': ['image', 'text'],
+  'google/gemini-3.1-flash-image-preview': ['image', 'text'],
+  'black-forest-labs/flux.2-pro': ['image'],
+  'black-forest-labs/flux.2-flex': ['image'],
+  'sourceful/riverflow-v2-fast': ['image'],
+  'sourceful/riverflow-v2-pro': ['image'],
+  'sourceful/riverflow-v2-standard-preview': ['image'],
+};
+
+/** The `modalities` request value for a model that outputs these modalities. */
+export function requestModalities(
+  outputModalities: readonly string[],
+): ['image', 'text'] | ['image'] {
+  return outputModalities.includes('text') ? ['image', 'text'] : ['image'];
+}
