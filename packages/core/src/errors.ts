@@ -9,7 +9,15 @@ export type HeaderforgeErrorCode =
   | 'upstream'
   | 'no_image'
   | 'bad_response'
-  | 'budget_exceeded';
+  | 'budget_exceeded'
+  // Beyond the HTTP client: the site's own input and the cache.
+  | 'invalid_option'
+  | 'invalid_frontmatter'
+  | 'cache_miss'
+  | 'cache_corrupt'
+  | 'io'
+  | 'image_processing'
+  | 'generation_failed';
 
 export interface HeaderforgeErrorOptions {
   /** What the user should do about it. */

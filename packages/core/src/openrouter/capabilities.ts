@@ -63,3 +63,38 @@ export function requestModalities(
 ): ['image', 'text'] | ['image'] {
   return outputModalities.includes('text') ? ['image', 'text'] : ['image'];
 }
+
+/** Pixels at 1K for each ratio, as the models answer (not exact ratios: 16:9 is 1344×768). */
+const PIXELS_AT_1K: Readonly<Record<AspectRatio, readonly [number, number]>> = {
+  '1:1': [1024, 1024],
+  '2:3': [832, 1248],
+  '3:2': [1248, 832],
+  '3:4': [864, 1184],
+  '4:3': [1184, 864],
+  '4:5': [896, 1152],
+  '5:4': [1152, 896],
+  '9:16': [768, 1344],
+  '16:9': [1344, 768],
+  '21:9': [1536, 672],
+  '1:4': [512, 2048],
+  '4:1': [2048, 512],
+  '1:8': [384, 3072],
+  '8:1': [3072, 384],
+};
+const SIZE_SCALE: Readonly<Record<ImageSize, number>> = { '0.5K': 0.5, '1K': 1, '2K': 2, '4K': 4 };
+
+/** The pixel size a model is expected to return for a ratio and size (used for offline art). */
+export function nominalPixelSize(
+  aspectRatio: AspectRatio,
+  imageSize: ImageSize,
+): { width: number; height: number } {
+  const [width, height] = PIXELS_AT_1K[aspectRatio];
+  const scale = SIZE_SCALE[imageSize];
+  return { width: Math.round(width * scale), height: Math.round(height * scale) };
+}
+
+/** `'16:9'` → 16/9: the exact ratio a header is cropped to. */
+export function ratioValue(aspectRatio: AspectRatio): number {
+  const [w, h] = aspectRatio.split(':').map(Number) as [number, number];
+  return w / h;
+}

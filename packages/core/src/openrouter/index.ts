@@ -7,6 +7,8 @@ export {
   type ImageCapabilities,
   type ImageSize,
   imageCapabilities,
+  nominalPixelSize,
+  ratioValue,
 } from './capabilities.js';
 export type { ImageModel } from './catalogue.js';
 export {
