@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireKeyLock } from './lock.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hf-lock-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+async function deadPid(): Promise<number> {
+  const child = execFile(process.execPath, ['-e', '0']);
+  await promisify((cb: () => void) => child.on('exit', () => cb()))();
+  return child.pid as number;
+}
+
+describe('acquireKeyLock', () => {
+  it('makes a second holder wait until the first releases', async () => {
+    const path = join(dir, 'k.lock');
+    const first = await acquireKeyLock(path);
+    const order: string[] = [];
+    let waited = false;
+    const second = acquireKeyLock(path, { pollMs: 10, onWait: () => (waited = true) }).then(
+      (lock) => {
+        order.push('second acquired');
+        return lock;
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    order.push('first releases');
+    await first.release();
+    await (await second).release();
+    expect(order).toEqual(['first releases', 'second acquired']);
+    expect(waited).toBe(true);
+  });
+
+  it('takes over at once from a holder whose process is dead', async () => {
+    const path = join(dir, 'k.lock');
+    await writeFile(
+      path,
+      JSON.stringify({
+        pid: await deadPid(),
+        host: (await import('node:os')).hostname(),
+        token: 'x',
+        since: '',
+      }),
+    );
+    const started = Date.now();
+    const lock = await acquireKeyLock(path, { pollMs: 10 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    await lock.release();
+  });
+
+  it('takes over a lock from another host once it is stale', async () => {
+    const path = join(dir, 'k.lock');
+    await writeFile(
+      path,
+      JSON.stringify({ pid: 1, host: 'another-machine', token: 'y', since: '' }),
+    );
+    const old = new Date(Date.now() - 60_000);
+    await utimes(path, old, old);
+    const lock = await acquireKeyLock(path, { staleMs: 30_000, pollMs: 10 });
+    await lock.release();
+  });
+
+  it('keeps waiting for a live holder from another host that is not stale, until aborted', async () => {
+    const path = join(dir, 'k.lock');
+    await writeFile(
+      path,
+      JSON.stringify({ pid: 1, host: 'another-machine', token: 'z', since: '' }),
+    );
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('gave up')), 150);
+    await expect(acquireKeyLock(path, { pollMs: 10, signal: controller.signal })).rejects.toThrow(
+      'gave up',
+    );
+  });
+});

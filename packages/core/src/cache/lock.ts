@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessAlive } from './atomic-write.js';
+
+/**
+ * A lock file per cache key, so that two builds on one cache (two terminals, parallel CI
+ * jobs on one runner) pay once: the second waits for the first and reuses its image.
+ *
+ * Created with O_EXCL. The holder refreshes its mtime while it works; a lock whose holder
+ * died (a dead pid on this host, or an mtime older than `staleMs`) is taken over.
+ * Hand-written rather than a library because crash takeover must be immediate on this
+ * host (pid check), not only after a staleness timeout.
+ */
+export interface KeyLock {
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** A lock not refreshed for this long is considered abandoned. Default 30 s. */
+  staleMs?: number;
+  /** How often a waiter looks again. Default 100 ms. */
+  pollMs?: number;
+  signal?: AbortSignal;
+  /** Called once when we start waiting for another holder. */
+  onWait?: (holder: LockHolder | undefined) => void;
+}
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  token: string;
+  since: string;
+}
+
+export async function acquireKeyLock(path: string, options: LockOptions = {}): Promise<KeyLock> {
+  const staleMs = options.staleMs ?? 30_000;
+  const pollMs = options.pollMs ?? 100;
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    token: randomBytes(8).toString('hex'),
+    since: new Date().toISOString(),
+  };
+  await mkdir(dirname(path), { recursive: true });
+  let waited = false;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    if (await tryCreate(path, me)) return holdLock(path, me, staleMs);
+    const holder = await readHolder(path);
+    if (await isAbandoned(path, holder, staleMs)) {
+      await breakLock(path, holder);
+      continue;
+    }
+    if (!waited) {
+      waited = true;
+      options.onWait?.(holder);
+    }
+    await sleep(pollMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() => {
+      throw options.signal?.reason;
+    });
+  }
+}
+
+async function tryCreate(path: string, me: LockHolder): Promise<boolean> {
+  try {
+    const handle = await open(path, 'wx');
+    await handle.writeFile(JSON.stringify(me));
+    await handle.close();
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+async function readHolder(path: string): Promise<LockHolder | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+  } catch {
+    // Missing (just released) or half-written (just created): neither is abandoned yet.
+    return undefined;
+  }
+}
+
+async function isAbandoned(
+  path: string,
+  holder: LockHolder | undefined,
+  staleMs: number,
+): Promise<boolean> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return false;
+  if (
+    holder &&
+    holder.host === hostname() &&
+    holder.pid !== process.pid &&
+    !isProcessAlive(holder.pid)
+  ) {
+    return true;
+  }
+  return Date.now() - info.mtimeMs > staleMs;
+}
+
+/**
+ * Moves the abandoned lock aside before deleting it, and checks that what was moved is the
+ * lock judged abandoned: if a live process re-created it in between, it is put back.
+ */
+async function breakLock(path: string, judged: LockHolder | undefined): Promise<void> {
+  const aside = `${path}.broken-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return; // someone else broke or released it first
+  }
+  const moved = await readHolder(aside);
+  if (judged && moved && moved.token !== judged.token) {
+    await rename(aside, path).catch(() => {});
+    return;
+  }
+  await rm(aside, { force: true });
+}
+
+function holdLock(path: string, me: LockHolder, staleMs: number): KeyLock {
+  const heartbeat = setInterval(
+    () => {
+      const now = new Date();
+      utimes(path, now, now).catch(() => {});
+    },
+    Math.max(1000, Math.floor(staleMs / 3)),
+  );
+  heartbeat.unref();
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      clearInterval(heartbeat);
+      const holder = await readHolder(path);
+      if (holder?.token === me.token) await rm(path, { force: true });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const IMAGE_EXTENSIONS = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/avif': 'avif',
+} as const;
+
+/**
+ * The JSON beside each cached image. It records what was paid for and how, so the cache
+ * explains itself in a code review and can be verified without the network.
+ */
+export const sidecarSchema = z.looseObject({
+  schema: z.literal(1),
+  key: hex64,
+  provider: z.literal('openrouter'),
+  /** Offline art standing in for this key; never stored in the committed cache. */
+  placeholder: z.boolean(),
+  prompt: z.string(),
+  model: z.string(),
+  aspectRatio: z.string(),
+  imageSize: z.string(),
+  seed: z.number().int().nullable(),
+  file: z.string().regex(/^[0-9a-f]{64}\.(png|jpg|webp|gif|avif)$/),
+  mediaType: z.enum(Object.keys(IMAGE_EXTENSIONS) as [keyof typeof IMAGE_EXTENSIONS]),
+  sha256: hex64,
+  bytes: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  created: z.string(),
+  costUsd: z.number().nonnegative().nullable(),
+  generationId: z.string().nullable(),
+  usage: z
+    .looseObject({
+      promptTokens: z.number().optional(),
+      completionTokens: z.number().optional(),
+    })
+    .nullable(),
+  /** Posts that asked for this image when it was made (relative to the project root). */
+  sources: z.array(z.string()),
+  /** Set when the image survived a crash before its sidecar was written. */
+  recovered: z.boolean().optional(),
+});
+export type Sidecar = z.infer<typeof sidecarSchema>;

@@ -1,0 +1,201 @@
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type GenerationKeyInput, generationKey } from '../keys.js';
+import { openImageStore } from './store.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hf-store-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const input: GenerationKeyInput = {
+  provider: 'openrouter',
+  prompt: 'A lighthouse at dusk',
+  model: 'google/gemini-2.5-flash-image',
+  aspectRatio: '16:9',
+  imageSize: '1K',
+};
+const key = generationKey(input);
+const png = await sharp({ create: { width: 64, height: 36, channels: 3, background: '#336699' } })
+  .png()
+  .toBuffer();
+const image = { bytes: png, mediaType: 'image/png' as const, width: 64, height: 36 };
+const meta = {
+  placeholder: false,
+  costUsd: 0.04,
+  generationId: 'gen-1',
+  sources: ['src/content/b.md', 'src/content/a.md'],
+};
+
+describe('openImageStore', () => {
+  it('persists the image and a sidecar in a sharded layout, then hits', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    expect(await store.lookup(input)).toEqual({ status: 'miss' });
+    const entry = await store.persist(input, image, meta);
+    expect(entry.file).toBe(join(dir, 'cache', key.slice(0, 2), `${key}.png`));
+    const sidecar = JSON.parse(
+      await readFile(join(dir, 'cache', key.slice(0, 2), `${key}.json`), 'utf8'),
+    );
+    expect(sidecar).toMatchObject({
+      key,
+      prompt: input.prompt,
+      model: input.model,
+      placeholder: false,
+      bytes: png.length,
+      width: 64,
+      costUsd: 0.04,
+      generationId: 'gen-1',
+      sources: ['src/content/a.md', 'src/content/b.md'],
+    });
+    const hit = await store.lookup(input);
+    expect(hit.status).toBe('hit');
+    if (hit.status === 'hit')
+      expect(Buffer.from(await store.read(hit.entry)).equals(png)).toBe(true);
+    expect(await readFile(join(dir, 'cache', '.gitignore'), 'utf8')).toContain('.locks/');
+    expect((await readdir(join(dir, 'cache'))).filter((name) => name.endsWith('.json'))).toEqual(
+      [],
+    );
+  });
+
+  it('sets aside an image whose bytes no longer match, and then misses', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    const entry = await store.persist(input, image, meta);
+    const tampered = Buffer.from(png);
+    tampered[tampered.length - 5] ^= 0xff;
+    await writeFile(entry.file, tampered);
+    const result = await store.lookup(input);
+    expect(result).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining('does not match the hash'),
+    });
+    expect(await store.lookup(input)).toEqual({ status: 'miss' });
+    const quarantined = await readdir(join(dir, 'cache', '.quarantine'));
+    expect(quarantined).toHaveLength(1);
+    expect(await readdir(join(dir, 'cache', '.quarantine', quarantined[0] as string))).toEqual([
+      `${key}.json`,
+      `${key}.png`,
+    ]);
+  });
+
+  it('rejects a sidecar that claims a different prompt than its key', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    await store.persist(input, image, meta);
+    const path = join(dir, 'cache', key.slice(0, 2), `${key}.json`);
+    const sidecar = JSON.parse(await readFile(path, 'utf8'));
+    await writeFile(path, JSON.stringify({ ...sidecar, prompt: 'Something else entirely' }));
+    expect(await store.lookup(input)).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining('different prompt'),
+    });
+  });
+
+  it('rejects a sidecar that is not JSON or not a sidecar', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    await store.persist(input, image, meta);
+    await writeFile(
+      join(dir, 'cache', key.slice(0, 2), `${key}.json`),
+      '{"schema": 1, "key": "nope"',
+    );
+    expect(await store.lookup(input)).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining('not a valid headerforge sidecar'),
+    });
+  });
+
+  it('refuses a symlink planted in place of an image or a sidecar, without following it', async () => {
+    const outside = join(dir, 'outside.png');
+    await writeFile(outside, png);
+    const store = openImageStore(join(dir, 'cache'));
+    const entry = await store.persist(input, image, meta);
+    await rm(entry.file);
+    await symlink(outside, entry.file);
+    expect(await store.lookup(input)).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining('not a regular file'),
+    });
+
+    await store.persist(input, image, meta);
+    const sidecarPath = join(dir, 'cache', key.slice(0, 2), `${key}.json`);
+    await rm(sidecarPath);
+    await symlink(join(dir, 'outside.json'), sidecarPath);
+    expect(await store.lookup(input)).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining('symlink'),
+    });
+    expect(await readFile(outside)).toEqual(png);
+  });
+
+  it('refuses a shard folder that is a symlink', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    await mkdir(join(dir, 'elsewhere'));
+    await mkdir(join(dir, 'cache'), { recursive: true });
+    await symlink(join(dir, 'elsewhere'), join(dir, 'cache', key.slice(0, 2)));
+    expect(await store.lookup(input)).toMatchObject({ status: 'corrupt' });
+    await store.persist(input, image, meta);
+    expect(await readdir(join(dir, 'elsewhere'))).toEqual([]);
+  });
+
+  it('recovers an image whose sidecar was never written (crash between the writes)', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    const entry = await store.persist(input, image, meta);
+    await rm(join(dir, 'cache', key.slice(0, 2), `${key}.json`));
+    const result = await store.lookup(input);
+    expect(result.status).toBe('hit');
+    if (result.status === 'hit') {
+      expect(result.entry.file).toBe(entry.file);
+      expect(result.entry.sidecar).toMatchObject({
+        recovered: true,
+        width: 64,
+        height: 36,
+        prompt: input.prompt,
+      });
+    }
+  });
+
+  it('refuses a placeholder sidecar in the committed cache', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    await store.persist(input, image, { ...meta, placeholder: true });
+    expect(await store.lookup(input)).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining('placeholder'),
+    });
+  });
+
+  it('trusts a verification note for an unchanged file instead of re-hashing', async () => {
+    const verificationDir = join(dir, 'derived');
+    const store = openImageStore(join(dir, 'cache'), { verificationDir });
+    const entry = await store.persist(input, image, meta);
+    const before = await stat(entry.file);
+    // Same size, same mtime, different bytes: only a re-hash would notice.
+    const swapped = Buffer.from(png);
+    swapped[swapped.length - 5] ^= 0xff;
+    await writeFile(entry.file, swapped);
+    await utimes(entry.file, before.atime, before.mtime);
+    expect((await store.lookup(input)).status).toBe('hit');
+    expect((await openImageStore(join(dir, 'cache')).lookup(input)).status).toBe('corrupt');
+  });
+
+  it('cleans temp files left by a dead writer before writing to a shard', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    const shard = join(dir, 'cache', key.slice(0, 2));
+    await mkdir(shard, { recursive: true });
+    const orphan = join(shard, `.${key}.png.tmp-999999-deadbeef`);
+    await writeFile(orphan, 'half an image');
+    await store.persist(input, image, meta);
+    expect((await readdir(shard)).sort()).toEqual([`${key}.json`, `${key}.png`]);
+  });
+});

@@ -1,0 +1,34 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * "This image file, at this size and mtime, had this hash": kept in the regenerable cache
+ * so warm builds do not re-hash every image. A torn or stale note only costs a re-hash.
+ */
+const noteSchema = z.object({ sha256: z.string(), size: z.number(), mtimeMs: z.number() });
+export type VerificationNote = z.infer<typeof noteSchema>;
+
+const notePath = (dir: string, key: string) =>
+  join(dir, 'verified', key.slice(0, 2), `${key}.json`);
+
+export async function readVerification(
+  dir: string,
+  key: string,
+): Promise<VerificationNote | undefined> {
+  try {
+    return noteSchema.parse(JSON.parse(await readFile(notePath(dir, key), 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeVerification(
+  dir: string,
+  key: string,
+  note: VerificationNote,
+): Promise<void> {
+  const path = notePath(dir, key);
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, JSON.stringify(note));
+}
