@@ -1,0 +1,62 @@
+/**
+ * Stops new paid generations before `maxNewImages` or `maxCostUsd` would be exceeded.
+ * A slot is reserved with its estimated cost before the request and settled with the real
+ * cost after, so concurrent requests cannot overshoot the cap together.
+ */
+export interface BudgetLimits {
+  maxNewImages?: number | undefined;
+  maxCostUsd?: number | undefined;
+}
+
+export interface Reservation {
+  settle(actualCostUsd: number | undefined): void;
+  /** The request failed before producing an image: give the slot back. */
+  cancel(): void;
+}
+
+export interface Budget {
+  reserve(estimateUsd: number): Reservation | { refused: string };
+  readonly spentUsd: number;
+  readonly started: number;
+}
+
+export function createBudget(limits: BudgetLimits): Budget {
+  let spentUsd = 0;
+  let reservedUsd = 0;
+  let started = 0;
+  return {
+    get spentUsd() {
+      return spentUsd;
+    },
+    get started() {
+      return started;
+    },
+    reserve(estimateUsd) {
+      if (limits.maxNewImages !== undefined && started + 1 > limits.maxNewImages) {
+        return { refused: `maxNewImages (${limits.maxNewImages}) reached` };
+      }
+      if (limits.maxCostUsd !== undefined && spentUsd + reservedUsd + estimateUsd > limits.maxCostUsd) {
+        return {
+          refused: `maxCostUsd ($${limits.maxCostUsd.toFixed(2)}) would be exceeded: $${spentUsd.toFixed(4)} spent, next image ≈ $${estimateUsd.toFixed(4)}`,
+        };
+      }
+      started += 1;
+      reservedUsd += estimateUsd;
+      let open = true;
+      return {
+        settle(actual) {
+          if (!open) return;
+          open = false;
+          reservedUsd -= estimateUsd;
+          spentUsd += actual ?? estimateUsd;
+        },
+        cancel() {
+          if (!open) return;
+          open = false;
+          reservedUsd -= estimateUsd;
+          started -= 1;
+        },
+      };
+    },
+  };
+}
