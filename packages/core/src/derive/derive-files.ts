@@ -1,0 +1,72 @@
+import { mkdir } from 'node:fs/promises';
+import { HeaderforgeError } from '../errors.js';
+import { ratioValue } from '../openrouter/capabilities.js';
+import { dominantColour } from './colour.js';
+import { cropMaster } from './crop.js';
+import type { DerivedSet } from './derived-set.js';
+import { makeLqip } from './lqip.js';
+import { writeOgCard } from './og-card.js';
+import { decodeOriginal } from './sharp-input.js';
+import { type DeriveSpec, normaliseSpec } from './spec.js';
+import { writeVariants } from './variants.js';
+
+/** Timed steps of a derivation; `crop` includes writing the lossless master. */
+export type DeriveStep = 'decode' | 'crop' | 'variants' | 'og' | 'lqip' | 'color';
+
+/**
+ * The cold work: decodes the original once and writes every file of the set into
+ * `outDir` (created if missing). Steps run one after another so `onStep` timings add up
+ * to the whole; a build gets its parallelism from deriving several headers at once.
+ */
+export async function deriveFiles(
+  original: Uint8Array,
+  spec: DeriveSpec,
+  outDir: string,
+  onStep?: (step: DeriveStep, ms: number) => void,
+): Promise<Omit<DerivedSet, 'key'>> {
+  const { aspectRatio, focus, widths, formats, og } = normaliseSpec(spec);
+  const ratio = ratioValue(aspectRatio);
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (cause) {
+    throw new HeaderforgeError('io', `Cannot create the derived-image folder ${outDir}.`, {
+      hint: 'Check that the derived cache folder is writable.',
+      cause,
+    });
+  }
+  const step = async <T>(name: DeriveStep, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    let result: T;
+    try {
+      result = await work();
+    } catch (cause) {
+      if (cause instanceof HeaderforgeError) throw cause;
+      throw new HeaderforgeError(
+        'image_processing',
+        `Deriving header images into ${outDir} failed at the "${name}" step: ${cause instanceof Error ? cause.message : String(cause)}.`,
+        {
+          hint: 'Check free disk space; if it persists, report it with the original image.',
+          cause,
+        },
+      );
+    }
+    onStep?.(name, performance.now() - started);
+    return result;
+  };
+
+  const decoded = await step('decode', () => decodeOriginal(original));
+  const master = await step('crop', () => cropMaster(decoded, ratio, focus, outDir));
+  const variants = await step('variants', () =>
+    writeVariants(master.pixels, ratio, widths, formats, outDir),
+  );
+  const ogCard = og ? await step('og', () => writeOgCard(decoded, focus, outDir)) : undefined;
+  const lqip = await step('lqip', () => makeLqip(master.pixels));
+  const color = await step('color', () => dominantColour(master.pixels));
+  return {
+    master: master.file,
+    variants,
+    ...(ogCard ? { og: ogCard } : {}),
+    lqip,
+    color,
+  };
+}

@@ -1,0 +1,36 @@
+import { rm } from 'node:fs/promises';
+import { deriveFiles } from './derive-files.js';
+import type { DerivedSet } from './derived-set.js';
+import { derivativeKey } from './key.js';
+import type { DeriveSpec } from './spec.js';
+import { keyDirectory, publishDerivedSet, readDerivedSet } from './store.js';
+import { makeTempDir } from './temp-dirs.js';
+
+export interface GetDerivedSetInput {
+  /** The original bytes, exactly as paid for. */
+  original: Uint8Array;
+  /** Their sha256 hex, which the caller already has (the warm path hashes nothing). */
+  originalSha256: string;
+  spec: DeriveSpec;
+  /** Absolute root of the derived cache. */
+  cacheDir: string;
+}
+
+/**
+ * The derived set for an original and a spec: from the cache when it is intact (no
+ * sharp call at all), otherwise derived into a temp folder and published atomically.
+ */
+export async function getDerivedSet(input: GetDerivedSetInput): Promise<DerivedSet> {
+  const { original, originalSha256, spec, cacheDir } = input;
+  const key = derivativeKey(originalSha256, spec);
+  const warm = await readDerivedSet(cacheDir, key);
+  if (warm) return warm;
+  const tempDir = await makeTempDir(keyDirectory(cacheDir, key));
+  try {
+    const files = await deriveFiles(original, spec, tempDir);
+    return await publishDerivedSet(cacheDir, key, tempDir, files);
+  } finally {
+    // Gone after a successful publish; what a failure left half-written otherwise.
+    await rm(tempDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,92 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { HeaderforgeError } from '../errors.js';
+import { DERIVE_VERSION, derivativeKey, derivativeKeyFor, sharpMajor } from './key.js';
+import type { DeriveSpec } from './spec.js';
+
+const original = 'a'.repeat(64);
+const spec: DeriveSpec = {
+  aspectRatio: '16:9',
+  focus: 'attention',
+  widths: [640, 960, 1280, 1600],
+  formats: ['avif', 'webp', 'jpeg'],
+  og: true,
+};
+
+describe('derivativeKey', () => {
+  it('is a sha256 hex, stable for equal specs however they are written', () => {
+    const key = derivativeKey(original, spec);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(derivativeKey(original, { ...spec })).toBe(key);
+    expect(
+      derivativeKey(original.toUpperCase(), {
+        ...spec,
+        widths: [1600, 640, 1280, 960, 640],
+        formats: ['jpeg', 'webp', 'avif', 'webp'],
+      }),
+    ).toBe(key);
+  });
+
+  it.each<[string, Partial<DeriveSpec>]>([
+    ['widths', { widths: [640, 960] }],
+    ['formats', { formats: ['webp'] }],
+    ['focus', { focus: 'top' }],
+    ['aspect ratio', { aspectRatio: '21:9' }],
+    ['og', { og: false }],
+  ])('changes with %s', (_label, change) => {
+    expect(derivativeKey(original, { ...spec, ...change })).not.toBe(derivativeKey(original, spec));
+  });
+
+  it('changes with the original', () => {
+    expect(derivativeKey('b'.repeat(64), spec)).not.toBe(derivativeKey(original, spec));
+  });
+
+  it('uses the installed sharp’s major line, and changes when it changes', () => {
+    const installed = sharpMajor(sharp.versions.sharp);
+    expect(derivativeKey(original, spec)).toBe(derivativeKeyFor(original, spec, installed));
+    expect(derivativeKeyFor(original, spec, '0.36')).not.toBe(
+      derivativeKeyFor(original, spec, '0.35'),
+    );
+    expect(derivativeKeyFor(original, spec, '1')).not.toBe(
+      derivativeKeyFor(original, spec, '0.35'),
+    );
+  });
+
+  it('is the sha256 of the documented canonical JSON', async () => {
+    const { createHash } = await import('node:crypto');
+    const json = JSON.stringify({
+      v: DERIVE_VERSION,
+      sharp: '0.35',
+      original,
+      spec: {
+        aspectRatio: '16:9',
+        focus: 'attention',
+        widths: [640, 960, 1280, 1600],
+        formats: ['avif', 'jpeg', 'webp'],
+        og: true,
+      },
+    });
+    expect(derivativeKeyFor(original, spec, '0.35')).toBe(
+      createHash('sha256').update(json).digest('hex'),
+    );
+  });
+
+  it('rejects a spec no derivation could follow, naming the option', () => {
+    expect(() => derivativeKey(original, { ...spec, widths: [640, 0] })).toThrow(/"widths"/);
+    expect(() => derivativeKey(original, { ...spec, widths: [12.5] })).toThrow(HeaderforgeError);
+    expect(() => derivativeKey(original, { ...spec, formats: [] })).toThrow(/"formats"/);
+    expect(() => derivativeKey(original, { ...spec, formats: ['gif' as 'webp'] })).toThrow(
+      /"formats"/,
+    );
+    expect(() => derivativeKey(original, { ...spec, focus: 'middle' as 'top' })).toThrow(/"focus"/);
+  });
+});
+
+describe('sharpMajor', () => {
+  it('keeps the minor for 0.x, where minors break, and drops patches', () => {
+    expect(sharpMajor('0.35.5')).toBe('0.35');
+    expect(sharpMajor('0.35.0-rc.1')).toBe('0.35');
+    expect(sharpMajor('1.2.3')).toBe('1');
+    expect(sharpMajor('2.0.0')).toBe('2');
+  });
+});

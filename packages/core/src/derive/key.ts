@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { type DeriveSpec, normaliseSpec } from './spec.js';
+
+/**
+ * Bump when the files derived from the same original and spec change (encoder settings,
+ * crop rounding, file names): every site then re-derives once, for free, and never pays.
+ */
+export const DERIVE_VERSION = 1;
+
+/**
+ * The sha256 naming a derived set: what it was made from (the original's hash, the
+ * canonical spec) and by what (this module's version, sharp's major line). Never the
+ * generation key, so widths, formats or a sharp upgrade never touch the paid image.
+ */
+export function derivativeKey(originalSha256: string, spec: DeriveSpec): string {
+  // A property read, not a call: the warm path must not run sharp, and a test that
+  // mocks sharp's default export still passes this through.
+  return derivativeKeyFor(originalSha256, spec, sharpMajor(sharp.versions.sharp));
+}
+
+/** `derivativeKey` with the sharp major given, so a sharp upgrade can be tested. */
+export function derivativeKeyFor(
+  originalSha256: string,
+  spec: DeriveSpec,
+  sharpLine: string,
+): string {
+  const { aspectRatio, focus, widths, formats, og } = normaliseSpec(spec);
+  // Object literals keep insertion order, so this order is the canonical one.
+  const canonical = JSON.stringify({
+    v: DERIVE_VERSION,
+    sharp: sharpLine,
+    original: originalSha256.toLowerCase(),
+    spec: { aspectRatio, focus, widths, formats, og },
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * The part of sharp's version that may change output: the major, or for 0.x the minor
+ * too, because 0.x releases break in the minor (npm's caret treats `^0.35` the same way).
+ * A patch release re-derives nothing.
+ */
+export function sharpMajor(version: string): string {
+  const [major = '0', minor = '0'] = version.split('.');
+  return major === '0' ? `0.${minor}` : major;
+}

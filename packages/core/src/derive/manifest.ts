@@ -1,0 +1,76 @@
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import type { DerivedFile, DerivedSet } from './derived-set.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+// A bare name: a tampered manifest must not point the site at a file outside its folder.
+const FileNameSchema = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/);
+
+const EntrySchema = z.object({
+  file: FileNameSchema,
+  width: z.int().positive(),
+  height: z.int().positive(),
+  format: z.enum(['png', 'avif', 'webp', 'jpeg']),
+  bytes: z.int().nonnegative(),
+});
+
+/** `manifest.json`: the set with file names relative to its folder, written last. */
+export const ManifestSchema = z.object({
+  key: z.string().regex(/^[0-9a-f]{64}$/),
+  master: EntrySchema,
+  variants: z.array(EntrySchema),
+  og: EntrySchema.optional(),
+  lqip: z.string().startsWith('data:image/'),
+  color: z.string().regex(/^#[0-9a-f]{6}$/),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** The manifest for files written into one folder. */
+export function toManifest(key: string, set: Omit<DerivedSet, 'key'>): Manifest {
+  const entry = ({ file, width, height, format, bytes }: DerivedFile) => ({
+    file: basename(file),
+    width,
+    height,
+    format,
+    bytes,
+  });
+  return {
+    key,
+    master: entry(set.master),
+    variants: set.variants.map(entry),
+    ...(set.og ? { og: entry(set.og) } : {}),
+    lqip: set.lqip,
+    color: set.color,
+  };
+}
+
+/** A manifest's set with absolute paths inside `dir`. */
+export function fromManifest(manifest: Manifest, dir: string): DerivedSet {
+  const entry = (e: Manifest['master']): DerivedFile => ({ ...e, file: join(dir, e.file) });
+  return {
+    key: manifest.key,
+    master: entry(manifest.master),
+    variants: manifest.variants.map(entry),
+    ...(manifest.og ? { og: entry(manifest.og) } : {}),
+    lqip: manifest.lqip,
+    color: manifest.color,
+  };
+}
+
+/** Every file a manifest lists. */
+export function manifestEntries(manifest: Manifest): Manifest['master'][] {
+  return [manifest.master, ...manifest.variants, ...(manifest.og ? [manifest.og] : [])];
+}
+
+/** The manifest in `text` if it is one for `key`; anything else means "derive again". */
+export function parseManifest(text: string, key: string): Manifest | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = ManifestSchema.safeParse(json);
+  return parsed.success && parsed.data.key === key ? parsed.data : undefined;
+}

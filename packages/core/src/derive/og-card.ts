@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+import type { Focus } from '../header-job.js';
+import type { DerivedFile } from './derived-set.js';
+import { encode } from './encoders.js';
+import { focusPosition } from './focus-position.js';
+import { fromRaw, type RawImage } from './sharp-input.js';
+
+/** The size Facebook, LinkedIn and X expect of `og:image` (a 1.905 ratio). */
+export const OG_WIDTH = 1200;
+export const OG_HEIGHT = 630;
+export const OG_FILE = 'og.jpg';
+
+/**
+ * The social card, cropped from the whole original (not the 16:9 master, which would
+ * lose more) with the post's focus. JPEG because not every crawler reads WebP or AVIF.
+ * A small original is enlarged: the card's size is fixed by the platforms.
+ */
+export async function writeOgCard(
+  original: RawImage,
+  focus: Focus,
+  outDir: string,
+): Promise<DerivedFile> {
+  const file = join(outDir, OG_FILE);
+  const card = fromRaw(original).resize(OG_WIDTH, OG_HEIGHT, {
+    fit: 'cover',
+    position: focusPosition(focus),
+  });
+  const info = await encode(card, 'jpeg').toFile(file);
+  return { file, width: info.width, height: info.height, format: 'jpeg', bytes: info.size };
+}

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import type { OutputFormat } from '../header-job.js';
+import type { DerivedFile } from './derived-set.js';
+import { EXTENSIONS, encode } from './encoders.js';
+import { fromRaw, type RawImage } from './sharp-input.js';
+
+/**
+ * The responsive sizes to make from a master: each wanted width it can fill (never
+ * upscaled), heights at the exact ratio. When every width is wider than the master there
+ * is still one size, the master's own, so a site always has something to serve.
+ */
+export function variantSizes(
+  masterWidth: number,
+  ratio: number,
+  widths: readonly number[],
+): { width: number; height: number }[] {
+  const fitting = [...new Set(widths.filter((width) => width <= masterWidth))].sort(
+    (a, b) => a - b,
+  );
+  const chosen = fitting.length > 0 ? fitting : [masterWidth];
+  return chosen.map((width) => ({ width, height: Math.max(1, Math.round(width / ratio)) }));
+}
+
+/** `w640.avif`, `w640.jpg`, … */
+export function variantFileName(width: number, format: OutputFormat): string {
+  return `w${width}.${EXTENSIONS[format]}`;
+}
+
+/**
+ * Writes widths × formats from the master's pixels, sorted by format then width. The
+ * encodes run together: sharp queues them on libuv's pool, one libvips thread each.
+ */
+export async function writeVariants(
+  master: RawImage,
+  ratio: number,
+  widths: readonly number[],
+  formats: readonly OutputFormat[],
+  outDir: string,
+): Promise<DerivedFile[]> {
+  const sizes = variantSizes(master.width, ratio, widths);
+  const order = [...formats].sort();
+  const jobs = order.flatMap((format) =>
+    sizes.map(async ({ width, height }): Promise<DerivedFile> => {
+      const file = join(outDir, variantFileName(width, format));
+      // Cover, not fill: where the integer height is off the ratio by a fraction of a
+      // pixel, trimming that fraction beats stretching the picture.
+      const resized = fromRaw(master).resize(width, height, { fit: 'cover' });
+      const info = await encode(resized, format).toFile(file);
+      return { file, width: info.width, height: info.height, format, bytes: info.size };
+    }),
+  );
+  return Promise.all(jobs);
+}
