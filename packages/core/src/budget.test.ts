@@ -17,7 +17,9 @@ describe('createBudget', () => {
     const budget = createBudget({ maxCostUsd: 0.1 });
     const a = budget.reserve(0.04);
     const b = budget.reserve(0.04);
-    expect(budget.reserve(0.04)).toMatchObject({ refused: expect.stringContaining('maxCostUsd ($0.10)') });
+    expect(budget.reserve(0.04)).toMatchObject({
+      refused: expect.stringContaining('maxCostUsd ($0.10)'),
+    });
     if (!('refused' in a)) a.settle(0.01);
     if (!('refused' in b)) b.settle(0.01);
     expect(budget.spentUsd).toBeCloseTo(0.02);
@@ -41,7 +43,9 @@ describe('pricing', () => {
 
   it('prefers usage.cost, else prices tokens from the catalogue', () => {
     expect(costOf({ cost: 0.039 }, nano)).toBe(0.039);
-    expect(costOf({ promptTokens: 10, completionTokens: 1290 }, nano)).toBeCloseTo(10 * 0.0000003 + 1290 * 0.0000025);
+    expect(costOf({ promptTokens: 10, completionTokens: 1290 }, nano)).toBeCloseTo(
+      10 * 0.0000003 + 1290 * 0.0000025,
+    );
     expect(costOf({ promptTokens: 10 }, undefined)).toBeUndefined();
   });
 

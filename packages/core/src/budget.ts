@@ -35,7 +35,10 @@ export function createBudget(limits: BudgetLimits): Budget {
       if (limits.maxNewImages !== undefined && started + 1 > limits.maxNewImages) {
         return { refused: `maxNewImages (${limits.maxNewImages}) reached` };
       }
-      if (limits.maxCostUsd !== undefined && spentUsd + reservedUsd + estimateUsd > limits.maxCostUsd) {
+      if (
+        limits.maxCostUsd !== undefined &&
+        spentUsd + reservedUsd + estimateUsd > limits.maxCostUsd
+      ) {
         return {
           refused: `maxCostUsd ($${limits.maxCostUsd.toFixed(2)}) would be exceeded: $${spentUsd.toFixed(4)} spent, next image ≈ $${estimateUsd.toFixed(4)}`,
         };

@@ -1,7 +1,61 @@
+export { autoAlt, defaultAlt } from './alt-text.js';
+export { type Budget, type BudgetLimits, createBudget } from './budget.js';
+export {
+  type BuildHeadersInput,
+  type BuildHeadersResult,
+  buildHeaders,
+  type HeadersEvent,
+} from './build-headers.js';
+export * from './cache/index.js';
+export * from './derive/index.js';
 export {
   HeaderforgeError,
   type HeaderforgeErrorCode,
   type HeaderforgeErrorOptions,
   isHeaderforgeError,
 } from './errors.js';
+export {
+  type HeaderField,
+  headerFieldSchema,
+  type ParsedFrontmatter,
+  type ParseFrontmatterOptions,
+  parseFrontmatter,
+} from './frontmatter.js';
+export {
+  FOCUS_VALUES,
+  type Focus,
+  type HeaderJob,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+} from './header-job.js';
+export {
+  canonicalJson,
+  type GenerationKeyInput,
+  generationKey,
+  isGenerationKey,
+  KEY_SCHEMA_VERSION,
+  sha256Hex,
+} from './keys.js';
+export { MODES, type Mode, type ModeDecision, type ModeInput, resolveMode } from './mode.js';
 export * from './openrouter/index.js';
+export {
+  type HeaderforgeOptions,
+  headerforgeOptionsSchema,
+  type ResolvedHeaderforgeOptions,
+  resolveOptions,
+} from './options.js';
+export {
+  type HeaderResult,
+  type PipelineEvent,
+  type PipelineResult,
+  type PipelineSettings,
+  type PipelineSummary,
+  type PostFailure,
+  type RunPipelineOptions,
+  runPipeline,
+} from './pipeline.js';
+export { costOf, estimateCost, type UsageLike } from './pricing.js';
+export { applyStyle, autoPrompt, DEFAULT_AUTO_TEMPLATE } from './prompt.js';
+export * from './providers/index.js';
+export { failuresError, formatProgress, formatSummary } from './report.js';
+export { type ScanResult, scanContent, scanFile } from './scan.js';

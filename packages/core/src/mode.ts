@@ -32,16 +32,23 @@ export function resolveMode({ option, env = process.env, hasApiKey }: ModeInput)
   const fromEnv = env.HEADERFORGE_MODE?.trim();
   if (fromEnv) {
     if (!(MODES as readonly string[]).includes(fromEnv)) {
-      throw new HeaderforgeError('invalid_option', `HEADERFORGE_MODE="${fromEnv}" is not a mode; expected one of ${MODES.join(', ')}`, {
-        hint: 'Unset HEADERFORGE_MODE or set it to generate, cache-only, placeholder or off.',
-      });
+      throw new HeaderforgeError(
+        'invalid_option',
+        `HEADERFORGE_MODE="${fromEnv}" is not a mode; expected one of ${MODES.join(', ')}`,
+        {
+          hint: 'Unset HEADERFORGE_MODE or set it to generate, cache-only, placeholder or off.',
+        },
+      );
     }
     return checked(fromEnv as Mode, 'HEADERFORGE_MODE', hasApiKey);
   }
   if (option) return checked(option, 'the mode option', hasApiKey);
   if (hasApiKey) return { mode: 'generate', reason: 'OPENROUTER_API_KEY is set' };
   if (isCI(env)) {
-    return { mode: 'cache-only', reason: 'CI without OPENROUTER_API_KEY: only cached images are used' };
+    return {
+      mode: 'cache-only',
+      reason: 'CI without OPENROUTER_API_KEY: only cached images are used',
+    };
   }
   return {
     mode: 'placeholder',
@@ -53,9 +60,13 @@ export function resolveMode({ option, env = process.env, hasApiKey }: ModeInput)
 
 function checked(mode: Mode, source: string, hasApiKey: boolean): ModeDecision {
   if (mode === 'generate' && !hasApiKey) {
-    throw new HeaderforgeError('auth', `${source} asks for mode "generate" but OPENROUTER_API_KEY is not set`, {
-      hint: 'Set OPENROUTER_API_KEY in the environment or .env, or use mode "placeholder" or "cache-only".',
-    });
+    throw new HeaderforgeError(
+      'auth',
+      `${source} asks for mode "generate" but OPENROUTER_API_KEY is not set`,
+      {
+        hint: 'Set OPENROUTER_API_KEY in the environment or .env, or use mode "placeholder" or "cache-only".',
+      },
+    );
   }
   return { mode, reason: `set by ${source}` };
 }

@@ -17,7 +17,10 @@ const price = (pricing: Record<string, string> | undefined, name: string) => {
 };
 
 /** What an image cost: OpenRouter's own `usage.cost` when given, else tokens × catalogue prices. */
-export function costOf(usage: UsageLike | undefined, model: ImageModel | undefined): number | undefined {
+export function costOf(
+  usage: UsageLike | undefined,
+  model: ImageModel | undefined,
+): number | undefined {
   if (usage?.cost !== undefined) return usage.cost;
   if (!model || !usage) return undefined;
   return (

@@ -75,7 +75,7 @@ describe('openImageStore', () => {
     const store = openImageStore(join(dir, 'cache'));
     const entry = await store.persist(input, image, meta);
     const tampered = Buffer.from(png);
-    tampered[tampered.length - 5] ^= 0xff;
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 5) ^ 0xff, tampered.length - 5);
     await writeFile(entry.file, tampered);
     const result = await store.lookup(input);
     expect(result).toMatchObject({
@@ -182,7 +182,7 @@ describe('openImageStore', () => {
     const before = await stat(entry.file);
     // Same size, same mtime, different bytes: only a re-hash would notice.
     const swapped = Buffer.from(png);
-    swapped[swapped.length - 5] ^= 0xff;
+    swapped.writeUInt8(swapped.readUInt8(swapped.length - 5) ^ 0xff, swapped.length - 5);
     await writeFile(entry.file, swapped);
     await utimes(entry.file, before.atime, before.mtime);
     expect((await store.lookup(input)).status).toBe('hit');

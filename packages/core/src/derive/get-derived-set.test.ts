@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sharpCalls } from '../sharp-calls.test-support.js';
 import { getDerivedSet } from './get-derived-set.js';
 import { derivativeKey } from './key.js';
 import type { DeriveSpec } from './spec.js';
@@ -11,17 +12,9 @@ import { readDerivedSet } from './store.js';
 
 // Every sharp() call in this file's module graph is counted, the derivation's included:
 // the warm path must add none.
-const sharpCalls = vi.hoisted(() => ({ count: 0 }));
-vi.mock('sharp', async (importOriginal) => {
-  const actual = (await importOriginal<typeof import('sharp')>()).default;
-  const counted = new Proxy(actual, {
-    apply(target, self, args) {
-      sharpCalls.count += 1;
-      return Reflect.apply(target, self, args as Parameters<typeof actual>);
-    },
-  });
-  return { default: counted };
-});
+vi.mock('sharp', async (original) =>
+  (await import('../sharp-calls.test-support.js')).countedSharpModule(await original()),
+);
 
 const spec: DeriveSpec = {
   aspectRatio: '16:9',

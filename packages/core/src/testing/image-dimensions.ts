@@ -1,44 +1,36 @@
-/** The ten ratios every OpenRouter image model accepts, with OpenRouter's documented pixels at 1K. */
-const standardPixels: Record<string, readonly [number, number]> = {
-  '1:1': [1024, 1024],
-  '2:3': [832, 1248],
-  '3:2': [1248, 832],
-  '3:4': [864, 1184],
-  '4:3': [1184, 864],
-  '4:5': [896, 1152],
-  '5:4': [1152, 896],
-  '9:16': [768, 1344],
-  '16:9': [1344, 768],
-  '21:9': [1536, 672],
-};
+import {
+  ASPECT_RATIOS,
+  type AspectRatio,
+  EXTENDED_ASPECT_RATIOS,
+  IMAGE_SIZES,
+  type ImageSize,
+  nominalPixelSize,
+} from '../openrouter/capabilities.js';
 
-// Not in OpenRouter's table: picked to keep the ~1M pixel budget of the other 1K sizes.
-const extendedPixels: Record<string, readonly [number, number]> = {
-  '1:4': [512, 2048],
-  '4:1': [2048, 512],
-  '1:8': [384, 3072],
-  '8:1': [3072, 384],
-};
-
-export const standardAspectRatios: readonly string[] = Object.keys(standardPixels);
-export const extendedAspectRatios: readonly string[] = Object.keys(extendedPixels);
-export const standardImageSizes: readonly string[] = ['1K', '2K', '4K'];
+export const standardAspectRatios: readonly string[] = ASPECT_RATIOS;
+export const extendedAspectRatios: readonly string[] = EXTENDED_ASPECT_RATIOS;
+export const standardImageSizes: readonly string[] = IMAGE_SIZES;
 
 export const defaultAspectRatio = '1:1';
 export const defaultImageSize = '1K';
 
+const knownRatios: readonly string[] = [...ASPECT_RATIOS, ...EXTENDED_ASPECT_RATIOS];
+
 /**
- * Pixel size of an image for a ratio and size: the 1K table scaled per side (0.5K halves, 2K
- * doubles, 4K quadruples). Ratios or sizes outside the tables (a custom FakeModel's) are derived
- * from their numbers so that custom catalogues still get sensible images.
+ * Pixel size of an image for a ratio and size: OpenRouter's 1K table scaled per side (0.5K
+ * halves, 2K doubles, 4K quadruples). Ratios or sizes outside the tables (a custom
+ * FakeModel's) are derived from their numbers so that custom catalogues still get sensible images.
  */
 export function imageDimensions(
   aspectRatio: string,
   imageSize: string,
 ): { width: number; height: number } {
-  const [width, height] =
-    standardPixels[aspectRatio] ?? extendedPixels[aspectRatio] ?? pixelsForRatio(aspectRatio);
   const scale = sizeScale(imageSize);
+  if (knownRatios.includes(aspectRatio)) {
+    const { width, height } = nominalPixelSize(aspectRatio as AspectRatio, '1K' as ImageSize);
+    return { width: Math.round(width * scale), height: Math.round(height * scale) };
+  }
+  const [width, height] = pixelsForRatio(aspectRatio);
   return { width: Math.round(width * scale), height: Math.round(height * scale) };
 }
 

@@ -1,0 +1,425 @@
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { createBudget } from './budget.js';
+import { type CachedImage, type ImageStore, openImageStore } from './cache/store.js';
+import {
+  type DerivedSet,
+  type DeriveSpec,
+  derivativeKey,
+  getDerivedSet,
+  readDerivedSet,
+} from './derive/index.js';
+import { HeaderforgeError, type HeaderforgeErrorCode } from './errors.js';
+import type { HeaderJob, OutputFormat } from './header-job.js';
+import { type GenerationKeyInput, generationKey } from './keys.js';
+import type { Mode } from './mode.js';
+import { createPlaceholderProvider } from './providers/placeholder.js';
+import type { Provider } from './providers/provider.js';
+
+/** The resolved options the pipeline needs (a subset of the site options). */
+export interface PipelineSettings {
+  root: string;
+  cacheDir: string;
+  derivedCacheDir: string;
+  concurrency: number;
+  widths: number[];
+  formats: OutputFormat[];
+  og: boolean;
+  maxNewImages?: number | undefined;
+  maxCostUsd?: number | undefined;
+}
+
+export interface RunPipelineOptions {
+  settings: PipelineSettings;
+  mode: Exclude<Mode, 'off'>;
+  /** Makes the paid images; required in `generate` mode. */
+  provider?: Provider;
+  onEvent?: (event: PipelineEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface HeaderResult {
+  job: HeaderJob;
+  key: string;
+  /** Where the original came from in this run. */
+  source: 'cache' | 'generated' | 'reused' | 'placeholder';
+  placeholder: boolean;
+  original: { file: string; width: number; height: number; sha256: string };
+  derived: DerivedSet;
+}
+
+export interface PostFailure {
+  file: string;
+  line?: number | undefined;
+  key: string;
+  code: HeaderforgeErrorCode;
+  message: string;
+  hint?: string | undefined;
+}
+
+export interface PipelineSummary {
+  posts: number;
+  /** Distinct images needed (posts with the same final prompt share one). */
+  unique: number;
+  cached: number;
+  generated: number;
+  /** Made by another build running at the same time, which we waited for. */
+  reused: number;
+  placeholders: number;
+  failed: number;
+  /** Not generated because the budget would have been exceeded (also counted in failed). */
+  skipped: number;
+  /** Cache entries found corrupt and set aside. */
+  corrupt: number;
+  costUsd: number;
+  durationMs: number;
+}
+
+export interface PipelineResult {
+  headers: HeaderResult[];
+  failures: PostFailure[];
+  summary: PipelineSummary;
+}
+
+type Counters = Omit<PipelineSummary, 'durationMs'>;
+
+export type PipelineEvent =
+  | {
+      type: 'planned';
+      posts: number;
+      unique: number;
+      cached: number;
+      missing: number;
+      mode: RunPipelineOptions['mode'];
+    }
+  | { type: 'corrupt'; key: string; reason: string; movedTo: string }
+  | { type: 'waiting'; key: string; files: string[] }
+  | { type: 'started'; key: string; files: string[]; model: string }
+  | {
+      type: 'generated';
+      key: string;
+      files: string[];
+      costUsd?: number | undefined;
+      durationMs: number;
+    }
+  | { type: 'placeholder'; key: string; files: string[] }
+  | { type: 'failed'; key: string; files: string[]; error: HeaderforgeError }
+  | { type: 'skipped'; key: string; files: string[]; reason: string }
+  | { type: 'progress'; done: number; total: number; counters: Counters }
+  | { type: 'done'; summary: PipelineSummary };
+
+interface Group {
+  key: string;
+  input: GenerationKeyInput;
+  jobs: HeaderJob[];
+}
+
+interface Obtained {
+  entry: CachedImage;
+  source: HeaderResult['source'];
+  /** The bytes, when this run already holds them (saves a read before deriving). */
+  bytes?: Uint8Array;
+}
+
+/** Derivation is CPU-bound and sharp already uses every core: two at a time keeps memory flat. */
+const DERIVE_CONCURRENCY = 2;
+const LOOKUP_CONCURRENCY = 16;
+
+/**
+ * Plans hits and misses, generates the misses (deduplicated, concurrency-limited, budgeted,
+ * locked across processes), persists each image before anything else can fail, then derives.
+ * One post's failure never costs another post its image: failures are collected, not thrown.
+ */
+export async function runPipeline(
+  jobs: HeaderJob[],
+  options: RunPipelineOptions,
+): Promise<PipelineResult> {
+  const started = performance.now();
+  const { settings, mode, signal } = options;
+  const emit = options.onEvent ?? (() => {});
+  if (mode === 'generate' && !options.provider) {
+    throw new Error('runPipeline: mode "generate" needs a provider');
+  }
+  const store = openImageStore(settings.cacheDir, {
+    verificationDir: join(settings.derivedCacheDir, 'originals'),
+    root: settings.root,
+  });
+  const placeholderStore = openImageStore(join(settings.derivedCacheDir, 'placeholders'), {
+    root: settings.root,
+  });
+  const derivedDir = join(settings.derivedCacheDir, 'derived');
+  const groups = groupByKey(jobs);
+  const { durationMs: _, ...counters }: PipelineSummary = {
+    ...emptySummary(),
+    posts: jobs.length,
+    unique: groups.length,
+  };
+
+  // 1. Plan: which images are already in the committed cache.
+  const lookupLimit = pLimit(LOOKUP_CONCURRENCY);
+  const planned = await Promise.all(
+    groups.map((group) =>
+      lookupLimit(async () => {
+        const result = await store.lookup(group.input);
+        if (result.status === 'corrupt') {
+          counters.corrupt += 1;
+          emit({ type: 'corrupt', key: group.key, reason: result.reason, movedTo: result.movedTo });
+        }
+        return { group, hit: result.status === 'hit' ? result.entry : undefined };
+      }),
+    ),
+  );
+  const missing = planned.filter((plan) => !plan.hit).length;
+  emit({
+    type: 'planned',
+    posts: jobs.length,
+    unique: groups.length,
+    cached: groups.length - missing,
+    missing,
+    mode,
+  });
+
+  // 2. Obtain every original, then 3. derive, group by group as each becomes ready.
+  const budget = createBudget(settings);
+  const generateLimit = pLimit(settings.concurrency);
+  const deriveLimit = pLimit(DERIVE_CONCURRENCY);
+  const placeholders = createPlaceholderProvider();
+  const headers: HeaderResult[] = [];
+  const failures: PostFailure[] = [];
+  let done = 0;
+
+  const fail = (group: Group, error: HeaderforgeError) => {
+    counters.failed += 1;
+    emit({ type: 'failed', key: group.key, files: files(group), error });
+    for (const job of group.jobs) {
+      failures.push({
+        file: job.file,
+        line: job.line,
+        key: group.key,
+        code: error.code,
+        message: error.message,
+        hint: error.hint,
+      });
+    }
+  };
+
+  async function obtain(group: Group, hit: CachedImage | undefined): Promise<Obtained | undefined> {
+    if (hit) {
+      counters.cached += 1;
+      return { entry: hit, source: 'cache' };
+    }
+    if (mode === 'cache-only') {
+      fail(group, cacheMissError(group));
+      return undefined;
+    }
+    if (mode === 'placeholder') return obtainPlaceholder(group);
+    return generateLimit(() => generate(group));
+  }
+
+  async function obtainPlaceholder(group: Group): Promise<Obtained> {
+    counters.placeholders += 1;
+    emit({ type: 'placeholder', key: group.key, files: files(group) });
+    const existing = await placeholderStore.lookup(group.input);
+    if (existing.status === 'hit') return { entry: existing.entry, source: 'placeholder' };
+    const art = await placeholders.generate(firstJob(group));
+    const entry = await placeholderStore.persist(group.input, art, {
+      placeholder: true,
+      sources: files(group),
+    });
+    return { entry, source: 'placeholder', bytes: art.bytes };
+  }
+
+  async function generate(group: Group): Promise<Obtained | undefined> {
+    signal?.throwIfAborted();
+    const provider = options.provider as Provider;
+    const reservation = budget.reserve(await provider.estimate(firstJob(group)));
+    if ('refused' in reservation) {
+      counters.skipped += 1;
+      emit({ type: 'skipped', key: group.key, files: files(group), reason: reservation.refused });
+      fail(group, budgetError(group, reservation.refused));
+      return undefined;
+    }
+    const lock = await store.lock(group.key, {
+      ...(signal ? { signal } : {}),
+      onWait: () => emit({ type: 'waiting', key: group.key, files: files(group) }),
+    });
+    try {
+      // Another build may have made it while we waited for the lock.
+      const again = await store.lookup(group.input);
+      if (again.status === 'hit') {
+        reservation.cancel();
+        counters.reused += 1;
+        return { entry: again.entry, source: 'reused' };
+      }
+      emit({ type: 'started', key: group.key, files: files(group), model: group.input.model });
+      const began = performance.now();
+      let image: Awaited<ReturnType<Provider['generate']>>;
+      try {
+        image = await provider.generate(firstJob(group), signal);
+      } catch (error) {
+        reservation.cancel();
+        throw error;
+      }
+      reservation.settle(image.costUsd);
+      counters.costUsd += image.costUsd ?? 0;
+      const entry = await store.persist(group.input, image, {
+        placeholder: false,
+        costUsd: image.costUsd,
+        generationId: image.generationId,
+        usage: image.usage,
+        sources: files(group),
+      });
+      counters.generated += 1;
+      emit({
+        type: 'generated',
+        key: group.key,
+        files: files(group),
+        costUsd: image.costUsd,
+        durationMs: performance.now() - began,
+      });
+      return { entry, source: 'generated', bytes: image.bytes };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async function derive(
+    obtained: Obtained,
+    job: HeaderJob,
+    store: ImageStore,
+  ): Promise<DerivedSet> {
+    const spec: DeriveSpec = {
+      aspectRatio: job.aspectRatio,
+      focus: job.focus,
+      widths: settings.widths,
+      formats: settings.formats,
+      og: settings.og,
+    };
+    const { sha256 } = obtained.entry.sidecar;
+    const warm = await readDerivedSet(derivedDir, derivativeKey(sha256, spec));
+    if (warm) return warm;
+    const original = obtained.bytes ?? (await store.read(obtained.entry));
+    return deriveLimit(() =>
+      getDerivedSet({ original, originalSha256: sha256, spec, cacheDir: derivedDir }),
+    );
+  }
+
+  await Promise.all(
+    planned.map(async ({ group, hit }) => {
+      try {
+        const obtained = await obtain(group, hit);
+        if (!obtained) return;
+        const placeholder = obtained.source === 'placeholder';
+        const from = placeholder ? placeholderStore : store;
+        // Posts sharing an image may still crop it differently (per-post focus).
+        const sets = new Map<string, Promise<DerivedSet>>();
+        for (const job of group.jobs) {
+          if (!sets.has(job.focus)) sets.set(job.focus, derive(obtained, job, from));
+        }
+        for (const job of group.jobs) {
+          const { sidecar, file } = obtained.entry;
+          headers.push({
+            job,
+            key: group.key,
+            source: obtained.source,
+            placeholder,
+            original: {
+              file,
+              width: sidecar.width,
+              height: sidecar.height,
+              sha256: sidecar.sha256,
+            },
+            derived: await (sets.get(job.focus) as Promise<DerivedSet>),
+          });
+        }
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        fail(group, asHeaderforgeError(error));
+      } finally {
+        done += 1;
+        emit({ type: 'progress', done, total: groups.length, counters: { ...counters } });
+      }
+    }),
+  );
+
+  const summary: PipelineSummary = { ...counters, durationMs: performance.now() - started };
+  emit({ type: 'done', summary });
+  headers.sort((a, b) => compare(a.job.file, b.job.file));
+  failures.sort((a, b) => compare(a.file, b.file));
+  return { headers, failures, summary };
+}
+
+export function emptySummary(): PipelineSummary {
+  return {
+    posts: 0,
+    unique: 0,
+    cached: 0,
+    generated: 0,
+    reused: 0,
+    placeholders: 0,
+    failed: 0,
+    skipped: 0,
+    corrupt: 0,
+    costUsd: 0,
+    durationMs: 0,
+  };
+}
+
+function groupByKey(jobs: HeaderJob[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const job of jobs) {
+    const input: GenerationKeyInput = {
+      provider: 'openrouter',
+      prompt: job.prompt,
+      model: job.model,
+      aspectRatio: job.aspectRatio,
+      imageSize: job.imageSize,
+      seed: job.seed,
+    };
+    const key = generationKey(input);
+    const group = groups.get(key);
+    if (group) group.jobs.push(job);
+    else groups.set(key, { key, input, jobs: [job] });
+  }
+  return [...groups.values()];
+}
+
+const files = (group: Group) => group.jobs.map((job) => job.file);
+const firstJob = (group: Group) => group.jobs[0] as HeaderJob;
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function cacheMissError(group: Group): HeaderforgeError {
+  return new HeaderforgeError(
+    'cache_miss',
+    `No cached header image for ${files(group).join(', ')} (cache-only mode)`,
+    {
+      hint: 'Fill the cache where a key is available (`OPENROUTER_API_KEY=… npx headerforge generate`) and commit the cache folder.',
+    },
+  );
+}
+
+function budgetError(group: Group, reason: string): HeaderforgeError {
+  return new HeaderforgeError(
+    'budget_exceeded',
+    `Not generated for ${files(group).join(', ')}: ${reason}`,
+    {
+      hint: 'Raise maxNewImages / maxCostUsd, or build again later: images already generated are kept.',
+    },
+  );
+}
+
+function asHeaderforgeError(error: unknown): HeaderforgeError {
+  if (error instanceof HeaderforgeError) return error;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    return new HeaderforgeError('io', `File system error: ${message}`, {
+      cause: error,
+      hint:
+        code === 'ENOSPC'
+          ? 'The disk is full: free space and build again; images already saved are kept.'
+          : 'Check permissions and free space for the cache folders.',
+    });
+  }
+  return new HeaderforgeError('generation_failed', message, { cause: error });
+}

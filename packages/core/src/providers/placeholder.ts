@@ -1,0 +1,21 @@
+import type { HeaderJob } from '../header-job.js';
+import { renderPlaceholderArt } from './placeholder-art.js';
+import type { ProvidedImage, Provider } from './provider.js';
+
+/** Offline, free, deterministic art for builds without a key. */
+export function createPlaceholderProvider(): Provider {
+  return {
+    id: 'placeholder',
+    estimate: async () => 0,
+    async generate(job: HeaderJob): Promise<ProvidedImage> {
+      const art = await renderPlaceholderArt({
+        prompt: job.prompt,
+        aspectRatio: job.aspectRatio,
+        imageSize: job.imageSize,
+        ...(job.seed === undefined ? {} : { seed: job.seed }),
+        ...(job.title === undefined ? {} : { title: job.title }),
+      });
+      return { ...art, placeholder: true };
+    },
+  };
+}
