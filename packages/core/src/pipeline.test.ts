@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -200,6 +200,19 @@ describe('runPipeline', () => {
     const progress = events.filter((e) => e.type === 'progress');
     expect(progress.at(-1)).toMatchObject({ done: 2, total: 2, counters: { generated: 2 } });
     expect(types.at(-1)).toBe('done');
+  });
+
+  it('removes derivation temp folders that a killed build left behind', async () => {
+    const shard = join(root, 'node_modules/.cache/headerforge/derived/ab');
+    const leftover = join(shard, `${'ab'.repeat(32)}.tmp-999999-0a0b0c`);
+    const fresh = join(shard, `${'ab'.repeat(32)}.tmp-999998-0d0e0f`);
+    await mkdir(leftover, { recursive: true });
+    await mkdir(fresh, { recursive: true });
+    const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(leftover, hoursAgo, hoursAgo);
+    await generate(posts);
+    const temps = (await readdir(shard)).filter((name) => name.includes('.tmp-'));
+    expect(temps).toEqual([fresh.split('/').at(-1)]);
   });
 
   it('sets aside a tampered cache entry, says so, and regenerates it', async () => {

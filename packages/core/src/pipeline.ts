@@ -8,6 +8,7 @@ import {
   derivativeKey,
   getDerivedSet,
   readDerivedSet,
+  removeStaleTempDirs,
 } from './derive/index.js';
 import { HeaderforgeError, type HeaderforgeErrorCode } from './errors.js';
 import type { HeaderJob, OutputFormat } from './header-job.js';
@@ -106,6 +107,7 @@ export type PipelineEvent =
   | { type: 'failed'; key: string; files: string[]; error: HeaderforgeError }
   | { type: 'skipped'; key: string; files: string[]; reason: string }
   | { type: 'progress'; done: number; total: number; counters: Counters }
+  | { type: 'warning'; message: string }
   | { type: 'done'; summary: PipelineSummary };
 
 interface Group {
@@ -123,6 +125,8 @@ interface Obtained {
 
 /** Derivation is CPU-bound and sharp already uses every core: two at a time keeps memory flat. */
 const DERIVE_CONCURRENCY = 2;
+/** Older than any one derivation: a temp dir this old belongs to a killed build. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
 const LOOKUP_CONCURRENCY = 16;
 
 /**
@@ -187,6 +191,7 @@ export async function runPipeline(
   const headers: HeaderResult[] = [];
   const failures: PostFailure[] = [];
   let done = 0;
+  let derivedCold = false;
 
   const fail = (group: Group, error: HeaderforgeError) => {
     counters.failed += 1;
@@ -298,6 +303,7 @@ export async function runPipeline(
     const { sha256 } = obtained.entry.sidecar;
     const warm = await readDerivedSet(derivedDir, derivativeKey(sha256, spec));
     if (warm) return warm;
+    derivedCold = true;
     const original = obtained.bytes ?? (await store.read(obtained.entry));
     return deriveLimit(() =>
       getDerivedSet({ original, originalSha256: sha256, spec, cacheDir: derivedDir }),
@@ -342,6 +348,15 @@ export async function runPipeline(
     }),
   );
 
+  // Only after cold work: a warm build should not walk the derived cache.
+  if (derivedCold) {
+    await removeStaleTempDirs(derivedDir, STALE_TEMP_MS).catch((error: unknown) =>
+      emit({
+        type: 'warning',
+        message: `Could not clean the derived cache: ${(error as Error).message}`,
+      }),
+    );
+  }
   const summary: PipelineSummary = { ...counters, durationMs: performance.now() - started };
   emit({ type: 'done', summary });
   headers.sort((a, b) => compare(a.job.file, b.job.file));
