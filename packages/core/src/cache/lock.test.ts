@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,6 +66,25 @@ describe('acquireKeyLock', () => {
     await utimes(path, old, old);
     const lock = await acquireKeyLock(path, { staleMs: 30_000, pollMs: 10 });
     await lock.release();
+  });
+
+  it('takes over an unreadable lock file after a short grace period', async () => {
+    const path = join(dir, 'k.lock');
+    await writeFile(path, '');
+    const old = new Date(Date.now() - 5000);
+    await utimes(path, old, old);
+    const lock = await acquireKeyLock(path, { pollMs: 10 });
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    await lock.release();
+  });
+
+  it('leaves no temp file behind, and cleans those of dead processes', async () => {
+    const path = join(dir, 'k.lock');
+    await writeFile(join(dir, `.k.lock.tmp-${await deadPid()}-00ff`), '{}');
+    const lock = await acquireKeyLock(path);
+    expect(await readdir(dir)).toEqual(['k.lock']);
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('keeps waiting for a live holder from another host that is not stale, until aborted', async () => {

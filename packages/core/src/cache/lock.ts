@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isProcessAlive } from './atomic-write.js';
+import { isProcessAlive, removeOrphanTempFiles } from './atomic-write.js';
 
 /**
  * A lock file per cache key, so that two builds on one cache (two terminals, parallel CI
@@ -14,6 +14,9 @@ import { isProcessAlive } from './atomic-write.js';
  * Hand-written rather than a library because crash takeover must be immediate on this
  * host (pid check), not only after a staleness timeout.
  */
+/** How long an unreadable lock file is given before it is treated as abandoned. */
+const UNREADABLE_GRACE_MS = 2000;
+
 export interface KeyLock {
   release(): Promise<void>;
 }
@@ -45,6 +48,7 @@ export async function acquireKeyLock(path: string, options: LockOptions = {}): P
     since: new Date().toISOString(),
   };
   await mkdir(dirname(path), { recursive: true });
+  await removeOrphanTempFiles(dirname(path));
   let waited = false;
   for (;;) {
     options.signal?.throwIfAborted();
@@ -64,15 +68,22 @@ export async function acquireKeyLock(path: string, options: LockOptions = {}): P
   }
 }
 
+/**
+ * Creates the lock with its content in one step: the content goes to a temp file that is
+ * then hard-linked to the lock's name, which fails if the lock exists. A process killed
+ * mid-way therefore never leaves an empty lock that names no holder.
+ */
 async function tryCreate(path: string, me: LockHolder): Promise<boolean> {
+  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${me.token}`);
+  await writeFile(temp, JSON.stringify(me));
   try {
-    const handle = await open(path, 'wx');
-    await handle.writeFile(JSON.stringify(me));
-    await handle.close();
+    await link(temp, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 
@@ -100,6 +111,8 @@ async function isAbandoned(
   ) {
     return true;
   }
+  // Locks are created whole (see tryCreate), so an unreadable one was damaged, not half-made.
+  if (!holder && Date.now() - info.mtimeMs > UNREADABLE_GRACE_MS) return true;
   return Date.now() - info.mtimeMs > staleMs;
 }
 
