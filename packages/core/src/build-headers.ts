@@ -1,4 +1,5 @@
 import type { HeaderforgeError } from './errors.js';
+import type { HeaderJob } from './header-job.js';
 import { type ModeDecision, resolveMode } from './mode.js';
 import { createOpenRouterClient, type OpenRouterClientOptions } from './openrouter/client.js';
 import {
@@ -8,6 +9,7 @@ import {
 } from './options.js';
 import { emptySummary, type PipelineEvent, type PipelineResult, runPipeline } from './pipeline.js';
 import { createOpenRouterProvider } from './providers/openrouter.js';
+import type { Provider } from './providers/provider.js';
 import { type ScanResult, scanContent } from './scan.js';
 
 export type HeadersEvent =
@@ -27,12 +29,19 @@ export interface BuildHeadersInput {
   signal?: AbortSignal;
   /** Extra client settings (tests, attribution). */
   client?: Partial<OpenRouterClientOptions>;
+  /**
+   * In `generate` mode, serve offline art for missing images now and list their jobs in
+   * `deferred` instead of generating: a dev server starts at once and generates afterwards.
+   */
+  deferGeneration?: boolean;
 }
 
 export interface BuildHeadersResult extends PipelineResult {
   mode: ModeDecision;
   options: ResolvedHeaderforgeOptions;
   scan: ScanResult;
+  /** Jobs shown as placeholders because generation was deferred (see `deferGeneration`). */
+  deferred: HeaderJob[];
 }
 
 /**
@@ -49,7 +58,15 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
   emit({ type: 'mode', decision: mode });
   const empty: ScanResult = { jobs: [], files: 0, skipped: [] };
   if (mode.mode === 'off') {
-    return { mode, options, scan: empty, headers: [], failures: [], summary: emptySummary() };
+    return {
+      mode,
+      options,
+      scan: empty,
+      headers: [],
+      failures: [],
+      summary: emptySummary(),
+      deferred: [],
+    };
   }
 
   const scanStarted = performance.now();
@@ -62,27 +79,40 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
     durationMs: performance.now() - scanStarted,
   });
 
-  // The environment beats the site's config, so CI or a test can point every entry point elsewhere.
-  const baseURL = env.OPENROUTER_BASE_URL?.trim() || options.baseURL;
+  const defer = mode.mode === 'generate' && input.deferGeneration === true;
   const provider =
-    mode.mode === 'generate'
-      ? createOpenRouterProvider(
-          createOpenRouterClient({
-            ...input.client,
-            ...(apiKey ? { apiKey } : {}),
-            ...(baseURL ? { baseURL } : {}),
-            timeoutMs: options.timeoutMs,
-            maxRetries: options.maxRetries,
-            onRetry: (event) => emit({ type: 'retry', ...event }),
-          }),
-        )
-      : undefined;
+    mode.mode === 'generate' && !defer ? providerFor(options, env, input.client, emit) : undefined;
   const result = await runPipeline(scan.jobs, {
     settings: options,
-    mode: mode.mode,
+    mode: defer ? 'placeholder' : mode.mode,
     ...(provider ? { provider } : {}),
     onEvent: emit,
     ...(input.signal ? { signal: input.signal } : {}),
   });
-  return { ...result, mode, options, scan };
+  const deferred = defer
+    ? result.headers.filter((header) => header.placeholder).map((header) => header.job)
+    : [];
+  return { ...result, mode, options, scan, deferred };
+}
+
+/** The OpenRouter provider a site's options and environment call for. */
+export function providerFor(
+  options: ResolvedHeaderforgeOptions,
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<OpenRouterClientOptions> | undefined,
+  emit: (event: HeadersEvent) => void,
+): Provider {
+  const apiKey = overrides?.apiKey ?? env.OPENROUTER_API_KEY?.trim();
+  // The environment beats the site's config, so CI or a test can point every entry point elsewhere.
+  const baseURL = env.OPENROUTER_BASE_URL?.trim() || options.baseURL;
+  return createOpenRouterProvider(
+    createOpenRouterClient({
+      ...overrides,
+      ...(apiKey ? { apiKey } : {}),
+      ...(baseURL ? { baseURL } : {}),
+      timeoutMs: options.timeoutMs,
+      maxRetries: options.maxRetries,
+      onRetry: (event) => emit({ type: 'retry', ...event }),
+    }),
+  );
 }

@@ -5,6 +5,7 @@ export {
   type BuildHeadersResult,
   buildHeaders,
   type HeadersEvent,
+  providerFor,
 } from './build-headers.js';
 export * from './cache/index.js';
 export * from './derive/index.js';
@@ -28,6 +29,12 @@ export {
   OUTPUT_FORMATS,
   type OutputFormat,
 } from './header-job.js';
+export {
+  createHeaderService,
+  type HeaderService,
+  type HeaderServiceInput,
+  type ServiceUpdate,
+} from './header-service.js';
 export {
   canonicalJson,
   type GenerationKeyInput,
@@ -57,5 +64,11 @@ export {
 export { costOf, estimateCost, type UsageLike } from './pricing.js';
 export { applyStyle, autoPrompt, DEFAULT_AUTO_TEMPLATE } from './prompt.js';
 export * from './providers/index.js';
-export { failuresError, formatProgress, formatSummary } from './report.js';
+export {
+  failuresError,
+  formatProgress,
+  formatSummary,
+  type LogLine,
+  logLineFor,
+} from './report.js';
 export { type ScanResult, scanContent, scanFile } from './scan.js';

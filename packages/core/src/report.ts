@@ -1,3 +1,4 @@
+import type { HeadersEvent } from './build-headers.js';
 import { HeaderforgeError } from './errors.js';
 import type { PipelineResult, PipelineSummary, PostFailure } from './pipeline.js';
 
@@ -39,9 +40,10 @@ export function formatSummary(summary: PipelineSummary): string {
  * The error that ends a run with failures: every failed post with its reason, and each
  * distinct hint once (fifty posts missing from a cache-only build share one hint).
  */
-export function failuresError(
-  result: Pick<PipelineResult, 'failures' | 'summary'>,
-): HeaderforgeError | undefined {
+export function failuresError(result: {
+  failures: PipelineResult['failures'];
+  summary?: Pick<PipelineSummary, 'posts'>;
+}): HeaderforgeError | undefined {
   const { failures } = result;
   if (failures.length === 0) return undefined;
   const byHint = new Map<string, PostFailure[]>();
@@ -49,7 +51,10 @@ export function failuresError(
     const hint = failure.hint ?? '';
     byHint.set(hint, [...(byHint.get(hint) ?? []), failure]);
   }
-  const lines = [`${failures.length} of ${result.summary.posts} header images could not be made:`];
+  const of = result.summary ? ` of ${result.summary.posts}` : '';
+  const lines = [
+    `${failures.length}${of} header image${failures.length === 1 && !of ? '' : 's'} could not be made:`,
+  ];
   for (const [hint, group] of byHint) {
     for (const failure of group) {
       lines.push(`  ${failure.file}${failure.line ? `:${failure.line}` : ''}: ${failure.message}`);
@@ -62,4 +67,72 @@ export function failuresError(
       ? 'Run `npx headerforge generate` with OPENROUTER_API_KEY set and commit the cache folder, or set HEADERFORGE_MODE=placeholder.'
       : 'Images that were generated are kept in the cache: fixing the posts above and building again pays only for those.',
   });
+}
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+const postList = (files: string[]) =>
+  files.length <= 2 ? files.join(', ') : `${files[0]} and ${files.length - 1} more`;
+
+/**
+ * The log line (if any) for a build event: one line per event, quiet when everything is
+ * cached, and never the API key or an image's data URL (events carry neither).
+ */
+export function logLineFor(event: HeadersEvent): LogLine | undefined {
+  switch (event.type) {
+    case 'mode':
+      return event.decision.warning
+        ? { level: 'warn', message: event.decision.warning }
+        : { level: 'info', message: `mode ${event.decision.mode} (${event.decision.reason})` };
+    case 'scanned':
+      return {
+        level: 'info',
+        message: `${event.headers} header${event.headers === 1 ? '' : 's'} in ${event.files} content files (${Math.round(event.durationMs)} ms)`,
+      };
+    case 'planned':
+      return event.missing === 0
+        ? undefined
+        : {
+            level: 'info',
+            message: `${event.unique} images: ${event.cached} cached, ${event.missing} ${event.mode === 'generate' ? 'to generate' : event.mode === 'placeholder' ? 'as placeholders' : 'missing'}`,
+          };
+    case 'waiting':
+      return {
+        level: 'info',
+        message: `waiting for another build that is generating ${postList(event.files)}`,
+      };
+    case 'generated':
+      return {
+        level: 'info',
+        message: `generated ${postList(event.files)}${event.costUsd === undefined ? '' : ` · ${usd(event.costUsd)}`} · ${seconds(event.durationMs)}`,
+      };
+    case 'corrupt':
+      return {
+        level: 'warn',
+        message: `set aside a bad cache entry (${event.reason}) in ${event.movedTo}`,
+      };
+    case 'skipped':
+      return { level: 'warn', message: `skipped ${postList(event.files)}: ${event.reason}` };
+    case 'failed':
+      return { level: 'error', message: `${postList(event.files)}: ${event.error.message}` };
+    case 'retry':
+      return {
+        level: 'warn',
+        message: `${event.error.code === 'rate_limited' ? 'rate limited' : event.error.message} (${event.model}); retrying in ${seconds(event.delayMs)}`,
+      };
+    case 'progress':
+      // Quiet when nothing needed work: a warm build prints its summary only.
+      return event.done === event.counters.cached
+        ? undefined
+        : { level: 'info', message: formatProgress(event.done, event.total, event.counters) };
+    case 'warning':
+      return { level: 'warn', message: event.message };
+    case 'done':
+      return { level: 'info', message: formatSummary(event.summary) };
+    default:
+      return undefined;
+  }
 }

@@ -1,10 +1,6 @@
-// Skeleton until the Vite issue lands: the package builds and resolves, and the plugin
-// says plainly that it does nothing yet instead of pretending to.
-export interface HeaderforgeVitePlugin {
-  name: string;
-  enforce: 'pre';
-}
+import { headerforge } from './plugin.js';
 
-export default function headerforge(): HeaderforgeVitePlugin {
-  return { name: 'headerforge', enforce: 'pre' };
-}
+export type { HeaderforgeOptions, HeaderforgeViteOptions } from './plugin.js';
+export { RESOLVED_VIRTUAL_ID, VIRTUAL_ID } from './virtual-module.js';
+export { headerforge };
+export default headerforge;

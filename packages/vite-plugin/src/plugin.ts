@@ -1,0 +1,146 @@
+import { resolve } from 'node:path';
+import {
+  createHeaderService,
+  failuresError,
+  type HeaderforgeOptions,
+  type HeaderService,
+  type HeadersEvent,
+  logLineFor,
+  type OpenRouterClientOptions,
+  type PostFailure,
+  resolveOptions,
+  type ServiceUpdate,
+} from '@headerforge/core';
+import { type Logger, type Plugin, searchForWorkspaceRoot, type ViteDevServer } from 'vite';
+import { headerforgeEnv } from './env.js';
+import { RESOLVED_VIRTUAL_ID, VIRTUAL_ID, virtualModuleCode } from './virtual-module.js';
+
+export type { HeaderforgeOptions };
+
+/** A save often arrives as several file events; wait for the editor to finish. */
+const EDIT_DEBOUNCE_MS = 250;
+const CONTENT_FILE = /\.(md|mdx|markdown)$/i;
+
+export interface HeaderforgeViteOptions extends HeaderforgeOptions {
+  /** Extra settings for the OpenRouter client (tests, attribution). */
+  client?: Partial<OpenRouterClientOptions>;
+}
+
+export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
+  const { client, ...options } = userOptions;
+  // Hosts such as Astro run several Vite builds with this one plugin object for one site
+  // build: they share one service, so scanning and generation happen once.
+  let service: HeaderService | undefined;
+  let serviceId: string | undefined;
+  let logger: Logger | undefined;
+  let isBuild = false;
+  let server: ViteDevServer | undefined;
+
+  const log = (event: HeadersEvent) => {
+    const line = logLineFor(event);
+    if (!line || !logger) return;
+    logger[line.level](`[headerforge] ${line.message}`, { timestamp: true });
+  };
+
+  const onUpdate = (update: ServiceUpdate) => {
+    if (!server) return;
+    if (update.type === 'headers-changed') {
+      for (const environment of Object.values(server.environments)) {
+        const module = environment.moduleGraph.getModuleById(RESOLVED_VIRTUAL_ID);
+        if (module) environment.moduleGraph.invalidateModule(module);
+      }
+      server.ws.send({ type: 'full-reload', path: '*' });
+      return;
+    }
+    const failures: PostFailure[] = update.type === 'failed' ? update.failures : [];
+    const error = update.type === 'error' ? update.error : failuresError({ failures });
+    if (error) showError(server, error, failures[0]?.file);
+  };
+
+  return {
+    name: 'headerforge',
+    enforce: 'pre',
+
+    config(config) {
+      // Derived files are imported by absolute path: let the dev server read them even when
+      // a cache folder sits outside the project. Setting `allow` turns off Vite's own
+      // workspace detection, so the workspace root is listed too.
+      const root = resolve(config.root ?? process.cwd());
+      const resolved = resolveOptions(options, { root });
+      return {
+        server: {
+          fs: {
+            allow: [searchForWorkspaceRoot(root), resolved.cacheDir, resolved.derivedCacheDir],
+          },
+        },
+      };
+    },
+
+    configResolved(config) {
+      logger = config.logger;
+      isBuild = config.command === 'build';
+      const env = headerforgeEnv(config.mode, config.envDir || config.root);
+      const id = JSON.stringify([config.root, config.command, config.mode]);
+      if (service && serviceId === id) return;
+      serviceId = id;
+      service = createHeaderService({
+        root: config.root,
+        options,
+        env,
+        onEvent: log,
+        onUpdate,
+        // A dev server starts at once with placeholders and generates in the background.
+        deferGeneration: !isBuild,
+        ...(client ? { client } : {}),
+      });
+    },
+
+    async buildStart() {
+      // `vite build --watch` rebuilds with the same plugin: look at the content again.
+      if (this.meta.watchMode && isBuild) await (service as HeaderService).refresh();
+      const result = await (service as HeaderService).ready();
+      const error = failuresError(result);
+      if (!error) return;
+      if (isBuild) this.error(error.hint ? `${error.message}\n${error.hint}` : error.message);
+      logger?.error(`[headerforge] ${error.message}`);
+    },
+
+    resolveId(id) {
+      return id === VIRTUAL_ID ? RESOLVED_VIRTUAL_ID : undefined;
+    },
+
+    async load(id) {
+      if (id !== RESOLVED_VIRTUAL_ID) return undefined;
+      const active = service as HeaderService;
+      await active.ready();
+      return virtualModuleCode(active.headers().values());
+    },
+
+    configureServer(devServer) {
+      server = devServer;
+      let timer: NodeJS.Timeout | undefined;
+      const changed = (file: string) => {
+        if (!CONTENT_FILE.test(file)) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => void service?.refresh(), EDIT_DEBOUNCE_MS);
+      };
+      devServer.watcher.on('change', changed);
+      devServer.watcher.on('add', changed);
+      devServer.watcher.on('unlink', changed);
+    },
+  };
+}
+
+/** Shows a failure in the terminal and in the browser's error overlay. */
+function showError(
+  server: ViteDevServer,
+  error: Error & { hint?: string },
+  file: string | undefined,
+): void {
+  const message = error.hint ? `${error.message}\n${error.hint}` : error.message;
+  server.config.logger.error(`[headerforge] ${message}`, { timestamp: true });
+  server.ws.send({
+    type: 'error',
+    err: { message, stack: '', plugin: 'headerforge', ...(file ? { id: file } : {}) },
+  });
+}

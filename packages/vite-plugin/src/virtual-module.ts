@@ -1,0 +1,69 @@
+import type { HeaderResult } from '@headerforge/core';
+
+export const VIRTUAL_ID = 'virtual:headerforge';
+export const RESOLVED_VIRTUAL_ID = `\0${VIRTUAL_ID}`;
+
+/** Formats a `<picture>` lists, best first; the last present one is the `<img>` fallback. */
+const FORMAT_ORDER = ['avif', 'webp', 'jpeg'] as const;
+
+/**
+ * The code of `virtual:headerforge`. Every image is an `import` of its absolute path, so
+ * Vite treats it as an asset: hashed and base-aware in a build, served in dev. Nothing
+ * secret is in here: only paths of derived files and the post's own text.
+ */
+export function virtualModuleCode(headers: Iterable<HeaderResult>): string {
+  const imports: string[] = [];
+  const url = (file: string) => {
+    const name = `u${imports.length}`;
+    imports.push(`import ${name} from ${JSON.stringify(file)};`);
+    return name;
+  };
+  const entries: string[] = [];
+  for (const header of headers) {
+    const { derived, job } = header;
+    const srcset: string[] = [];
+    let fallback: (typeof derived.variants)[number] | undefined;
+    for (const format of FORMAT_ORDER) {
+      const variants = derived.variants.filter((variant) => variant.format === format);
+      if (variants.length === 0) continue;
+      srcset.push(
+        `${format}: [${variants.map((v) => `${url(v.file)} + ${JSON.stringify(` ${v.width}w`)}`).join(', ')}].join(', ')`,
+      );
+      fallback = variants.at(-1);
+    }
+    const src = fallback ?? derived.master;
+    const fields = [
+      `src: ${url(src.file)}`,
+      `width: ${src.width}`,
+      `height: ${src.height}`,
+      `srcset: { ${srcset.join(', ')} }`,
+      `placeholder: ${JSON.stringify(derived.lqip)}`,
+      `color: ${JSON.stringify(derived.color)}`,
+      `alt: ${JSON.stringify(job.alt)}`,
+      `prompt: ${JSON.stringify(job.userPrompt)}`,
+      `master: { src: ${url(derived.master.file)}, width: ${derived.master.width}, height: ${derived.master.height} }`,
+      derived.og
+        ? `og: { src: ${url(derived.og.file)}, width: ${derived.og.width}, height: ${derived.og.height} }`
+        : 'og: undefined',
+      `isPlaceholder: ${header.placeholder}`,
+    ];
+    entries.push(`  ${JSON.stringify(job.file)}: { ${fields.join(', ')} },`);
+  }
+  return `${imports.join('\n')}
+export const headers = {
+${entries.join('\n')}
+};
+
+/** A post's header by its content path ("src/content/blog/a.md", absolute or "./"-relative too) or by an entry with a filePath. */
+export function getHeader(pathOrEntry) {
+  const raw = typeof pathOrEntry === 'string' ? pathOrEntry : pathOrEntry?.filePath ?? pathOrEntry?.file;
+  if (typeof raw !== 'string') return undefined;
+  const path = raw.replaceAll('\\\\', '/').replace(/^\\.?\\//, '');
+  if (headers[path]) return headers[path];
+  const match = Object.keys(headers).find((key) => path.endsWith('/' + key));
+  return match === undefined ? undefined : headers[match];
+}
+
+export default headers;
+`;
+}
