@@ -31,8 +31,8 @@ const PROMPT_EXCERPT_CHARS = 90;
 /**
  * Deterministic offline art for a header: the same request always yields the same PNG
  * bytes, sized like a real model's answer so the crop/derive path runs as it would for
- * a paid image. The hatched frame and the label make it unmistakably a placeholder, and
- * the frame does so even on a machine where no font can render the label.
+ * a paid image. The hatched frame and the label make it unmistakably a placeholder; on a
+ * machine where no font renders, drawn image icons take the place of the text.
  */
 export async function renderPlaceholderArt(
   request: PlaceholderArtRequest,
@@ -45,16 +45,16 @@ export async function renderPlaceholderArt(
   const { width, height } = nominalPixelSize(request.aspectRatio, request.imageSize);
   const random = hashRandom(request.prompt, request.seed);
   const text = request.title?.trim() ? request.title : promptExcerpt(request.prompt);
-  const svg = [
-    `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+  const withText = await textRenders();
+  const svg = svgDocument(width, height, [
     backgroundSvg(width, height, random),
     frameSvg(width, height),
-    titleSvg(text, width, height),
-    labelSvg(width, height),
-    '</svg>',
-  ].join('\n');
+    withText ? titleSvg(text, width, height) : centreIconSvg(width, height),
+    labelSvg(width, height, withText),
+  ]);
   try {
+    // One SVG, rasterised once: rendering the background small and enlarging it was
+    // tried and is slower at 4K (libvips' upscale costs more than librsvg's gradients).
     const png = await sharp(Buffer.from(svg, 'utf8'))
       .removeAlpha()
       // Speed over size: these bytes never ship as a real header, and 4K must stay quick.
@@ -67,6 +67,42 @@ export async function renderPlaceholderArt(
       cause,
     });
   }
+}
+
+function svgDocument(width: number, height: number, body: string | string[]): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    ...[body].flat(),
+    '</svg>',
+  ].join('\n');
+}
+
+let textProbe: Promise<boolean> | undefined;
+
+/**
+ * Whether this machine has a font for text at all. Without one, pango still draws text
+ * but as rows of identical "missing glyph" boxes, which looks broken rather than
+ * intentional; those boxes are all one width, so a wide and a narrow string measure the
+ * same. Probed once per process (about 10 ms); exported for the tests only.
+ */
+export function textRenders(): Promise<boolean> {
+  textProbe ??= (async () => {
+    const measure = async (text: string) =>
+      (
+        await sharp({ text: { text, font: 'sans' } })
+          .png()
+          .toBuffer({ resolveWithObject: true })
+      ).info.width;
+    try {
+      const [narrow, wide] = await Promise.all([measure('iiiiiiii'), measure('WWWWWWWW')]);
+      return wide > narrow * 1.5;
+    } catch {
+      // A libvips without text support cannot draw our title either: same fallback.
+      return false;
+    }
+  })();
+  return textProbe;
 }
 
 /** A stream of numbers in [0, 1) drawn from sha256(prompt, seed), extended by re-hashing. */
@@ -114,7 +150,8 @@ function backgroundSvg(width: number, height: number, random: () => number): str
     `<stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/></linearGradient>`,
   ];
   const shapes: string[] = [];
-  const blobCount = 4 + Math.floor(random() * 3);
+  // Each blob costs librsvg ~100 ms at 4K: three or four keep 4K well under a second.
+  const blobCount = 3 + Math.floor(random() * 2);
   const scale = Math.max(width, height);
   for (let i = 0; i < blobCount; i++) {
     const blobHue = (i % 2 === 0 ? hue2 : hue) + (random() - 0.5) * 50;
@@ -144,15 +181,36 @@ function backgroundSvg(width: number, height: number, random: () => number): str
  */
 function frameSvg(width: number, height: number): string {
   const band = frameBand(width, height);
-  const period = Math.max(6, Math.round(band * 1.1));
   const ring = `M0 0H${width}V${height}H0Z M${band} ${band}V${height - band}H${width - band}V${band}Z`;
   return [
-    `<defs><pattern id="hf-hatch" patternUnits="userSpaceOnUse" width="${period}" height="${period}" patternTransform="rotate(45)">`,
-    `<rect width="${period / 2}" height="${period}" fill="#ffffff" fill-opacity="0.55"/></pattern></defs>`,
     `<path d="${ring}" fill-rule="evenodd" fill="#000000" fill-opacity="0.45"/>`,
-    `<path d="${ring}" fill-rule="evenodd" fill="url(#hf-hatch)"/>`,
+    `<path d="${hatchPath(width, height, band)}" fill="#ffffff" fill-opacity="0.55"/>`,
     `<rect x="${band}" y="${band}" width="${width - 2 * band}" height="${height - 2 * band}" fill="none" stroke="#ffffff" stroke-opacity="0.7" stroke-width="${Math.max(1, Math.round(band / 6))}"/>`,
   ].join('\n');
+}
+
+/**
+ * The stripes x + y ∈ [c, c + period/2], cut into each band as explicit parallelograms.
+ * An SVG <pattern> looks the same but costs librsvg half a second at 4K. All pieces wind
+ * clockwise in one path, so where the bands meet in the corners they fill once, not twice.
+ */
+function hatchPath(width: number, height: number, band: number): string {
+  const period = Math.max(6, Math.round(band * 1.1));
+  const half = period / 2;
+  const pieces: string[] = [];
+  for (let c = -period; c < width + height + period; c += period) {
+    for (const y0 of [0, height - band]) {
+      if (c - y0 - band < width && c - y0 + half > 0) {
+        pieces.push(`M${c - y0} ${y0}h${half}l${-band} ${band}h${-half}Z`);
+      }
+    }
+    for (const x0 of [0, width - band]) {
+      if (c - x0 - band < height && c - x0 + half > 0) {
+        pieces.push(`M${x0} ${c - x0}l${band} ${-band}v${half}l${-band} ${band}Z`);
+      }
+    }
+  }
+  return pieces.join('');
 }
 
 function frameBand(width: number, height: number): number {
@@ -185,19 +243,30 @@ function titleSvg(text: string, width: number, height: number): string {
   ].join('\n');
 }
 
+/** Small but legible, and never wider than the image on the narrowest ratios. */
 function labelFontSize(width: number, height: number): number {
-  return Math.max(10, Math.round(Math.min(width, height) * 0.028));
+  const preferred = Math.max(10, Math.round(Math.min(width, height) * 0.028));
+  // The pill is about 18.5 label-ems wide (see labelSvg); keep it inside the frame.
+  const fitting = Math.floor((width - 2 * frameBand(width, height)) / 19.5);
+  return Math.max(6, Math.min(preferred, fitting));
+}
+
+/** Stands in for the title where no font renders, so the centre still says "no image yet". */
+function centreIconSvg(width: number, height: number): string {
+  const size = Math.round(Math.min(width, height) * 0.3);
+  const icon = imageIconSvg((width - size) / 2, (height - size) / 2, size);
+  return `<g opacity="0.8">${icon}</g>`;
 }
 
 /** A dark pill in the bottom-right corner: a drawn "missing image" icon and the label. */
-function labelSvg(width: number, height: number): string {
+function labelSvg(width: number, height: number, withText: boolean): string {
   const size = labelFontSize(width, height);
   const band = frameBand(width, height);
   const pad = Math.round(size * 0.6);
   const icon = Math.round(size * 1.2);
   // Monospace advance is ~0.6em, so the pill fits the label without measuring text.
-  const textWidth = PLACEHOLDER_LABEL.length * size * 0.62;
-  const pillWidth = pad * 3 + icon + textWidth;
+  const textWidth = withText ? PLACEHOLDER_LABEL.length * size * 0.62 + pad : 0;
+  const pillWidth = pad * 2 + icon + textWidth;
   const pillHeight = Math.round(size * 2);
   const x = width - band - pad - pillWidth;
   const y = height - band - pad - pillHeight;
@@ -206,8 +275,11 @@ function labelSvg(width: number, height: number): string {
   return [
     `<rect x="${n(x)}" y="${n(y)}" width="${n(pillWidth)}" height="${pillHeight}" rx="${n(pillHeight / 2)}" fill="#000000" fill-opacity="0.6"/>`,
     imageIconSvg(ix, iy, icon),
-    `<text x="${n(x + pillWidth - pad)}" y="${n(y + pillHeight / 2 + size * 0.36)}" font-family="${LABEL_FONTS}" font-size="${size}" text-anchor="end" fill="#ffffff">${escapeXml(PLACEHOLDER_LABEL)}</text>`,
-  ].join('\n');
+    withText &&
+      `<text x="${n(x + pillWidth - pad)}" y="${n(y + pillHeight / 2 + size * 0.36)}" font-family="${LABEL_FONTS}" font-size="${size}" text-anchor="end" fill="#ffffff">${escapeXml(PLACEHOLDER_LABEL)}</text>`,
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** The wireframe "image goes here" glyph (frame, sun, mountains), drawn without a font. */
@@ -302,17 +374,22 @@ function truncateGraphemes(text: string, max: number): string {
 
 const WIDE =
   /\p{Extended_Pictographic}|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u;
-const NARROW = /[ il.,:;'!|()[\]fjrt’‘`]/;
-const BROAD = /[A-Z0-9MWmw@%#&]/;
+const EXTRA_BROAD = /[MWmw@%]/;
+const BROAD = /[A-Z0-9#&]/;
+const NARROW = /[ ilj.,:;'!|()[\]frt’‘`]/;
 
-/** Rough width of bold sans text in ems, erring wide so lines rarely reach the clip. */
+/**
+ * Rough width of bold sans text in ems, calibrated on DejaVu Sans Bold (the fallback on
+ * bare Linux, and wider than most faces) so lines rarely reach the clip elsewhere either.
+ */
 function textEms(text: string): number {
   let ems = 0;
   for (const { segment } of segmenter.segment(text)) {
-    if (WIDE.test(segment)) ems += 1.1;
-    else if (NARROW.test(segment)) ems += 0.38;
-    else if (BROAD.test(segment)) ems += 0.78;
-    else ems += 0.66;
+    if (WIDE.test(segment)) ems += 1.2;
+    else if (EXTRA_BROAD.test(segment)) ems += 1.05;
+    else if (BROAD.test(segment)) ems += 0.84;
+    else if (NARROW.test(segment)) ems += 0.44;
+    else ems += 0.73;
   }
   return ems;
 }
