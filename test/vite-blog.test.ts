@@ -25,9 +25,10 @@ afterAll(async () => {
   await site.remove();
 });
 
-async function buildSite() {
+async function buildSite(base = '/') {
   await build({
     root: site.dir,
+    base,
     configFile: join(site.dir, 'vite.config.js'),
     logLevel: 'warn',
     mode: 'production',
@@ -69,6 +70,34 @@ describe('fixtures/vite-blog', () => {
 
     const html = await readFile(join(dist, 'index.html'), 'utf8');
     for (const file of js) expect(html).toContain(`/${file}`);
+    // The <picture data-headerforge> in index.html became real markup with hashed URLs.
+    const og = /<meta property="og:image" content="\/(assets\/og-[\w-]+\.jpg)">/.exec(html)?.[1];
+    expect(og && sizes.get(og)).toBe('jpeg 1200x630');
+    const img =
+      /<img src="\/(assets\/w960-[\w-]+\.jpg)"[^>]* width="960" height="540" alt="A lighthouse at dusk, watercolour"/.exec(
+        html,
+      )?.[1];
+    expect(img && sizes.get(img)).toBe('jpeg 960x540');
+    expect(html).toMatch(
+      /<source type="image\/avif" srcset="\/assets\/w640-[\w-]+\.avif 640w, \/assets\/w960-[\w-]+\.avif 960w"/,
+    );
+    expect(html).toMatch(
+      /<picture class="featured" style="background: #[0-9a-f]{6} url\(data:image\/webp;base64,/,
+    );
+  });
+
+  it('prefixes every asset URL with the base', async () => {
+    const { dist, files } = await buildSite('/blog/');
+    const html = await readFile(join(dist, 'index.html'), 'utf8');
+    const bundle = (
+      await Promise.all(
+        files.filter((f) => f.endsWith('.js')).map((f) => readFile(join(dist, f), 'utf8')),
+      )
+    ).join('\n');
+    expect(html).toMatch(/<img src="\/blog\/assets\/w960-/);
+    expect(html).toMatch(/content="\/blog\/assets\/og-/);
+    expect(bundle).toMatch(/\/blog\/assets\/w640-[\w-]+\.avif/);
+    expect(html).not.toMatch(/="\/assets\//);
   });
 
   it('a second build makes zero requests', async () => {
@@ -76,6 +105,25 @@ describe('fixtures/vite-blog', () => {
     const { files } = await buildSite();
     expect(fake.requests).toHaveLength(0);
     expect(files.some((file) => file.endsWith('.avif'))).toBe(true);
+  });
+
+  it('fails with the page and the reference when HTML names a post without a header', async () => {
+    const page = join(site.dir, 'index.html');
+    const original = await readFile(page, 'utf8');
+    await writeFile(
+      page,
+      original.replace(
+        'data-headerforge="posts/hello-world.md" data-sizes',
+        'data-headerforge="posts/nope.md" data-sizes',
+      ),
+    );
+    try {
+      await expect(buildSite()).rejects.toThrow(
+        /index\.html: data-headerforge="posts\/nope\.md" names no post with a header/,
+      );
+    } finally {
+      await writeFile(page, original);
+    }
   });
 
   it('leaves no trace of the API key in the build output or the caches', async () => {

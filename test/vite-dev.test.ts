@@ -88,6 +88,11 @@ describe('the Vite dev server', () => {
     expect(fake.generations()).toHaveLength(2);
     expect(await imageSize(ready[post]?.src as string)).toBe('960x540');
     expect(sent.some((payload) => payload.type === 'full-reload')).toBe(true);
+
+    const html = await (await fetch(base)).text();
+    const src = /<picture class="featured"[\s\S]*?<img src="([^"]+)"/.exec(html)?.[1];
+    expect(src).toMatch(/^\/node_modules\/\.cache\/headerforge\/derived\/.+\/w960\.jpg$/);
+    expect(await imageSize(src as string)).toBe('960x540');
   });
 
   it('regenerates an edited prompt without a restart: placeholder first, then the image', async () => {

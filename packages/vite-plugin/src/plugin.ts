@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import {
   createHeaderService,
   failuresError,
@@ -13,6 +13,7 @@ import {
 } from '@headerforge/core';
 import { type Logger, type Plugin, searchForWorkspaceRoot, type ViteDevServer } from 'vite';
 import { headerforgeEnv } from './env.js';
+import { expandHeaderElements } from './html.js';
 import { RESOLVED_VIRTUAL_ID, VIRTUAL_ID, virtualModuleCode } from './virtual-module.js';
 
 export type { HeaderforgeOptions };
@@ -33,6 +34,7 @@ export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
   let service: HeaderService | undefined;
   let serviceId: string | undefined;
   let logger: Logger | undefined;
+  let root = process.cwd();
   let isBuild = false;
   let server: ViteDevServer | undefined;
 
@@ -78,6 +80,7 @@ export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
 
     configResolved(config) {
       logger = config.logger;
+      root = config.root;
       isBuild = config.command === 'build';
       const env = headerforgeEnv(config.mode, config.envDir || config.root);
       const id = JSON.stringify([config.root, config.command, config.mode]);
@@ -114,6 +117,19 @@ export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
       const active = service as HeaderService;
       await active.ready();
       return virtualModuleCode(active.headers().values());
+    },
+
+    transformIndexHtml: {
+      // Before Vite's own HTML asset handling, which then hashes the URLs this writes.
+      order: 'pre',
+      async handler(html, context) {
+        const active = service as HeaderService;
+        await active.ready();
+        return expandHeaderElements(html, active.headers(), {
+          root,
+          page: relative(root, context.filename),
+        });
+      },
     },
 
     configureServer(devServer) {
