@@ -1,10 +1,5 @@
-// Skeleton until the Astro issue lands: the package builds and resolves, and the
-// integration registers under its name without hooks.
-export interface HeaderforgeAstroIntegration {
-  name: string;
-  hooks: Record<string, never>;
-}
+import { headerforge } from './integration.js';
 
-export default function headerforge(): HeaderforgeAstroIntegration {
-  return { name: '@headerforge/astro', hooks: {} };
-}
+export type { HeaderforgeAstroOptions } from './integration.js';
+export { headerforge };
+export default headerforge;

@@ -22,26 +22,43 @@ export type { HeaderforgeOptions };
 const EDIT_DEBOUNCE_MS = 250;
 const CONTENT_FILE = /\.(md|mdx|markdown)$/i;
 
+export interface HostLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
 export interface HeaderforgeViteOptions extends HeaderforgeOptions {
   /** Extra settings for the OpenRouter client (tests, attribution). */
   client?: Partial<OpenRouterClientOptions>;
+  /**
+   * For host integrations such as `@headerforge/astro`: the virtual module's shape
+   * (`astro` exports `ImageMetadata` for `<Image>`/`<Picture>`) and the host's logger.
+   */
+  host?: { flavour: 'astro'; logger?: HostLogger };
 }
 
 export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
-  const { client, ...options } = userOptions;
+  const { client, host, ...options } = userOptions;
   // Hosts such as Astro run several Vite builds with this one plugin object for one site
   // build: they share one service, so scanning and generation happen once.
   let service: HeaderService | undefined;
   let serviceId: string | undefined;
   let logger: Logger | undefined;
   let root = process.cwd();
-  let isBuild = false;
+  let isDev = false;
   let server: ViteDevServer | undefined;
 
   const log = (event: HeadersEvent) => {
     const line = logLineFor(event);
-    if (!line || !logger) return;
-    logger[line.level](`[headerforge] ${line.message}`, { timestamp: true });
+    if (!line) return;
+    if (host?.logger) host.logger[line.level](line.message);
+    else logger?.[line.level](`[headerforge] ${line.message}`, { timestamp: true });
+  };
+
+  const logError = (message: string) => {
+    if (host?.logger) host.logger.error(message);
+    else logger?.error(`[headerforge] ${message}`, { timestamp: true });
   };
 
   const onUpdate = (update: ServiceUpdate) => {
@@ -56,7 +73,7 @@ export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
     }
     const failures: PostFailure[] = update.type === 'failed' ? update.failures : [];
     const error = update.type === 'error' ? update.error : failuresError({ failures });
-    if (error) showError(server, error, failures[0]?.file);
+    if (error) showError(server, error, failures[0]?.file, logError);
   };
 
   return {
@@ -81,9 +98,11 @@ export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
     configResolved(config) {
       logger = config.logger;
       root = config.root;
-      isBuild = config.command === 'build';
+      // A real dev server, as opposed to a build. Astro's build also starts a Vite server
+      // (command "serve", but production): that one must behave like, and share, the build.
+      isDev = config.command === 'serve' && !config.isProduction;
       const env = headerforgeEnv(config.mode, config.envDir || config.root);
-      const id = JSON.stringify([config.root, config.command, config.mode]);
+      const id = JSON.stringify([config.root, isDev]);
       if (service && serviceId === id) return;
       serviceId = id;
       service = createHeaderService({
@@ -93,19 +112,19 @@ export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
         onEvent: log,
         onUpdate,
         // A dev server starts at once with placeholders and generates in the background.
-        deferGeneration: !isBuild,
+        deferGeneration: isDev,
         ...(client ? { client } : {}),
       });
     },
 
     async buildStart() {
       // `vite build --watch` rebuilds with the same plugin: look at the content again.
-      if (this.meta.watchMode && isBuild) await (service as HeaderService).refresh();
+      if (this.meta.watchMode && !isDev) await (service as HeaderService).refresh();
       const result = await (service as HeaderService).ready();
       const error = failuresError(result);
       if (!error) return;
-      if (isBuild) this.error(error.hint ? `${error.message}\n${error.hint}` : error.message);
-      logger?.error(`[headerforge] ${error.message}`);
+      if (!isDev) this.error(error.hint ? `${error.message}\n${error.hint}` : error.message);
+      logError(error.message);
     },
 
     resolveId(id) {
@@ -116,7 +135,7 @@ export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
       if (id !== RESOLVED_VIRTUAL_ID) return undefined;
       const active = service as HeaderService;
       await active.ready();
-      return virtualModuleCode(active.headers().values());
+      return virtualModuleCode(active.headers().values(), host?.flavour ?? 'vite');
     },
 
     transformIndexHtml: {
@@ -152,9 +171,10 @@ function showError(
   server: ViteDevServer,
   error: Error & { hint?: string },
   file: string | undefined,
+  log: (message: string) => void,
 ): void {
   const message = error.hint ? `${error.message}\n${error.hint}` : error.message;
-  server.config.logger.error(`[headerforge] ${message}`, { timestamp: true });
+  log(message);
   server.ws.send({
     type: 'error',
     err: { message, stack: '', plugin: 'headerforge', ...(file ? { id: file } : {}) },

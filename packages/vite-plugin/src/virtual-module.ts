@@ -11,7 +11,11 @@ const FORMAT_ORDER = ['avif', 'webp', 'jpeg'] as const;
  * Vite treats it as an asset: hashed and base-aware in a build, served in dev. Nothing
  * secret is in here: only paths of derived files and the post's own text.
  */
-export function virtualModuleCode(headers: Iterable<HeaderResult>): string {
+export function virtualModuleCode(
+  headers: Iterable<HeaderResult>,
+  flavour: 'vite' | 'astro' = 'vite',
+): string {
+  if (flavour === 'astro') return astroModuleCode(headers);
   const imports: string[] = [];
   const url = (file: string) => {
     const name = `u${imports.length}`;
@@ -53,7 +57,45 @@ export function virtualModuleCode(headers: Iterable<HeaderResult>): string {
 export const headers = {
 ${entries.join('\n')}
 };
+${GET_HEADER}`;
+}
 
+/**
+ * Astro's asset pipeline turns an image import into `ImageMetadata`, which `<Image>` and
+ * `<Picture>` take as `src`: so only the exact-ratio master and the social card are
+ * imported, and Astro makes the responsive variants with its own pipeline and cache.
+ */
+function astroModuleCode(headers: Iterable<HeaderResult>): string {
+  const imports: string[] = [];
+  const entries: string[] = [];
+  for (const header of headers) {
+    const { derived, job } = header;
+    const image = `image${imports.length}`;
+    imports.push(`import ${image} from ${JSON.stringify(derived.master.file)};`);
+    let og = 'undefined';
+    if (derived.og) {
+      og = `og${imports.length}`;
+      imports.push(`import ${og} from ${JSON.stringify(derived.og.file)};`);
+    }
+    const fields = [
+      `image: ${image}`,
+      `og: ${og}`,
+      `placeholder: ${JSON.stringify(derived.lqip)}`,
+      `color: ${JSON.stringify(derived.color)}`,
+      `alt: ${JSON.stringify(job.alt)}`,
+      `prompt: ${JSON.stringify(job.userPrompt)}`,
+      `isPlaceholder: ${header.placeholder}`,
+    ];
+    entries.push(`  ${JSON.stringify(job.file)}: { ${fields.join(', ')} },`);
+  }
+  return `${imports.join('\n')}
+export const headers = {
+${entries.join('\n')}
+};
+${GET_HEADER}`;
+}
+
+const GET_HEADER = `
 /** A post's header by its content path ("src/content/blog/a.md", absolute or "./"-relative too) or by an entry with a filePath. */
 export function getHeader(pathOrEntry) {
   const raw = typeof pathOrEntry === 'string' ? pathOrEntry : pathOrEntry?.filePath ?? pathOrEntry?.file;
@@ -66,4 +108,3 @@ export function getHeader(pathOrEntry) {
 
 export default headers;
 `;
-}

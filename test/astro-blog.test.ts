@@ -1,0 +1,116 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFixture, exists, listFiles } from './support/fixtures.js';
+
+// Astro builds under vitest need NODE_ENV unset (vitest sets it to "test"), and they run
+// one at a time within this file, each on its own copy of the fixture.
+const SENTINEL = 'sk-or-v1-test-sentinel-astro-blog-0123456789';
+let fake: FakeOpenRouter;
+let site: Awaited<ReturnType<typeof copyFixture>>;
+const savedNodeEnv = process.env.NODE_ENV;
+
+beforeAll(async () => {
+  delete process.env.NODE_ENV;
+  fake = await startFakeOpenRouter({ apiKey: SENTINEL });
+  site = await copyFixture('astro-blog');
+  await writeFile(
+    join(site.dir, '.env'),
+    `OPENROUTER_API_KEY=${SENTINEL}\nOPENROUTER_BASE_URL=${fake.baseURL}\n`,
+  );
+});
+afterAll(async () => {
+  process.env.NODE_ENV = savedNodeEnv;
+  await fake.close();
+  await site.remove();
+});
+
+async function astroBuild() {
+  const { build } = await import('astro');
+  await build({ root: site.dir, logLevel: 'error' });
+  return join(site.dir, 'dist');
+}
+
+const page = (dist: string, slug: string) =>
+  readFile(join(dist, 'blog', slug, 'index.html'), 'utf8');
+
+describe('fixtures/astro-blog', () => {
+  it('astro sync does no headerforge work, but the types are there', {
+    timeout: 120_000,
+  }, async () => {
+    const { sync } = await import('astro');
+    await sync({ root: site.dir, logLevel: 'error' });
+    expect(fake.requests).toHaveLength(0);
+    expect(await exists(join(site.dir, '.headerforge'))).toBe(false);
+    const types = (await listFiles(join(site.dir, '.astro'))).filter((file) =>
+      file.includes('headerforge'),
+    );
+    expect(types.length).toBeGreaterThan(0);
+    const declared = await Promise.all(
+      types.map((file) => readFile(join(site.dir, '.astro', file), 'utf8')),
+    );
+    expect(declared.join('\n')).toContain("declare module 'virtual:headerforge'");
+  });
+
+  it('builds md and mdx posts with <Picture> heroes, blur placeholders and absolute social cards', {
+    timeout: 180_000,
+  }, async () => {
+    const dist = await astroBuild();
+    const prompts = fake
+      .generations()
+      .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]?.content);
+    expect(prompts).toHaveLength(3);
+    expect(
+      prompts.every((prompt) =>
+        prompt?.startsWith('Editorial illustration, soft light, no text.\n\n'),
+      ),
+    ).toBe(true);
+
+    for (const slug of ['lighthouse', 'deep-sea', 'mountains']) {
+      const html = await page(dist, slug);
+      expect(html).toMatch(
+        /<picture><source srcset="[^"]+\.avif 640w, [^"]+\.avif 960w, [^"]+\.avif 1280w" type="image\/avif"/,
+      );
+      expect(html).toMatch(/<source srcset="[^"]+\.webp 640w[^"]*" type="image\/webp"/);
+      expect(html).toMatch(/<img src="\/_astro\/[^"]+\.jpg"[^>]* alt="[^"]+"/);
+      expect(html).toMatch(
+        /style="background: #[0-9a-f]{6} url\(data:image\/webp;base64,[^)]+\) center \/ cover no-repeat"/,
+      );
+      expect(html).toMatch(/width="1344" height="756"/);
+
+      const og =
+        /<meta property="og:image" content="https:\/\/blog\.example\.com\/(_astro\/og\.[\w-]+\.jpg)">/.exec(
+          html,
+        )?.[1];
+      expect(og, `og:image on ${slug}`).toBeDefined();
+      const card = await sharp(join(dist, og as string)).metadata();
+      expect([card.width, card.height]).toEqual([1200, 630]);
+      expect(html).toContain(
+        `<meta name="twitter:image" content="https://blog.example.com/${og}">`,
+      );
+    }
+    expect(await page(dist, 'deep-sea')).toContain(
+      'alt="Glowing jellyfish drifting in the deep sea"',
+    );
+    expect(await page(dist, 'deep-sea')).toContain('<strong>MDX</strong>');
+    const index = await readFile(join(dist, 'index.html'), 'utf8');
+    expect(index.match(/<picture>/g)).toHaveLength(3);
+  });
+
+  it('a second build makes zero requests', { timeout: 180_000 }, async () => {
+    fake.reset();
+    await astroBuild();
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('leaves no trace of the API key in the site or the caches', async () => {
+    for (const dir of ['dist', '.headerforge', 'node_modules/.cache/headerforge', '.astro']) {
+      for (const file of await listFiles(join(site.dir, dir))) {
+        const content = await readFile(join(site.dir, dir, file));
+        expect(content.includes(SENTINEL), `${dir}/${file}`).toBe(false);
+      }
+    }
+  });
+});
