@@ -61,7 +61,7 @@ describe('fixtures/astro-blog', () => {
     const prompts = fake
       .generations()
       .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]?.content);
-    expect(prompts).toHaveLength(3);
+    expect(prompts).toHaveLength(4);
     expect(
       prompts.every((prompt) =>
         prompt?.startsWith('Editorial illustration, soft light, no text.\n\n'),
@@ -97,6 +97,19 @@ describe('fixtures/astro-blog', () => {
     expect(await page(dist, 'deep-sea')).toContain('<strong>MDX</strong>');
     const index = await readFile(join(dist, 'index.html'), 'utf8');
     expect(index.match(/<picture>/g)).toHaveLength(3);
+  });
+
+  it('fills an image() hero field through headerforgeLoader, so a template-style page needs no change', async () => {
+    const html = await readFile(
+      join(site.dir, 'dist', 'notes', 'field-notes', 'index.html'),
+      'utf8',
+    );
+    const src = /<img src="\/(_astro\/master\.[\w-]+\.webp)"[^>]* width="1020" height="574"/.exec(
+      html,
+    )?.[1];
+    expect(src, html).toBeDefined();
+    const meta = await sharp(join(site.dir, 'dist', src as string)).metadata();
+    expect([meta.width, meta.height]).toEqual([1020, 574]);
   });
 
   it('a second build makes zero requests', { timeout: 180_000 }, async () => {

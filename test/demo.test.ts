@@ -40,7 +40,7 @@ describe('npm run demo', () => {
     try {
       const out = await demo(site.dir, { CI: 'true' });
       expect(out).toContain('no OPENROUTER_API_KEY, so headers are offline placeholder art');
-      expect(out).toMatch(/3 headers · 0 generated · 0 cached · 3 placeholders · 0 failed/);
+      expect(out).toMatch(/4 headers · 0 generated · 0 cached · 4 placeholders · 0 failed/);
       expect(out).toContain(`the site is built in ${join(site.dir, 'dist')}`);
       expect(await exists(join(site.dir, 'dist', 'blog', 'deep-sea', 'index.html'))).toBe(true);
       expect(fake.requests).toHaveLength(0);
@@ -57,11 +57,11 @@ describe('npm run demo', () => {
       const env = { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL };
       const first = await demo(site.dir, env);
       expect(first).toContain('missing header images are generated');
-      expect(first).toMatch(/3 headers · 3 generated · 0 cached · 0 failed/);
-      expect(fake.generations()).toHaveLength(3);
+      expect(first).toMatch(/4 headers · 4 generated · 0 cached · 0 failed/);
+      expect(fake.generations()).toHaveLength(4);
       fake.reset();
       const second = await demo(site.dir, env);
-      expect(second).toMatch(/3 headers · 0 generated · 3 cached · 0 failed/);
+      expect(second).toMatch(/4 headers · 0 generated · 4 cached · 0 failed/);
       expect(fake.requests).toHaveLength(0);
     } finally {
       await site.remove();

@@ -1,27 +1,61 @@
-import { type HeaderforgeViteOptions, headerforge as headerforgeVite } from '@headerforge/vite';
+import { fileURLToPath } from 'node:url';
+import { createHeaderService, logLineFor, registerHeaderService } from '@headerforge/core';
+import {
+  type HeaderforgeViteOptions,
+  headerforgeEnv,
+  headerforge as headerforgeVite,
+} from '@headerforge/vite';
 import type { AstroIntegration } from 'astro';
 import { HEADERFORGE_TYPES } from './types.js';
 
 export type HeaderforgeAstroOptions = Omit<HeaderforgeViteOptions, 'host'>;
 
 /**
- * `astro add @headerforge/astro` adds this to `integrations`. It adds the Vite plugin in
- * its Astro flavour (headers as `ImageMetadata` for `<Image>`/`<Picture>`), logs through
- * Astro's logger, and declares the types of `virtual:headerforge`.
+ * `astro add @headerforge/astro` adds this to `integrations`. It makes one header service
+ * per build or dev server (shared by the Vite plugin and `headerforgeLoader`), adds the
+ * Vite plugin in its Astro flavour (headers as `ImageMetadata` for `<Image>`/`<Picture>`),
+ * logs through Astro's logger, and declares the types of `virtual:headerforge`.
  */
 export function headerforge(options: HeaderforgeAstroOptions = {}): AstroIntegration {
+  let refreshLoaders: (() => void) | undefined;
   return {
     name: '@headerforge/astro',
     hooks: {
-      'astro:config:setup': ({ command, updateConfig, logger }) => {
+      'astro:config:setup': ({ command, config, updateConfig, logger }) => {
         // `astro sync` only writes types: no scan, no generation, no cost.
         if (command === 'sync') return;
+        const { client, ...siteOptions } = options;
+        const root = fileURLToPath(config.root);
+        const dev = command === 'dev';
+        const service = createHeaderService({
+          root,
+          options: siteOptions,
+          env: headerforgeEnv(dev ? 'development' : 'production', root),
+          // A dev server starts at once with placeholders and generates in the background.
+          deferGeneration: dev,
+          onEvent: (event) => {
+            const line = logLineFor(event);
+            if (line) logger[line.level](line.message);
+          },
+          ...(client ? { client } : {}),
+          onUpdate: (update) => {
+            if (update.type === 'headers-changed') refreshLoaders?.();
+          },
+        });
+        registerHeaderService(root, service);
         updateConfig({
-          vite: { plugins: [headerforgeVite({ ...options, host: { flavour: 'astro', logger } })] },
+          vite: {
+            plugins: [headerforgeVite({ ...options, host: { flavour: 'astro', logger, service } })],
+          },
         });
       },
       'astro:config:done': ({ injectTypes }) => {
         injectTypes({ filename: 'types.d.ts', content: HEADERFORGE_TYPES });
+      },
+      'astro:server:setup': ({ refreshContent }) => {
+        // Entries filled by headerforgeLoader follow the images as they land.
+        if (refreshContent)
+          refreshLoaders = () => void refreshContent({ loaders: ['headerforge'] });
       },
     },
   };

@@ -29,6 +29,8 @@ export interface HeaderService {
    * the background (reported again when it lands). An edit that keeps the key costs nothing.
    */
   refresh(): Promise<void>;
+  /** Also tell `listener` about updates; returns a function that stops it. */
+  subscribe(listener: (update: ServiceUpdate) => void): () => void;
 }
 
 export interface HeaderServiceInput extends BuildHeadersInput {
@@ -51,7 +53,12 @@ const sameHeader = (a: HeaderJob, b: HeaderJob) =>
 
 export function createHeaderService(input: HeaderServiceInput): HeaderService {
   const served = new Map<string, HeaderResult>();
-  const notify = input.onUpdate ?? (() => {});
+  const listeners = new Set<(update: ServiceUpdate) => void>(
+    input.onUpdate ? [input.onUpdate] : [],
+  );
+  const notify = (update: ServiceUpdate) => {
+    for (const listener of listeners) listener(update);
+  };
   const emit = input.onEvent ?? (() => {});
   let first: Promise<BuildHeadersResult> | undefined;
   // Refreshes run one after another, so two quick saves cannot interleave their results.
@@ -150,6 +157,10 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
       queue = queue.then(refreshNow, refreshNow);
       return queue;
     },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
 
@@ -161,4 +172,22 @@ function asHeaderforgeError(error: unknown): HeaderforgeError {
         error instanceof Error ? error.message : String(error),
         { cause: error },
       );
+}
+
+// Keyed on globalThis: a host may load this module twice (its config natively, its
+// content config through Vite), and both copies must see the same services.
+const registry: Map<string, HeaderService> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('headerforge.services')
+] ??= new Map()) as Map<string, HeaderService>;
+
+/**
+ * Makes `service` the one for the site at `root`, for parts of a host that cannot be handed
+ * it directly (an Astro content loader). A new build of the same site replaces it.
+ */
+export function registerHeaderService(root: string, service: HeaderService): void {
+  registry.set(root, service);
+}
+
+export function lookupHeaderService(root: string): HeaderService | undefined {
+  return registry.get(root);
 }

@@ -33,6 +33,8 @@ export {
   createHeaderService,
   type HeaderService,
   type HeaderServiceInput,
+  lookupHeaderService,
+  registerHeaderService,
   type ServiceUpdate,
 } from './header-service.js';
 export {

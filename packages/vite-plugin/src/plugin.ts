@@ -35,7 +35,7 @@ export interface HeaderforgeViteOptions extends HeaderforgeOptions {
    * For host integrations such as `@headerforge/astro`: the virtual module's shape
    * (`astro` exports `ImageMetadata` for `<Image>`/`<Picture>`) and the host's logger.
    */
-  host?: { flavour: 'astro'; logger?: HostLogger };
+  host?: { flavour: 'astro'; logger?: HostLogger; service?: HeaderService };
 }
 
 export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
@@ -102,6 +102,12 @@ export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
       // (command "serve", but production): that one must behave like, and share, the build.
       isDev = config.command === 'serve' && !config.isProduction;
       const env = headerforgeEnv(config.mode, config.envDir || config.root);
+      if (host?.service) {
+        // The host made the service (it also serves other parts, such as a content loader).
+        if (service !== host.service) host.service.subscribe(onUpdate);
+        service = host.service;
+        return;
+      }
       const id = JSON.stringify([config.root, isDev]);
       if (service && serviceId === id) return;
       serviceId = id;
