@@ -1,0 +1,114 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFixture } from './support/fixtures.js';
+
+// Astro's dev server under vitest needs VITEST and NODE_ENV out of the environment.
+const KEY = 'sk-or-v1-test-sentinel-astro-dev';
+const saved = { VITEST: process.env.VITEST, NODE_ENV: process.env.NODE_ENV };
+let fake: FakeOpenRouter;
+let site: Awaited<ReturnType<typeof copyFixture>>;
+let server: { address: { port: number }; stop(): Promise<void> };
+
+beforeAll(async () => {
+  delete process.env.VITEST;
+  delete process.env.NODE_ENV;
+  // Slow enough that the placeholder can be seen before the image lands.
+  fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs: 1500 });
+  site = await copyFixture('astro-blog');
+  await writeFile(
+    join(site.dir, '.env'),
+    `OPENROUTER_API_KEY=${KEY}\nOPENROUTER_BASE_URL=${fake.baseURL}\n`,
+  );
+  const { dev } = await import('astro');
+  server = (await dev({
+    root: site.dir,
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port: 0 },
+  })) as typeof server;
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+  await fake.close();
+  await site.remove();
+  Object.assign(process.env, saved);
+});
+
+const url = (path: string) => `http://127.0.0.1:${server.address.port}${path}`;
+
+async function hero(path: string): Promise<{ placeholder: string; src: string; html: string }> {
+  const html = await (await fetch(url(path))).text();
+  const img = /<img [^>]*class="hero"[^>]*>/.exec(html)?.[0] ?? '';
+  return {
+    placeholder: /data-headerforge-placeholder="(\w+)"/.exec(img)?.[1] ?? 'missing',
+    src: /src="([^"]+)"/.exec(img)?.[1] ?? '',
+    html,
+  };
+}
+
+async function until<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('astro dev', () => {
+  it('starts with placeholders, then serves the generated headers', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await hero('/blog/lighthouse/');
+    expect(first.placeholder).toBe('true');
+    const ready = await until(
+      () => hero('/blog/lighthouse/'),
+      (h) => h.placeholder === 'false',
+      'the generated image',
+    );
+    expect(ready.src).not.toBe(first.src);
+    const image = await fetch(url(ready.src.replaceAll('&amp;', '&')));
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toMatch(/^image\//);
+  });
+
+  it('regenerates an edited prompt without a restart, with a placeholder meanwhile', {
+    timeout: 60_000,
+  }, async () => {
+    await until(
+      () => Promise.resolve(fake.generations().length),
+      (n) => n === 4,
+      'the first generations',
+    );
+    const before = await hero('/blog/lighthouse/');
+    const file = join(site.dir, 'src/content/blog/lighthouse.md');
+    const source = await readFile(file, 'utf8');
+    await writeFile(
+      file,
+      source.replace('A lighthouse at dusk on a rocky coast', 'A lighthouse in a winter storm'),
+    );
+
+    const pending = await until(
+      () => hero('/blog/lighthouse/'),
+      (h) => h.src !== before.src,
+      'the page to change',
+    );
+    expect(pending.placeholder).toBe('true');
+    const done = await until(
+      () => hero('/blog/lighthouse/'),
+      (h) => h.placeholder === 'false',
+      'the new image',
+    );
+    expect(done.src).not.toBe(before.src);
+    expect(fake.generations()).toHaveLength(5);
+    const prompt = (fake.generations().at(-1)?.body as { messages: Array<{ content: string }> })
+      .messages[0]?.content;
+    expect(prompt).toContain('A lighthouse in a winter storm');
+  });
+});
