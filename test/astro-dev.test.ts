@@ -16,6 +16,8 @@ beforeAll(async () => {
   delete process.env.NODE_ENV;
   // Slow enough that the placeholder can be seen before the image lands.
   fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs: 1500 });
+  // The first images take long enough that the first page render (a cold compile) sees them pending.
+  fake.inject({ kind: 'latency', ms: 6000 }, { times: 4 });
   site = await copyFixture('astro-blog');
   await writeFile(
     join(site.dir, '.env'),
