@@ -176,9 +176,10 @@ function asHeaderforgeError(error: unknown): HeaderforgeError {
 
 // Keyed on globalThis: a host may load this module twice (its config natively, its
 // content config through Vite), and both copies must see the same services.
-const registry: Map<string, HeaderService> = ((globalThis as Record<symbol, unknown>)[
-  Symbol.for('headerforge.services')
-] ??= new Map()) as Map<string, HeaderService>;
+const REGISTRY = Symbol.for('headerforge.services');
+const shared = globalThis as { [REGISTRY]?: Map<string, HeaderService> };
+shared[REGISTRY] ??= new Map();
+const registry = shared[REGISTRY];
 
 /**
  * Makes `service` the one for the site at `root`, for parts of a host that cannot be handed
