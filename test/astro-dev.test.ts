@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixture } from './support/fixtures.js';
+import { until } from './support/until.js';
 
 // Astro's dev server under vitest needs VITEST and NODE_ENV out of the environment.
 const KEY = 'sk-or-v1-test-sentinel-astro-dev';
@@ -47,20 +48,6 @@ async function hero(path: string): Promise<{ placeholder: string; src: string; h
     src: /src="([^"]+)"/.exec(img)?.[1] ?? '',
     html,
   };
-}
-
-async function until<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('astro dev', () => {

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixture } from './support/fixtures.js';
+import { until } from './support/until.js';
 
 const KEY = 'sk-or-v1-test-sentinel-vite-dev';
 let fake: FakeOpenRouter;
@@ -23,21 +24,6 @@ interface Header {
 async function headers(): Promise<Record<string, Header>> {
   const module = await server.ssrLoadModule('virtual:headerforge');
   return module.headers as Record<string, Header>;
-}
-
-async function until<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function imageSize(src: string): Promise<string> {

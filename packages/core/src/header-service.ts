@@ -6,7 +6,7 @@ import {
 } from './build-headers.js';
 import { HeaderforgeError } from './errors.js';
 import type { HeaderJob } from './header-job.js';
-import { generationKey } from './keys.js';
+import { generationKey, jobKeyInput } from './keys.js';
 import { type HeaderResult, type PostFailure, runPipeline } from './pipeline.js';
 import type { Provider } from './providers/provider.js';
 import { scanContent } from './scan.js';
@@ -37,15 +37,7 @@ export interface HeaderServiceInput extends BuildHeadersInput {
   onUpdate?: (update: ServiceUpdate) => void;
 }
 
-const jobKey = (job: HeaderJob) =>
-  generationKey({
-    provider: 'openrouter',
-    prompt: job.prompt,
-    model: job.model,
-    aspectRatio: job.aspectRatio,
-    imageSize: job.imageSize,
-    seed: job.seed,
-  });
+const jobKey = (job: HeaderJob) => generationKey(jobKeyInput(job));
 
 /** Same image, same crop: nothing to redo for the post. */
 const sameHeader = (a: HeaderJob, b: HeaderJob) =>

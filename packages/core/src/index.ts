@@ -42,6 +42,7 @@ export {
   type GenerationKeyInput,
   generationKey,
   isGenerationKey,
+  jobKeyInput,
   KEY_SCHEMA_VERSION,
   sha256Hex,
 } from './keys.js';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { HeaderJob } from './header-job.js';
 import type { AspectRatio, ImageSize } from './openrouter/capabilities.js';
 
 /** Bump when the meaning of a generation key changes; every cached image then misses. */
@@ -49,4 +50,18 @@ const KEY_PATTERN = /^[0-9a-f]{64}$/;
 /** Cache paths are built from keys alone; anything else is refused before it nears the disk. */
 export function isGenerationKey(value: string): boolean {
   return KEY_PATTERN.test(value);
+}
+
+/** What a post's header job pays for: the input of its generation key. */
+export function jobKeyInput(
+  job: Pick<HeaderJob, 'prompt' | 'model' | 'aspectRatio' | 'imageSize' | 'seed'>,
+): GenerationKeyInput {
+  return {
+    provider: 'openrouter',
+    prompt: job.prompt,
+    model: job.model,
+    aspectRatio: job.aspectRatio,
+    imageSize: job.imageSize,
+    seed: job.seed,
+  };
 }

@@ -12,7 +12,7 @@ import {
 } from './derive/index.js';
 import { HeaderforgeError, type HeaderforgeErrorCode } from './errors.js';
 import type { HeaderJob, OutputFormat } from './header-job.js';
-import { type GenerationKeyInput, generationKey } from './keys.js';
+import { type GenerationKeyInput, generationKey, jobKeyInput } from './keys.js';
 import type { Mode } from './mode.js';
 import { createPlaceholderProvider } from './providers/placeholder.js';
 import type { Provider } from './providers/provider.js';
@@ -383,14 +383,7 @@ export function emptySummary(): PipelineSummary {
 function groupByKey(jobs: HeaderJob[]): Group[] {
   const groups = new Map<string, Group>();
   for (const job of jobs) {
-    const input: GenerationKeyInput = {
-      provider: 'openrouter',
-      prompt: job.prompt,
-      model: job.model,
-      aspectRatio: job.aspectRatio,
-      imageSize: job.imageSize,
-      seed: job.seed,
-    };
+    const input = jobKeyInput(job);
     const key = generationKey(input);
     const group = groups.get(key);
     if (group) group.jobs.push(job);

@@ -53,11 +53,7 @@ export function virtualModuleCode(
     ];
     entries.push(`  ${JSON.stringify(job.file)}: { ${fields.join(', ')} },`);
   }
-  return `${imports.join('\n')}
-export const headers = {
-${entries.join('\n')}
-};
-${GET_HEADER}`;
+  return moduleText(imports, entries);
 }
 
 /**
@@ -88,6 +84,10 @@ function astroModuleCode(headers: Iterable<HeaderResult>): string {
     ];
     entries.push(`  ${JSON.stringify(job.file)}: { ${fields.join(', ')} },`);
   }
+  return moduleText(imports, entries);
+}
+
+function moduleText(imports: string[], entries: string[]): string {
   return `${imports.join('\n')}
 export const headers = {
 ${entries.join('\n')}
