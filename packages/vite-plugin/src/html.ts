@@ -1,5 +1,5 @@
 import { relative, sep } from 'node:path';
-import { HeaderforgeError, type HeaderResult } from '@headerforge/core';
+import { HeaderforgeError, type HeaderResult, OUTPUT_FORMATS } from '@headerforge/core';
 
 /**
  * Expands header references in HTML pages, for sites without a framework:
@@ -13,7 +13,6 @@ import { HeaderforgeError, type HeaderResult } from '@headerforge/core';
  */
 const PICTURE = /<picture\b([^>]*?)\sdata-headerforge="([^"]*)"([^>]*)>\s*<\/picture>/gi;
 const META = /<meta\b([^>]*?)\sdata-headerforge="([^"]*)"([^>]*?)\/?>/gi;
-const FORMAT_ORDER = ['avif', 'webp', 'jpeg'] as const;
 
 const attr = (value: string) =>
   value
@@ -77,7 +76,7 @@ function pictureMarkup(
   const { derived, job } = header;
   const sources: string[] = [];
   let fallback: (typeof derived.variants)[number][] = [];
-  for (const format of FORMAT_ORDER) {
+  for (const format of OUTPUT_FORMATS) {
     const variants = derived.variants.filter((variant) => variant.format === format);
     if (variants.length === 0) continue;
     const srcset = variants.map((variant) => `${url(variant.file)} ${variant.width}w`).join(', ');

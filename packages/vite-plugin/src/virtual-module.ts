@@ -1,10 +1,7 @@
-import type { HeaderResult } from '@headerforge/core';
+import { type HeaderResult, OUTPUT_FORMATS } from '@headerforge/core';
 
 export const VIRTUAL_ID = 'virtual:headerforge';
 export const RESOLVED_VIRTUAL_ID = `\0${VIRTUAL_ID}`;
-
-/** Formats a `<picture>` lists, best first; the last present one is the `<img>` fallback. */
-const FORMAT_ORDER = ['avif', 'webp', 'jpeg'] as const;
 
 /**
  * The code of `virtual:headerforge`. Every image is an `import` of its absolute path, so
@@ -27,7 +24,7 @@ export function virtualModuleCode(
     const { derived, job } = header;
     const srcset: string[] = [];
     let fallback: (typeof derived.variants)[number] | undefined;
-    for (const format of FORMAT_ORDER) {
+    for (const format of OUTPUT_FORMATS) {
       const variants = derived.variants.filter((variant) => variant.format === format);
       if (variants.length === 0) continue;
       srcset.push(
