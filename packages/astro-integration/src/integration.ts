@@ -1,5 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { createHeaderService, logLineFor, registerHeaderService } from '@headerforge/core';
+import {
+  createHeaderService,
+  HEADERFORGE_OPTIONS,
+  type HeaderforgeOptions,
+  logLineFor,
+  registerHeaderService,
+} from '@headerforge/core';
 import {
   type HeaderforgeViteOptions,
   headerforgeEnv,
@@ -16,15 +22,19 @@ export type HeaderforgeAstroOptions = Omit<HeaderforgeViteOptions, 'host'>;
  * Vite plugin in its Astro flavour (headers as `ImageMetadata` for `<Image>`/`<Picture>`),
  * logs through Astro's logger, and declares the types of `virtual:headerforge`.
  */
-export function headerforge(options: HeaderforgeAstroOptions = {}): AstroIntegration {
+export function headerforge(
+  options: HeaderforgeAstroOptions = {},
+): AstroIntegration & { [HEADERFORGE_OPTIONS]: HeaderforgeOptions } {
   let refreshLoaders: (() => void) | undefined;
+  const { client, ...siteOptions } = options;
   return {
     name: '@headerforge/astro',
+    // For the `headerforge` command, which reads a site's options from its Astro config.
+    [HEADERFORGE_OPTIONS]: siteOptions,
     hooks: {
       'astro:config:setup': ({ command, config, updateConfig, logger }) => {
         // `astro sync` only writes types: no scan, no generation, no cost.
         if (command === 'sync') return;
-        const { client, ...siteOptions } = options;
         const root = fileURLToPath(config.root);
         const dev = command === 'dev';
         const service = createHeaderService({

@@ -49,6 +49,7 @@ export {
 export { MODES, type Mode, type ModeDecision, type ModeInput, resolveMode } from './mode.js';
 export * from './openrouter/index.js';
 export {
+  HEADERFORGE_OPTIONS,
   type HeaderforgeOptions,
   headerforgeOptionsSchema,
   type ResolvedHeaderforgeOptions,

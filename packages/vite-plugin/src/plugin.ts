@@ -2,6 +2,7 @@ import { relative, resolve } from 'node:path';
 import {
   createHeaderService,
   failuresError,
+  HEADERFORGE_OPTIONS,
   type HeaderforgeOptions,
   type HeaderService,
   type HeadersEvent,
@@ -38,7 +39,9 @@ export interface HeaderforgeViteOptions extends HeaderforgeOptions {
   host?: { flavour: 'astro'; logger?: HostLogger; service?: HeaderService };
 }
 
-export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
+export function headerforge(
+  userOptions: HeaderforgeViteOptions = {},
+): Plugin & { [HEADERFORGE_OPTIONS]: HeaderforgeOptions } {
   const { client, host, ...options } = userOptions;
   // Hosts such as Astro run several Vite builds with this one plugin object for one site
   // build: they share one service, so scanning and generation happen once.
@@ -79,6 +82,8 @@ export function headerforge(userOptions: HeaderforgeViteOptions = {}): Plugin {
   return {
     name: 'headerforge',
     enforce: 'pre',
+    // For the `headerforge` command, which reads a site's options from its Vite config.
+    [HEADERFORGE_OPTIONS]: options,
 
     config(config) {
       // Derived files are imported by absolute path: let the dev server read them even when

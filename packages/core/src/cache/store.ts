@@ -57,6 +57,8 @@ export interface ImageStoreOptions {
   verificationDir?: string;
   /** Shown in messages instead of absolute paths. */
   root?: string;
+  /** Report corrupt entries without moving them, and recover nothing (for `status`). */
+  readOnly?: boolean;
 }
 
 const GITIGNORE =
@@ -72,6 +74,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   const sidecarPath = (key: string) => join(shardOf(key), `${key}.json`);
 
   async function quarantine(key: string, reason: string): Promise<LookupResult> {
+    if (options.readOnly) return { status: 'corrupt', reason, movedTo: '' };
     const target = join(dir, '.quarantine', `${key}-${Date.now()}`);
     await mkdir(target, { recursive: true });
     const shard = shardOf(key);
@@ -148,6 +151,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
    * for: keep them, and write the sidecar now from what the key stands for.
    */
   async function recoverOrphan(key: string, input: GenerationKeyInput): Promise<LookupResult> {
+    if (options.readOnly) return { status: 'miss' };
     const shard = shardOf(key);
     for (const [mediaType, ext] of Object.entries(IMAGE_EXTENSIONS)) {
       const file = join(shard, `${key}.${ext}`);
@@ -175,6 +179,8 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   }
 
   async function quarantineShard(shard: string): Promise<LookupResult> {
+    if (options.readOnly)
+      return { status: 'corrupt', reason: `${show(shard)} is not a folder`, movedTo: '' };
     const target = join(dir, '.quarantine', `shard-${Date.now()}`);
     await mkdir(join(dir, '.quarantine'), { recursive: true });
     await rename(shard, target);

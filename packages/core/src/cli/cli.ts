@@ -1,0 +1,97 @@
+import { cac } from 'cac';
+import { HeaderforgeError } from '../errors.js';
+import { generate } from './generate.js';
+import { type CliIO, processIO } from './io.js';
+import { models } from './models.js';
+import { status } from './status.js';
+
+/** Exit codes, documented in the README: 0 ok, 1 failures, 2 usage. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const numberFlag = (name: string, value: unknown): number | undefined => {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed))
+    throw new UsageError(`--${name} expects a number, got "${String(value)}"`);
+  return parsed;
+};
+
+class UsageError extends Error {}
+
+/** Runs `headerforge <argv>` and resolves with the exit code; never throws. */
+export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const cli = cac('headerforge');
+  let pending: Promise<number> | undefined;
+  const shared = (command: ReturnType<typeof cli.command>) =>
+    command
+      .option('--root <dir>', 'The site folder (default: the current folder)', { default: '.' })
+      .option(
+        '--config <file>',
+        'The Astro or Vite config to read options from (default: detected)',
+      )
+      .option('--json', 'Print JSON for scripts');
+
+  shared(cli.command('generate', 'Fill the cache: generate every missing header image'))
+    .option('--dry-run', 'List what would be generated and its estimated cost; request nothing')
+    .option('--concurrency <n>', 'Images generated at once')
+    .option('--max-cost <usd>', 'Stop before this run spends more than this')
+    .action((flags) => {
+      pending = generate(
+        {
+          root: flags.root,
+          config: flags.config,
+          json: flags.json,
+          dryRun: flags.dryRun,
+          concurrency: numberFlag('concurrency', flags.concurrency),
+          maxCost: numberFlag('max-cost', flags.maxCost),
+        },
+        io,
+      );
+    });
+  shared(
+    cli.command('status', 'List every post with a header and whether its image is cached'),
+  ).action((flags) => {
+    pending = status({ root: flags.root, config: flags.config, json: flags.json }, io);
+  });
+  cli
+    .command('models', 'List the image models OpenRouter offers, with ratios, sizes and prices')
+    .option('--json', 'Print JSON for scripts')
+    .action((flags) => {
+      pending = models({ json: flags.json }, io);
+    });
+  cli.help();
+  cli.version('0.0.0');
+
+  try {
+    cli.parse(['node', 'headerforge', ...argv], { run: false });
+    if (cli.options.help || cli.options.version) return EXIT.ok;
+    if (!cli.matchedCommand) {
+      const name = cli.args[0];
+      io.err(name ? `headerforge: unknown command "${name}"` : 'headerforge: which command?');
+      io.err('Run `headerforge --help` for the commands.');
+      return EXIT.usage;
+    }
+    await cli.runMatchedCommand();
+    return await (pending ?? Promise.resolve(EXIT.ok));
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/** One line and a hint for what the user can fix; a stack trace only for our own bugs. */
+function reportError(error: unknown, io: CliIO): number {
+  if (error instanceof HeaderforgeError) {
+    io.err(`headerforge: ${error.message}`);
+    if (error.hint) io.err(`  hint: ${error.hint}`);
+    return error.code === 'invalid_option' ? EXIT.usage : EXIT.failed;
+  }
+  if (error instanceof UsageError || (error as Error)?.name === 'CACError') {
+    io.err(`headerforge: ${(error as Error).message}`);
+    io.err('Run `headerforge --help` for usage.');
+    return EXIT.usage;
+  }
+  io.err(
+    `headerforge: unexpected error (please report it): ${(error as Error)?.stack ?? String(error)}`,
+  );
+  return EXIT.failed;
+}

@@ -1,0 +1,154 @@
+import { type BuildHeadersResult, buildHeaders } from '../build-headers.js';
+import { HeaderforgeError } from '../errors.js';
+import type { ImageModel } from '../openrouter/catalogue.js';
+import { createOpenRouterClient } from '../openrouter/client.js';
+import { estimateCost } from '../pricing.js';
+import { logLineFor } from '../report.js';
+import { type CliIO, withSiteEnv } from './io.js';
+import { type LoadedSite, loadSite } from './load-site.js';
+import { planSite } from './plan.js';
+import { table, usd } from './table.js';
+
+export interface GenerateFlags {
+  root: string;
+  config?: string;
+  concurrency?: number;
+  maxCost?: number;
+  json?: boolean;
+  dryRun?: boolean;
+}
+
+/** `headerforge generate`: fills the committed cache for a site, paying only for misses. */
+export async function generate(flags: GenerateFlags, io: CliIO): Promise<number> {
+  const site = await loadSite(flags.root, flags.config);
+  const env = withSiteEnv(io.env, site.root);
+  if (flags.dryRun) return dryRun(site, env, flags, io);
+  if (!env.OPENROUTER_API_KEY?.trim()) {
+    throw new HeaderforgeError('auth', 'OPENROUTER_API_KEY is not set: nothing can be generated', {
+      hint: 'Set it in the environment or the site’s .env (keys: https://openrouter.ai/settings/keys). `headerforge generate --dry-run` shows what would be generated.',
+    });
+  }
+  const options = {
+    ...site.options,
+    ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+    ...(flags.maxCost === undefined ? {} : { maxCostUsd: flags.maxCost }),
+  };
+  const result = await buildHeaders({
+    root: site.root,
+    options,
+    env: { ...env, HEADERFORGE_MODE: 'generate' },
+    onEvent: (event) => {
+      if (flags.json || event.type === 'done') return;
+      const line = logLineFor(event);
+      if (line) (line.level === 'info' ? io.out : io.err)(line.message);
+    },
+  });
+  if (flags.json) io.out(JSON.stringify(jsonResult(result), null, 2));
+  else report(result, io);
+  return result.failures.length > 0 ? 1 : 0;
+}
+
+function report(result: BuildHeadersResult, io: CliIO): void {
+  const { summary } = result;
+  io.out('');
+  io.out(
+    table(
+      ['generated', 'cached', 'from another build', 'failed', 'placeholder', 'cost', 'time'],
+      [
+        [
+          String(summary.generated),
+          String(summary.cached),
+          String(summary.reused),
+          String(summary.failed),
+          String(summary.placeholders),
+          usd(summary.costUsd),
+          `${(summary.durationMs / 1000).toFixed(1)} s`,
+        ],
+      ],
+    ),
+  );
+  for (const failure of result.failures) {
+    io.err(
+      `${failure.file}${failure.line ? `:${failure.line}` : ''}: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ''}`,
+    );
+  }
+}
+
+function jsonResult(result: BuildHeadersResult) {
+  return {
+    summary: result.summary,
+    headers: result.headers.map((header) => ({
+      file: header.job.file,
+      key: header.key,
+      source: header.source,
+    })),
+    failures: result.failures,
+  };
+}
+
+/** What `generate` would pay for, priced from the model catalogue; makes no paid request. */
+async function dryRun(
+  site: LoadedSite,
+  env: NodeJS.ProcessEnv,
+  flags: GenerateFlags,
+  io: CliIO,
+): Promise<number> {
+  const { posts } = await planSite(site);
+  const client = createOpenRouterClient({
+    ...(env.OPENROUTER_API_KEY ? { apiKey: env.OPENROUTER_API_KEY } : {}),
+    ...(env.OPENROUTER_BASE_URL || site.options.baseURL
+      ? { baseURL: env.OPENROUTER_BASE_URL || site.options.baseURL }
+      : {}),
+  });
+  const catalogue: ImageModel[] = await client.listImageModels().catch(() => []);
+  // Posts sharing a final prompt share one image: price each key once.
+  const byKey = new Map<string, (typeof posts)[number][]>();
+  for (const post of posts.filter((p) => p.status !== 'cached'))
+    byKey.set(post.key, [...(byKey.get(post.key) ?? []), post]);
+  const planned = [...byKey.values()].map((group) => {
+    const first = group[0] as (typeof posts)[number];
+    const model = catalogue.find((entry) => entry.id === first.job.model);
+    return {
+      posts: group.map((post) => post.job.file),
+      model: first.job.model,
+      imageSize: first.job.imageSize,
+      key: first.key,
+      estimateUsd: estimateCost(first.job.prompt, model),
+      priced: Boolean(model),
+    };
+  });
+  const total = planned.reduce((sum, item) => sum + item.estimateUsd, 0);
+  if (flags.json) {
+    io.out(
+      JSON.stringify(
+        {
+          toGenerate: planned,
+          cached: posts.length - planned.flatMap((p) => p.posts).length,
+          estimateUsd: total,
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (planned.length === 0) {
+    io.out(`All ${posts.length} headers are cached: nothing to generate.`);
+    return 0;
+  }
+  io.out(
+    table(
+      ['post', 'model', 'size', 'estimate'],
+      planned.map((item) => [
+        item.posts.join(', '),
+        item.model,
+        item.imageSize,
+        `${usd(item.estimateUsd)}${item.priced ? '' : ' (no price list)'}`,
+      ]),
+    ),
+  );
+  io.out(
+    `\n${planned.length} images to generate, about ${usd(total)} · dry run: nothing was requested`,
+  );
+  return 0;
+}

@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { HeaderforgeError } from '../errors.js';
+import { HEADERFORGE_OPTIONS, type HeaderforgeOptions } from '../options.js';
+
+export interface LoadedSite {
+  root: string;
+  options: HeaderforgeOptions;
+  /** The config file the options came from. */
+  source: string;
+}
+
+const CANDIDATES = ['astro.config', 'vite.config'].flatMap((name) =>
+  ['mjs', 'js', 'ts', 'mts', 'cjs', 'cts'].map((ext) => `${name}.${ext}`),
+);
+
+/**
+ * The options a site gives headerforge, read from its own Astro or Vite config: the
+ * integration or plugin object carries them, so there is no second config to keep in sync.
+ * Configs are loaded with Vite's loader (the site has Vite: both hosts use it), which
+ * also handles TypeScript configs.
+ */
+export async function loadSite(rootArg: string, configArg?: string): Promise<LoadedSite> {
+  const root = resolve(rootArg);
+  const file = configArg
+    ? resolve(root, configArg)
+    : CANDIDATES.map((name) => join(root, name)).find((path) => existsSync(path));
+  if (!file || !existsSync(file)) {
+    throw new HeaderforgeError(
+      'invalid_option',
+      configArg
+        ? `Config file ${configArg} does not exist`
+        : `No astro.config.* or vite.config.* in ${root}`,
+      {
+        hint: 'Run headerforge in the site folder, or pass --root <dir> or --config <file>.',
+      },
+    );
+  }
+  let vite: {
+    loadConfigFromFile: (
+      env: object,
+      file: string,
+      root: string,
+      logLevel?: string,
+    ) => Promise<{ config: Record<string, unknown> } | null>;
+  };
+  try {
+    vite = (await import('vite' as string)) as typeof vite;
+  } catch {
+    throw new HeaderforgeError(
+      'invalid_option',
+      `Cannot load ${basename(file)}: the site has no vite package installed`,
+      {
+        hint: 'Install the site’s dependencies (npm install) first.',
+      },
+    );
+  }
+  const loaded = await vite.loadConfigFromFile(
+    { command: 'build', mode: 'production' },
+    file,
+    root,
+    'silent',
+  );
+  const config = loaded?.config ?? {};
+  const candidates = await flatten([config.integrations, config.plugins]);
+  const owner = candidates.find(
+    (item): item is { [HEADERFORGE_OPTIONS]: HeaderforgeOptions } =>
+      typeof item === 'object' && item !== null && HEADERFORGE_OPTIONS in item,
+  );
+  if (!owner) {
+    throw new HeaderforgeError('invalid_option', `${basename(file)} does not use headerforge`, {
+      hint: 'Add headerforge() from @headerforge/astro to integrations, or from @headerforge/vite to plugins.',
+    });
+  }
+  return { root, options: owner[HEADERFORGE_OPTIONS], source: basename(file) };
+}
+
+/** Plugin and integration lists may nest arrays and promises. */
+async function flatten(value: unknown): Promise<unknown[]> {
+  const resolved = await value;
+  if (!Array.isArray(resolved)) return resolved == null ? [] : [resolved];
+  return (await Promise.all(resolved.map(flatten))).flat();
+}

@@ -1,0 +1,175 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFixture } from './support/fixtures.js';
+
+// The built `headerforge` bin, run as a user runs it: a child process, not a TTY.
+const bin = join(import.meta.dirname, '..', 'packages', 'core', 'dist', 'cli', 'bin.js');
+const KEY = 'sk-or-v1-test-sentinel-cli';
+let fake: FakeOpenRouter;
+let vite: Awaited<ReturnType<typeof copyFixture>>;
+let astro: Awaited<ReturnType<typeof copyFixture>>;
+
+beforeAll(async () => {
+  fake = await startFakeOpenRouter({ apiKey: KEY });
+  vite = await copyFixture('vite-blog');
+  astro = await copyFixture('astro-blog');
+});
+afterAll(async () => {
+  await fake.close();
+  await vite.remove();
+  await astro.remove();
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function headerforge(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const {
+    OPENROUTER_API_KEY: _key,
+    HEADERFORGE_MODE: _mode,
+    NODE_ENV: _env,
+    ...inherited
+  } = process.env;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        env: { ...inherited, OPENROUTER_BASE_URL: fake.baseURL, ...env } as NodeJS.ProcessEnv,
+        maxBuffer: 16 * 2 ** 20,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const withKey = { OPENROUTER_API_KEY: KEY };
+
+describe('headerforge (the command)', () => {
+  it('--help on the command and every subcommand; unknown commands and bad flags exit 2', async () => {
+    const help = await headerforge(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['generate', 'status', 'models']) {
+      expect(help.stdout).toContain(command);
+      const sub = await headerforge([command, '--help']);
+      expect(sub.code).toBe(0);
+      expect(sub.stdout).toContain(`headerforge ${command}`);
+    }
+    expect(await headerforge(['frobnicate'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown command "frobnicate"'),
+    });
+    expect(
+      await headerforge(['generate', '--concurrency', 'lots', '--root', vite.dir]),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--concurrency expects a number'),
+    });
+    expect(await headerforge(['status', '--root', join(vite.dir, 'nope')])).toMatchObject({
+      code: 2,
+    });
+  });
+
+  it('status lists every post with a header, from the Vite config, as text or JSON', async () => {
+    const text = await headerforge(['status', '--root', vite.dir]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      /posts\/deep-sea\.md\s+missing\s+[0-9a-f]{12}\s+google\/gemini-2\.5-flash-image\s+1K/,
+    );
+    expect(text.stdout).toContain('2 posts · 0 cached · 2 not cached');
+    const json = JSON.parse((await headerforge(['status', '--json', '--root', vite.dir])).stdout);
+    expect(
+      json.posts.map((post: { file: string; status: string }) => `${post.file} ${post.status}`),
+    ).toEqual(['posts/deep-sea.md missing', 'posts/hello-world.md missing']);
+  });
+
+  it('generate without a key is one line and a hint, exit 1, no stack trace', async () => {
+    const run = await headerforge(['generate', '--root', vite.dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'headerforge: OPENROUTER_API_KEY is not set: nothing can be generated',
+      expect.stringMatching(/^ {2}hint: /),
+    ]);
+    expect(fake.generations()).toHaveLength(0);
+  });
+
+  it('generate --dry-run lists what would be made, priced from the catalogue, and requests nothing', async () => {
+    const run = await headerforge(['generate', '--dry-run', '--root', vite.dir]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /posts\/hello-world\.md\s+google\/gemini-2\.5-flash-image\s+1K\s+\$0\.00\d\d/,
+    );
+    expect(run.stdout).toContain('2 images to generate');
+    expect(fake.generations()).toHaveLength(0);
+  });
+
+  it('generate fills the cache, prints plain progress and a table; a second run pays nothing', async () => {
+    const first = await headerforge(['generate', '--root', vite.dir], withKey);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/generated posts\/(deep-sea|hello-world)\.md · \$0\.00\d+/);
+    expect(first.stdout).toMatch(
+      /generated\s+cached\s+from another build\s+failed\s+placeholder\s+cost\s+time\n[- ]+\n2\s+0\s+0\s+0\s+0\s+\$0\.0\d+/,
+    );
+    expect(first.stdout + first.stderr).not.toContain(KEY);
+    expect(fake.generations()).toHaveLength(2);
+
+    fake.reset();
+    const second = await headerforge(['generate', '--json', '--root', vite.dir], withKey);
+    expect(second.code).toBe(0);
+    const json = JSON.parse(second.stdout);
+    expect(json.summary).toMatchObject({ generated: 0, cached: 2, failed: 0 });
+    expect(JSON.stringify(json)).not.toContain(KEY);
+    expect(fake.requests).toHaveLength(0);
+
+    const status = JSON.parse((await headerforge(['status', '--json', '--root', vite.dir])).stdout);
+    expect(status.posts.every((post: { status: string }) => post.status === 'cached')).toBe(true);
+    expect(status.costUsd).toBeGreaterThan(0);
+  });
+
+  it('generate exits 1 and names the post when an image fails; it reads an Astro config too', async () => {
+    fake.inject(
+      { kind: 'status', status: 400, message: 'Refused prompt' },
+      { always: true, match: { prompt: 'jellyfish' } },
+    );
+    try {
+      const run = await headerforge(['generate', '--root', astro.dir], withKey);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /src\/content\/blog\/deep-sea\.mdx(:\d+)?: OpenRouter answered 400 .*Refused prompt/,
+      );
+      expect(fake.generations().length).toBeGreaterThanOrEqual(4);
+    } finally {
+      fake.reset();
+    }
+  });
+
+  it('models lists image models with modalities, ratios, sizes and prices', async () => {
+    const run = await headerforge(['models']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /google\/gemini-2\.5-flash-image\s+image\+text\s+10\s+1K 2K 4K\s+\$0\.30\s+\$2\.50/,
+    );
+    expect(run.stdout).toMatch(/google\/gemini-3\.1-flash-image-preview\s+image\+text\s+14 \(incl/);
+    expect(run.stdout).toMatch(/black-forest-labs\/flux\.2-pro\s+image\s/);
+    const json = JSON.parse((await headerforge(['models', '--json'])).stdout);
+    expect(
+      json.find((model: { id: string }) => model.id === 'black-forest-labs/flux.2-pro')
+        .outputModalities,
+    ).toEqual(['image']);
+  });
+
+  it('an unreachable server is one line and a hint, exit 1', async () => {
+    const run = await headerforge(['models'], { OPENROUTER_BASE_URL: 'http://127.0.0.1:9/api/v1' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^headerforge: Could not list image models from http:\/\/127\.0\.0\.1:9\/api\/v1: .*\n {2}hint: Check the network/,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
