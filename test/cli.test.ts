@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +56,7 @@ describe('headerforge (the command)', () => {
   it('--help on the command and every subcommand; unknown commands and bad flags exit 2', async () => {
     const help = await headerforge(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['generate', 'status', 'models']) {
+    for (const command of ['generate', 'status', 'prune', 'models']) {
       expect(help.stdout).toContain(command);
       const sub = await headerforge([command, '--help']);
       expect(sub.code).toBe(0);
@@ -130,6 +131,43 @@ describe('headerforge (the command)', () => {
     const status = JSON.parse((await headerforge(['status', '--json', '--root', vite.dir])).stdout);
     expect(status.posts.every((post: { status: string }) => post.status === 'cached')).toBe(true);
     expect(status.costUsd).toBeGreaterThan(0);
+  });
+
+  it('prune lists and removes only the entries no post uses; --dry-run deletes nothing', async () => {
+    const post = join(vite.dir, 'posts/hello-world.md');
+    await writeFile(
+      post,
+      (await readFile(post, 'utf8')).replace(
+        'A lighthouse at dusk, watercolour',
+        'A lighthouse at noon',
+      ),
+    );
+    const files = async () =>
+      (await readdir(join(vite.dir, '.headerforge'), { recursive: true }))
+        .filter((f) => /[0-9a-f]{64}\./.test(f))
+        .sort();
+    const before = await files();
+    expect(before).toHaveLength(4);
+
+    const dry = await headerforge(['prune', '--dry-run', '--root', vite.dir]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(
+      /[0-9a-f]{12}\s+\d+\.\d\d MB\s+Editorial illustration, soft light\. A lighthouse at dusk/,
+    );
+    expect(dry.stdout).toMatch(
+      /Would remove 1 unused entry, \d+\.\d\d MB \(dry run: nothing was deleted\)/,
+    );
+    expect(await files()).toEqual(before);
+
+    const real = JSON.parse((await headerforge(['prune', '--json', '--root', vite.dir])).stdout);
+    expect(real.removed).toHaveLength(1);
+    expect(real.bytes).toBeGreaterThan(0);
+    expect(await files()).toHaveLength(2);
+    const status = JSON.parse((await headerforge(['status', '--json', '--root', vite.dir])).stdout);
+    expect(
+      status.posts.map((p: { file: string; status: string }) => `${p.file} ${p.status}`),
+    ).toEqual(['posts/deep-sea.md cached', 'posts/hello-world.md missing']);
+    expect((await headerforge(['prune', '--root', vite.dir])).stdout).toContain('nothing to prune');
   });
 
   it('generate exits 1 and names the post when an image fails; it reads an Astro config too', async () => {

@@ -3,6 +3,7 @@ import { HeaderforgeError } from '../errors.js';
 import { generate } from './generate.js';
 import { type CliIO, processIO } from './io.js';
 import { models } from './models.js';
+import { prune } from './prune.js';
 import { status } from './status.js';
 
 /** Exit codes, documented in the README: 0 ok, 1 failures, 2 usage. */
@@ -53,6 +54,14 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   ).action((flags) => {
     pending = status({ root: flags.root, config: flags.config, json: flags.json }, io);
   });
+  shared(cli.command('prune', 'Remove cache entries that no post uses (never automatic)'))
+    .option('--dry-run', 'List what would be removed, and its size; delete nothing')
+    .action((flags) => {
+      pending = prune(
+        { root: flags.root, config: flags.config, json: flags.json, dryRun: flags.dryRun },
+        io,
+      );
+    });
   cli
     .command('models', 'List the image models OpenRouter offers, with ratios, sizes and prices')
     .option('--json', 'Print JSON for scripts')
