@@ -133,6 +133,33 @@ describe('headerforge (the command)', () => {
     expect(status.costUsd).toBeGreaterThan(0);
   });
 
+  it('generate on a terminal draws a live progress bar; in CI or a pipe it prints plain lines', async () => {
+    const site = await copyFixture('vite-blog');
+    try {
+      // `script` runs the command on a pseudo-terminal, so stdout is a TTY.
+      const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} generate --root ${JSON.stringify(site.dir)}`;
+      const { OPENROUTER_API_KEY: _key, CI: _ci, NODE_ENV: _env, ...inherited } = process.env;
+      const tty = await new Promise<string>((resolve) =>
+        execFile(
+          'script',
+          ['-qefc', command, '/dev/null'],
+          { env: { ...inherited, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL } },
+          (_error, stdout) => resolve(stdout),
+        ),
+      );
+      // The bar is redrawn in place: carriage return, then "erase line" (ESC [2K).
+      const shown = tty.replaceAll('\u001b', '<ESC>');
+      expect(shown).toMatch(/\r<ESC>\[2K\[█{12}░{12}\] headers 1\/2/);
+      expect(shown).toMatch(/\r<ESC>\[2K\[█{24}\] headers 2\/2 · 0 cached · \$0\.0\d+/);
+      expect(tty).toMatch(/generated\s+cached/);
+      const plain = await headerforge(['generate', '--root', site.dir], { ...withKey, CI: 'true' });
+      expect(plain.stdout).not.toContain('\u001b');
+      expect(plain.stdout).toContain('2 headers in 3 content files');
+    } finally {
+      await site.remove();
+    }
+  });
+
   it('prune lists and removes only the entries no post uses; --dry-run deletes nothing', async () => {
     const post = join(vite.dir, 'posts/hello-world.md');
     await writeFile(

@@ -3,10 +3,10 @@ import { HeaderforgeError } from '../errors.js';
 import type { ImageModel } from '../openrouter/catalogue.js';
 import { createOpenRouterClient } from '../openrouter/client.js';
 import { estimateCost } from '../pricing.js';
-import { logLineFor } from '../report.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { type LoadedSite, loadSite } from './load-site.js';
 import { planSite } from './plan.js';
+import { progressReporter } from './progress.js';
 import { table, usd } from './table.js';
 
 export interface GenerateFlags {
@@ -33,16 +33,16 @@ export async function generate(flags: GenerateFlags, io: CliIO): Promise<number>
     ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
     ...(flags.maxCost === undefined ? {} : { maxCostUsd: flags.maxCost }),
   };
+  const progress = progressReporter(io);
   const result = await buildHeaders({
     root: site.root,
     options,
     env: { ...env, HEADERFORGE_MODE: 'generate' },
     onEvent: (event) => {
-      if (flags.json || event.type === 'done') return;
-      const line = logLineFor(event);
-      if (line) (line.level === 'info' ? io.out : io.err)(line.message);
+      if (!flags.json) progress.event(event);
     },
   });
+  progress.finish();
   if (flags.json) io.out(JSON.stringify(jsonResult(result), null, 2));
   else report(result, io);
   return result.failures.length > 0 ? 1 : 0;

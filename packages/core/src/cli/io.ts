@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 
 export interface CliIO {
+  /** A line on stdout. */
   out(text: string): void;
+  /** Raw text on stdout, for redrawing a progress bar in place. */
+  write(text: string): void;
   err(text: string): void;
   env: NodeJS.ProcessEnv;
   isTTY: boolean;
@@ -12,6 +15,7 @@ export interface CliIO {
 export function processIO(): CliIO {
   return {
     out: (text) => process.stdout.write(`${text}\n`),
+    write: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(`${text}\n`),
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY) && !process.env.CI,
