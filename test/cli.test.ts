@@ -160,6 +160,53 @@ describe('headerforge (the command)', () => {
     }
   });
 
+  it('generate --only limits the run to matching posts; --reroll records a new seed and pays for that post alone', async () => {
+    const site = await copyFixture('vite-blog');
+    try {
+      fake.reset();
+      const only = await headerforge(
+        ['generate', '--only', 'posts/deep-*', '--root', site.dir],
+        withKey,
+      );
+      expect(only.code).toBe(0);
+      expect(fake.generations()).toHaveLength(1);
+      expect((await headerforge(['generate', '--root', site.dir], withKey)).code).toBe(0);
+      expect(fake.generations()).toHaveLength(2);
+
+      fake.reset();
+      const post = join(site.dir, 'posts/hello-world.md');
+      const reroll = await headerforge(
+        ['generate', '--reroll', 'posts/hello-world.md', '--root', site.dir],
+        withKey,
+      );
+      expect(reroll.code).toBe(0);
+      expect(reroll.stdout).toContain(
+        'posts/hello-world.md: seed is now 1 (recorded in its frontmatter)',
+      );
+      expect(await readFile(post, 'utf8')).toBe(
+        '---\ntitle: Hello, world\nheader:\n  prompt: A lighthouse at dusk, watercolour\n  seed: 1\n---\n\nThe first post.\n',
+      );
+      expect(fake.generations()).toHaveLength(1);
+      expect((fake.generations()[0]?.body as { seed?: number } | undefined)?.seed).toBe(1);
+
+      await headerforge(
+        ['generate', '--reroll', './posts/hello-world.md', '--root', site.dir],
+        withKey,
+      );
+      expect(await readFile(post, 'utf8')).toContain('  seed: 2\n');
+      expect(
+        await headerforge(['generate', '--reroll', 'posts/nope.md', '--root', site.dir], withKey),
+      ).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(
+          '--reroll posts/nope.md: no post with a header at that path',
+        ),
+      });
+    } finally {
+      await site.remove();
+    }
+  });
+
   it('prune lists and removes only the entries no post uses; --dry-run deletes nothing', async () => {
     const post = join(vite.dir, 'posts/hello-world.md');
     await writeFile(

@@ -1,3 +1,4 @@
+import { matchesGlob } from 'node:path';
 import type { HeaderforgeError } from './errors.js';
 import type { HeaderJob } from './header-job.js';
 import { type ModeDecision, resolveMode } from './mode.js';
@@ -34,6 +35,8 @@ export interface BuildHeadersInput {
    * `deferred` instead of generating: a dev server starts at once and generates afterwards.
    */
   deferGeneration?: boolean;
+  /** Only posts whose content path (relative to the root) matches this glob. */
+  only?: string;
 }
 
 export interface BuildHeadersResult extends PipelineResult {
@@ -70,7 +73,11 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
   }
 
   const scanStarted = performance.now();
-  const scan = await scanContent(options);
+  const scanned = await scanContent(options);
+  const { only } = input;
+  const scan = only
+    ? { ...scanned, jobs: scanned.jobs.filter((job) => matchesGlob(job.file, only)) }
+    : scanned;
   emit({
     type: 'scanned',
     files: scan.files,

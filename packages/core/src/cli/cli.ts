@@ -1,5 +1,6 @@
 import { cac } from 'cac';
 import { HeaderforgeError } from '../errors.js';
+import { doctor } from './doctor.js';
 import { generate } from './generate.js';
 import { type CliIO, processIO } from './io.js';
 import { models } from './models.js';
@@ -36,6 +37,14 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('--dry-run', 'List what would be generated and its estimated cost; request nothing')
     .option('--concurrency <n>', 'Images generated at once')
     .option('--max-cost <usd>', 'Stop before this run spends more than this')
+    .option(
+      '--only <glob>',
+      'Only posts whose content path matches, e.g. "src/content/blog/2026-*"',
+    )
+    .option(
+      '--reroll <post>',
+      'A new image for this post: raise its seed in its frontmatter, then generate it',
+    )
     .action((flags) => {
       pending = generate(
         {
@@ -43,6 +52,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
           config: flags.config,
           json: flags.json,
           dryRun: flags.dryRun,
+          only: flags.only,
+          reroll: flags.reroll,
           concurrency: numberFlag('concurrency', flags.concurrency),
           maxCost: numberFlag('max-cost', flags.maxCost),
         },
@@ -62,6 +73,11 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         io,
       );
     });
+  shared(
+    cli.command('doctor', 'Check the machine, the key, the server, the model and the cache'),
+  ).action((flags) => {
+    pending = doctor({ root: flags.root, config: flags.config, json: flags.json }, io);
+  });
   cli
     .command('models', 'List the image models OpenRouter offers, with ratios, sizes and prices')
     .option('--json', 'Print JSON for scripts')

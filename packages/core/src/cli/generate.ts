@@ -1,3 +1,4 @@
+import { matchesGlob } from 'node:path';
 import { type BuildHeadersResult, buildHeaders } from '../build-headers.js';
 import { HeaderforgeError } from '../errors.js';
 import type { ImageModel } from '../openrouter/catalogue.js';
@@ -7,6 +8,7 @@ import { type CliIO, withSiteEnv } from './io.js';
 import { type LoadedSite, loadSite } from './load-site.js';
 import { planSite } from './plan.js';
 import { progressReporter } from './progress.js';
+import { rerollPost } from './reroll.js';
 import { table, usd } from './table.js';
 
 export interface GenerateFlags {
@@ -16,6 +18,10 @@ export interface GenerateFlags {
   maxCost?: number;
   json?: boolean;
   dryRun?: boolean;
+  /** Only posts whose content path matches this glob. */
+  only?: string;
+  /** A post to give a new image: its seed is raised in its frontmatter, then it is generated. */
+  reroll?: string;
 }
 
 /** `headerforge generate`: fills the committed cache for a site, paying only for misses. */
@@ -33,11 +39,19 @@ export async function generate(flags: GenerateFlags, io: CliIO): Promise<number>
     ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
     ...(flags.maxCost === undefined ? {} : { maxCostUsd: flags.maxCost }),
   };
+  let only = flags.only;
+  if (flags.reroll) {
+    const rerolled = await rerollPost(site, flags.reroll);
+    if (!flags.json)
+      io.out(`${rerolled.file}: seed is now ${rerolled.seed} (recorded in its frontmatter)`);
+    only = rerolled.file;
+  }
   const progress = progressReporter(io);
   const result = await buildHeaders({
     root: site.root,
     options,
     env: { ...env, HEADERFORGE_MODE: 'generate' },
+    ...(only ? { only } : {}),
     onEvent: (event) => {
       if (!flags.json) progress.event(event);
     },
@@ -93,7 +107,10 @@ async function dryRun(
   flags: GenerateFlags,
   io: CliIO,
 ): Promise<number> {
-  const { posts } = await planSite(site);
+  const { only } = flags;
+  const posts = (await planSite(site)).posts.filter(
+    (post) => !only || matchesGlob(post.job.file, only),
+  );
   const client = createOpenRouterClient({
     ...(env.OPENROUTER_API_KEY ? { apiKey: env.OPENROUTER_API_KEY } : {}),
     ...(env.OPENROUTER_BASE_URL || site.options.baseURL

@@ -1,0 +1,444 @@
+import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import pLimit from 'p-limit';
+import { IMAGE_EXTENSIONS, type Sidecar, sidecarSchema } from '../cache/sidecar.js';
+import { type ImageStore, openImageStore, sidecarInput } from '../cache/store.js';
+import { HeaderforgeError } from '../errors.js';
+import { generationKey } from '../keys.js';
+import { imageCapabilities } from '../openrouter/capabilities.js';
+import type { ImageModel } from '../openrouter/catalogue.js';
+import { createOpenRouterClient, DEFAULT_BASE_URL } from '../openrouter/client.js';
+import { redact } from '../openrouter/redact.js';
+import { type ResolvedHeaderforgeOptions, resolveOptions } from '../options.js';
+import { scanContent } from '../scan.js';
+import { type CliIO, withSiteEnv } from './io.js';
+import { type LoadedSite, loadSite } from './load-site.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface CheckResult {
+  check: string;
+  status: CheckStatus;
+  message: string;
+  /** What to do about it; only for warn and fail. */
+  hint?: string;
+}
+
+/** Kept in step with `engines.node` in every package.json: older Nodes are not tested. */
+const MIN_NODE = [22, 12] as const;
+/** Enough hashing in flight to overlap disk reads without holding a whole cache in memory. */
+const VERIFY_CONCURRENCY = 4;
+const SHARD = /^[0-9a-f]{2}$/;
+const SIDECAR = /^([0-9a-f]{64})\.json$/;
+const IMAGE = new RegExp(`^([0-9a-f]{64})\\.(${Object.values(IMAGE_EXTENSIONS).join('|')})$`);
+
+const ok = (check: string, message: string): CheckResult => ({ check, status: 'ok', message });
+const flag = (check: string, status: 'warn' | 'fail', message: string, hint: string) => ({
+  check,
+  status,
+  message,
+  hint,
+});
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** Messages are one line each; a scan error lists its files on several. */
+const oneLine = (text: string) => text.replace(/:\n/g, ': ').replace(/\n/g, '; ');
+
+/**
+ * `headerforge doctor`: everything a build depends on, checked in the order a build meets
+ * it, so the first failure is usually the cause of the rest. Changes nothing: corrupt cache
+ * entries are reported, not set aside, and the write probes are removed.
+ */
+export async function doctor(
+  flags: { root: string; config?: string; json?: boolean },
+  io: CliIO,
+): Promise<number> {
+  const site = await loadSite(flags.root, flags.config);
+  const options = resolveOptions(site.options, { root: site.root });
+  const env = withSiteEnv(io.env, site.root);
+  const apiKey = env.OPENROUTER_API_KEY?.trim() || undefined;
+
+  const results: CheckResult[] = [checkNode(process.versions.node), checkKey(io.env, apiKey)];
+  const server = await checkServer(env, site, apiKey);
+  results.push(server.result);
+  results.push(await checkModels(options, site, server));
+  results.push(await checkWritable(options));
+  results.push(await checkCache(options));
+
+  // Belt and braces: messages quote servers and files, and the key must never be shown.
+  const shown = results.map((result) => ({
+    ...result,
+    message: redact(result.message, apiKey),
+    ...(result.hint === undefined ? {} : { hint: redact(result.hint, apiKey) }),
+  }));
+  if (flags.json) io.out(JSON.stringify(shown, null, 2));
+  else print(shown, io);
+  return shown.some((result) => result.status === 'fail') ? 1 : 0;
+}
+
+function print(results: CheckResult[], io: CliIO): void {
+  const width = Math.max(...results.map((result) => result.check.length));
+  const indent = ' '.repeat(4 + 2 + width + 2);
+  for (const result of results) {
+    io.out(`${result.status.padEnd(4)}  ${result.check.padEnd(width)}  ${result.message}`);
+    if (result.hint) io.out(`${indent}hint: ${result.hint}`);
+  }
+}
+
+function checkNode(version: string): CheckResult {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const needed = `${MIN_NODE[0]}.${MIN_NODE[1]}`;
+  if (major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]))
+    return ok('node', `Node ${version} (headerforge needs ${needed} or later)`);
+  return flag(
+    'node',
+    'fail',
+    `Node ${version} is too old: headerforge needs ${needed} or later`,
+    `Install Node ${needed} or later (https://nodejs.org/), then run headerforge again.`,
+  );
+}
+
+/** Says where the key comes from and nothing of the key itself, not even its prefix. */
+function checkKey(processEnv: NodeJS.ProcessEnv, apiKey: string | undefined): CheckResult {
+  if (apiKey) {
+    const from = processEnv.OPENROUTER_API_KEY?.trim() ? 'the environment' : 'the site’s .env';
+    return ok('api-key', `OPENROUTER_API_KEY is set in ${from} (not shown)`);
+  }
+  return flag(
+    'api-key',
+    'warn',
+    'OPENROUTER_API_KEY is not set: nothing new can be generated',
+    'Without it, builds use placeholder images locally and only the committed cache in CI (cache-only). To generate, set it in the environment or the site’s .env (keys: https://openrouter.ai/settings/keys).',
+  );
+}
+
+interface ServerCheck {
+  result: CheckResult;
+  baseURL: string;
+  /** The image models the server lists; absent when it could not be asked. */
+  models?: ImageModel[];
+}
+
+async function checkServer(
+  env: NodeJS.ProcessEnv,
+  site: LoadedSite,
+  apiKey: string | undefined,
+): Promise<ServerCheck> {
+  // Passed explicitly so the client does not fall back to this process's own environment.
+  const baseURL = env.OPENROUTER_BASE_URL || site.options.baseURL || DEFAULT_BASE_URL;
+  try {
+    const client = createOpenRouterClient({ baseURL, ...(apiKey ? { apiKey } : {}) });
+    const models = await client.listImageModels();
+    return {
+      result: ok('base-url', `${client.baseURL} lists ${plural(models.length, 'image model')}`),
+      baseURL: client.baseURL,
+      models,
+    };
+  } catch (error) {
+    if (!(error instanceof HeaderforgeError)) throw error;
+    return {
+      result: flag(
+        'base-url',
+        'fail',
+        oneLine(error.message),
+        error.hint ?? 'Check the network, OPENROUTER_BASE_URL and the baseURL option.',
+      ),
+      baseURL,
+    };
+  }
+}
+
+/** What one place (the site options or one post) asks a model for. */
+interface ModelUse {
+  where: string;
+  model: string;
+  aspectRatio: string;
+  imageSize: string;
+}
+
+interface Finding {
+  problem: string;
+  hint: string;
+}
+
+async function checkModels(
+  options: ResolvedHeaderforgeOptions,
+  site: LoadedSite,
+  server: ServerCheck,
+): Promise<CheckResult> {
+  if (!server.models) {
+    return flag(
+      'model',
+      'warn',
+      'skipped: the server’s model list could not be fetched',
+      'Fix the base-url check above, then run headerforge doctor again.',
+    );
+  }
+  const siteUse: ModelUse = {
+    where: site.source,
+    model: options.model,
+    aspectRatio: options.aspectRatio,
+    imageSize: options.imageSize,
+  };
+  const scan = await postUses(options, siteUse);
+  const known = server.models.map((model) => model.id);
+  const findings = [
+    ...(scan.failure ? [scan.failure] : []),
+    ...[siteUse, ...scan.uses].flatMap((use) => useFindings(use, known, server.baseURL, options)),
+  ];
+  if (findings.length > 0) {
+    const hints = new Set(findings.map((finding) => finding.hint));
+    return flag(
+      'model',
+      'fail',
+      findings.map((finding) => finding.problem).join('; '),
+      [...hints].join(' '),
+    );
+  }
+  const own = scan.uses.length;
+  return ok(
+    'model',
+    `${siteUse.model} outputs ${siteUse.aspectRatio} images at ${siteUse.imageSize} (${plural(scan.posts, 'post')} checked${own > 0 ? `, ${own} with their own model, ratio or size` : ''})`,
+  );
+}
+
+/** The posts that ask for something other than the site's settings (the rest share its line). */
+async function postUses(
+  options: ResolvedHeaderforgeOptions,
+  site: ModelUse,
+): Promise<{ uses: ModelUse[]; posts: number; failure?: Finding }> {
+  try {
+    const { jobs } = await scanContent(options);
+    const uses = jobs
+      .filter(
+        (job) =>
+          job.model !== site.model ||
+          job.aspectRatio !== site.aspectRatio ||
+          job.imageSize !== site.imageSize,
+      )
+      .map((job) => ({
+        where: `${job.file}${job.line ? `:${job.line}` : ''}`,
+        model: job.model,
+        aspectRatio: job.aspectRatio,
+        imageSize: job.imageSize,
+      }));
+    return { uses, posts: jobs.length };
+  } catch (error) {
+    if (!(error instanceof HeaderforgeError)) throw error;
+    const problem = `cannot read the posts: ${oneLine(error.message)}`;
+    return {
+      uses: [],
+      posts: 0,
+      failure: { problem, hint: error.hint ?? 'Fix the content files the message names.' },
+    };
+  }
+}
+
+function useFindings(
+  use: ModelUse,
+  known: string[],
+  baseURL: string,
+  options: ResolvedHeaderforgeOptions,
+): Finding[] {
+  if (!known.includes(use.model)) {
+    return [
+      {
+        problem: `${use.where}: model "${use.model}" is not an image model at ${baseURL}`,
+        hint: `Use an image model the server lists (${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''}); \`headerforge models\` lists them all with their ratios and sizes.`,
+      },
+    ];
+  }
+  const accepts = imageCapabilities(use.model);
+  const asked = [
+    ['aspectRatio', use.aspectRatio, accepts.aspectRatios],
+    ['imageSize', use.imageSize, accepts.imageSizes],
+  ] as const;
+  return asked
+    .filter(([, value, valid]) => !(valid as readonly string[]).includes(value))
+    .map(([name, value, valid]) => ({
+      problem: `${use.where}: ${name} "${value}" is not accepted by ${use.model}; valid: ${valid.join(', ')}`,
+      hint: `Use one of the valid values, in the site options or in the post’s ${options.field} (aspectRatio, size).`,
+    }));
+}
+
+async function checkWritable(options: ResolvedHeaderforgeOptions): Promise<CheckResult> {
+  const dirs = [options.cacheDir, options.derivedCacheDir];
+  const problems = (await Promise.all(dirs.map((dir) => probeWrite(dir, options.root)))).filter(
+    (problem): problem is string => problem !== undefined,
+  );
+  const names = dirs.map((dir) => show(dir, options.root)).join(' and ');
+  if (problems.length === 0) return ok('cache-writable', `${names} accept new files`);
+  return flag(
+    'cache-writable',
+    'fail',
+    problems.join('; '),
+    'Builds store images there: make the folder writable by this user, or point the cacheDir / derivedCacheDir options elsewhere.',
+  );
+}
+
+/** Writes and removes a file in `dir`, and removes any folder made for it: doctor leaves no trace. */
+async function probeWrite(dir: string, root: string): Promise<string | undefined> {
+  let created: string | undefined;
+  try {
+    created = await mkdir(dir, { recursive: true });
+    // Named like the store's temp files, so a probe left by a crash is git-ignored.
+    const probe = join(dir, `.doctor-probe.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await writeFile(probe, '', { flag: 'wx' });
+    await rm(probe);
+    return undefined;
+  } catch (error) {
+    return `cannot write in ${show(dir, root)}: ${(error as Error).message}`;
+  } finally {
+    if (created) await removeCreated(dir, created);
+  }
+}
+
+/** Removes `dir` and its parents up to `top`, stopping at the first that is not empty. */
+async function removeCreated(dir: string, top: string): Promise<void> {
+  for (let current = dir; ; current = dirname(current)) {
+    const removed = await rmdir(current).then(
+      () => true,
+      () => false,
+    );
+    if (!removed || current === top || dirname(current) === current) return;
+  }
+}
+
+interface SidecarFile {
+  key: string;
+  shard: string;
+  path: string;
+  entry: Dirent;
+}
+
+async function checkCache(options: ResolvedHeaderforgeOptions): Promise<CheckResult> {
+  const { cacheDir: dir, root } = options;
+  let shards: Dirent[];
+  try {
+    shards = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return ok('cache-verifies', `empty cache (no ${show(dir, root)} folder yet)`);
+    return flag(
+      'cache-verifies',
+      'fail',
+      `cannot read ${show(dir, root)}: ${(error as Error).message}`,
+      'Make the cache folder readable by this user, or point the cacheDir option elsewhere.',
+    );
+  }
+  const { sidecars, orphans, corrupt } = await listEntries(dir, shards, root);
+  // Read-only and without a verification memo: nothing is moved, every byte is hashed.
+  const store = openImageStore(dir, { root, readOnly: true });
+  const limit = pLimit(VERIFY_CONCURRENCY);
+  const problems = (
+    await Promise.all(sidecars.map((sidecar) => limit(() => verifyEntry(store, sidecar, root))))
+  ).filter((problem): problem is string => problem !== undefined);
+  const verified = sidecars.length - problems.length;
+  return cacheResult(show(dir, root), verified, [...corrupt, ...problems].sort(), orphans.sort());
+}
+
+/** The sidecars in `<dir>/<2 hex>/`, the images without one, and shards that cannot be read. */
+async function listEntries(
+  dir: string,
+  shards: Dirent[],
+  root: string,
+): Promise<{ sidecars: SidecarFile[]; orphans: string[]; corrupt: string[] }> {
+  const sidecars: SidecarFile[] = [];
+  const orphans: string[] = [];
+  const corrupt: string[] = [];
+  for (const shard of shards.filter((entry) => SHARD.test(entry.name))) {
+    const path = join(dir, shard.name);
+    if (!shard.isDirectory()) {
+      corrupt.push(`${show(path, root)} is not a folder`);
+      continue;
+    }
+    let files: Dirent[];
+    try {
+      files = await readdir(path, { withFileTypes: true });
+    } catch (error) {
+      corrupt.push(`cannot read ${show(path, root)}: ${(error as Error).message}`);
+      continue;
+    }
+    const names = new Set(files.map((file) => file.name));
+    for (const file of files) {
+      const key = SIDECAR.exec(file.name)?.[1];
+      if (key) sidecars.push({ key, shard: shard.name, path: join(path, file.name), entry: file });
+      const image = IMAGE.exec(file.name)?.[1];
+      if (image && !names.has(`${image}.json`)) orphans.push(show(join(path, file.name), root));
+    }
+  }
+  return { sidecars, orphans, corrupt };
+}
+
+function cacheResult(
+  dir: string,
+  verified: number,
+  corrupt: string[],
+  orphans: string[],
+): CheckResult {
+  const orphanNote =
+    orphans.length > 0
+      ? `${plural(orphans.length, 'image')} without a sidecar: ${orphans.join(', ')}`
+      : undefined;
+  const orphanHint =
+    'An image without its sidecar is what a crash between two writes leaves: `headerforge generate` writes the sidecar back if a post still asks for that image; otherwise delete it.';
+  if (corrupt.length > 0) {
+    return flag(
+      'cache-verifies',
+      'fail',
+      [`${verified} verified, ${corrupt.length} corrupt: ${corrupt.join('; ')}`, orphanNote]
+        .filter(Boolean)
+        .join('; '),
+      `Restore the entries from git (git checkout -- ${dir}), or run \`headerforge generate\`: it sets corrupt entries aside in ${dir}/.quarantine/ and pays to generate them again.${orphanNote ? ` ${orphanHint}` : ''}`,
+    );
+  }
+  const counted =
+    verified === 0 && !orphanNote
+      ? `empty cache (${dir} holds no images yet)`
+      : `${plural(verified, 'cached image')} verified (every byte hashed)`;
+  if (orphanNote) return flag('cache-verifies', 'warn', `${counted}; ${orphanNote}`, orphanHint);
+  return ok('cache-verifies', counted);
+}
+
+/** Why one sidecar's entry does not verify, or undefined when it does. */
+async function verifyEntry(
+  store: ImageStore,
+  sidecar: SidecarFile,
+  root: string,
+): Promise<string | undefined> {
+  const shown = show(sidecar.path, root);
+  if (sidecar.entry.isSymbolicLink()) return `${shown} is a symlink`;
+  // The store looks a key up in its own shard only: one filed elsewhere is never found.
+  if (!sidecar.key.startsWith(sidecar.shard)) return `${shown} is in the wrong folder for its key`;
+  let text: string;
+  try {
+    text = await readFile(sidecar.path, 'utf8');
+  } catch (error) {
+    return `cannot read ${shown}: ${(error as Error).message}`;
+  }
+  let parsed: Sidecar;
+  try {
+    parsed = sidecarSchema.parse(JSON.parse(text));
+  } catch {
+    return `${shown} is not a valid headerforge sidecar`;
+  }
+  // The store finds an entry by what it stands for: a sidecar whose content hashes to
+  // another key would be looked up elsewhere, so it is caught here.
+  const input = sidecarInput(parsed);
+  if (generationKey(input) !== sidecar.key)
+    return `${shown} describes a different prompt or model than its key`;
+  try {
+    const found = await store.lookup(input);
+    if (found.status === 'hit') return undefined;
+    return found.status === 'corrupt' ? found.reason : `${shown} disappeared while checking`;
+  } catch (error) {
+    if (error instanceof HeaderforgeError) return error.message;
+    throw error;
+  }
+}
+
+/** Paths in messages are relative to the site, as the store shows them. */
+function show(path: string, root: string): string {
+  return relative(root, path) || '.';
+}
