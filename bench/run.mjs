@@ -1,0 +1,258 @@
+// `npm run bench`: measures headerforge against the fake OpenRouter server and records the
+// results in bench/results/latest.json and the table in bench/README.md. Not part of
+// `npm test`: it takes a few minutes and its numbers depend on the machine.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  createOpenRouterClient,
+  createOpenRouterProvider,
+  deriveFiles,
+  runPipeline,
+} from '@headerforge/core';
+import { startFakeOpenRouter } from '@headerforge/core/testing';
+import sharp from 'sharp';
+
+const here = import.meta.dirname;
+const run = promisify(execFile);
+const KEY = 'sk-or-v1-bench';
+
+const jobs = (n, label, imageSize = '1K') =>
+  Array.from({ length: n }, (_, i) => ({
+    file: `src/content/blog/${label}-${i}.md`,
+    prompt: `${label} benchmark image ${i}`,
+    userPrompt: `${label} benchmark image ${i}`,
+    alt: `Image ${i}`,
+    model: 'google/gemini-2.5-flash-image',
+    aspectRatio: '16:9',
+    imageSize,
+    focus: 'attention',
+    auto: false,
+  }));
+
+async function site() {
+  const root = await mkdtemp(join(tmpdir(), 'hf-bench-'));
+  const settings = {
+    root,
+    cacheDir: join(root, '.headerforge'),
+    derivedCacheDir: join(root, 'node_modules/.cache/headerforge'),
+    concurrency: 4,
+    widths: [640, 960, 1280, 1600],
+    formats: ['avif', 'webp', 'jpeg'],
+    og: true,
+  };
+  return { root, settings, remove: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** 2. Cold generation: N images at concurrency C against a fixed latency L. */
+async function coldGeneration({ n = 48, concurrency = 4, latencyMs = 1000 } = {}) {
+  const fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs });
+  const s = await site();
+  try {
+    const client = createOpenRouterClient({ apiKey: KEY, baseURL: fake.baseURL });
+    const started = performance.now();
+    const result = await runPipeline(jobs(n, 'cold'), {
+      settings: { ...s.settings, concurrency },
+      mode: 'generate',
+      provider: createOpenRouterProvider(client),
+    });
+    const wallMs = performance.now() - started;
+    const idealMs = Math.ceil(n / concurrency) * latencyMs;
+
+    // What people script today: one request after another, then write the file.
+    fake.reset();
+    const serialStarted = performance.now();
+    for (const job of jobs(n, 'serial')) {
+      const image = await client.generateImage({
+        prompt: job.prompt,
+        model: job.model,
+        aspectRatio: '16:9',
+        imageSize: '1K',
+      });
+      await writeFile(join(s.root, `${job.file.split('/').at(-1)}.png`), image.bytes);
+    }
+    const serialMs = performance.now() - serialStarted;
+    return {
+      n,
+      concurrency,
+      latencyMs,
+      generated: result.summary.generated,
+      failed: result.summary.failed,
+      wallMs: Math.round(wallMs),
+      idealMs,
+      efficiency: idealMs / wallMs,
+      serialMs: Math.round(serialMs),
+      speedupOverSerial: round(serialMs / wallMs),
+    };
+  } finally {
+    await fake.close();
+    await s.remove();
+  }
+}
+
+/** 3. Rate limits: the fake allows R requests per window and answers 429 + Retry-After beyond. */
+async function rateLimited({ perMinute = 120, windowMs = 10_000, n = 60, concurrency = 8 } = {}) {
+  const requests = Math.round((perMinute * windowMs) / 60_000);
+  const fake = await startFakeOpenRouter({ apiKey: KEY, rateLimit: { requests, windowMs } });
+  const s = await site();
+  try {
+    const client = createOpenRouterClient({ apiKey: KEY, baseURL: fake.baseURL, maxRetries: 10 });
+    const started = performance.now();
+    const result = await runPipeline(
+      jobs(n, 'rate', '0.5K').map((job) => ({
+        ...job,
+        model: 'google/gemini-3.1-flash-image-preview',
+      })),
+      {
+        settings: { ...s.settings, concurrency, widths: [320], formats: ['webp'], og: false },
+        mode: 'generate',
+        provider: createOpenRouterProvider(client),
+      },
+    );
+    const elapsedMin = (performance.now() - started) / 60_000;
+    const refused = fake.generations().length - result.summary.generated;
+    // The first window's budget is spent at once; counting it would overstate a short run.
+    const steady = (result.summary.generated - requests) / elapsedMin;
+    return {
+      allowedPerMinute: perMinute,
+      windowMs,
+      n,
+      concurrency,
+      generated: result.summary.generated,
+      failed: result.summary.failed,
+      refused429: refused,
+      achievedPerMinute: round(steady),
+      ratio: steady / perMinute,
+    };
+  } finally {
+    await fake.close();
+    await s.remove();
+  }
+}
+
+/** 5. Derivation cost per image and per step, at 1K and 4K, with the default widths and formats. */
+async function derivation() {
+  const fake = await startFakeOpenRouter({ apiKey: KEY });
+  const s = await site();
+  const out = {};
+  try {
+    const client = createOpenRouterClient({ apiKey: KEY, baseURL: fake.baseURL });
+    for (const imageSize of ['1K', '4K']) {
+      const image = await client.generateImage({
+        prompt: `derive ${imageSize}`,
+        model: 'google/gemini-2.5-flash-image',
+        imageSize,
+      });
+      const steps = {};
+      const started = performance.now();
+      await deriveFiles(
+        image.bytes,
+        { ...s.settings, aspectRatio: '16:9', focus: 'attention' },
+        join(s.root, imageSize),
+        (step, ms) => {
+          steps[step] = Math.round((steps[step] ?? 0) + ms);
+        },
+      );
+      out[imageSize] = {
+        original: `${image.width}x${image.height}`,
+        totalMs: Math.round(performance.now() - started),
+        steps,
+      };
+    }
+    return out;
+  } finally {
+    await fake.close();
+    await s.remove();
+  }
+}
+
+/** 4. Peak RSS of a build of N 4K images, each in a fresh process. */
+async function memory() {
+  const fake = await startFakeOpenRouter({ apiKey: KEY });
+  const out = {};
+  try {
+    for (const n of [16, 64]) {
+      const s = await site();
+      try {
+        const { stdout } = await run(
+          process.execPath,
+          [
+            join(here, 'memory-child.mjs'),
+            JSON.stringify({ n, root: s.root, baseURL: fake.baseURL, apiKey: KEY }),
+          ],
+          {
+            maxBuffer: 2 ** 20,
+          },
+        );
+        out[n] = JSON.parse(stdout);
+      } finally {
+        await s.remove();
+      }
+    }
+    return out;
+  } finally {
+    await fake.close();
+  }
+}
+
+const round = (value) => Math.round(value * 100) / 100;
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  sharp: sharp.versions.sharp,
+  date: new Date().toISOString(),
+};
+console.log('machine', machine);
+const results = { machine };
+results.derivation = await derivation();
+console.log('derivation', results.derivation);
+results.cold = await coldGeneration();
+console.log('cold', results.cold);
+results.rateLimit = await rateLimited();
+console.log('rate limit', results.rateLimit);
+results.memory = await memory();
+console.log('memory', results.memory);
+
+await mkdir(join(here, 'results'), { recursive: true });
+await writeFile(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+await writeReadme(results);
+
+async function writeReadme(r) {
+  const path = join(here, 'README.md');
+  const readme = await readFile(path, 'utf8');
+  const start = '<!-- results:start -->';
+  const end = '<!-- results:end -->';
+  const ok = (good) => (good ? 'met' : '**missed**');
+  const table = [
+    start,
+    `Recorded ${r.machine.date.slice(0, 10)} on ${r.machine.cores} × ${r.machine.cpu}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, sharp ${r.machine.sharp}.`,
+    '',
+    '| figure | measured | goal | |',
+    '|---|---|---|---|',
+    `| cold generation, N=${r.cold.n}, C=${r.cold.concurrency}, L=${r.cold.latencyMs} ms | ${(r.cold.wallMs / 1000).toFixed(1)} s vs ideal ${(r.cold.idealMs / 1000).toFixed(1)} s: efficiency ${r.cold.efficiency.toFixed(4)} | ≥ 0.9 | ${ok(r.cold.efficiency >= 0.9)} |`,
+    `| naive serial loop, same N and L | ${(r.cold.serialMs / 1000).toFixed(1)} s: headerforge is ${r.cold.speedupOverSerial}× faster | | |`,
+    `| rate limit R=${r.rateLimit.allowedPerMinute}/min, N=${r.rateLimit.n}, C=${r.rateLimit.concurrency} | ${r.rateLimit.achievedPerMinute}/min (${r.rateLimit.ratio.toFixed(3)}·R), ${r.rateLimit.refused429} requests refused with 429, ${r.rateLimit.failed} failed | ≥ 0.9·R | ${ok(r.rateLimit.ratio >= 0.9)} |`,
+    `| peak RSS, 16 images at 4K | ${r.memory[16].peakRssMiB} MiB | < 512 MiB | ${ok(r.memory[16].peakRssMiB < 512)} |`,
+    `| peak RSS, 64 images at 4K | ${r.memory[64].peakRssMiB} MiB | < 512 MiB, flat in N | ${ok(r.memory[64].peakRssMiB < 512 && r.memory[64].peakRssMiB < r.memory[16].peakRssMiB * 1.25)} |`,
+    ...['1K', '4K'].map(
+      (size) =>
+        `| derivation per image at ${size} (${r.derivation[size].original}) | ${r.derivation[size].totalMs} ms: ${Object.entries(
+          r.derivation[size].steps,
+        )
+          .map(([step, ms]) => `${step} ${ms}`)
+          .join(', ')} ms | | |`,
+    ),
+    end,
+  ].join('\n');
+  const next = readme.includes(start)
+    ? readme.slice(0, readme.indexOf(start)) +
+      table +
+      readme.slice(readme.indexOf(end) + end.length)
+    : `${readme.trimEnd()}\n\n${table}\n`;
+  await writeFile(path, next);
+}
