@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHeaderforge } from './support/cli.js';
 import { copyFixture, exists, listFiles } from './support/fixtures.js';
 
-// The built `headerforge` bin, run as a user runs it: a child process, not a TTY.
-const bin = join(import.meta.dirname, '..', 'packages', 'core', 'dist', 'cli', 'bin.js');
 const KEY = 'sk-or-v1-test-sentinel-doctor';
 const UNREACHABLE = 'http://127.0.0.1:9/api/v1';
 const CHECKS = ['node', 'api-key', 'base-url', 'model', 'cache-writable', 'cache-verifies'];
@@ -27,32 +25,9 @@ async function site(): Promise<string> {
   return copy.dir;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function headerforge(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const {
-    OPENROUTER_API_KEY: _key,
-    HEADERFORGE_MODE: _mode,
-    NODE_ENV: _env,
-    ...inherited
-  } = process.env;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      {
-        env: { ...inherited, OPENROUTER_BASE_URL: fake.baseURL, ...env } as NodeJS.ProcessEnv,
-        maxBuffer: 16 * 2 ** 20,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+// Every run talks to this file's fake server unless a test says otherwise.
+const headerforge = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runHeaderforge(args, { OPENROUTER_BASE_URL: fake.baseURL, ...env });
 
 const withKey = { OPENROUTER_API_KEY: KEY };
 

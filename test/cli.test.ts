@@ -3,10 +3,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headerforgeBin as bin, runHeaderforge } from './support/cli.js';
 import { copyFixture } from './support/fixtures.js';
 
-// The built `headerforge` bin, run as a user runs it: a child process, not a TTY.
-const bin = join(import.meta.dirname, '..', 'packages', 'core', 'dist', 'cli', 'bin.js');
 const KEY = 'sk-or-v1-test-sentinel-cli';
 let fake: FakeOpenRouter;
 let vite: Awaited<ReturnType<typeof copyFixture>>;
@@ -23,32 +22,9 @@ afterAll(async () => {
   await astro.remove();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function headerforge(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const {
-    OPENROUTER_API_KEY: _key,
-    HEADERFORGE_MODE: _mode,
-    NODE_ENV: _env,
-    ...inherited
-  } = process.env;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      {
-        env: { ...inherited, OPENROUTER_BASE_URL: fake.baseURL, ...env } as NodeJS.ProcessEnv,
-        maxBuffer: 16 * 2 ** 20,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+// Every run talks to this file's fake server unless a test says otherwise.
+const headerforge = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runHeaderforge(args, { OPENROUTER_BASE_URL: fake.baseURL, ...env });
 
 const withKey = { OPENROUTER_API_KEY: KEY };
 
