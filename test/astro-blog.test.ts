@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
@@ -15,11 +15,9 @@ const savedNodeEnv = process.env.NODE_ENV;
 beforeAll(async () => {
   delete process.env.NODE_ENV;
   fake = await startFakeOpenRouter({ apiKey: SENTINEL });
-  site = await copyFixture('astro-blog');
-  await writeFile(
-    join(site.dir, '.env'),
-    `OPENROUTER_API_KEY=${SENTINEL}\nOPENROUTER_BASE_URL=${fake.baseURL}\n`,
-  );
+  site = await copyFixture('astro-blog', {
+    env: { OPENROUTER_API_KEY: SENTINEL, OPENROUTER_BASE_URL: fake.baseURL },
+  });
 });
 afterAll(async () => {
   process.env.NODE_ENV = savedNodeEnv;

@@ -19,11 +19,9 @@ beforeAll(async () => {
   fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs: 1500 });
   // The first images take long enough that the first page render (a cold compile) sees them pending.
   fake.inject({ kind: 'latency', ms: 6000 }, { times: 4 });
-  site = await copyFixture('astro-blog');
-  await writeFile(
-    join(site.dir, '.env'),
-    `OPENROUTER_API_KEY=${KEY}\nOPENROUTER_BASE_URL=${fake.baseURL}\n`,
-  );
+  site = await copyFixture('astro-blog', {
+    env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL },
+  });
   const { dev } = await import('astro');
   server = (await dev({
     root: site.dir,

@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join, parse } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import type { PreviewServer } from 'astro';
@@ -31,11 +31,9 @@ let problems: string[] = [];
 beforeAll(async () => {
   delete process.env.NODE_ENV;
   fake = await startFakeOpenRouter({ apiKey: SENTINEL });
-  site = await copyFixture('astro-blog');
-  await writeFile(
-    join(site.dir, '.env'),
-    `OPENROUTER_API_KEY=${SENTINEL}\nOPENROUTER_BASE_URL=${fake.baseURL}\n`,
-  );
+  site = await copyFixture('astro-blog', {
+    env: { OPENROUTER_API_KEY: SENTINEL, OPENROUTER_BASE_URL: fake.baseURL },
+  });
   const { build, preview } = await import('astro');
   await build({ root: site.dir, logLevel: 'error' });
   const dist = join(site.dir, 'dist');

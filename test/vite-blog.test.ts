@@ -13,12 +13,10 @@ let site: Awaited<ReturnType<typeof copyFixture>>;
 
 beforeAll(async () => {
   fake = await startFakeOpenRouter({ apiKey: SENTINEL });
-  site = await copyFixture('vite-blog');
   // The key reaches the plugin the way a user's would: from .env, read by Vite.
-  await writeFile(
-    join(site.dir, '.env'),
-    `OPENROUTER_API_KEY=${SENTINEL}\nOPENROUTER_BASE_URL=${fake.baseURL}\n`,
-  );
+  site = await copyFixture('vite-blog', {
+    env: { OPENROUTER_API_KEY: SENTINEL, OPENROUTER_BASE_URL: fake.baseURL },
+  });
 });
 afterAll(async () => {
   await fake.close();

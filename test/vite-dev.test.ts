@@ -35,11 +35,9 @@ async function imageSize(src: string): Promise<string> {
 
 beforeAll(async () => {
   fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs: 300 });
-  site = await copyFixture('vite-blog');
-  await writeFile(
-    join(site.dir, '.env'),
-    `OPENROUTER_API_KEY=${KEY}\nOPENROUTER_BASE_URL=${fake.baseURL}\n`,
-  );
+  site = await copyFixture('vite-blog', {
+    env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL },
+  });
   server = await createServer({
     root: site.dir,
     configFile: join(site.dir, 'vite.config.js'),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
@@ -14,12 +14,10 @@ let outside: string;
 
 beforeAll(async () => {
   fake = await startFakeOpenRouter({ apiKey: KEY });
-  site = await copyFixture('vite-blog');
+  site = await copyFixture('vite-blog', {
+    env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL },
+  });
   outside = await mkdtemp(join(tmpdir(), 'hf-outside-'));
-  await writeFile(
-    join(site.dir, '.env'),
-    `OPENROUTER_API_KEY=${KEY}\nOPENROUTER_BASE_URL=${fake.baseURL}\n`,
-  );
 });
 afterAll(async () => {
   await fake.close();

@@ -1,15 +1,16 @@
-import { cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 const repo = join(import.meta.dirname, '..', '..');
 
 /**
- * A fresh copy of `fixtures/<name>` to build and modify. It lives inside the repository
+ * A fresh copy of `fixtures/<name>` to build and modify, with `env` written to its `.env`. It lives inside the repository
  * (under the git-ignored .tmp/; not test-results/, which Vite's watcher ignores) so that the fixture's own config resolves
  * `@headerforge/*` and `vite` from the workspace, as a user's project would from its own.
  */
 export async function copyFixture(
   name: string,
+  options: { env?: Record<string, string> } = {},
 ): Promise<{ dir: string; remove: () => Promise<void> }> {
   const parent = join(repo, '.tmp', 'fixtures');
   await mkdir(parent, { recursive: true });
@@ -19,6 +20,11 @@ export async function copyFixture(
     filter: (source) =>
       !/[\\/](node_modules|dist|\.headerforge|\.astro)([\\/]|$)/.test(relative(repo, source)),
   });
+  // Variables reach the site the way a user's would: from its .env, read by Vite or Astro.
+  if (options.env) {
+    const lines = Object.entries(options.env).map(([name, value]) => `${name}=${value}\n`);
+    await writeFile(join(dir, '.env'), lines.join(''));
+  }
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
