@@ -2,7 +2,7 @@ import { matchesGlob } from 'node:path';
 import type { HeaderforgeError } from './errors.js';
 import type { HeaderJob } from './header-job.js';
 import { type ModeDecision, resolveMode } from './mode.js';
-import { createOpenRouterClient, type OpenRouterClientOptions } from './openrouter/client.js';
+import type { OpenRouterClientOptions } from './openrouter/client.js';
 import {
   type HeaderforgeOptions,
   type ResolvedHeaderforgeOptions,
@@ -12,6 +12,7 @@ import { emptySummary, type PipelineEvent, type PipelineResult, runPipeline } fr
 import { createOpenRouterProvider } from './providers/openrouter.js';
 import type { Provider } from './providers/provider.js';
 import { type ScanResult, scanContent } from './scan.js';
+import { siteClient } from './site-client.js';
 
 export type HeadersEvent =
   | PipelineEvent
@@ -109,16 +110,9 @@ export function providerFor(
   overrides: Partial<OpenRouterClientOptions> | undefined,
   emit: (event: HeadersEvent) => void,
 ): Provider {
-  const apiKey = overrides?.apiKey ?? env.OPENROUTER_API_KEY?.trim();
-  // The environment beats the site's config, so CI or a test can point every entry point elsewhere.
-  const baseURL = env.OPENROUTER_BASE_URL?.trim() || options.baseURL;
   return createOpenRouterProvider(
-    createOpenRouterClient({
+    siteClient(env, options, {
       ...overrides,
-      ...(apiKey ? { apiKey } : {}),
-      ...(baseURL ? { baseURL } : {}),
-      timeoutMs: options.timeoutMs,
-      maxRetries: options.maxRetries,
       onRetry: (event) => emit({ type: 'retry', ...event }),
     }),
   );

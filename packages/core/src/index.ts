@@ -76,3 +76,4 @@ export {
   logLineFor,
 } from './report.js';
 export { type ScanResult, scanContent, scanFile } from './scan.js';
+export { siteClient } from './site-client.js';

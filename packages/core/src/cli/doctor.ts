@@ -9,10 +9,11 @@ import { HeaderforgeError } from '../errors.js';
 import { generationKey } from '../keys.js';
 import { imageCapabilities } from '../openrouter/capabilities.js';
 import type { ImageModel } from '../openrouter/catalogue.js';
-import { createOpenRouterClient, DEFAULT_BASE_URL } from '../openrouter/client.js';
+import type { OpenRouterClient } from '../openrouter/client.js';
 import { redact } from '../openrouter/redact.js';
 import { type ResolvedHeaderforgeOptions, resolveOptions } from '../options.js';
 import { scanContent } from '../scan.js';
+import { siteClient } from '../site-client.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { type LoadedSite, loadSite } from './load-site.js';
 
@@ -60,7 +61,7 @@ export async function doctor(
   const apiKey = env.OPENROUTER_API_KEY?.trim() || undefined;
 
   const results: CheckResult[] = [checkNode(process.versions.node), checkKey(io.env, apiKey)];
-  const server = await checkServer(env, site, apiKey);
+  const server = await checkServer(env, site);
   results.push(server.result);
   results.push(await checkModels(options, site, server));
   results.push(await checkWritable(options));
@@ -120,15 +121,11 @@ interface ServerCheck {
   models?: ImageModel[];
 }
 
-async function checkServer(
-  env: NodeJS.ProcessEnv,
-  site: LoadedSite,
-  apiKey: string | undefined,
-): Promise<ServerCheck> {
-  // Passed explicitly so the client does not fall back to this process's own environment.
-  const baseURL = env.OPENROUTER_BASE_URL || site.options.baseURL || DEFAULT_BASE_URL;
+async function checkServer(env: NodeJS.ProcessEnv, site: LoadedSite): Promise<ServerCheck> {
+  let client: OpenRouterClient | undefined;
   try {
-    const client = createOpenRouterClient({ baseURL, ...(apiKey ? { apiKey } : {}) });
+    // Inside the try: a base URL that is not a URL is this check's failure, not a crash.
+    client = siteClient(env, site.options);
     const models = await client.listImageModels();
     return {
       result: ok('base-url', `${client.baseURL} lists ${plural(models.length, 'image model')}`),
@@ -144,7 +141,7 @@ async function checkServer(
         oneLine(error.message),
         error.hint ?? 'Check the network, OPENROUTER_BASE_URL and the baseURL option.',
       ),
-      baseURL,
+      baseURL: client?.baseURL ?? '',
     };
   }
 }

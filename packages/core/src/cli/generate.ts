@@ -2,8 +2,8 @@ import { matchesGlob } from 'node:path';
 import { type BuildHeadersResult, buildHeaders } from '../build-headers.js';
 import { HeaderforgeError } from '../errors.js';
 import type { ImageModel } from '../openrouter/catalogue.js';
-import { createOpenRouterClient } from '../openrouter/client.js';
 import { estimateCost } from '../pricing.js';
+import { siteClient } from '../site-client.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { type LoadedSite, loadSite } from './load-site.js';
 import { planSite } from './plan.js';
@@ -111,12 +111,7 @@ async function dryRun(
   const posts = (await planSite(site)).posts.filter(
     (post) => !only || matchesGlob(post.job.file, only),
   );
-  const client = createOpenRouterClient({
-    ...(env.OPENROUTER_API_KEY ? { apiKey: env.OPENROUTER_API_KEY } : {}),
-    ...(env.OPENROUTER_BASE_URL || site.options.baseURL
-      ? { baseURL: env.OPENROUTER_BASE_URL || site.options.baseURL }
-      : {}),
-  });
+  const client = siteClient(env, site.options);
   const catalogue: ImageModel[] = await client.listImageModels().catch(() => []);
   // Posts sharing a final prompt share one image: price each key once.
   const byKey = new Map<string, (typeof posts)[number][]>();

@@ -1,5 +1,5 @@
 import { imageCapabilities } from '../openrouter/capabilities.js';
-import { createOpenRouterClient } from '../openrouter/client.js';
+import { siteClient } from '../site-client.js';
 import type { CliIO } from './io.js';
 import { table } from './table.js';
 
@@ -10,10 +10,7 @@ const perRequest = (value: string | undefined) =>
 
 /** `headerforge models`: the image models OpenRouter offers, with what they accept and cost. */
 export async function models(flags: { json?: boolean }, io: CliIO): Promise<number> {
-  const client = createOpenRouterClient({
-    ...(io.env.OPENROUTER_API_KEY ? { apiKey: io.env.OPENROUTER_API_KEY } : {}),
-    ...(io.env.OPENROUTER_BASE_URL ? { baseURL: io.env.OPENROUTER_BASE_URL } : {}),
-  });
+  const client = siteClient(io.env);
   const list = (await client.listImageModels()).map((model) => ({
     ...model,
     ...imageCapabilities(model.id),
