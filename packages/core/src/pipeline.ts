@@ -10,6 +10,7 @@ import {
   readDerivedSet,
   removeStaleTempDirs,
 } from './derive/index.js';
+import { createPixelBudget } from './derive/pixel-budget.js';
 import { HeaderforgeError, type HeaderforgeErrorCode } from './errors.js';
 import type { HeaderJob, OutputFormat } from './header-job.js';
 import { type GenerationKeyInput, generationKey, jobKeyInput } from './keys.js';
@@ -119,12 +120,15 @@ interface Group {
 interface Obtained {
   entry: CachedImage;
   source: HeaderResult['source'];
-  /** The bytes, when this run already holds them (saves a read before deriving). */
-  bytes?: Uint8Array;
 }
 
-/** Derivation is CPU-bound and sharp already uses every core: two at a time keeps memory flat. */
+/** Derivation is CPU-bound and sharp already uses every core: two at a time is enough. */
 const DERIVE_CONCURRENCY = 2;
+/**
+ * Decoded pixels in flight across derivations (each holds its original and master raw):
+ * two 2K images fit side by side, a 4K one derives alone. Keeps a 4K build under 512 MB.
+ */
+const DERIVE_PIXEL_BUDGET = 24_000_000;
 /** Older than any one derivation: a temp dir this old belongs to a killed build. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 const LOOKUP_CONCURRENCY = 16;
@@ -186,7 +190,7 @@ export async function runPipeline(
   // 2. Obtain every original, then 3. derive, group by group as each becomes ready.
   const budget = createBudget(settings);
   const generateLimit = pLimit(settings.concurrency);
-  const deriveLimit = pLimit(DERIVE_CONCURRENCY);
+  const deriveLimit = createPixelBudget(DERIVE_PIXEL_BUDGET, DERIVE_CONCURRENCY);
   const placeholders = createPlaceholderProvider();
   const headers: HeaderResult[] = [];
   const failures: PostFailure[] = [];
@@ -231,7 +235,7 @@ export async function runPipeline(
       placeholder: true,
       sources: files(group),
     });
-    return { entry, source: 'placeholder', bytes: art.bytes };
+    return { entry, source: 'placeholder' };
   }
 
   async function generate(group: Group): Promise<Obtained | undefined> {
@@ -282,7 +286,7 @@ export async function runPipeline(
         costUsd: image.costUsd,
         durationMs: performance.now() - began,
       });
-      return { entry, source: 'generated', bytes: image.bytes };
+      return { entry, source: 'generated' };
     } finally {
       await lock.release();
     }
@@ -304,10 +308,13 @@ export async function runPipeline(
     const warm = await readDerivedSet(derivedDir, derivativeKey(sha256, spec));
     if (warm) return warm;
     derivedCold = true;
-    const original = obtained.bytes ?? (await store.read(obtained.entry));
-    return deriveLimit(() =>
-      getDerivedSet({ original, originalSha256: sha256, spec, cacheDir: derivedDir }),
-    );
+    const { width, height } = obtained.entry.sidecar;
+    return deriveLimit(width * height, async () => {
+      // Read from the cache once a slot is free, even when this run just generated the
+      // image: bytes held while queued would pile up whenever generation outpaces derivation.
+      const original = await store.read(obtained.entry);
+      return getDerivedSet({ original, originalSha256: sha256, spec, cacheDir: derivedDir });
+    });
   }
 
   await Promise.all(

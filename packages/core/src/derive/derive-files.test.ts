@@ -129,8 +129,9 @@ describe('deriveFiles on a 1344×768 original', () => {
     expect(steps.map(([step]) => step)).toEqual([
       'decode',
       'crop',
-      'variants',
+      // The card comes from the decoded original, which is let go before the variants.
       'og',
+      'variants',
       'lqip',
       'color',
     ]);
