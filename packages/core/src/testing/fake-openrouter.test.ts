@@ -502,7 +502,7 @@ describe('scenarios', () => {
     expect(quickElapsed).toBeLessThan(300);
   });
 
-  it('latencyMs delays every generation response', async () => {
+  it('latencyMs is the least time a generation response takes', async () => {
     await withFake({ latencyMs: 250 }, async (open) => {
       const started = Date.now();
       const response = await post(open, imageRequest());
@@ -901,11 +901,13 @@ describe('shutdown and hang-ups', () => {
   });
 
   /** Live timers of exactly `ms`: the fake's wait, told apart from timers that come and go. */
+  /** Live timers of about `ms` (latency counts rendering time, so a little less). */
   function trackTimers(ms: number) {
     const live = new Set<number>();
     const hook = createHook({
       init(id, type, _trigger, resource) {
-        if (type === 'Timeout' && (resource as { _idleTimeout?: number })._idleTimeout === ms) {
+        const delay = (resource as { _idleTimeout?: number })._idleTimeout ?? -1;
+        if (type === 'Timeout' && delay > ms - 5_000 && delay <= ms) {
           live.add(id);
         }
       },

@@ -19,7 +19,11 @@ export interface FakeOpenRouterOptions {
   apiKey?: string;
   /** Replaces the built-in catalogue (`defaultFakeModels`). */
   models?: readonly FakeModel[];
-  /** Delay before every response to a generation request, in ms (default 0). */
+  /**
+   * How long every generation request takes, in ms (default 0): its response is sent no
+   * sooner than this after the request arrived. Rendering counts towards it, as the real
+   * API's latency includes its own rendering.
+   */
   latencyMs?: number;
   /** Report `usage.cost` in USD from the model's pricing (default true). */
   includeCost?: boolean;
@@ -84,6 +88,7 @@ export async function startFakeOpenRouter(
   for (const { scenario, ...when } of options.scenarios ?? []) scenarios.add(scenario, when);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const target = new URL(req.url ?? '/', 'http://127.0.0.1');
     const isGeneration = req.method === 'POST' && target.pathname === generationPath;
     const record = recordArrival(req, target, isGeneration ? ++generationCount : 0);
@@ -98,8 +103,9 @@ export async function startFakeOpenRouter(
       return;
     }
     const { reply, extraDelayMs } = await answerGeneration(record, context);
+    const spent = performance.now() - arrived;
     await abortableDelay(
-      latencyMs + extraDelayMs,
+      Math.max(0, latencyMs - spent) + extraDelayMs,
       AbortSignal.any([hungUp.signal, shutdown.signal]),
     );
     if (!res.destroyed) writeReply(res, reply);
