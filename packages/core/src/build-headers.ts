@@ -13,6 +13,7 @@ import { createOpenRouterProvider } from './providers/openrouter.js';
 import type { Provider } from './providers/provider.js';
 import { type ScanResult, scanContent } from './scan.js';
 import { siteClient } from './site-client.js';
+import { openWarmIndex } from './warm-index.js';
 
 export type HeadersEvent =
   | PipelineEvent
@@ -74,7 +75,8 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
   }
 
   const scanStarted = performance.now();
-  const scanned = await scanContent(options);
+  const warmIndex = openWarmIndex(options.derivedCacheDir);
+  const scanned = await scanContent(options, warmIndex);
   const { only } = input;
   const scan = only
     ? { ...scanned, jobs: scanned.jobs.filter((job) => matchesGlob(job.file, only)) }
@@ -96,6 +98,7 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
     ...(provider ? { provider } : {}),
     onEvent: emit,
     ...(input.signal ? { signal: input.signal } : {}),
+    warmIndex,
   });
   const deferred = defer
     ? result.headers.filter((header) => header.placeholder).map((header) => header.job)

@@ -7,6 +7,7 @@ import {
   type DeriveSpec,
   derivativeKey,
   getDerivedSet,
+  keyDirectory,
   readDerivedSet,
   removeStaleTempDirs,
 } from './derive/index.js';
@@ -17,6 +18,7 @@ import { type GenerationKeyInput, generationKey, jobKeyInput } from './keys.js';
 import type { Mode } from './mode.js';
 import { createPlaceholderProvider } from './providers/placeholder.js';
 import type { Provider } from './providers/provider.js';
+import { openWarmIndex, type WarmIndex } from './warm-index.js';
 
 /** The resolved options the pipeline needs (a subset of the site options). */
 export interface PipelineSettings {
@@ -38,6 +40,8 @@ export interface RunPipelineOptions {
   provider?: Provider;
   onEvent?: (event: PipelineEvent) => void;
   signal?: AbortSignal;
+  /** What earlier builds verified (default: the one in `derivedCacheDir`); saved at the end. */
+  warmIndex?: WarmIndex;
 }
 
 export interface HeaderResult {
@@ -148,9 +152,11 @@ export async function runPipeline(
   if (mode === 'generate' && !options.provider) {
     throw new Error('runPipeline: mode "generate" needs a provider');
   }
+  const warmIndex = options.warmIndex ?? openWarmIndex(settings.derivedCacheDir);
   const store = openImageStore(settings.cacheDir, {
     verificationDir: join(settings.derivedCacheDir, 'originals'),
     root: settings.root,
+    warmIndex,
   });
   const placeholderStore = openImageStore(join(settings.derivedCacheDir, 'placeholders'), {
     root: settings.root,
@@ -305,15 +311,34 @@ export async function runPipeline(
       og: settings.og,
     };
     const { sha256 } = obtained.entry.sidecar;
-    const warm = await readDerivedSet(derivedDir, derivativeKey(sha256, spec));
-    if (warm) return warm;
+    const key = derivativeKey(sha256, spec);
+    // Placeholders come and go; only sets of committed images are worth remembering.
+    const index = obtained.source === 'placeholder' ? undefined : warmIndex;
+    const known = index?.recall<DerivedSet>('derived', key);
+    if (known) return known;
+    // The set's folder changes whenever a file in it is added, removed or renamed.
+    const setDir = keyDirectory(derivedDir, key);
+    const stamps = index?.stamp([setDir]);
+    const warm = await readDerivedSet(derivedDir, key);
+    if (warm) {
+      if (stamps) index?.remember('derived', key, stamps, warm);
+      return warm;
+    }
     derivedCold = true;
     const { width, height } = obtained.entry.sidecar;
     return deriveLimit(width * height, async () => {
       // Read from the cache once a slot is free, even when this run just generated the
       // image: bytes held while queued would pile up whenever generation outpaces derivation.
       const original = await store.read(obtained.entry);
-      return getDerivedSet({ original, originalSha256: sha256, spec, cacheDir: derivedDir });
+      const set = await getDerivedSet({
+        original,
+        originalSha256: sha256,
+        spec,
+        cacheDir: derivedDir,
+      });
+      const made = index?.stamp([setDir]);
+      if (made) index?.remember('derived', key, made, set);
+      return set;
     });
   }
 
@@ -364,6 +389,12 @@ export async function runPipeline(
       }),
     );
   }
+  await warmIndex.save().catch((error: unknown) =>
+    emit({
+      type: 'warning',
+      message: `Could not save the warm-build index: ${(error as Error).message}`,
+    }),
+  );
   const summary: PipelineSummary = { ...counters, durationMs: performance.now() - started };
   emit({ type: 'done', summary });
   headers.sort((a, b) => compare(a.job.file, b.job.file));

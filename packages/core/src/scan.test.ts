@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HeaderforgeError } from './errors.js';
 import { type HeaderforgeOptions, resolveOptions } from './options.js';
 import { scanContent, scanFile } from './scan.js';
+import { openWarmIndex } from './warm-index.js';
 
 let base: string;
 let root: string;
@@ -319,5 +320,32 @@ describe('scanFile', () => {
     expect((error as HeaderforgeError).message).toMatch(
       /^src\/content\/dir\.md: cannot read the content file: /,
     );
+  });
+});
+
+describe('scanContent with a warm index', () => {
+  it('gives the same jobs from remembered files, and reads an edited one again', async () => {
+    await blogSite();
+    const cache = path.join(root, 'node_modules/.cache/headerforge');
+    const cold = openWarmIndex(cache);
+    const first = await scanContent(options(), cold);
+    await cold.save();
+
+    // A different field name parses the same files differently: never served from memory.
+    const renamed = await scanContent(options({ field: 'cover' }), openWarmIndex(cache));
+    expect(renamed.jobs).toEqual([]);
+
+    const warm = await scanContent(options(), openWarmIndex(cache));
+    expect(warm).toEqual(first);
+
+    const file = path.join(root, 'src/content/blog/first.md');
+    await write('src/content/blog/first.md', '---\ntitle: First post\nheader: a harbour.\n---\n');
+    const later = new Date(Date.now() + 2000);
+    await utimes(file, later, later);
+    const edited = await scanContent(options(), openWarmIndex(cache));
+    expect(edited.jobs.find((job) => job.file === 'src/content/blog/first.md')).toMatchObject({
+      userPrompt: 'a harbour.',
+      title: 'First post',
+    });
   });
 });

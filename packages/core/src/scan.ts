@@ -9,6 +9,7 @@ import { type ParsedFrontmatter, parseFrontmatter } from './frontmatter.js';
 import type { HeaderJob } from './header-job.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
 import { applyStyle, autoPrompt } from './prompt.js';
+import type { WarmIndex } from './warm-index.js';
 
 /** Never content, however wide the include globs. */
 const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/dist/**', '**/.git/**'];
@@ -37,7 +38,11 @@ type Outcome =
  * Reads every content file matched by `include` and turns its frontmatter into a job. Every
  * bad file is reported in one error, so one broken post does not hide the next.
  */
-export async function scanContent(options: ResolvedHeaderforgeOptions): Promise<ScanResult> {
+export async function scanContent(
+  options: ResolvedHeaderforgeOptions,
+  /** Remembers each file's header fields, so an unchanged file is not read again. */
+  warmIndex?: WarmIndex,
+): Promise<ScanResult> {
   const files = await glob(options.include, {
     cwd: options.root,
     absolute: false,
@@ -50,7 +55,7 @@ export async function scanContent(options: ResolvedHeaderforgeOptions): Promise<
   files.sort();
   const limit = pLimit(READ_CONCURRENCY);
   const outcomes = await Promise.all(
-    files.map((file) => limit(() => scanPath(toPosix(file), options))),
+    files.map((file) => limit(() => scanPath(toPosix(file), options, warmIndex))),
   );
 
   const jobs: HeaderJob[] = [];
@@ -82,10 +87,20 @@ export async function scanFile(
   return outcome.kind === 'job' ? outcome.job : undefined;
 }
 
-async function scanPath(file: string, options: ResolvedHeaderforgeOptions): Promise<Outcome> {
+async function scanPath(
+  file: string,
+  options: ResolvedHeaderforgeOptions,
+  warmIndex?: WarmIndex,
+): Promise<Outcome> {
+  const absolute = path.resolve(options.root, file);
+  // The header field's name decides what is parsed out, so it is part of the fact's id.
+  const id = `${options.field}\0${absolute}`;
+  const known = warmIndex?.recall<ParsedFrontmatter>('content', id);
+  if (known) return outcomeOf(file, known, options);
+  const stamps = warmIndex?.stamp([absolute]);
   let source: string;
   try {
-    source = await read(path.resolve(options.root, file), 'utf8');
+    source = await read(absolute, 'utf8');
   } catch (error) {
     // Deleted between the glob and the read (an editor's save, a dev-server race): not content.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
@@ -105,8 +120,26 @@ async function scanPath(file: string, options: ResolvedHeaderforgeOptions): Prom
     if (isHeaderforgeError(error)) return { kind: 'failed', error };
     throw error;
   }
+  if (stamps) warmIndex?.remember('content', id, stamps, headerFields(parsed));
+  return outcomeOf(file, parsed, options);
+}
+
+function outcomeOf(
+  file: string,
+  parsed: ParsedFrontmatter,
+  options: ResolvedHeaderforgeOptions,
+): Outcome {
   const job = buildJob(file, parsed, options);
   return job === undefined ? { kind: 'skipped', file } : { kind: 'job', job };
+}
+
+/** Only what `buildJob` reads: the rest of the frontmatter need not be remembered. */
+function headerFields({ data, ...header }: ParsedFrontmatter): ParsedFrontmatter {
+  const kept: Record<string, unknown> = {};
+  for (const name of ['title', 'description']) {
+    if (typeof data[name] === 'string') kept[name] = data[name];
+  }
+  return { data: kept, ...header };
 }
 
 function buildJob(

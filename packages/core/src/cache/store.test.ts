@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GenerationKeyInput, generationKey } from '../keys.js';
+import { openWarmIndex } from '../warm-index.js';
 import { openImageStore } from './store.js';
 
 let dir: string;
@@ -187,6 +188,50 @@ describe('openImageStore', () => {
     await utimes(entry.file, before.atime, before.mtime);
     expect((await store.lookup(input)).status).toBe('hit');
     expect((await openImageStore(join(dir, 'cache')).lookup(input)).status).toBe('corrupt');
+  });
+
+  it('with a warm index, hits on two stats and re-verifies any entry whose files changed', async () => {
+    const warm = () => openWarmIndex(join(dir, 'derived'));
+    const store = (index = warm()) => openImageStore(join(dir, 'cache'), { warmIndex: index });
+    await store().persist(input, image, meta);
+    // Whole seconds, so that the test can put a file's mtime back exactly.
+    const sidecarPath = join(dir, 'cache', key.slice(0, 2), `${key}.json`);
+    const then = new Date('2026-11-01T10:00:00Z');
+    await utimes(sidecarPath, then, then);
+    const first = warm();
+    expect((await store(first).lookup(input)).status).toBe('hit');
+    await first.save();
+
+    // Remembered: the sidecar is not even read.
+    const sidecarText = await readFile(sidecarPath, 'utf8');
+    await writeFile(sidecarPath, sidecarText.replace('"schema": 1', '"schema": 9'));
+    await utimes(sidecarPath, then, then);
+    expect(await store().lookup(input)).toMatchObject({ status: 'hit', entry: { key } });
+    // Once its mtime moves on, the same file is read and found invalid.
+    await utimes(sidecarPath, then, new Date(then.getTime() + 1000));
+    expect(await store().lookup(input)).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining('not a valid headerforge sidecar'),
+    });
+  });
+
+  it('with a warm index, verifies an image again once it changed', async () => {
+    const warm = () => openWarmIndex(join(dir, 'derived'));
+    const store = (index = warm()) => openImageStore(join(dir, 'cache'), { warmIndex: index });
+    const entry = await store().persist(input, image, meta);
+    const first = warm();
+    expect((await store(first).lookup(input)).status).toBe('hit');
+    await first.save();
+    // Different bytes of the same size, written later (a new mtime).
+    const tampered = Buffer.from(png);
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 5) ^ 0xff, tampered.length - 5);
+    await writeFile(entry.file, tampered);
+    const later = new Date(Date.now() + 2000);
+    await utimes(entry.file, later, later);
+    expect(await store().lookup(input)).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining('does not match the hash'),
+    });
   });
 
   it('cleans temp files left by a dead writer before writing to a shard', async () => {

@@ -1,9 +1,10 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readFileSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors.js';
 import { type GenerationKeyInput, generationKey, isGenerationKey, sha256Hex } from '../keys.js';
 import { sniffImageType } from '../openrouter/image-data.js';
+import type { WarmIndex } from '../warm-index.js';
 import { removeOrphanTempFiles, writeFileAtomic } from './atomic-write.js';
 import { acquireKeyLock, type KeyLock, type LockOptions } from './lock.js';
 import { IMAGE_EXTENSIONS, type Sidecar, sidecarSchema } from './sidecar.js';
@@ -59,6 +60,11 @@ export interface ImageStoreOptions {
   root?: string;
   /** Report corrupt entries without moving them, and recover nothing (for `status`). */
   readOnly?: boolean;
+  /**
+   * Remembers verified entries by their files' size and mtime, so a warm lookup is two
+   * stats. Not for `doctor`, which must read every byte.
+   */
+  warmIndex?: WarmIndex;
 }
 
 const GITIGNORE =
@@ -88,11 +94,19 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   async function lookup(input: GenerationKeyInput): Promise<LookupResult> {
     const key = generationKey(input);
     const shard = shardOf(key);
-    const shardInfo = await lstat(shard).catch(() => undefined);
+    const index = options.warmIndex;
+    const known = index?.recall<Sidecar>('originals', key);
+    if (known)
+      return { status: 'hit', entry: { key, file: join(shard, known.file), sidecar: known } };
+    const sidecarStamps = index?.stamp([sidecarPath(key)]);
+
+    // The warm path, taken once per post on every build: small reads and stats, done
+    // synchronously (a thread-pool round trip per call costs more than the call itself).
+    const shardInfo = lstatQuiet(shard);
     if (!shardInfo) return { status: 'miss' };
     if (!shardInfo.isDirectory()) return quarantineShard(shard);
 
-    const raw = await readNoFollow(sidecarPath(key));
+    const raw = readNoFollowSync(sidecarPath(key));
     if (raw === 'missing') return recoverOrphan(key, input);
     if (raw === 'symlink') return quarantine(key, `${show(sidecarPath(key))} is a symlink`);
     let sidecar: Sidecar;
@@ -110,13 +124,17 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (sidecar.placeholder)
       return quarantine(key, `${show(sidecarPath(key))} is a placeholder in the committed cache`);
     const file = join(shard, sidecar.file);
+    const imageStamps = index?.stamp([file]);
     const problem = await verifyImageFile(file, sidecar);
     if (problem) return quarantine(key, problem);
+    if (sidecarStamps && imageStamps) {
+      index?.remember('originals', key, [...sidecarStamps, ...imageStamps], sidecar);
+    }
     return { status: 'hit', entry: { key, file, sidecar } };
   }
 
   async function verifyImageFile(file: string, sidecar: Sidecar): Promise<string | undefined> {
-    const info = await lstat(file).catch(() => undefined);
+    const info = lstatQuiet(file);
     if (!info) return `${show(file)} is missing`;
     if (info.isSymbolicLink() || !info.isFile()) return `${show(file)} is not a regular file`;
     if (info.size !== sidecar.bytes)
@@ -295,17 +313,44 @@ export function sidecarInput(sidecar: Sidecar): GenerationKeyInput {
 }
 
 /** Reads a file without following a symlink at its last component. */
+function lstatQuiet(path: string) {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** `readNoFollow` for small files (sidecars) on the warm path. */
+function readNoFollowSync(path: string): Buffer | 'missing' | 'symlink' {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    return openFailure(path, error);
+  }
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function openFailure(path: string, error: unknown): 'missing' | 'symlink' {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'missing';
+  if (code === 'ELOOP') return 'symlink';
+  throw new HeaderforgeError('io', `Cannot read ${path}: ${(error as Error).message}`, {
+    cause: error,
+  });
+}
+
 async function readNoFollow(path: string): Promise<Buffer | 'missing' | 'symlink'> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'missing';
-    if (code === 'ELOOP') return 'symlink';
-    throw new HeaderforgeError('io', `Cannot read ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    return openFailure(path, error);
   }
   try {
     return await handle.readFile();

@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -17,7 +18,8 @@ export async function readVerification(
   key: string,
 ): Promise<VerificationNote | undefined> {
   try {
-    return noteSchema.parse(JSON.parse(await readFile(notePath(dir, key), 'utf8')));
+    // Synchronous: read once per post on every warm build (see the store's lookup).
+    return noteSchema.parse(JSON.parse(readFileSync(notePath(dir, key), 'utf8')));
   } catch {
     return undefined;
   }

@@ -5,5 +5,5 @@ export { DERIVE_VERSION, derivativeKey } from './key.js';
 export { OG_HEIGHT, OG_WIDTH } from './og-card.js';
 export { ALLOWED_INPUT_FORMATS, MAX_INPUT_PIXELS } from './sharp-input.js';
 export type { DeriveSpec } from './spec.js';
-export { readDerivedSet } from './store.js';
+export { keyDirectory, readDerivedSet } from './store.js';
 export { removeStaleTempDirs } from './temp-dirs.js';

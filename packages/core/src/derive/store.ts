@@ -1,4 +1,5 @@
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HeaderforgeError } from '../errors.js';
 import type { DerivedSet } from './derived-set.js';
@@ -38,19 +39,21 @@ export async function readDerivedSet(
   key: string,
 ): Promise<DerivedSet | undefined> {
   const dir = keyDirectory(cacheDir, key);
+  // Synchronous reads and stats: this runs for every post on every warm build, where a
+  // thread-pool round trip per file costs more than the file-system call itself.
   let text: string;
   try {
-    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+    text = readFileSync(join(dir, MANIFEST_FILE), 'utf8');
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw ioError(`Cannot read ${join(dir, MANIFEST_FILE)}.`, error);
   }
   const manifest = parseManifest(text, key);
   if (!manifest) return undefined;
-  const intact = await Promise.all(
-    manifestEntries(manifest).map((entry) => hasSize(join(dir, entry.file), entry.bytes)),
+  const intact = manifestEntries(manifest).every((entry) =>
+    hasSize(join(dir, entry.file), entry.bytes),
   );
-  return intact.every(Boolean) ? fromManifest(manifest, dir) : undefined;
+  return intact ? fromManifest(manifest, dir) : undefined;
 }
 
 /**
@@ -105,10 +108,7 @@ async function renameIfFree(from: string, to: string): Promise<boolean> {
     await rename(from, to);
     return true;
   } catch (error) {
-    const taken = await stat(to).then(
-      () => true,
-      () => false,
-    );
+    const taken = statSync(to, { throwIfNoEntry: false }) !== undefined;
     if (taken) return false;
     throw ioError(`Cannot move ${from} to ${to}.`, error);
   }
@@ -127,10 +127,10 @@ async function setAside(dir: string): Promise<void> {
   await rm(aside, { recursive: true, force: true });
 }
 
-async function hasSize(file: string, bytes: number): Promise<boolean> {
+function hasSize(file: string, bytes: number): boolean {
   try {
-    const info = await stat(file);
-    return info.isFile() && info.size === bytes;
+    const info = statSync(file, { throwIfNoEntry: false });
+    return info?.isFile() === true && info.size === bytes;
   } catch (error) {
     if (isMissing(error)) return false;
     throw ioError(`Cannot read ${file}.`, error);

@@ -1,0 +1,117 @@
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openWarmIndex } from './warm-index.js';
+
+let dir: string;
+let cache: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hf-warm-index-'));
+  cache = join(dir, 'cache');
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Writes `file`, remembers `value` for it, saves, and opens the index afresh. */
+async function rememberFile(file: string, value: unknown) {
+  await writeFile(file, 'first version');
+  const index = openWarmIndex(cache);
+  const stamps = index.stamp([file]);
+  expect(stamps).toBeDefined();
+  index.remember('content', file, stamps ?? [], value);
+  await index.save();
+  return openWarmIndex(cache);
+}
+
+describe('openWarmIndex', () => {
+  it('recalls a fact across builds while its file is unchanged', async () => {
+    const file = join(dir, 'post.md');
+    const index = await rememberFile(file, { title: 'Hello' });
+    expect(index.recall('content', file)).toEqual({ title: 'Hello' });
+    expect(index.recall('originals', file)).toBeUndefined();
+    expect(index.recall('content', join(dir, 'other.md'))).toBeUndefined();
+  });
+
+  it('forgets a fact once its file changes size, mtime, or disappears', async () => {
+    const file = join(dir, 'post.md');
+    await rememberFile(file, 1);
+    await writeFile(file, 'second, longer version');
+    expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
+
+    await rememberFile(file, 2);
+    const before = await stat(file);
+    // Same size, one second later: an editor's save of a one-letter change.
+    await writeFile(file, 'first versioN');
+    await utimes(file, before.atime, new Date(before.mtimeMs + 1000));
+    expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
+
+    await rememberFile(file, 3);
+    await rm(file);
+    expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
+  });
+
+  it('notices a file added to or removed from a remembered folder', async () => {
+    const folder = join(dir, 'set');
+    await mkdir(folder);
+    await writeFile(join(folder, 'a.webp'), 'a');
+    const index = openWarmIndex(cache);
+    index.remember('derived', 'set', index.stamp([folder]) ?? [], 'complete');
+    await index.save();
+    expect(openWarmIndex(cache).recall('derived', 'set')).toBe('complete');
+    // Directory mtimes move on with each entry added or removed; make it visible to ms.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await rm(join(folder, 'a.webp'));
+    expect(openWarmIndex(cache).recall('derived', 'set')).toBeUndefined();
+  });
+
+  it('never stamps a symlink or a missing file', async () => {
+    const target = join(dir, 'target.md');
+    await writeFile(target, 'x');
+    await symlink(target, join(dir, 'link.md'));
+    const index = openWarmIndex(cache);
+    expect(index.stamp([join(dir, 'link.md')])).toBeUndefined();
+    expect(index.stamp([target, join(dir, 'missing.md')])).toBeUndefined();
+  });
+
+  it('writes only when something changed', async () => {
+    const file = join(dir, 'post.md');
+    await rememberFile(file, 1);
+    const saved = await stat(join(cache, 'warm-index.json'));
+    const warm = openWarmIndex(cache);
+    expect(warm.recall('content', file)).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await warm.save();
+    expect((await stat(join(cache, 'warm-index.json'))).mtimeMs).toBe(saved.mtimeMs);
+  });
+
+  it('starts empty from a torn, foreign or older index', async () => {
+    const file = join(dir, 'post.md');
+    await rememberFile(file, 1);
+    const path = join(cache, 'warm-index.json');
+    const good = await readFile(path, 'utf8');
+    await writeFile(path, good.slice(0, good.length / 2));
+    expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
+    await writeFile(path, good.replace('"format":1', '"format":0'));
+    expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
+    await writeFile(path, JSON.stringify({ format: 1, content: { [file]: { value: 1 } } }));
+    expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
+  });
+
+  it('drops facts unused for 30 days when it is next written', async () => {
+    const old = join(dir, 'old.md');
+    await rememberFile(old, 'old');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 31 * 24 * 60 * 60 * 1000);
+    const fresh = join(dir, 'fresh.md');
+    await writeFile(fresh, 'x');
+    const later = openWarmIndex(cache);
+    later.remember('content', fresh, later.stamp([fresh]) ?? [], 'fresh');
+    await later.save();
+    const reopened = openWarmIndex(cache);
+    expect(reopened.recall('content', fresh)).toBe('fresh');
+    expect(reopened.recall('content', old)).toBeUndefined();
+  });
+});
