@@ -1,0 +1,152 @@
+// Writes the warm-build benchmark's two Astro sites of N posts each, identical but for
+// where the hero image comes from:
+//   headerforge/  posts carry a `header` prompt; headerforgeLoader fills `heroImage`.
+//   plain/        posts name an image file in `heroImage`, as Astro's blog template does.
+// Both render the hero with the same `<Image>`; `plain` gets the very files headerforge
+// hands to Astro (see `usePlainImages`), so the two builds do the same image work.
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const slug = (i) => `post-${String(i).padStart(4, '0')}`;
+
+const words = 'light river paper copper window garden signal harbour lantern orbit'.split(' ');
+const body = (i) =>
+  Array.from(
+    { length: 4 },
+    (_, p) =>
+      `Paragraph ${p + 1} of post ${i}: ${words.map((w, k) => words[(i + p + k) % words.length] ?? w).join(' ')}.`,
+  ).join('\n\n');
+
+const page = `---
+import { Image } from 'astro:assets';
+import { getCollection, render } from 'astro:content';
+
+export async function getStaticPaths() {
+  const posts = await getCollection('blog');
+  return posts.map((post) => ({ params: { slug: post.id }, props: { post } }));
+}
+
+const { post } = Astro.props;
+const { title, description, heroImage } = post.data;
+const { Content } = await render(post);
+---
+
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>{title}</title>
+    <meta name="description" content={description} />
+  </head>
+  <body>
+    <article>
+      {heroImage && <Image width={1020} src={heroImage} alt={\`Illustration for \${title}\`} />}
+      <h1>{title}</h1>
+      <Content />
+    </article>
+  </body>
+</html>
+`;
+
+const index = `---
+import { getCollection } from 'astro:content';
+const posts = await getCollection('blog');
+---
+
+<html lang="en">
+  <head><meta charset="utf-8" /><title>Bench blog</title></head>
+  <body>
+    <ul>{posts.map((post) => <li><a href={\`/\${post.id}/\`}>{post.data.title}</a></li>)}</ul>
+  </body>
+</html>
+`;
+
+const schema = `({ image }) =>
+    z.object({
+      title: z.string(),
+      description: z.string(),
+      pubDate: z.coerce.date(),
+      heroImage: image().optional(),
+      header: z.string().optional(),
+    })`;
+
+const flavours = {
+  headerforge: {
+    config: `import headerforge from '@headerforge/astro';
+import { defineConfig } from 'astro/config';
+
+export default defineConfig({ integrations: [headerforge()] });
+`,
+    content: `import { defineCollection, z } from 'astro:content';
+import { headerforgeLoader } from '@headerforge/astro';
+import { glob } from 'astro/loaders';
+
+const blog = defineCollection({
+  loader: headerforgeLoader(glob({ base: './src/content/blog', pattern: '**/*.md' }), {
+    field: 'heroImage',
+  }),
+  schema: ${schema},
+});
+
+export const collections = { blog };
+`,
+    frontmatter: (i) => `header: "Bench illustration ${i}: ${words[i % words.length]} at dusk"`,
+  },
+  plain: {
+    config: `import { defineConfig } from 'astro/config';
+
+export default defineConfig({});
+`,
+    content: `import { defineCollection, z } from 'astro:content';
+import { glob } from 'astro/loaders';
+
+const blog = defineCollection({
+  loader: glob({ base: './src/content/blog', pattern: '**/*.md' }),
+  schema: ${schema},
+});
+
+export const collections = { blog };
+`,
+    frontmatter: (i) => `heroImage: ../../assets/heroes/${slug(i)}.png`,
+  },
+};
+
+/** Writes both sites under `dir` (emptied first); returns their roots. */
+export async function writeSites(dir, posts) {
+  await rm(dir, { recursive: true, force: true });
+  const roots = {};
+  for (const [name, flavour] of Object.entries(flavours)) {
+    const root = join(dir, name);
+    roots[name] = root;
+    await mkdir(join(root, 'src/content/blog'), { recursive: true });
+    await mkdir(join(root, 'src/pages'), { recursive: true });
+    await writeFile(
+      join(root, 'package.json'),
+      `${JSON.stringify({ name: `bench-${name}`, private: true, type: 'module' }, null, 2)}\n`,
+    );
+    await writeFile(join(root, 'astro.config.mjs'), flavour.config);
+    await writeFile(join(root, 'src/content.config.ts'), flavour.content);
+    await writeFile(join(root, 'src/pages/[...slug].astro'), page);
+    await writeFile(join(root, 'src/pages/index.astro'), index);
+    for (let i = 1; i <= posts; i++) {
+      const date = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString().slice(0, 10);
+      await writeFile(
+        join(root, 'src/content/blog', `${slug(i)}.md`),
+        `---\ntitle: Post ${i}\ndescription: Benchmark post number ${i}.\npubDate: ${date}\n${flavour.frontmatter(i)}\n---\n\n${body(i)}\n`,
+      );
+    }
+  }
+  return roots;
+}
+
+/**
+ * Copies, for every post, the image headerforge hands to Astro (`masters`: post file →
+ * image file) to where the plain site's frontmatter points.
+ */
+export async function usePlainImages(plainRoot, masters) {
+  const dir = join(plainRoot, 'src/assets/heroes');
+  await mkdir(dir, { recursive: true });
+  for (const [file, image] of masters) {
+    const name = file.split('/').at(-1).replace(/\.md$/, '.png');
+    await copyFile(image, join(dir, name));
+  }
+}

@@ -1,0 +1,24 @@
+// Loaded with `node --import` into a build: counts every `sharp(...)` call made from
+// headerforge's own code (any other caller, such as Astro's image service, is not ours)
+// and writes the count to $HEADERFORGE_BENCH_SHARP_COUNT when the process exits.
+import { writeFileSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+
+const WRAPPER = new URL('./sharp-counter.mjs', import.meta.url).href;
+
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    if (specifier === 'sharp' && context.parentURL !== WRAPPER) {
+      return { url: WRAPPER, shortCircuit: true };
+    }
+    return nextResolve(specifier, context);
+  },
+});
+
+const out = process.env.HEADERFORGE_BENCH_SHARP_COUNT;
+if (out) {
+  process.on('exit', () => {
+    const { counts } = globalThis.__headerforgeSharpCalls ?? { counts: { ours: 0, others: 0 } };
+    writeFileSync(out, JSON.stringify(counts));
+  });
+}

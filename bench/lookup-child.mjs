@@ -1,0 +1,26 @@
+// headerforge's own share of a warm build, in a fresh process: scan the content, hash
+// each post's key, look it up and read its derived set. Prints timings as JSON.
+import { buildHeaders } from '@headerforge/core';
+
+const root = process.argv[2];
+let scanMs = 0;
+const started = performance.now();
+const result = await buildHeaders({
+  root,
+  onEvent: (event) => {
+    if (event.type === 'scanned') scanMs = event.durationMs;
+  },
+});
+const totalMs = performance.now() - started;
+process.stdout.write(
+  JSON.stringify({
+    posts: result.scan.jobs.length,
+    cached: result.summary.cached,
+    generated: result.summary.generated,
+    failed: result.summary.failed,
+    mode: result.mode.mode,
+    scanMs,
+    lookupMs: result.summary.durationMs,
+    totalMs,
+  }),
+);

@@ -1,0 +1,133 @@
+// 1. Warm build overhead: a 1,000-post Astro site whose headers are all cached, built with
+// headerforge, against the same site with the same images as plain imported assets.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { buildHeaders } from '@headerforge/core';
+import { usePlainImages, writeSites } from './astro-site.mjs';
+import { startFakeProcess } from './fake-process.mjs';
+
+const run = promisify(execFile);
+const here = import.meta.dirname;
+const repo = join(here, '..');
+const astroBin = join(repo, 'node_modules/astro/bin/astro.mjs');
+const headerforgeBin = join(repo, 'packages/core/dist/cli/bin.js');
+const countSharp = pathToFileURL(join(here, 'count-sharp.mjs')).href;
+const KEY = 'sk-or-v1-bench';
+
+export async function warmBuild({ posts = 1000, runs = 3, log = console.log } = {}) {
+  // Inside the repository, so that the sites resolve astro and @headerforge/astro.
+  const roots = await writeSites(join(repo, '.tmp', 'bench-sites'), posts);
+  const fake = await startFakeProcess({ apiKey: KEY });
+  const scratch = await mkdtemp(join(tmpdir(), 'hf-bench-warm-'));
+  const { NODE_ENV: _, ...inherited } = process.env;
+  // A key and the fake: any header not found in the cache would be a request, and counted.
+  const env = { ...inherited, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL };
+  try {
+    log(`warm build: filling the cache of ${posts} posts (headerforge generate)…`);
+    const filled = performance.now();
+    const fillCounts = join(scratch, 'sharp-fill.json');
+    await run(
+      process.execPath,
+      [`--import=${countSharp}`, headerforgeBin, 'generate', '--concurrency', '8'],
+      {
+        cwd: roots.headerforge,
+        env: { ...env, CI: 'true', HEADERFORGE_BENCH_SHARP_COUNT: fillCounts },
+        maxBuffer: 64 * 2 ** 20,
+      },
+    );
+    const fillSeconds = Math.round((performance.now() - filled) / 100) / 10;
+    // Proves the counter counts: the cold fill's derivations are headerforge sharp calls.
+    const fillSharpCalls = JSON.parse(await readFile(fillCounts, 'utf8')).ours;
+    const fill = await buildHeaders({ root: roots.headerforge, env });
+    await usePlainImages(
+      roots.plain,
+      fill.headers.map((header) => [header.job.file, header.derived.master.file]),
+    );
+
+    let build = 0;
+    const astroBuild = async (site) => {
+      const counts = join(scratch, `sharp-${++build}.json`);
+      const started = performance.now();
+      await run(process.execPath, [astroBin, 'build'], {
+        cwd: roots[site],
+        env: {
+          ...env,
+          NODE_OPTIONS: `--import=${countSharp}`,
+          HEADERFORGE_BENCH_SHARP_COUNT: counts,
+        },
+        maxBuffer: 64 * 2 ** 20,
+      });
+      const ms = performance.now() - started;
+      return { ms, sharp: JSON.parse(await readFile(counts, 'utf8')) };
+    };
+
+    // Cold builds fill each site's own caches (Astro's assets and content store, and
+    // headerforge's derived images); the figures are the builds after.
+    log('warm build: cold Astro builds of both sites…');
+    await astroBuild('plain');
+    await astroBuild('headerforge');
+    await fake.reset();
+    const times = { plain: [], headerforge: [] };
+    let headerforgeSharpCalls = 0;
+    for (let i = 0; i < runs; i++) {
+      for (const site of ['plain', 'headerforge']) {
+        const result = await astroBuild(site);
+        times[site].push(result.ms);
+        if (site === 'headerforge') headerforgeSharpCalls += result.sharp.ours;
+        log(`warm build ${i + 1}/${runs}, ${site}: ${(result.ms / 1000).toFixed(1)} s`);
+      }
+    }
+
+    const lookups = [];
+    for (let i = 0; i < runs; i++) {
+      const counts = join(scratch, `lookup-sharp-${i}.json`);
+      const { stdout } = await run(
+        process.execPath,
+        [`--import=${countSharp}`, join(here, 'lookup-child.mjs'), roots.headerforge],
+        { env: { ...env, HEADERFORGE_BENCH_SHARP_COUNT: counts } },
+      );
+      const lookup = JSON.parse(stdout);
+      lookup.sharpCalls = JSON.parse(await readFile(counts, 'utf8')).ours;
+      lookups.push(lookup);
+    }
+    const requests = await fake.generations();
+
+    const plainMs = median(times.plain);
+    const headerforgeMs = median(times.headerforge);
+    const lookup = lookups.toSorted((a, b) => a.totalMs - b.totalMs)[Math.floor(runs / 2)];
+    return {
+      posts,
+      runs,
+      fillSeconds,
+      plainMs: Math.round(plainMs),
+      headerforgeMs: Math.round(headerforgeMs),
+      ratio: headerforgeMs / plainMs,
+      allMs: { plain: times.plain.map(Math.round), headerforge: times.headerforge.map(Math.round) },
+      lookup: {
+        mode: lookup.mode,
+        cached: lookup.cached,
+        scanMs: Math.round(lookup.scanMs),
+        lookupMs: Math.round(lookup.lookupMs),
+        totalMs: Math.round(lookup.totalMs),
+        perThousandMs: Math.round((lookup.totalMs * 1000) / posts),
+      },
+      requests,
+      fillSharpCalls,
+      sharpCalls: headerforgeSharpCalls + lookups.reduce((sum, l) => sum + l.sharpCalls, 0),
+    };
+  } finally {
+    await fake.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
+
+if (import.meta.filename === process.argv[1]) {
+  const posts = Number(process.argv[2] ?? 1000);
+  console.log(await warmBuild({ posts, runs: Number(process.argv[3] ?? 3) }));
+}
