@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import {
   createPlaceholderProvider,
   createRedisBackend,
@@ -244,6 +245,38 @@ describe('a remote that is down', () => {
     expect(warnings[0]?.code).toBe('remote_unavailable');
     expect(warnings[0]?.message).toContain('cannot connect');
   });
+
+  it.each(['redis', 's3'])(
+    '%s that accepts connections but never answers: each call gives up at its timeout',
+    async (kind) => {
+      // A black hole on 127.0.0.1: connections open, nothing ever comes back.
+      const sockets: Socket[] = [];
+      const hole = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+      const { port } = hole.address() as { port: number };
+      try {
+        const url =
+          kind === 'redis'
+            ? `redis://127.0.0.1:${port}/0`
+            : `s3://bucket-slow/p?endpoint=http://127.0.0.1:${port}`;
+        const env = { HEADERFORGE_REMOTE: url, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' };
+        const settings = resolveRemote({ remote: undefined }, env);
+        if (!settings) throw new Error('no remote');
+        const warnings: HeaderforgeError[] = [];
+        const remote = openRemote({ ...settings, timeoutMs: 300 }, env, (error) =>
+          warnings.push(error),
+        );
+        expect((await remote.fetch(inputOf('slow'))).status).toBe('unavailable');
+        expect((await remote.fetch(inputOf('slow 2'))).status).toBe('unavailable');
+        await remote.close();
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]?.message).toMatch(/no answer within 300 ms|timed? ?out/i);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => hole.close(resolve));
+      }
+    },
+  );
 
   it('S3 without credentials is reported, never thrown', async () => {
     const env = { HEADERFORGE_REMOTE: 's3://bucket-x/p?endpoint=http://127.0.0.1:1' };

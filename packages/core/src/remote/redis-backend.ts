@@ -45,13 +45,29 @@ export function createRedisBackend(
   const key = (name: string) => `${location.prefix}:${name}`;
   const leaseKey = (name: string) => key(`${LEASES}/${name}`);
 
+  /**
+   * One bounded call. ioredis's own timeouts cover the TCP connect and each command, but
+   * not a server that accepts connections and never answers its ready check: the whole
+   * call, connection included, is raced against `timeoutMs`.
+   */
   async function call<T>(run: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(Object.assign(new Error('timed out'), { name: 'TimeoutError' })),
+        timeoutMs,
+      );
+    });
     try {
-      connecting ??= redis.connect();
-      await connecting;
-      return await run();
+      if (!connecting) {
+        connecting = redis.connect();
+        connecting.catch(() => {}); // reported through the call that awaits it
+      }
+      return await Promise.race([connecting.then(run), deadline]);
     } catch (error) {
       throw remoteError(location.label, error, timeoutMs);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
