@@ -39,8 +39,12 @@ export function createRedisBackend(
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  // Failures reach the caller through the command that failed; the event would only be noise.
-  redis.on('error', () => {});
+  // Failures reach the caller through the command that failed, but its message is often
+  // just "Connection is closed": the socket's own error (ECONNREFUSED, …) says why.
+  let socketError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    socketError = error;
+  });
   let connecting: Promise<void> | undefined;
   const key = (name: string) => `${location.prefix}:${name}`;
   const leaseKey = (name: string) => key(`${LEASES}/${name}`);
@@ -65,7 +69,8 @@ export function createRedisBackend(
       }
       return await Promise.race([connecting.then(run), deadline]);
     } catch (error) {
-      throw remoteError(location.label, error, timeoutMs);
+      const closed = (error as Error)?.message?.startsWith('Connection is closed');
+      throw remoteError(location.label, closed && socketError ? socketError : error, timeoutMs);
     } finally {
       clearTimeout(timer);
     }
