@@ -1,16 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { type GenerationKeyInput, generationKey, openImageStore } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type PipelineChild, runPipelineChild } from './support/pipeline-child.js';
 
 // These run real builds in child processes (the built packages, as users get them), so
 // that one can be killed with SIGKILL and two can race on one cache.
 const KEY = 'sk-or-v1-test-sentinel-processes';
-const script = join(import.meta.dirname, 'fixtures/run-pipeline.mjs');
 
 let root: string;
 let fake: FakeOpenRouter;
@@ -22,11 +20,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-interface Child {
-  process: ChildProcess;
-  events: Array<Record<string, unknown>>;
-  exit: Promise<number | null>;
-}
+type Child = PipelineChild;
 
 function build(
   prompts: string[],
@@ -35,27 +29,10 @@ function build(
     onEvent?: (event: Record<string, unknown>, child: Child) => void;
   } = {},
 ): Child {
-  const config = {
-    root,
-    baseURL: fake.baseURL,
-    apiKey: KEY,
-    prompts,
-    concurrency: options.concurrency ?? 3,
-  };
-  const child = spawn(process.execPath, [script, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const handle: Child = {
-    process: child,
-    events: [],
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    const event = JSON.parse(line) as Record<string, unknown>;
-    handle.events.push(event);
-    options.onEvent?.(event, handle);
-  });
-  return handle;
+  return runPipelineChild(
+    { root, baseURL: fake.baseURL, apiKey: KEY, prompts, concurrency: options.concurrency ?? 3 },
+    options.onEvent,
+  );
 }
 
 const inputOf = (prompt: string): GenerationKeyInput => ({

@@ -146,6 +146,10 @@ describe('report', () => {
     failed: 1,
     skipped: 0,
     corrupt: 0,
+    remoteHits: 0,
+    remoteWrites: 0,
+    remoteRejected: 0,
+    remoteFallbacks: 0,
     costUsd: 0.27,
     durationMs: 4100,
   };
@@ -156,6 +160,23 @@ describe('report', () => {
     );
     expect(formatSummary(summary)).toBe(
       '40 headers · 2 generated · 35 cached · 1 failed · $0.27 · 4.1 s',
+    );
+  });
+
+  it('counts remote hits, uploads, rejections and fallbacks separately', () => {
+    const remote = {
+      ...summary,
+      cached: 30,
+      remoteHits: 5,
+      remoteWrites: 2,
+      remoteRejected: 1,
+      remoteFallbacks: 3,
+    };
+    expect(formatProgress(12, 40, { ...remote, cached: 9 })).toBe(
+      'headers 12/40 · 9 cached · 5 from remote · 1 failed · $0.27',
+    );
+    expect(formatSummary(remote)).toBe(
+      '40 headers · 2 generated · 30 cached · 5 from remote · 2 uploaded · 1 remote rejected · 3 remote fallbacks · 1 failed · $0.27 · 4.1 s',
     );
   });
 

@@ -11,6 +11,8 @@ import {
 import { emptySummary, type PipelineEvent, type PipelineResult, runPipeline } from './pipeline.js';
 import { createOpenRouterProvider } from './providers/openrouter.js';
 import type { Provider } from './providers/provider.js';
+import type { RemoteCache } from './remote/remote-cache.js';
+import { openRemote, resolveRemote } from './remote/resolve-remote.js';
 import { type ScanResult, scanContent } from './scan.js';
 import { siteClient } from './site-client.js';
 import { openWarmIndex } from './warm-index.js';
@@ -18,6 +20,7 @@ import { openWarmIndex } from './warm-index.js';
 export type HeadersEvent =
   | PipelineEvent
   | { type: 'mode'; decision: ModeDecision }
+  | { type: 'remote'; label: string; readOnly: boolean }
   | { type: 'scanned'; files: number; headers: number; skipped: number; durationMs: number }
   | { type: 'retry'; model: string; attempt: number; delayMs: number; error: HeaderforgeError };
 
@@ -47,6 +50,8 @@ export interface BuildHeadersResult extends PipelineResult {
   scan: ScanResult;
   /** Jobs shown as placeholders because generation was deferred (see `deferGeneration`). */
   deferred: HeaderJob[];
+  /** The shared remote cache this run used, if the site has one. */
+  remote?: { label: string; readOnly: boolean } | undefined;
 }
 
 /**
@@ -92,18 +97,30 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
   const defer = mode.mode === 'generate' && input.deferGeneration === true;
   const provider =
     mode.mode === 'generate' && !defer ? providerFor(options, env, input.client, emit) : undefined;
-  const result = await runPipeline(scan.jobs, {
-    settings: options,
-    mode: defer ? 'placeholder' : mode.mode,
-    ...(provider ? { provider } : {}),
-    onEvent: emit,
-    ...(input.signal ? { signal: input.signal } : {}),
-    warmIndex,
-  });
+  const pipelineMode = defer ? 'placeholder' : mode.mode;
+  const result = await withRemote(options, env, emit, (remote) =>
+    runPipeline(scan.jobs, {
+      settings: options,
+      mode: pipelineMode,
+      ...(provider ? { provider } : {}),
+      onEvent: emit,
+      ...(input.signal ? { signal: input.signal } : {}),
+      remote,
+      warmIndex,
+    }),
+  );
   const deferred = defer
     ? result.headers.filter((header) => header.placeholder).map((header) => header.job)
     : [];
-  return { ...result, mode, options, scan, deferred };
+  const remote = resolveRemote(options, env);
+  return {
+    ...result,
+    mode,
+    options,
+    scan,
+    deferred,
+    ...(remote ? { remote: { label: remote.location.label, readOnly: remote.readOnly } } : {}),
+  };
 }
 
 /** The OpenRouter provider a site's options and environment call for. */
@@ -119,4 +136,31 @@ export function providerFor(
       onRetry: (event) => emit({ type: 'retry', ...event }),
     }),
   );
+}
+
+/**
+ * Runs `work` with the site's remote cache open (if it has one), and closes it afterwards
+ * so that its connection never keeps the process alive. A remote that fails is reported
+ * once, as a warning: the build goes on with the local cache and generation.
+ */
+export async function withRemote<T>(
+  options: ResolvedHeaderforgeOptions,
+  env: NodeJS.ProcessEnv,
+  emit: (event: HeadersEvent) => void,
+  work: (remote: RemoteCache | undefined) => Promise<T>,
+): Promise<T> {
+  const settings = resolveRemote(options, env);
+  if (!settings) return work(undefined);
+  emit({ type: 'remote', label: settings.location.label, readOnly: settings.readOnly });
+  const remote = openRemote(settings, env, (error) =>
+    emit({
+      type: 'warning',
+      message: `remote cache unavailable: ${error.message}. Carrying on with the local cache and generating; no more remote calls in this run.${error.hint ? ` (${error.hint})` : ''}`,
+    }),
+  );
+  try {
+    return await work(remote);
+  } finally {
+    await remote.close();
+  }
 }

@@ -17,7 +17,9 @@ export type HeaderforgeErrorCode =
   | 'cache_corrupt'
   | 'io'
   | 'image_processing'
-  | 'generation_failed';
+  | 'generation_failed'
+  // The shared remote cache: never fails a build, reported as a warning and a fallback.
+  | 'remote_unavailable';
 
 export interface HeaderforgeErrorOptions {
   /** What the user should do about it. */

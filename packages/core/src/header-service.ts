@@ -3,6 +3,7 @@ import {
   type BuildHeadersResult,
   buildHeaders,
   providerFor,
+  withRemote,
 } from './build-headers.js';
 import { HeaderforgeError } from './errors.js';
 import type { HeaderJob } from './header-job.js';
@@ -98,11 +99,14 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     // Cached images (an undo, a prompt used elsewhere) come straight from the cache; the
     // rest show offline art at once, and the real image when it exists.
     const env = input.env ?? process.env;
-    const now = await runPipeline(changed, {
-      settings: options,
-      mode: mode.mode === 'cache-only' ? 'cache-only' : 'placeholder',
-      onEvent: emit,
-    });
+    const now = await withRemote(options, env, emit, (remote) =>
+      runPipeline(changed, {
+        settings: options,
+        mode: mode.mode === 'cache-only' ? 'cache-only' : 'placeholder',
+        onEvent: emit,
+        remote,
+      }),
+    );
     for (const header of now.headers) served.set(header.job.file, header);
     const waiting = now.headers.filter((header) => header.placeholder).map((header) => header.job);
     notify({
@@ -123,12 +127,9 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     options: BuildHeadersResult['options'],
     provider: Provider,
   ): Promise<void> {
-    const result = await runPipeline(jobs, {
-      settings: options,
-      mode: 'generate',
-      provider,
-      onEvent: emit,
-    });
+    const result = await withRemote(options, input.env ?? process.env, emit, (remote) =>
+      runPipeline(jobs, { settings: options, mode: 'generate', provider, onEvent: emit, remote }),
+    );
     // Keep only what still matches the post: it may have been edited again meanwhile.
     const landed: string[] = [];
     for (const header of result.headers) {

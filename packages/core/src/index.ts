@@ -6,6 +6,7 @@ export {
   buildHeaders,
   type HeadersEvent,
   providerFor,
+  withRemote,
 } from './build-headers.js';
 export * from './cache/index.js';
 export * from './derive/index.js';
@@ -68,6 +69,7 @@ export {
 export { costOf, estimateCost, type UsageLike } from './pricing.js';
 export { applyStyle, autoPrompt, DEFAULT_AUTO_TEMPLATE } from './prompt.js';
 export * from './providers/index.js';
+export * from './remote/index.js';
 export {
   failuresError,
   formatProgress,

@@ -13,10 +13,39 @@ import {
 } from './openrouter/capabilities.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './openrouter/client.js';
 import { DEFAULT_AUTO_TEMPLATE } from './prompt.js';
+import { redactRemoteUrl, remoteUrlSchema } from './remote/remote-url.js';
 
 const MAX_CONCURRENCY = 32;
 const MAX_RETRIES = 10;
 const MIN_TIMEOUT_MS = 1000;
+
+const MIN_REMOTE_TIMEOUT_MS = 100;
+export const DEFAULT_REMOTE_TIMEOUT_MS = 5000;
+
+/** The `remote` option: a URL, or an object with the URL and how to use it. */
+const remoteSchema = z
+  .union([
+    z.string(),
+    z.strictObject({
+      url: z.string(),
+      readOnly: z.boolean().optional(),
+      timeoutMs: z.int().min(MIN_REMOTE_TIMEOUT_MS).optional(),
+    }),
+  ])
+  .superRefine((value, ctx) => {
+    const url = typeof value === 'string' ? value : value.url;
+    const parsed = remoteUrlSchema.safeParse(url);
+    if (!parsed.success)
+      ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'invalid URL' });
+  })
+  .transform((value) => ({
+    url: typeof value === 'string' ? value : value.url,
+    readOnly: typeof value === 'string' ? false : (value.readOnly ?? false),
+    timeoutMs:
+      typeof value === 'string'
+        ? DEFAULT_REMOTE_TIMEOUT_MS
+        : (value.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS),
+  }));
 
 /** Every ratio some model accepts; whether *this* model does is checked against its capabilities. */
 export const aspectRatioSchema = z.enum([...ASPECT_RATIOS, ...EXTENDED_ASPECT_RATIOS]);
@@ -272,6 +301,19 @@ export const headerforgeOptionsSchema = z.strictObject({
         'an http(s) URL such as "https://openrouter.ai/api/v1"',
       ),
     ),
+  /**
+   * A shared cache for teams and CI: `s3://bucket/prefix?endpoint=…&region=…` or
+   * `redis://host:port/db`, or `{ url, readOnly, timeoutMs }`. `HEADERFORGE_REMOTE` and
+   * `HEADERFORGE_REMOTE_READONLY` take precedence when set.
+   */
+  remote: remoteSchema
+    .optional()
+    .meta(
+      doc(
+        'A shared cache for teams and CI: `s3://bucket/prefix?endpoint=…&region=…` or `redis://host:port/db`, or `{ url, readOnly, timeoutMs }` (timeout per remote call, default 5000 ms). `HEADERFORGE_REMOTE` and `HEADERFORGE_REMOTE_READONLY` take precedence when set.',
+        `an s3:// or redis:// URL, or { url, readOnly?: boolean, timeoutMs?: integer ≥ ${MIN_REMOTE_TIMEOUT_MS} }`,
+      ),
+    ),
 });
 
 /** The options as users write them: everything optional. */
@@ -340,11 +382,35 @@ function describeProblems(issues: readonly z.core.$ZodIssue[], input: unknown): 
     if (reported.has(option)) continue;
     reported.add(option);
     const received = (input as Record<string, unknown>)[option];
+    if (option === 'remote') {
+      problems.push(remoteProblem(issue, received));
+      continue;
+    }
     problems.push(
       `Invalid headerforge option "${option}": expected ${expectedOf(option)}, got ${describeValue(received)}`,
     );
   }
   return problems;
+}
+
+/** The remote URL may hold a password: it is redacted, and the URL's own problem named. */
+function remoteProblem(issue: z.core.$ZodIssue, received: unknown): string {
+  const url =
+    typeof received === 'string'
+      ? received
+      : typeof received === 'object' && received !== null && 'url' in received
+        ? (received as { url: unknown }).url
+        : undefined;
+  if (issue.code === 'custom' && typeof url === 'string') {
+    return `Invalid headerforge option "remote" (${describeValue(redactRemoteUrl(url))}): ${issue.message}`;
+  }
+  const shown =
+    typeof received === 'string'
+      ? redactRemoteUrl(received)
+      : typeof received === 'object'
+        ? 'an object with other fields'
+        : received;
+  return `Invalid headerforge option "remote": expected ${expectedOf('remote')}, got ${describeValue(shown)}`;
 }
 
 function expectedOf(option: string): string {

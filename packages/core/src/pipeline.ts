@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { createBudget } from './budget.js';
+import { createBudget, type Reservation } from './budget.js';
 import { type CachedImage, type ImageStore, openImageStore } from './cache/store.js';
 import {
   type DerivedSet,
@@ -18,6 +18,7 @@ import { type GenerationKeyInput, generationKey, jobKeyInput } from './keys.js';
 import type { Mode } from './mode.js';
 import { createPlaceholderProvider } from './providers/placeholder.js';
 import type { Provider } from './providers/provider.js';
+import type { RemoteCache } from './remote/remote-cache.js';
 import { openWarmIndex, type WarmIndex } from './warm-index.js';
 
 /** The resolved options the pipeline needs (a subset of the site options). */
@@ -42,13 +43,18 @@ export interface RunPipelineOptions {
   signal?: AbortSignal;
   /** What earlier builds verified (default: the one in `derivedCacheDir`); saved at the end. */
   warmIndex?: WarmIndex;
+  /**
+   * A shared cache consulted after a local miss (read-through) and given every paid image
+   * (write-back), with a lease per key so that machines building at once pay once.
+   */
+  remote?: RemoteCache | undefined;
 }
 
 export interface HeaderResult {
   job: HeaderJob;
   key: string;
   /** Where the original came from in this run. */
-  source: 'cache' | 'generated' | 'reused' | 'placeholder';
+  source: 'cache' | 'remote' | 'generated' | 'reused' | 'placeholder';
   placeholder: boolean;
   original: { file: string; width: number; height: number; sha256: string };
   derived: DerivedSet;
@@ -77,6 +83,14 @@ export interface PipelineSummary {
   skipped: number;
   /** Cache entries found corrupt and set aside. */
   corrupt: number;
+  /** Images taken from the shared remote cache (checked, then written to the local cache). */
+  remoteHits: number;
+  /** Paid images uploaded to the remote cache. */
+  remoteWrites: number;
+  /** Remote entries refused: wrong key, wrong hash, or not a decodable image. */
+  remoteRejected: number;
+  /** Images for which the remote was needed but down, slow or misconfigured. */
+  remoteFallbacks: number;
   costUsd: number;
   durationMs: number;
 }
@@ -109,6 +123,9 @@ export type PipelineEvent =
       durationMs: number;
     }
   | { type: 'placeholder'; key: string; files: string[] }
+  | { type: 'remote-hit'; key: string; files: string[] }
+  | { type: 'remote-rejected'; key: string; files: string[]; reason: string; name: string }
+  | { type: 'remote-written'; key: string; files: string[] }
   | { type: 'failed'; key: string; files: string[]; error: HeaderforgeError }
   | { type: 'skipped'; key: string; files: string[]; reason: string }
   | { type: 'progress'; done: number; total: number; counters: Counters }
@@ -136,6 +153,8 @@ const DERIVE_PIXEL_BUDGET = 24_000_000;
 /** Older than any one derivation: a temp dir this old belongs to a killed build. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 const LOOKUP_CONCURRENCY = 16;
+/** Remote reads at once: each is a round trip, and checking an image decodes it. */
+const REMOTE_CONCURRENCY = 8;
 
 /**
  * Plans hits and misses, generates the misses (deduplicated, concurrency-limited, budgeted,
@@ -147,7 +166,7 @@ export async function runPipeline(
   options: RunPipelineOptions,
 ): Promise<PipelineResult> {
   const started = performance.now();
-  const { settings, mode, signal } = options;
+  const { settings, mode, signal, remote } = options;
   const emit = options.onEvent ?? (() => {});
   if (mode === 'generate' && !options.provider) {
     throw new Error('runPipeline: mode "generate" needs a provider');
@@ -197,6 +216,10 @@ export async function runPipeline(
   const budget = createBudget(settings);
   const generateLimit = pLimit(settings.concurrency);
   const deriveLimit = createPixelBudget(DERIVE_PIXEL_BUDGET, DERIVE_CONCURRENCY);
+  const remoteLimit = pLimit(REMOTE_CONCURRENCY);
+  // Per key, so an image whose lookup, lease and upload all fell back counts once.
+  const fellBack = new Set<string>();
+  const rejected = new Set<string>();
   const placeholders = createPlaceholderProvider();
   const headers: HeaderResult[] = [];
   const failures: PostFailure[] = [];
@@ -223,12 +246,42 @@ export async function runPipeline(
       counters.cached += 1;
       return { entry: hit, source: 'cache' };
     }
+    const shared = await fromRemote(group);
+    if (shared) return shared;
     if (mode === 'cache-only') {
       fail(group, cacheMissError(group));
       return undefined;
     }
     if (mode === 'placeholder') return obtainPlaceholder(group);
     return generateLimit(() => generate(group));
+  }
+
+  function fallBack(group: Group) {
+    fellBack.add(group.key);
+    counters.remoteFallbacks = fellBack.size;
+  }
+
+  /** Read-through: a checked remote entry is written to the local cache; no request is made. */
+  async function fromRemote(group: Group): Promise<Obtained | undefined> {
+    if (!remote) return undefined;
+    const found = await remoteLimit(() => remote.fetch(group.input));
+    if (found.status === 'unavailable') fallBack(group);
+    if (found.status === 'rejected' && !rejected.has(group.key)) {
+      rejected.add(group.key);
+      counters.remoteRejected = rejected.size;
+      emit({
+        type: 'remote-rejected',
+        key: group.key,
+        files: files(group),
+        reason: found.reason,
+        name: found.name,
+      });
+    }
+    if (found.status !== 'hit') return undefined;
+    const entry = await store.adopt(found.sidecar, found.bytes);
+    counters.remoteHits += 1;
+    emit({ type: 'remote-hit', key: group.key, files: files(group) });
+    return { entry, source: 'remote' };
   }
 
   async function obtainPlaceholder(group: Group): Promise<Obtained> {
@@ -266,35 +319,86 @@ export async function runPipeline(
         counters.reused += 1;
         return { entry: again.entry, source: 'reused' };
       }
-      emit({ type: 'started', key: group.key, files: files(group), model: group.input.model });
-      const began = performance.now();
-      let image: Awaited<ReturnType<Provider['generate']>>;
-      try {
-        image = await provider.generate(firstJob(group), signal);
-      } catch (error) {
-        reservation.cancel();
-        throw error;
-      }
-      reservation.settle(image.costUsd);
-      counters.costUsd += image.costUsd ?? 0;
-      const entry = await store.persist(group.input, image, {
-        placeholder: false,
-        costUsd: image.costUsd,
-        generationId: image.generationId,
-        usage: image.usage,
-        sources: files(group),
-      });
-      counters.generated += 1;
-      emit({
-        type: 'generated',
-        key: group.key,
-        files: files(group),
-        costUsd: image.costUsd,
-        durationMs: performance.now() - began,
-      });
-      return { entry, source: 'generated' };
+      return await generateUnderLease(group, reservation);
     } finally {
       await lock.release();
+    }
+  }
+
+  /**
+   * Taken after the local lock, so one process per machine asks the remote for the lease.
+   * Once it is ours, the remote is read again: the machine that held it may have published
+   * the image since our first look (even without us waiting, if this key was queued).
+   */
+  async function generateUnderLease(
+    group: Group,
+    reservation: Reservation,
+  ): Promise<Obtained | undefined> {
+    const lease = remote
+      ? await remote.lease(group.key, {
+          signal,
+          onWait: () => emit({ type: 'waiting', key: group.key, files: files(group) }),
+        })
+      : undefined;
+    if (lease === 'unavailable') fallBack(group);
+    try {
+      const shared = typeof lease === 'object' ? await fromRemote(group) : undefined;
+      if (shared) {
+        reservation.cancel();
+        return shared;
+      }
+      return await generateAndPublish(group, reservation);
+    } finally {
+      if (typeof lease === 'object') await lease.release();
+    }
+  }
+
+  async function generateAndPublish(group: Group, reservation: Reservation): Promise<Obtained> {
+    const provider = options.provider as Provider;
+    emit({ type: 'started', key: group.key, files: files(group), model: group.input.model });
+    const began = performance.now();
+    let image: Awaited<ReturnType<Provider['generate']>>;
+    try {
+      image = await provider.generate(firstJob(group), signal);
+    } catch (error) {
+      reservation.cancel();
+      throw error;
+    }
+    reservation.settle(image.costUsd);
+    counters.costUsd += image.costUsd ?? 0;
+    const entry = await store.persist(group.input, image, {
+      placeholder: false,
+      costUsd: image.costUsd,
+      generationId: image.generationId,
+      usage: image.usage,
+      sources: files(group),
+    });
+    counters.generated += 1;
+    emit({
+      type: 'generated',
+      key: group.key,
+      files: files(group),
+      costUsd: image.costUsd,
+      durationMs: performance.now() - began,
+    });
+    await publish(group, entry, image.bytes);
+    return { entry, source: 'generated' };
+  }
+
+  /** Write-back: the paid image and its sidecar, never over an existing entry. */
+  async function publish(group: Group, entry: CachedImage, bytes: Uint8Array): Promise<void> {
+    if (!remote) return;
+    const outcome = await remote.publish(entry.sidecar, bytes);
+    if (outcome === 'unavailable') fallBack(group);
+    if (outcome === 'written') {
+      counters.remoteWrites += 1;
+      emit({ type: 'remote-written', key: group.key, files: files(group) });
+    }
+    if (outcome === 'exists') {
+      emit({
+        type: 'warning',
+        message: `${remote.label} already has an entry for ${postList(files(group))} (key ${group.key.slice(0, 12)}); it was kept, not overwritten`,
+      });
     }
   }
 
@@ -413,6 +517,10 @@ export function emptySummary(): PipelineSummary {
     failed: 0,
     skipped: 0,
     corrupt: 0,
+    remoteHits: 0,
+    remoteWrites: 0,
+    remoteRejected: 0,
+    remoteFallbacks: 0,
     costUsd: 0,
     durationMs: 0,
   };
@@ -431,6 +539,8 @@ function groupByKey(jobs: HeaderJob[]): Group[] {
 }
 
 const files = (group: Group) => group.jobs.map((job) => job.file);
+const postList = (list: string[]) =>
+  list.length <= 2 ? list.join(', ') : `${list[0]} and ${list.length - 1} more`;
 const firstJob = (group: Group) => group.jobs[0] as HeaderJob;
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -13,6 +13,7 @@ export function formatProgress(
   counters: Omit<PipelineSummary, 'durationMs'>,
 ): string {
   const parts = [`headers ${done}/${total}`, `${counters.cached} cached`];
+  if (counters.remoteHits) parts.push(`${counters.remoteHits} from remote`);
   if (counters.reused) parts.push(`${counters.reused} from another build`);
   if (counters.placeholders) parts.push(`${counters.placeholders} placeholder`);
   if (counters.failed) parts.push(`${counters.failed} failed`);
@@ -27,7 +28,14 @@ export function formatSummary(summary: PipelineSummary): string {
     `${summary.generated} generated`,
     `${summary.cached} cached`,
   ];
+  if (summary.remoteHits) parts.push(`${summary.remoteHits} from remote`);
   if (summary.reused) parts.push(`${summary.reused} from another build`);
+  if (summary.remoteWrites) parts.push(`${summary.remoteWrites} uploaded`);
+  if (summary.remoteRejected) parts.push(`${summary.remoteRejected} remote rejected`);
+  if (summary.remoteFallbacks)
+    parts.push(
+      `${summary.remoteFallbacks} remote fallback${summary.remoteFallbacks === 1 ? '' : 's'}`,
+    );
   if (summary.placeholders)
     parts.push(`${summary.placeholders} placeholder${summary.placeholders === 1 ? '' : 's'}`);
   if (summary.skipped) parts.push(`${summary.skipped} over budget`);
@@ -87,6 +95,11 @@ export function logLineFor(event: HeadersEvent): LogLine | undefined {
       return event.decision.warning
         ? { level: 'warn', message: event.decision.warning }
         : { level: 'info', message: `mode ${event.decision.mode} (${event.decision.reason})` };
+    case 'remote':
+      return {
+        level: 'info',
+        message: `remote cache ${event.label}${event.readOnly ? ' (read-only)' : ''}`,
+      };
     case 'scanned':
       return {
         level: 'info',
@@ -108,6 +121,15 @@ export function logLineFor(event: HeadersEvent): LogLine | undefined {
       return {
         level: 'info',
         message: `generated ${postList(event.files)}${event.costUsd === undefined ? '' : ` · ${usd(event.costUsd)}`} · ${seconds(event.durationMs)}`,
+      };
+    case 'remote-hit':
+      return { level: 'info', message: `from the remote cache: ${postList(event.files)}` };
+    case 'remote-written':
+      return { level: 'info', message: `uploaded to the remote cache: ${postList(event.files)}` };
+    case 'remote-rejected':
+      return {
+        level: 'warn',
+        message: `refused the remote cache's entry for ${postList(event.files)} (${event.reason}; ${event.name}); it is treated as missing and never copied`,
       };
     case 'corrupt':
       return {

@@ -6,6 +6,7 @@ import { loadEnv } from 'vite';
  * exposed to client code, which only ever sees `VITE_`-prefixed variables.
  */
 export function headerforgeEnv(mode: string, envDir: string): NodeJS.ProcessEnv {
-  const fromFiles = loadEnv(mode, envDir, ['OPENROUTER_', 'HEADERFORGE_']);
+  // AWS_ and REDIS_: the remote cache's credentials, under the names their own tools use.
+  const fromFiles = loadEnv(mode, envDir, ['OPENROUTER_', 'HEADERFORGE_', 'AWS_', 'REDIS_']);
   return { ...fromFiles, ...process.env };
 }

@@ -47,6 +47,11 @@ export interface ImageStore {
     image: ImageToStore,
     meta: StoreMetadata,
   ): Promise<CachedImage>;
+  /**
+   * Writes an entry made elsewhere (the shared remote cache) with its sidecar as it was,
+   * image first. The caller has verified both; the sidecar must name its own file.
+   */
+  adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage>;
   lock(key: string, options?: LockOptions): Promise<KeyLock>;
 }
 
@@ -252,6 +257,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       sources: [...meta.sources].sort(),
       ...(recovered ? { recovered: true } : {}),
     };
+    return saveSidecar(file, sidecar);
+  }
+
+  async function saveSidecar(file: string, sidecar: Sidecar): Promise<CachedImage> {
+    const { key } = sidecar;
     await writeFileAtomic(sidecarPath(key), `${JSON.stringify(sidecar, null, 2)}\n`);
     if (options.verificationDir) {
       const info = await stat(file);
@@ -262,6 +272,20 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       });
     }
     return { key, file, sidecar };
+  }
+
+  async function adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage> {
+    const { key } = sidecar;
+    if (!isGenerationKey(key) || sidecar.file !== `${key}.${IMAGE_EXTENSIONS[sidecar.mediaType]}`)
+      throw new Error(`Not an entry headerforge can store: ${sidecar.file}`);
+    if (sidecar.placeholder || sha256Hex(bytes) !== sidecar.sha256)
+      throw new Error(`Refusing to store an unverified entry for ${key}`);
+    const shard = shardOf(key);
+    await ensureShard(shard);
+    await removeOrphanTempFiles(shard);
+    const file = join(shard, sidecar.file);
+    await writeFileAtomic(file, bytes);
+    return saveSidecar(file, sidecar);
   }
 
   async function ensureShard(shard: string): Promise<void> {
@@ -294,6 +318,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       return bytes;
     },
     persist,
+    adopt,
     lock(key, lockOptions) {
       if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
       return acquireKeyLock(join(dir, '.locks', `${key}.lock`), lockOptions);

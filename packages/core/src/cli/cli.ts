@@ -5,6 +5,8 @@ import { generate } from './generate.js';
 import { type CliIO, processIO } from './io.js';
 import { models } from './models.js';
 import { prune } from './prune.js';
+import { pull } from './pull.js';
+import { push } from './push.js';
 import { status } from './status.js';
 
 /** Exit codes, documented in the README: 0 ok, 1 failures, 2 usage. */
@@ -61,7 +63,10 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       );
     });
   shared(
-    cli.command('status', 'List every post with a header and whether its image is cached'),
+    cli.command(
+      'status',
+      'List every post with a header, whether its image is cached, and whether the remote has it',
+    ),
   ).action((flags) => {
     pending = status({ root: flags.root, config: flags.config, json: flags.json }, io);
   });
@@ -73,6 +78,19 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         io,
       );
     });
+  for (const [name, describe, run] of [
+    ['push', 'Upload cached images the remote cache does not have (never overwrites)', push],
+    ['pull', 'Copy images the posts need from the remote cache into the local cache', pull],
+  ] as const) {
+    shared(cli.command(name, describe))
+      .option('--dry-run', 'List what would be copied; copy nothing')
+      .action((flags) => {
+        pending = run(
+          { root: flags.root, config: flags.config, json: flags.json, dryRun: flags.dryRun },
+          io,
+        );
+      });
+  }
   shared(
     cli.command('doctor', 'Check the machine, the key, the server, the model and the cache'),
   ).action((flags) => {

@@ -64,21 +64,27 @@ export async function generate(flags: GenerateFlags, io: CliIO): Promise<number>
 
 function report(result: BuildHeadersResult, io: CliIO): void {
   const { summary } = result;
+  const columns: Array<[string, string]> = [
+    ['generated', String(summary.generated)],
+    ['cached', String(summary.cached)],
+    ...(result.remote
+      ? ([
+          ['from remote', String(summary.remoteHits)],
+          ['uploaded', String(summary.remoteWrites)],
+          ['remote fallbacks', String(summary.remoteFallbacks)],
+        ] as Array<[string, string]>)
+      : []),
+    ['from another build', String(summary.reused)],
+    ['failed', String(summary.failed)],
+    ['placeholder', String(summary.placeholders)],
+    ['cost', usd(summary.costUsd)],
+    ['time', `${(summary.durationMs / 1000).toFixed(1)} s`],
+  ];
   io.out('');
   io.out(
     table(
-      ['generated', 'cached', 'from another build', 'failed', 'placeholder', 'cost', 'time'],
-      [
-        [
-          String(summary.generated),
-          String(summary.cached),
-          String(summary.reused),
-          String(summary.failed),
-          String(summary.placeholders),
-          usd(summary.costUsd),
-          `${(summary.durationMs / 1000).toFixed(1)} s`,
-        ],
-      ],
+      columns.map(([name]) => name),
+      [columns.map(([, value]) => value)],
     ),
   );
   for (const failure of result.failures) {
@@ -91,6 +97,7 @@ function report(result: BuildHeadersResult, io: CliIO): void {
 function jsonResult(result: BuildHeadersResult) {
   return {
     summary: result.summary,
+    remote: result.remote ?? null,
     headers: result.headers.map((header) => ({
       file: header.job.file,
       key: header.key,

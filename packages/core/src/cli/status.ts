@@ -1,15 +1,27 @@
 import type { CliIO } from './io.js';
+import { withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
+import { openSiteRemote } from './site-remote.js';
 import { table, usd } from './table.js';
 
-/** `headerforge status`: every post with a header, and whether its image is cached. */
+/**
+ * `headerforge status`: every post with a header, whether its image is cached, and, when
+ * the site has a remote cache, whether the remote has it (one listing, not one call per post).
+ */
 export async function status(
   flags: { root: string; config?: string; json?: boolean },
   io: CliIO,
 ): Promise<number> {
-  const { posts } = await planSite(await loadSite(flags.root, flags.config));
+  const site = await loadSite(flags.root, flags.config);
+  const { options, posts } = await planSite(site);
+  const opened = openSiteRemote(options, withSiteEnv(io.env, site.root));
+  const inRemote = opened
+    ? await opened.remote.keys().finally(() => opened.remote.close())
+    : undefined;
+  const remoteOf = (key: string) => (inRemote ? inRemote.has(key) : null);
   const recorded = posts.reduce((sum, post) => sum + (post.costUsd ?? 0), 0);
+  const remoteError = opened?.failure();
   if (flags.json) {
     io.out(
       JSON.stringify(
@@ -21,21 +33,32 @@ export async function status(
             model: post.job.model,
             imageSize: post.job.imageSize,
             costUsd: post.costUsd ?? null,
+            // true / false, or null when there is no remote or it could not be listed.
+            remote: remoteOf(post.key),
           })),
           costUsd: recorded,
+          remote: opened
+            ? {
+                url: opened.settings.location.label,
+                readOnly: opened.settings.readOnly,
+                error: remoteError?.message ?? null,
+              }
+            : null,
         },
         null,
         2,
       ),
     );
-    return 0;
+    return remoteError ? 1 : 0;
   }
+  const withRemote = opened !== undefined;
   io.out(
     table(
-      ['post', 'status', 'key', 'model', 'size', 'cost'],
+      ['post', 'status', ...(withRemote ? ['remote'] : []), 'key', 'model', 'size', 'cost'],
       posts.map((post) => [
         post.job.file,
         post.status,
+        ...(withRemote ? [inRemote ? (inRemote.has(post.key) ? 'yes' : 'no') : '?'] : []),
         post.key.slice(0, 12),
         post.job.model,
         post.job.imageSize,
@@ -44,8 +67,16 @@ export async function status(
     ),
   );
   const missing = posts.filter((post) => post.status !== 'cached').length;
+  const remoteLine = inRemote
+    ? ` · ${posts.filter((post) => inRemote.has(post.key)).length} in ${opened?.settings.location.label}`
+    : '';
   io.out(
-    `\n${posts.length} posts · ${posts.length - missing} cached · ${missing} not cached · ${usd(recorded)} recorded`,
+    `\n${posts.length} posts · ${posts.length - missing} cached · ${missing} not cached${remoteLine} · ${usd(recorded)} recorded`,
   );
+  if (remoteError) {
+    io.err(`headerforge: ${remoteError.message}`);
+    if (remoteError.hint) io.err(`  hint: ${remoteError.hint}`);
+    return 1;
+  }
   return 0;
 }

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { openImageStore } from '../cache/store.js';
+import { jobKeyInput } from '../keys.js';
+import { type CliIO, withSiteEnv } from './io.js';
+import { loadSite } from './load-site.js';
+import { planSite } from './plan.js';
+import type { SyncFlags } from './push.js';
+import { requireSiteRemote } from './site-remote.js';
+import { table } from './table.js';
+
+/**
+ * `headerforge pull`: copies into the local cache every image the site's posts need that
+ * the remote has, checked exactly as a build checks it. A rejected entry is reported and
+ * never written.
+ */
+export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
+  const site = await loadSite(flags.root, flags.config);
+  const env = withSiteEnv(io.env, site.root);
+  const { options, posts } = await planSite(site);
+  const { settings, remote, failure } = requireSiteRemote(options, env, 'pull');
+  try {
+    const store = openImageStore(options.cacheDir, {
+      root: options.root,
+      verificationDir: join(options.derivedCacheDir, 'originals'),
+    });
+    const wanted = new Map(
+      posts.filter((post) => post.status !== 'cached').map((post) => [post.key, post]),
+    );
+    const rows: Array<{ key: string; post: string; result: string }> = [];
+    for (const [key, post] of wanted) {
+      const input = jobKeyInput(post.job);
+      const found = await remote.fetch(input);
+      let result: string = found.status;
+      if (found.status === 'hit') {
+        if (!flags.dryRun) {
+          // A corrupt local entry is set aside first, as a build would.
+          await store.lookup(input);
+          await store.adopt(found.sidecar, found.bytes);
+        }
+        result = flags.dryRun ? 'would pull' : 'pulled';
+      }
+      if (found.status === 'miss') result = 'not in the remote';
+      if (found.status === 'rejected') result = `rejected: ${found.reason}`;
+      rows.push({ key, post: post.job.file, result });
+      if (failure()) break;
+    }
+    const error = failure();
+    const pulled = rows.filter(
+      (row) => row.result === 'pulled' || row.result === 'would pull',
+    ).length;
+    const rejected = rows.filter((row) => row.result.startsWith('rejected')).length;
+    if (flags.json) {
+      io.out(
+        JSON.stringify(
+          {
+            remote: settings.location.label,
+            dryRun: Boolean(flags.dryRun),
+            entries: rows,
+            pulled,
+            rejected,
+            alreadyLocal: new Set(
+              posts.filter((post) => post.status === 'cached').map((post) => post.key),
+            ).size,
+            error: error ? error.message : null,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      if (rows.length > 0)
+        io.out(
+          table(
+            ['post', 'key', 'result'],
+            rows.map((row) => [row.post, row.key.slice(0, 12), row.result]),
+          ),
+        );
+      io.out(
+        `${rows.length > 0 ? '\n' : ''}${pulled} ${flags.dryRun ? 'to pull' : 'pulled'} from ${settings.location.label} · ${rejected} rejected · ${rows.length - pulled - rejected} not there${flags.dryRun ? ' · dry run: nothing was written' : ''}`,
+      );
+    }
+    if (error) throw error;
+    return rejected > 0 ? 1 : 0;
+  } finally {
+    await remote.close();
+  }
+}

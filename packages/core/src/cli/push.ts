@@ -1,0 +1,93 @@
+import { openImageStore } from '../cache/store.js';
+import { HeaderforgeError } from '../errors.js';
+import { jobKeyInput } from '../keys.js';
+import { type CliIO, withSiteEnv } from './io.js';
+import { loadSite } from './load-site.js';
+import { planSite } from './plan.js';
+import { requireSiteRemote } from './site-remote.js';
+import { table } from './table.js';
+
+export interface SyncFlags {
+  root: string;
+  config?: string;
+  json?: boolean;
+  dryRun?: boolean;
+}
+
+/**
+ * `headerforge push`: uploads the site's cached images that the remote does not have.
+ * Like a build's write-back it only creates entries, never overwrites one.
+ */
+export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
+  const site = await loadSite(flags.root, flags.config);
+  const env = withSiteEnv(io.env, site.root);
+  const { options, posts } = await planSite(site);
+  const { settings, remote, failure } = requireSiteRemote(options, env, 'push');
+  try {
+    if (settings.readOnly) {
+      throw new HeaderforgeError(
+        'invalid_option',
+        `The remote cache ${settings.location.label} is read-only here, so nothing can be pushed`,
+        {
+          hint: 'Push from a trusted machine or CI job, without readOnly / HEADERFORGE_REMOTE_READONLY.',
+        },
+      );
+    }
+    const present = await remote.keys();
+    const store = openImageStore(options.cacheDir, { root: options.root, readOnly: true });
+    const byKey = new Map(
+      posts.filter((post) => post.status === 'cached').map((post) => [post.key, post]),
+    );
+    const rows: Array<{ key: string; post: string; result: string }> = [];
+    if (present) {
+      for (const [key, post] of byKey) {
+        if (present.has(key)) continue;
+        let result = 'would upload';
+        if (!flags.dryRun) {
+          const found = await store.lookup(jobKeyInput(post.job));
+          if (found.status !== 'hit') result = 'not in the local cache';
+          else result = await remote.publish(found.entry.sidecar, await store.read(found.entry));
+        }
+        rows.push({
+          key,
+          post: post.job.file,
+          result: result === 'exists' ? 'already there' : result,
+        });
+        if (failure()) break;
+      }
+    }
+    const error = failure();
+    const uploaded = rows.filter((row) => row.result === 'written').length;
+    if (flags.json) {
+      io.out(
+        JSON.stringify(
+          {
+            remote: settings.location.label,
+            dryRun: Boolean(flags.dryRun),
+            entries: rows,
+            uploaded,
+            alreadyThere: byKey.size - rows.length,
+            error: error ? error.message : null,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      if (rows.length > 0)
+        io.out(
+          table(
+            ['post', 'key', 'result'],
+            rows.map((row) => [row.post, row.key.slice(0, 12), row.result]),
+          ),
+        );
+      io.out(
+        `${rows.length > 0 ? '\n' : ''}${flags.dryRun ? `${rows.length} to upload` : `${uploaded} uploaded`} to ${settings.location.label} · ${byKey.size - rows.length} already there${flags.dryRun ? ' · dry run: nothing was uploaded' : ''}`,
+      );
+    }
+    if (error) throw error;
+    return 0;
+  } finally {
+    await remote.close();
+  }
+}

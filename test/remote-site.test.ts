@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
+import sharp from 'sharp';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHeaderforge } from './support/cli.js';
+import { copyFixture, listFiles } from './support/fixtures.js';
+import { type RunningStore, startRedis, startS3, uniquePrefix } from './support/stores.js';
+
+// The remote cache as a user meets it: the real vite-blog fixture, configured through its
+// .env, built with Vite on two "machines"; and the `headerforge` command's push, pull and
+// status against a real Redis.
+const KEY = 'sk-or-v1-test-sentinel-remote-site';
+let fake: FakeOpenRouter;
+let s3: RunningStore;
+let redis: RunningStore;
+const sites: Array<Awaited<ReturnType<typeof copyFixture>>> = [];
+
+beforeAll(async () => {
+  [fake, s3, redis] = await Promise.all([
+    startFakeOpenRouter({ apiKey: KEY }),
+    startS3(),
+    startRedis(),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([fake?.close(), s3?.stop(), redis?.stop()]);
+  await Promise.all(sites.map((site) => site.remove()));
+});
+
+async function site(env: Record<string, string>) {
+  const copy = await copyFixture('vite-blog', {
+    env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL, ...env },
+  });
+  sites.push(copy);
+  return copy.dir;
+}
+
+async function viteBuild(root: string): Promise<string[]> {
+  await build({
+    root,
+    configFile: join(root, 'vite.config.js'),
+    logLevel: 'warn',
+    mode: 'production',
+  });
+  const dist = join(root, 'dist');
+  const masters: string[] = [];
+  for (const file of await listFiles(dist)) {
+    if (!file.endsWith('.png')) continue;
+    const meta = await sharp(join(dist, file)).metadata();
+    masters.push(`${meta.width}x${meta.height}`);
+  }
+  return masters;
+}
+
+describe('two copies of the Vite blog sharing an S3 remote', () => {
+  it("the second copy's build makes no request, and status shows the images in the remote", async () => {
+    const env = { HEADERFORGE_REMOTE: s3.url(uniquePrefix('vite')), ...s3.env };
+    const [a, b] = [await site(env), await site(env)];
+    expect(await viteBuild(a)).toEqual(['1344x756', '1344x756']);
+    expect(fake.generations()).toHaveLength(2);
+
+    fake.reset();
+    expect(await viteBuild(b)).toEqual(['1344x756', '1344x756']);
+    expect(fake.generations()).toHaveLength(0);
+
+    const status = await runHeaderforge(['status', '--json', '--root', b]);
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout) as {
+      posts: Array<{ status: string; remote: boolean | null }>;
+      remote: { url: string; readOnly: boolean };
+    };
+    expect(report.posts.map((post) => [post.status, post.remote])).toEqual([
+      ['cached', true],
+      ['cached', true],
+    ]);
+    expect(report.remote.url).toMatch(/^s3:\/\/headerforge-test\/vite-/);
+    expect(status.stdout).not.toContain(s3.env.AWS_SECRET_ACCESS_KEY);
+  });
+});
+
+describe('headerforge push, pull and status with a Redis remote', () => {
+  it('push uploads what the remote lacks, pull fills another copy, status shows both', async () => {
+    const remote = { HEADERFORGE_REMOTE: redis.url(uniquePrefix('cli')) };
+    const first = await site({});
+    expect((await runHeaderforge(['generate', '--root', first])).code).toBe(0);
+    expect(fake.generations()).toHaveLength(2);
+
+    const before = await runHeaderforge(['status', '--root', first], remote);
+    expect(before.stdout).toMatch(/posts\/deep-sea\.md\s+cached\s+no\s+/);
+    const dry = await runHeaderforge(['push', '--dry-run', '--root', first], remote);
+    expect(dry).toMatchObject({ code: 0, stdout: expect.stringContaining('2 to upload') });
+    const pushed = await runHeaderforge(['push', '--json', '--root', first], remote);
+    expect(pushed.code).toBe(0);
+    expect(JSON.parse(pushed.stdout)).toMatchObject({ uploaded: 2, alreadyThere: 0 });
+    const again = await runHeaderforge(['push', '--root', first], remote);
+    expect(again.stdout).toContain('0 uploaded');
+    expect(again.stdout).toContain('2 already there');
+    const after = await runHeaderforge(['status', '--root', first], remote);
+    expect(after.stdout).toMatch(/posts\/deep-sea\.md\s+cached\s+yes\s+/);
+
+    fake.reset();
+    const second = await site({});
+    const pulled = await runHeaderforge(['pull', '--json', '--root', second], remote);
+    expect(pulled.code).toBe(0);
+    expect(JSON.parse(pulled.stdout)).toMatchObject({ pulled: 2, rejected: 0 });
+    // Everything is local now: a cache-only build has all it needs.
+    const generate = await runHeaderforge(['generate', '--root', second, '--json']);
+    expect(generate.code).toBe(0);
+    expect(JSON.parse(generate.stdout).summary).toMatchObject({ cached: 2, generated: 0 });
+    expect(fake.generations()).toHaveLength(0);
+  });
+
+  it('usage errors: no remote, a read-only push, a bad URL (with its password hidden)', async () => {
+    const dir = await site({});
+    const none = await runHeaderforge(['pull', '--root', dir]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('needs a remote cache');
+    const readOnly = await runHeaderforge(['push', '--root', dir], {
+      HEADERFORGE_REMOTE: redis.url(),
+      HEADERFORGE_REMOTE_READONLY: '1',
+    });
+    expect(readOnly.code).toBe(2);
+    expect(readOnly.stderr).toContain('read-only');
+    const bad = await runHeaderforge(['status', '--root', dir], {
+      HEADERFORGE_REMOTE: 'redis://:hunter2@127.0.0.1:6379/cache',
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('HEADERFORGE_REMOTE');
+    expect(bad.stderr).toContain('is not a database number');
+    expect(bad.stderr).not.toContain('hunter2');
+    for (const command of ['push', 'pull']) {
+      const help = await runHeaderforge([command, '--help']);
+      expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('--dry-run') });
+    }
+  });
+});

@@ -1,0 +1,290 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
+import {
+  createPlaceholderProvider,
+  createRedisBackend,
+  createRemoteCache,
+  createS3Backend,
+  type GenerationKeyInput,
+  generationKey,
+  type HeaderforgeError,
+  openRemote,
+  type RemoteCache,
+  remoteNames,
+  resolveRemote,
+  type Sidecar,
+  sha256Hex,
+} from '@headerforge/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningStore, startRedis, startS3, uniquePrefix } from './support/stores.js';
+import { until } from './support/until.js';
+
+// The remote layer against real servers: Debian's redis-server and moto's S3, on 127.0.0.1.
+
+const stores: Record<string, () => Promise<RunningStore>> = { redis: startRedis, s3: startS3 };
+
+const inputOf = (prompt: string): GenerationKeyInput => ({
+  provider: 'openrouter',
+  prompt,
+  model: 'google/gemini-2.5-flash-image',
+  aspectRatio: '16:9',
+  imageSize: '1K',
+});
+
+/** A real, decodable image with a sidecar as a build would write it. */
+async function entryFor(prompt: string): Promise<{ sidecar: Sidecar; bytes: Uint8Array }> {
+  const input = inputOf(prompt);
+  const art = await createPlaceholderProvider().generate({
+    file: 'post.md',
+    prompt,
+    userPrompt: prompt,
+    alt: prompt,
+    model: input.model,
+    aspectRatio: '16:9',
+    imageSize: '1K',
+    focus: 'attention',
+    auto: false,
+  });
+  const key = generationKey(input);
+  const sidecar: Sidecar = {
+    schema: 1,
+    key,
+    provider: 'openrouter',
+    placeholder: false,
+    prompt,
+    model: input.model,
+    aspectRatio: '16:9',
+    imageSize: '1K',
+    seed: null,
+    file: `${key}.png`,
+    mediaType: 'image/png',
+    sha256: sha256Hex(art.bytes),
+    bytes: art.bytes.byteLength,
+    width: art.width,
+    height: art.height,
+    created: new Date().toISOString(),
+    costUsd: 0.04,
+    generationId: 'gen-test',
+    usage: null,
+    sources: ['post.md'],
+  };
+  return { sidecar, bytes: art.bytes };
+}
+
+describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
+  let store: RunningStore;
+  beforeAll(async () => {
+    store = await (stores[kind] as () => Promise<RunningStore>)();
+  });
+  afterAll(async () => {
+    await store?.stop();
+  });
+
+  const open = (
+    prefix: string,
+    extra: { readOnly?: boolean; onUnavailable?: (error: HeaderforgeError) => void } = {},
+  ): RemoteCache => {
+    const env = { ...store.env, HEADERFORGE_REMOTE: store.url(prefix) };
+    const settings = resolveRemote({ remote: undefined }, env);
+    if (!settings) throw new Error('no remote');
+    return openRemote({ ...settings, readOnly: extra.readOnly ?? false }, env, extra.onUnavailable);
+  };
+
+  it('round-trips an image byte for byte, and the first writer wins', async () => {
+    const prefix = uniquePrefix(kind);
+    const remote = open(prefix);
+    try {
+      const { sidecar, bytes } = await entryFor(`round trip ${prefix}`);
+      expect((await remote.fetch(inputOf(sidecar.prompt))).status).toBe('miss');
+      expect(await remote.publish(sidecar, bytes)).toBe('written');
+      const found = await remote.fetch(inputOf(sidecar.prompt));
+      expect(found.status).toBe('hit');
+      if (found.status === 'hit') {
+        expect(Buffer.from(found.bytes).equals(Buffer.from(bytes))).toBe(true);
+        expect(found.sidecar).toEqual(sidecar);
+      }
+      // A second writer of the same key (a lost lease) never replaces the entry.
+      const other = { ...sidecar, generationId: 'gen-second-writer' };
+      expect(await remote.publish(other, bytes)).toBe('exists');
+      const again = await remote.fetch(inputOf(sidecar.prompt));
+      expect(again.status === 'hit' && again.sidecar.generationId).toBe('gen-test');
+      expect(await remote.keys()).toEqual(new Set([sidecar.key]));
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it('rejects entries whose sidecar or image does not match the requested key', async () => {
+    const prefix = uniquePrefix(kind);
+    const remote = open(prefix);
+    try {
+      const a = await entryFor(`tamper a ${prefix}`);
+      const b = await entryFor(`tamper b ${prefix}`);
+      expect(await remote.publish(a.sidecar, a.bytes)).toBe('written');
+      expect(await remote.publish(b.sidecar, b.bytes)).toBe('written');
+
+      // a's image replaced by other bytes under the name its sidecar points to.
+      await store.put(prefix, remoteNames.image(a.sidecar), b.bytes);
+      const tampered = await remote.fetch(inputOf(a.sidecar.prompt));
+      expect(tampered).toMatchObject({ status: 'rejected' });
+      expect(tampered.status === 'rejected' && tampered.reason).toMatch(/bytes|hash/);
+
+      // b's sidecar swapped for one that describes another prompt.
+      await store.put(
+        prefix,
+        remoteNames.sidecar(b.sidecar.key),
+        new TextEncoder().encode(JSON.stringify({ ...b.sidecar, prompt: 'something else' })),
+      );
+      const swapped = await remote.fetch(inputOf(b.sidecar.prompt));
+      expect(swapped.status === 'rejected' && swapped.reason).toMatch(/different prompt/);
+
+      // Bytes that match their (forged) sidecar's hash but are no image.
+      const junk = new Uint8Array(randomBytes(2048));
+      const c = await entryFor(`tamper c ${prefix}`);
+      const forged = { ...c.sidecar, sha256: sha256Hex(junk), bytes: junk.byteLength };
+      await store.put(prefix, remoteNames.image(forged), junk);
+      await store.put(
+        prefix,
+        remoteNames.sidecar(forged.key),
+        new TextEncoder().encode(JSON.stringify(forged)),
+      );
+      const notImage = await remote.fetch(inputOf(c.sidecar.prompt));
+      expect(notImage.status === 'rejected' && notImage.reason).toMatch(/not the image\/png/);
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it('gives a lease to one holder at a time, and takes over one whose holder stopped', async () => {
+    const prefix = uniquePrefix(kind);
+    const env = { ...store.env, HEADERFORGE_REMOTE: store.url(prefix) };
+    const settings = resolveRemote({ remote: undefined }, env);
+    if (!settings) throw new Error('no remote');
+    const backendOf = () =>
+      settings.location.kind === 's3'
+        ? createS3Backend(settings.location, { env, timeoutMs: 5000 })
+        : createRedisBackend(settings.location, { env, timeoutMs: 5000 });
+    // A short TTL so the takeover happens within the test (S3 ages leases in whole seconds).
+    const a = createRemoteCache(backendOf(), {
+      readOnly: false,
+      leaseTtlMs: 1000,
+      pollMs: 100,
+      timeoutMs: 5000,
+    });
+    const b = createRemoteCache(backendOf(), {
+      readOnly: false,
+      leaseTtlMs: 1000,
+      pollMs: 100,
+      timeoutMs: 5000,
+    });
+    const key = generationKey(inputOf(`lease ${prefix}`));
+    try {
+      const first = await a.lease(key);
+      expect(typeof first).toBe('object');
+      // While a holds it (and refreshes it), b waits.
+      let bWaited = false;
+      const second = b.lease(key, { onWait: () => (bWaited = true) });
+      await until(async () => bWaited, Boolean, 'b to wait for the lease');
+      if (typeof first === 'object') await first.release();
+      const taken = await second;
+      expect(typeof taken).toBe('object');
+
+      // A holder that "crashed": it took the lease and never refreshed or released it.
+      const otherKey = generationKey(inputOf(`lease crash ${prefix}`));
+      const crashed = await backendOf().tryLease(otherKey, 1000);
+      expect(crashed).toBeDefined();
+      const after = await a.lease(otherKey);
+      expect(typeof after).toBe('object');
+      if (typeof after === 'object') await after.release();
+      if (typeof taken === 'object') await taken.release();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a read-only remote reads but never writes or leases', async () => {
+    const prefix = uniquePrefix(kind);
+    const writer = open(prefix);
+    const reader = open(prefix, { readOnly: true });
+    try {
+      const a = await entryFor(`read only a ${prefix}`);
+      await writer.publish(a.sidecar, a.bytes);
+      expect((await reader.fetch(inputOf(a.sidecar.prompt))).status).toBe('hit');
+      const b = await entryFor(`read only b ${prefix}`);
+      expect(await reader.publish(b.sidecar, b.bytes)).toBe('read-only');
+      expect(await reader.lease(b.sidecar.key)).toBe('read-only');
+      expect(await writer.keys()).toEqual(new Set([a.sidecar.key]));
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+});
+
+describe('a remote that is down', () => {
+  it.each(['redis', 's3'])('%s: every call falls back at once after one warning', async (kind) => {
+    const url =
+      kind === 'redis' ? 'redis://127.0.0.1:1/0' : 's3://bucket-down/p?endpoint=http://127.0.0.1:1';
+    const env = {
+      HEADERFORGE_REMOTE: url,
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+    };
+    const settings = resolveRemote({ remote: undefined }, env);
+    if (!settings) throw new Error('no remote');
+    const warnings: HeaderforgeError[] = [];
+    const remote = openRemote(settings, env, (error) => warnings.push(error));
+    const { sidecar, bytes } = await entryFor(`down ${kind}`);
+    expect((await remote.fetch(inputOf('down'))).status).toBe('unavailable');
+    expect(await remote.lease(sidecar.key)).toBe('unavailable');
+    expect(await remote.publish(sidecar, bytes)).toBe('unavailable');
+    expect(await remote.keys()).toBeUndefined();
+    await remote.close();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.code).toBe('remote_unavailable');
+    expect(warnings[0]?.message).toContain('cannot connect');
+  });
+
+  it.each(['redis', 's3'])(
+    '%s that accepts connections but never answers: each call gives up at its timeout',
+    async (kind) => {
+      // A black hole on 127.0.0.1: connections open, nothing ever comes back.
+      const sockets: Socket[] = [];
+      const hole = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+      const { port } = hole.address() as { port: number };
+      try {
+        const url =
+          kind === 'redis'
+            ? `redis://127.0.0.1:${port}/0`
+            : `s3://bucket-slow/p?endpoint=http://127.0.0.1:${port}`;
+        const env = { HEADERFORGE_REMOTE: url, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' };
+        const settings = resolveRemote({ remote: undefined }, env);
+        if (!settings) throw new Error('no remote');
+        const warnings: HeaderforgeError[] = [];
+        const remote = openRemote({ ...settings, timeoutMs: 300 }, env, (error) =>
+          warnings.push(error),
+        );
+        expect((await remote.fetch(inputOf('slow'))).status).toBe('unavailable');
+        expect((await remote.fetch(inputOf('slow 2'))).status).toBe('unavailable');
+        await remote.close();
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]?.message).toMatch(/no answer within 300 ms|timed? ?out/i);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => hole.close(resolve));
+      }
+    },
+  );
+
+  it('S3 without credentials is reported, never thrown', async () => {
+    const env = { HEADERFORGE_REMOTE: 's3://bucket-x/p?endpoint=http://127.0.0.1:1' };
+    const settings = resolveRemote({ remote: undefined }, env);
+    if (!settings) throw new Error('no remote');
+    const warnings: HeaderforgeError[] = [];
+    const remote = openRemote(settings, env, (error) => warnings.push(error));
+    expect((await remote.fetch(inputOf('no credentials'))).status).toBe('unavailable');
+    expect(warnings[0]?.message).toMatch(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+  });
+});
