@@ -145,11 +145,15 @@ export function logLineFor(event: HeadersEvent): LogLine | undefined {
         level: 'warn',
         message: `${event.error.code === 'rate_limited' ? 'rate limited' : event.error.message} (${event.model}); retrying in ${seconds(event.delayMs)}`,
       };
-    case 'progress':
-      // Quiet when nothing needed work: a warm build prints its summary only.
-      return event.done === event.counters.cached
-        ? undefined
-        : { level: 'info', message: formatProgress(event.done, event.total, event.counters) };
+    case 'progress': {
+      // A warm build prints its summary only. Otherwise a line about every tenth of the
+      // way: each generated image has its own line, and a log is not a progress bar.
+      if (event.counters.cached === event.total) return undefined;
+      const step = Math.max(1, Math.ceil(event.total / 10));
+      return event.done % step === 0 || event.done === event.total
+        ? { level: 'info', message: formatProgress(event.done, event.total, event.counters) }
+        : undefined;
+    }
     case 'warning':
       return { level: 'warn', message: event.message };
     case 'done':
