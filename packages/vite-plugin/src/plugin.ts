@@ -50,6 +50,8 @@ export function headerforge(
   let logger: Logger | undefined;
   let root = process.cwd();
   let isDev = false;
+  let isWatchBuild = false;
+  let watchedBuilds = 0;
   let server: ViteDevServer | undefined;
 
   const log = (event: HeadersEvent) => {
@@ -106,6 +108,7 @@ export function headerforge(
       // A real dev server, as opposed to a build. Astro's build also starts a Vite server
       // (command "serve", but production): that one must behave like, and share, the build.
       isDev = config.command === 'serve' && !config.isProduction;
+      isWatchBuild = config.command === 'build';
       const env = headerforgeEnv(config.mode, config.envDir || config.root);
       if (host?.service) {
         // The host made the service (it also serves other parts, such as a content loader).
@@ -129,9 +132,18 @@ export function headerforge(
     },
 
     async buildStart() {
-      // `vite build --watch` rebuilds with the same plugin: look at the content again.
-      if (this.meta.watchMode && !isDev) await (service as HeaderService).refresh();
+      // `vite build --watch` rebuilds with the same plugin: look at the content again (the
+      // first build's scan is `ready()`'s own). Astro's production Vite server is in watch
+      // mode too, but it is part of one build: rescanning there only doubled the work.
+      if (this.meta.watchMode && isWatchBuild && watchedBuilds++ > 0)
+        await (service as HeaderService).refresh();
       const result = await (service as HeaderService).ready();
+      if (this.meta.watchMode && isWatchBuild) {
+        // So that editing a post's header is a change `vite build --watch` rebuilds for.
+        for (const file of (service as HeaderService).headers().keys()) {
+          this.addWatchFile(resolve(root, file));
+        }
+      }
       const error = failuresError(result);
       if (!error) return;
       if (!isDev) this.error(error.hint ? `${error.message}\n${error.hint}` : error.message);
