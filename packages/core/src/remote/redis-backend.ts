@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { BackendOptions, RemoteBackend, RemoteLeaseHandle } from './backend.js';
 import { remoteError } from './remote-error.js';
 import type { RemoteLocation } from './remote-url.js';
@@ -25,26 +25,32 @@ export function createRedisBackend(
   const { env, timeoutMs } = options;
   const username = location.username ?? (env.REDIS_USERNAME?.trim() || undefined);
   const password = location.password ?? (env.REDIS_PASSWORD || undefined);
-  const redis = new Redis({
-    host: location.host,
-    port: location.port,
-    db: location.db,
-    ...(username ? { username } : {}),
-    ...(password ? { password } : {}),
-    ...(location.tls ? { tls: { servername: location.host } } : {}),
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
+  // Loaded on first use: most builds have no remote, and ioredis is a tenth of our import time.
+  let redis!: Redis;
   // Failures reach the caller through the command that failed, but its message is often
   // just "Connection is closed": the socket's own error (ECONNREFUSED, …) says why.
   let socketError: Error | undefined;
-  redis.on('error', (error: Error) => {
-    socketError = error;
-  });
+  async function connect(): Promise<void> {
+    const { Redis } = await import('ioredis');
+    redis = new Redis({
+      host: location.host,
+      port: location.port,
+      db: location.db,
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+      ...(location.tls ? { tls: { servername: location.host } } : {}),
+      lazyConnect: true,
+      connectTimeout: timeoutMs,
+      commandTimeout: timeoutMs,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    redis.on('error', (error: Error) => {
+      socketError = error;
+    });
+    await redis.connect();
+  }
   let connecting: Promise<void> | undefined;
   const key = (name: string) => `${location.prefix}:${name}`;
   const leaseKey = (name: string) => key(`${LEASES}/${name}`);
@@ -64,7 +70,7 @@ export function createRedisBackend(
     });
     try {
       if (!connecting) {
-        connecting = redis.connect();
+        connecting = connect();
         connecting.catch(() => {}); // reported through the call that awaits it
       }
       return await Promise.race([connecting.then(run), deadline]);
@@ -117,6 +123,9 @@ export function createRedisBackend(
     },
     tryLease,
     async close() {
+      if (!connecting) return;
+      await connecting.catch(() => {});
+      if (!redis) return;
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();
     },
