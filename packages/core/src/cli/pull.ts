@@ -6,7 +6,7 @@ import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
 import type { SyncFlags } from './push.js';
 import { requireSiteRemote } from './site-remote.js';
-import { table } from './table.js';
+import { type SyncRow, syncReport } from './sync-report.js';
 
 /**
  * `headerforge pull`: copies into the local cache every image the site's posts need that
@@ -26,7 +26,7 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
     const wanted = new Map(
       posts.filter((post) => post.status !== 'cached').map((post) => [post.key, post]),
     );
-    const rows: Array<{ key: string; post: string; result: string }> = [];
+    const rows: SyncRow[] = [];
     for (const [key, post] of wanted) {
       const input = jobKeyInput(post.job);
       const found = await remote.fetch(input);
@@ -68,15 +68,11 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
         ),
       );
     } else {
-      if (rows.length > 0)
-        io.out(
-          table(
-            ['post', 'key', 'result'],
-            rows.map((row) => [row.post, row.key.slice(0, 12), row.result]),
-          ),
-        );
       io.out(
-        `${rows.length > 0 ? '\n' : ''}${pulled} ${flags.dryRun ? 'to pull' : 'pulled'} from ${settings.location.label} · ${rejected} rejected · ${rows.length - pulled - rejected} not there${flags.dryRun ? ' · dry run: nothing was written' : ''}`,
+        syncReport(
+          rows,
+          `${pulled} ${flags.dryRun ? 'to pull' : 'pulled'} from ${settings.location.label} · ${rejected} rejected · ${rows.length - pulled - rejected} not there${flags.dryRun ? ' · dry run: nothing was written' : ''}`,
+        ),
       );
     }
     if (error) throw error;

@@ -5,7 +5,7 @@ import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
 import { requireSiteRemote } from './site-remote.js';
-import { table } from './table.js';
+import { type SyncRow, syncReport } from './sync-report.js';
 
 export interface SyncFlags {
   root: string;
@@ -38,7 +38,7 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
     const byKey = new Map(
       posts.filter((post) => post.status === 'cached').map((post) => [post.key, post]),
     );
-    const rows: Array<{ key: string; post: string; result: string }> = [];
+    const rows: SyncRow[] = [];
     if (present) {
       for (const [key, post] of byKey) {
         if (present.has(key)) continue;
@@ -74,15 +74,11 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
         ),
       );
     } else {
-      if (rows.length > 0)
-        io.out(
-          table(
-            ['post', 'key', 'result'],
-            rows.map((row) => [row.post, row.key.slice(0, 12), row.result]),
-          ),
-        );
       io.out(
-        `${rows.length > 0 ? '\n' : ''}${flags.dryRun ? `${rows.length} to upload` : `${uploaded} uploaded`} to ${settings.location.label} · ${byKey.size - rows.length} already there${flags.dryRun ? ' · dry run: nothing was uploaded' : ''}`,
+        syncReport(
+          rows,
+          `${flags.dryRun ? `${rows.length} to upload` : `${uploaded} uploaded`} to ${settings.location.label} · ${byKey.size - rows.length} already there${flags.dryRun ? ' · dry run: nothing was uploaded' : ''}`,
+        ),
       );
     }
     if (error) throw error;
