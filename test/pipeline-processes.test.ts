@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GenerationKeyInput, generationKey, openImageStore } from '@headerforge/core';
+import { generationKey, openImageStore } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { inputOf } from './support/key-input.js';
 import { type PipelineChild, runPipelineChild } from './support/pipeline-child.js';
 
 // These run real builds in child processes (the built packages, as users get them), so
@@ -34,14 +35,6 @@ function build(
     options.onEvent,
   );
 }
-
-const inputOf = (prompt: string): GenerationKeyInput => ({
-  provider: 'openrouter',
-  prompt,
-  model: 'google/gemini-2.5-flash-image',
-  aspectRatio: '16:9',
-  imageSize: '1K',
-});
 
 /** Every key is either a verified hit or a clean miss; nothing in the cache is torn. */
 async function auditCache(prompts: string[]): Promise<{ hits: number; corrupt: string[] }> {

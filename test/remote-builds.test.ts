@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type GenerationKeyInput,
   generationKey,
   openImageStore,
   remoteNames,
@@ -11,21 +10,14 @@ import {
 } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inputOf } from './support/key-input.js';
 import { type PipelineChild, runPipelineChild } from './support/pipeline-child.js';
-import { type RunningStore, startRedis, startS3, uniquePrefix } from './support/stores.js';
+import { type RunningStore, STORES, uniquePrefix } from './support/stores.js';
 
 // Two "machines" (two roots, each with its own local cache) share one remote, a real
 // store on 127.0.0.1. Builds run in child processes on the built packages.
 const KEY = 'sk-or-v1-test-sentinel-remote-builds';
-const starters: Record<string, () => Promise<RunningStore>> = { redis: startRedis, s3: startS3 };
-
-const inputOf = (prompt: string): GenerationKeyInput => ({
-  provider: 'openrouter',
-  prompt,
-  model: 'google/gemini-2.5-flash-image',
-  aspectRatio: '16:9',
-  imageSize: '1K',
-});
+const starters = STORES;
 
 type Summary = Record<string, number>;
 const summaryOf = (child: PipelineChild) =>

@@ -5,7 +5,6 @@ import {
   createRedisBackend,
   createRemoteCache,
   createS3Backend,
-  type GenerationKeyInput,
   generationKey,
   type HeaderforgeError,
   openRemote,
@@ -16,20 +15,13 @@ import {
   sha256Hex,
 } from '@headerforge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStore, startRedis, startS3, uniquePrefix } from './support/stores.js';
+import { inputOf } from './support/key-input.js';
+import { type RunningStore, STORES, uniquePrefix } from './support/stores.js';
 import { until } from './support/until.js';
 
 // The remote layer against real servers: Debian's redis-server and moto's S3, on 127.0.0.1.
 
-const stores: Record<string, () => Promise<RunningStore>> = { redis: startRedis, s3: startS3 };
-
-const inputOf = (prompt: string): GenerationKeyInput => ({
-  provider: 'openrouter',
-  prompt,
-  model: 'google/gemini-2.5-flash-image',
-  aspectRatio: '16:9',
-  imageSize: '1K',
-});
+const stores = STORES;
 
 /** A real, decodable image with a sidecar as a build would write it. */
 async function entryFor(prompt: string): Promise<{ sidecar: Sidecar; bytes: Uint8Array }> {

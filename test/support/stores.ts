@@ -124,3 +124,9 @@ export async function startS3(bucket = 'headerforge-test'): Promise<RunningStore
     },
   };
 }
+
+/** Every kind of store the remote-cache tests run against, by name. */
+export const STORES: Record<string, () => Promise<RunningStore>> = {
+  redis: startRedis,
+  s3: startS3,
+};
