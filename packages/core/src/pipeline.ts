@@ -263,6 +263,7 @@ export async function runPipeline(
         image = await provider.generate(firstJob(group), signal);
       } catch (error) {
         reservation.cancel();
+        await keepRejected(group, error);
         throw error;
       }
       reservation.settle(image.costUsd);
@@ -285,6 +286,25 @@ export async function runPipeline(
       return { entry, source: 'generated', bytes: image.bytes };
     } finally {
       await lock.release();
+    }
+  }
+
+  /** An image that was paid for but refused is kept in the quarantine, never dropped. */
+  async function keepRejected(group: Group, error: unknown): Promise<void> {
+    const bytes = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
+    if (!bytes) return;
+    const posts = files(group).join(', ');
+    try {
+      const where = await store.keepRejected(group.key, bytes, (error as Error).message);
+      emit({
+        type: 'warning',
+        message: `kept the unusable image returned for ${posts} in ${where} (it was paid for)`,
+      });
+    } catch (keepError) {
+      emit({
+        type: 'warning',
+        message: `could not keep the unusable image returned for ${posts}: ${(keepError as Error).message}`,
+      });
     }
   }
 

@@ -47,6 +47,11 @@ export interface ImageStore {
     meta: StoreMetadata,
   ): Promise<CachedImage>;
   lock(key: string, options?: LockOptions): Promise<KeyLock>;
+  /**
+   * Keeps the bytes of a paid-for image that could not be used in `.quarantine/`, beside a
+   * note of why: nothing paid is thrown away. Resolves with the folder, as messages show it.
+   */
+  keepRejected(key: string, bytes: Uint8Array, reason: string): Promise<string>;
 }
 
 export interface ImageStoreOptions {
@@ -262,9 +267,21 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     }
   }
 
+  async function keepRejected(key: string, bytes: Uint8Array, reason: string): Promise<string> {
+    if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
+    const target = join(dir, '.quarantine', `${key}-${Date.now()}-rejected`);
+    await mkdir(target, { recursive: true });
+    const mediaType = sniffImageType(bytes);
+    const ext = mediaType ? IMAGE_EXTENSIONS[mediaType] : 'bin';
+    await writeFileAtomic(join(target, `${key}.${ext}`), bytes);
+    await writeFileAtomic(join(target, 'reason.txt'), `${reason}\n`);
+    return show(target);
+  }
+
   return {
     dir,
     lookup,
+    keepRejected,
     async read(entry) {
       const bytes = await readNoFollow(entry.file);
       if (typeof bytes === 'string') {
