@@ -70,15 +70,19 @@ export async function undecodableImages(cacheDir: string): Promise<string[]> {
     for (const name of await readdir(join(cacheDir, shard))) {
       if (name.startsWith('.') || name.endsWith('.json')) continue;
       const file = join(cacheDir, shard, name);
-      const decoded = await sharp(file, { failOn: 'error' })
-        .raw()
-        .toBuffer()
-        .then(
-          () => true,
-          () => false,
-        );
-      if (!decoded) bad.push(relative(cacheDir, file));
+      if (!(await decodesFully(file))) bad.push(relative(cacheDir, file));
     }
   }
   return bad.sort();
+}
+
+/** Whether sharp decodes an image file to its last pixel (a torn file does not). */
+export function decodesFully(file: string): Promise<boolean> {
+  return sharp(file, { failOn: 'error' })
+    .raw()
+    .toBuffer()
+    .then(
+      () => true,
+      () => false,
+    );
 }
