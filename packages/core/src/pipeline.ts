@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import { createBudget } from './budget.js';
 import { type CachedImage, type ImageStore, openImageStore } from './cache/store.js';
@@ -10,6 +10,7 @@ import {
   readDerivedSet,
   removeStaleTempDirs,
 } from './derive/index.js';
+import { diskFullError, isDiskFull, notGeneratedOnFullDisk } from './disk-full.js';
 import { HeaderforgeError, type HeaderforgeErrorCode } from './errors.js';
 import type { HeaderJob, OutputFormat } from './header-job.js';
 import { type GenerationKeyInput, generationKey, jobKeyInput } from './keys.js';
@@ -192,6 +193,10 @@ export async function runPipeline(
   const failures: PostFailure[] = [];
   let done = 0;
   let derivedCold = false;
+  // Set by the first write that finds the disk full: from then on nothing more is paid for,
+  // since an image that cannot be saved would be paid for and lost.
+  let diskFull = false;
+  const show = (path: string) => relative(settings.root, path) || '.';
 
   const fail = (group: Group, error: HeaderforgeError) => {
     counters.failed += 1;
@@ -256,6 +261,10 @@ export async function runPipeline(
         counters.reused += 1;
         return { entry: again.entry, source: 'reused' };
       }
+      if (diskFull) {
+        reservation.cancel();
+        throw notGeneratedOnFullDisk(files(group).join(', '));
+      }
       emit({ type: 'started', key: group.key, files: files(group), model: group.input.model });
       const began = performance.now();
       let image: Awaited<ReturnType<Provider['generate']>>;
@@ -268,13 +277,19 @@ export async function runPipeline(
       }
       reservation.settle(image.costUsd);
       counters.costUsd += image.costUsd ?? 0;
-      const entry = await store.persist(group.input, image, {
-        placeholder: false,
-        costUsd: image.costUsd,
-        generationId: image.generationId,
-        usage: image.usage,
-        sources: files(group),
-      });
+      const entry = await store
+        .persist(group.input, image, {
+          placeholder: false,
+          costUsd: image.costUsd,
+          generationId: image.generationId,
+          usage: image.usage,
+          sources: files(group),
+        })
+        .catch((error: unknown) => {
+          throw isDiskFull(error)
+            ? diskFullError(error, `saving the paid image in ${show(settings.cacheDir)}`)
+            : error;
+        });
       counters.generated += 1;
       emit({
         type: 'generated',
@@ -327,7 +342,11 @@ export async function runPipeline(
     const original = obtained.bytes ?? (await store.read(obtained.entry));
     return deriveLimit(() =>
       getDerivedSet({ original, originalSha256: sha256, spec, cacheDir: derivedDir }),
-    );
+    ).catch((error: unknown) => {
+      throw isDiskFull(error)
+        ? diskFullError(error, `writing the resized images in ${show(settings.derivedCacheDir)}`)
+        : error;
+    });
   }
 
   await Promise.all(
@@ -360,7 +379,12 @@ export async function runPipeline(
         }
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        fail(group, asHeaderforgeError(error));
+        if (isDiskFull(error)) {
+          diskFull = true;
+          fail(group, diskFullError(error, 'writing to the caches'));
+        } else {
+          fail(group, asHeaderforgeError(error));
+        }
       } finally {
         done += 1;
         emit({ type: 'progress', done, total: groups.length, counters: { ...counters } });
@@ -443,10 +467,7 @@ function asHeaderforgeError(error: unknown): HeaderforgeError {
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
     return new HeaderforgeError('io', `File system error: ${message}`, {
       cause: error,
-      hint:
-        code === 'ENOSPC'
-          ? 'The disk is full: free space and build again; images already saved are kept.'
-          : 'Check permissions and free space for the cache folders.',
+      hint: 'Check permissions and free space for the cache folders.',
     });
   }
   return new HeaderforgeError('generation_failed', message, { cause: error });
