@@ -78,9 +78,33 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   const shardOf = (key: string) => join(dir, key.slice(0, 2));
   const sidecarPath = (key: string) => join(shardOf(key), `${key}.json`);
 
+  /**
+   * A scratch folder of the cache (`.quarantine`, `.locks`), made when missing. A link there
+   * (a committed cache is shared content) would send our writes outside the project: refused.
+   */
+  async function scratchDir(name: string): Promise<string> {
+    const path = join(dir, name);
+    await mkdir(dir, { recursive: true });
+    await mkdir(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    const info = await lstat(path);
+    if (!info.isDirectory()) {
+      const what = info.isSymbolicLink() ? 'a symlink' : 'not a folder';
+      throw new HeaderforgeError(
+        'cache_corrupt',
+        `${show(path)} is ${what}: headerforge never writes through links or over files`,
+        {
+          hint: `Delete ${show(path)}; headerforge makes it again, as a folder, when it needs it.`,
+        },
+      );
+    }
+    return path;
+  }
+
   async function quarantine(key: string, reason: string): Promise<LookupResult> {
     if (options.readOnly) return { status: 'corrupt', reason, movedTo: '' };
-    const target = join(dir, '.quarantine', `${key}-${Date.now()}`);
+    const target = join(await scratchDir('.quarantine'), `${key}-${Date.now()}`);
     await mkdir(target, { recursive: true });
     const shard = shardOf(key);
     for (const name of await readdir(shard).catch(() => [] as string[])) {
@@ -114,6 +138,13 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     }
     if (sidecar.placeholder)
       return quarantine(key, `${show(sidecarPath(key))} is a placeholder in the committed cache`);
+    const ownFile = `${key}.${IMAGE_EXTENSIONS[sidecar.mediaType]}`;
+    if (sidecar.file !== ownFile) {
+      return quarantine(
+        key,
+        `${show(sidecarPath(key))} names ${sidecar.file}, not its own image ${ownFile}`,
+      );
+    }
     const file = join(shard, sidecar.file);
     const problem = await verifyImageFile(file, sidecar);
     if (problem) return quarantine(key, problem);
@@ -186,8 +217,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   async function quarantineShard(shard: string): Promise<LookupResult> {
     if (options.readOnly)
       return { status: 'corrupt', reason: `${show(shard)} is not a folder`, movedTo: '' };
-    const target = join(dir, '.quarantine', `shard-${Date.now()}`);
-    await mkdir(join(dir, '.quarantine'), { recursive: true });
+    const target = join(await scratchDir('.quarantine'), `shard-${Date.now()}`);
     await rename(shard, target);
     return { status: 'corrupt', reason: `${show(shard)} is not a folder`, movedTo: show(target) };
   }
@@ -269,7 +299,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
 
   async function keepRejected(key: string, bytes: Uint8Array, reason: string): Promise<string> {
     if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
-    const target = join(dir, '.quarantine', `${key}-${Date.now()}-rejected`);
+    const target = join(await scratchDir('.quarantine'), `${key}-${Date.now()}-rejected`);
     await mkdir(target, { recursive: true });
     const mediaType = sniffImageType(bytes);
     const ext = mediaType ? IMAGE_EXTENSIONS[mediaType] : 'bin';
@@ -293,9 +323,9 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       return bytes;
     },
     persist,
-    lock(key, lockOptions) {
+    async lock(key, lockOptions) {
       if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
-      return acquireKeyLock(join(dir, '.locks', `${key}.lock`), lockOptions);
+      return acquireKeyLock(join(await scratchDir('.locks'), `${key}.lock`), lockOptions);
     },
   };
 }
