@@ -40,6 +40,8 @@ describe(`stress: ${KILLS} builds killed with SIGKILL at random points (seed ${S
     for (const [index, run] of outcome.runs.entries()) {
       const which = `build ${index}, killed after ${run.killPoint.afterEvents} events + ${run.killPoint.delayMs} ms`;
       expect(run.corrupt, which).toEqual([]);
+      // Nothing already saved is ever paid for again.
+      expect(run.repaid, which).toEqual([]);
       expect(run.undecodable, which).toEqual([]);
       expect(run.inFlight, which).toBeLessThanOrEqual(CONCURRENCY);
     }
@@ -54,12 +56,13 @@ describe(`stress: ${KILLS} builds killed with SIGKILL at random points (seed ${S
     const lost = await paidImagesLost(fake, `${site.dir}/.headerforge`);
     expect(lost).toEqual([]);
     const delivered = outcome.runs.reduce((sum, run) => sum + run.deliveredUnsaved, 0);
+    const late = outcome.runs.reduce((sum, run) => sum + run.lateArrivals, 0);
     const torn = outcome.runs.reduce(
       (sum, run) => sum + run.corrupt.length + run.undecodable.length,
       0,
     );
     console.log(
-      `[reliability] stress crashes: ${KILLS} SIGKILLs (${outcome.runs.length} builds) then a normal build · requests made ${outcome.totalRequests} for ${outcome.uniqueKeys} keys · in flight when killed ${inFlight} (of which ${delivered} delivered but not yet saved) · torn files ${torn} · paid images lost ${lost.length}`,
+      `[reliability] stress crashes: ${KILLS} SIGKILLs (${outcome.runs.length} builds) then a normal build · requests made ${outcome.totalRequests} for ${outcome.uniqueKeys} keys · in flight when killed ${inFlight} (${delivered} of them delivered but not yet saved, ${late} read by the server after the build died) · torn files ${torn} · paid images lost ${lost.length}`,
     );
   });
 });

@@ -87,22 +87,25 @@ export async function auditCache(
   cacheDir: string,
   prompts: string[],
   config: Pick<BuildConfig, 'model' | 'imageSize'> = {},
-): Promise<{ hits: number; orphans: number; corrupt: string[] }> {
+): Promise<{ hits: number; orphans: number; corrupt: string[]; persisted: Set<string> }> {
   const store = openImageStore(cacheDir, { readOnly: true });
-  const files = new Set(await committedFiles(cacheDir));
+  const files = await committedFiles(cacheDir);
   let hits = 0;
   let orphans = 0;
   const corrupt: string[] = [];
+  /** The prompts whose image is saved: a build must never pay for them again. */
+  const persisted = new Set<string>();
   for (const prompt of new Set(prompts)) {
     const input = keyInputOf(prompt, config);
     const result = await store.lookup(input);
-    if (result.status === 'hit') hits += 1;
     if (result.status === 'corrupt') corrupt.push(result.reason);
     const key = generationKey(input);
-    if (result.status === 'miss' && [...files].some((name) => name.startsWith(`${key}.`)))
-      orphans += 1;
+    const orphan = result.status === 'miss' && files.some((name) => name.startsWith(`${key}.`));
+    if (result.status === 'hit') hits += 1;
+    if (orphan) orphans += 1;
+    if (result.status === 'hit' || orphan) persisted.add(prompt);
   }
-  return { hits, orphans, corrupt };
+  return { hits, orphans, corrupt, persisted };
 }
 
 /** The names of the committed files (images and sidecars) in a cache's shards. */

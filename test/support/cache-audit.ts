@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { FakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
 import { runHeaderforge } from './cli.js';
@@ -20,12 +20,19 @@ export function paidImages(fake: FakeOpenRouter): string[] {
     );
 }
 
-/** sha256 of every regular file kept in a committed cache folder, its `.quarantine/` included. */
+/**
+ * sha256 of every file kept in a committed cache folder, its `.quarantine/` included. Not
+ * kept: the temp file of a write that never got renamed (the next write in its folder
+ * deletes it, however complete its bytes), and lock files.
+ */
 export async function keptHashes(cacheDir: string): Promise<Set<string>> {
   const hashes = new Set<string>();
   const entries = await readdir(cacheDir, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
-    if (entry.isFile()) hashes.add(sha256(await readFile(join(entry.parentPath, entry.name))));
+    const path = join(entry.parentPath, entry.name);
+    const temp = entry.name.startsWith('.') && entry.name.includes('.tmp-');
+    const lock = relative(cacheDir, path).split(sep)[0] === '.locks';
+    if (entry.isFile() && !temp && !lock) hashes.add(sha256(await readFile(path)));
   }
   return hashes;
 }

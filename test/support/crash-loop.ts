@@ -33,10 +33,18 @@ export interface CrashRun {
   requests: number;
   /** This build's requests whose image is not in the cache after it died: paid, or about to be, and not saved. */
   inFlight: number;
+  /**
+   * Requests the build sent before it died that the fake read only after the build was
+   * audited: in flight by definition (no answer can have reached a dead build). Counted in
+   * `requests` and `inFlight` once the loop is over.
+   */
+  lateArrivals: number;
   /** Of those, the ones whose whole answer had reached the build. */
   deliveredUnsaved: number;
   /** Keys persisted (verified, or an image whose sidecar was cut off) after the build. */
   persisted: number;
+  /** Prompts this build requested although their image was saved before it started. */
+  repaid: string[];
   /** Entries that are neither a hit, an orphan image, nor a clean miss: torn files. */
   corrupt: string[];
   /** Committed images that do not decode to the last pixel. */
@@ -76,6 +84,10 @@ export async function runCrashLoop(settings: CrashLoopSettings): Promise<CrashLo
     fake.generations().filter((request) => request.headers['x-title'] === appName);
   const checked = new Map<string, number>();
 
+  const promptOf = (request: { body: unknown }) =>
+    (request.body as { messages: Array<{ content: string }> }).messages[0]?.content ?? '';
+  let savedBefore = new Set<string>();
+
   const runs: CrashRun[] = [];
   for (let attempt = 0; runs.filter((run) => run.killed).length < settings.kills; attempt++) {
     if (attempt >= settings.kills * 3)
@@ -106,16 +118,26 @@ export async function runCrashLoop(settings: CrashLoopSettings): Promise<CrashLo
       killed,
       requests: requestsOf(appName).length,
       inFlight: unsaved.length,
+      lateArrivals: 0,
       deliveredUnsaved: unsaved.filter((request) => request.answer?.delivered).length,
       persisted: audit.hits + audit.orphans,
+      repaid: requestsOf(appName)
+        .map(promptOf)
+        .filter((prompt) => savedBefore.has(prompt)),
       corrupt: audit.corrupt,
       undecodable: await newlyUndecodable(cacheDir, checked),
     });
+    savedBefore = audit.persisted;
   }
 
   const persistedBefore = runs.at(-1)?.persisted ?? 0;
   const final = spawnBuild(config('headerforge crash-loop final'));
   const code = await final.exit;
+  runs.forEach((run, attempt) => {
+    run.lateArrivals = requestsOf(`headerforge crash-loop ${attempt}`).length - run.requests;
+    run.requests += run.lateArrivals;
+    run.inFlight += run.lateArrivals;
+  });
   return {
     runs,
     final: {
