@@ -86,20 +86,6 @@ describe('a build whose disk fills up', () => {
 
     expect(result.failures.length).toBeGreaterThan(0);
     const message = failuresError(result)?.message ?? '';
-    console.log(
-      JSON.stringify(
-        result.failures.map((f) => [
-          f.file,
-          f.code,
-          f.message.slice(0, 400),
-          String(f.hint).slice(0, 60),
-        ]),
-        null,
-        1,
-      ),
-      fake.generations().length,
-      (await paidImagesLost(fake, cacheDir)).length,
-    );
     for (const failure of result.failures) {
       expect(failure, failure.file).toMatchObject({
         code: 'io',
