@@ -1,14 +1,8 @@
 import type { HeaderforgeOptions } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import {
-  checkFaultBuild,
-  FAULT_TIMEOUT_MS,
-  FAULTS,
-  faultPosts,
-  faultSiteFiles,
-  printFigures,
-} from './support/faults.js';
+import { checkFaultBuild, faultPosts, faultSiteFiles } from './support/fault-build.js';
+import { FAULT_TIMEOUT_MS, FAULTS, printFigures } from './support/faults.js';
 import { makeSite } from './support/fixtures.js';
 
 // One build of many posts in which every fault of the fake server meets one post, beside

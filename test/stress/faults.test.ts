@@ -2,14 +2,8 @@ import { buildHeaders, type HeaderforgeOptions } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { doctorCacheCheck, paidImages, paidImagesLost } from '../support/cache-audit.js';
-import {
-  checkFaultBuild,
-  FAULT_TIMEOUT_MS,
-  FAULTS,
-  faultPosts,
-  faultSiteFiles,
-  printFigures,
-} from '../support/faults.js';
+import { checkFaultBuild, faultPosts, faultSiteFiles } from '../support/fault-build.js';
+import { FAULT_TIMEOUT_MS, FAULTS, printFigures } from '../support/faults.js';
 import { makeSite } from '../support/fixtures.js';
 import { seededRandom, testSeed } from '../support/prng.js';
 

@@ -286,9 +286,7 @@ export async function runPipeline(
           sources: files(group),
         })
         .catch((error: unknown) => {
-          throw isDiskFull(error)
-            ? diskFullError(error, `saving the paid image in ${show(settings.cacheDir)}`)
-            : error;
+          throw onWriteError(error, `saving the paid image in ${show(settings.cacheDir)}`);
         });
       counters.generated += 1;
       emit({
@@ -302,6 +300,13 @@ export async function runPipeline(
     } finally {
       await lock.release();
     }
+  }
+
+  /** A write that found the disk full stops the spending at once, and says so plainly. */
+  function onWriteError(error: unknown, doing: string): unknown {
+    if (!isDiskFull(error)) return error;
+    diskFull = true;
+    return diskFullError(error, doing);
   }
 
   /** An image that was paid for but refused is kept in the quarantine, never dropped. */
@@ -343,9 +348,7 @@ export async function runPipeline(
     return deriveLimit(() =>
       getDerivedSet({ original, originalSha256: sha256, spec, cacheDir: derivedDir }),
     ).catch((error: unknown) => {
-      throw isDiskFull(error)
-        ? diskFullError(error, `writing the resized images in ${show(settings.derivedCacheDir)}`)
-        : error;
+      throw onWriteError(error, `writing the resized images in ${show(settings.derivedCacheDir)}`);
     });
   }
 
@@ -379,12 +382,7 @@ export async function runPipeline(
         }
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        if (isDiskFull(error)) {
-          diskFull = true;
-          fail(group, diskFullError(error, 'writing to the caches'));
-        } else {
-          fail(group, asHeaderforgeError(error));
-        }
+        fail(group, asHeaderforgeError(onWriteError(error, 'writing to the caches')));
       } finally {
         done += 1;
         emit({ type: 'progress', done, total: groups.length, counters: { ...counters } });
