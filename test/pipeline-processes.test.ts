@@ -1,14 +1,21 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generationKey, openImageStore } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inputOf } from './support/key-input.js';
-import { type PipelineChild, runPipelineChild } from './support/pipeline-child.js';
+import {
+  auditCache,
+  type BuildConfig,
+  type BuildEvent,
+  type BuildProcess,
+  committedFiles,
+  keyOf,
+  resultOf,
+  spawnBuild,
+} from './support/build-process.js';
 
-// These run real builds in child processes (the built packages, as users get them), so
-// that one can be killed with SIGKILL and two can race on one cache.
+// Real builds in child processes: one killed with SIGKILL, two racing on one cache. The
+// reliability tests (reliability-crashes, reliability-concurrency) push both much further.
 const KEY = 'sk-or-v1-test-sentinel-processes';
 
 let root: string;
@@ -21,43 +28,19 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-type Child = PipelineChild;
+const cacheDir = () => join(root, '.headerforge');
 
 function build(
   prompts: string[],
-  options: {
-    concurrency?: number;
-    onEvent?: (event: Record<string, unknown>, child: Child) => void;
+  options: Partial<BuildConfig> & {
+    onEvent?: (event: BuildEvent, child: BuildProcess) => void;
   } = {},
-): Child {
-  return runPipelineChild(
-    { root, baseURL: fake.baseURL, apiKey: KEY, prompts, concurrency: options.concurrency ?? 3 },
-    options.onEvent,
+): BuildProcess {
+  const { onEvent, ...config } = options;
+  return spawnBuild(
+    { root, baseURL: fake.baseURL, apiKey: KEY, prompts, concurrency: 3, ...config },
+    onEvent,
   );
-}
-
-/** Every key is either a verified hit or a clean miss; nothing in the cache is torn. */
-async function auditCache(prompts: string[]): Promise<{ hits: number; corrupt: string[] }> {
-  const store = openImageStore(join(root, '.headerforge'));
-  let hits = 0;
-  const corrupt: string[] = [];
-  for (const prompt of prompts) {
-    const result = await store.lookup(inputOf(prompt));
-    if (result.status === 'hit') hits += 1;
-    if (result.status === 'corrupt') corrupt.push(result.reason);
-  }
-  return { hits, corrupt };
-}
-
-async function finalFiles(): Promise<string[]> {
-  const dir = join(root, '.headerforge');
-  const shards = (await readdir(dir).catch(() => [] as string[])).filter((name) =>
-    /^[0-9a-f]{2}$/.test(name),
-  );
-  const names: string[] = [];
-  for (const shard of shards)
-    names.push(...(await readdir(join(dir, shard))).filter((n) => !n.startsWith('.')));
-  return names;
 }
 
 describe('a build killed with SIGKILL', () => {
@@ -76,23 +59,25 @@ describe('a build killed with SIGKILL', () => {
       expect(await victim.exit).toBeNull();
       const paidBeforeKill = fake.generations().length;
 
-      const audit = await auditCache(prompts);
+      const audit = await auditCache(cacheDir(), prompts);
       expect(audit.corrupt).toEqual([]);
-      expect(audit.hits).toBeGreaterThanOrEqual(killAfter);
-      // Every image file in the cache has its sidecar and verifies (auditCache would have said otherwise).
-      const names = await finalFiles();
+      // Persisted: verified entries, and images whose sidecar the kill cut off (recovered for free).
+      const persisted = audit.hits + audit.orphans;
+      expect(persisted).toBeGreaterThanOrEqual(killAfter);
+      // Every sidecar in the cache verifies (auditCache would have said otherwise).
+      const names = await committedFiles(cacheDir());
       expect(names.filter((n) => n.endsWith('.json'))).toHaveLength(audit.hits);
 
       fake.reset();
       const rerun = build(prompts);
       expect(await rerun.exit).toBe(0);
-      expect(fake.generations()).toHaveLength(prompts.length - audit.hits);
+      expect(fake.generations()).toHaveLength(prompts.length - persisted);
       // At most the unique keys plus the requests that were in flight when the build died.
-      const inFlight = paidBeforeKill - audit.hits;
+      const inFlight = paidBeforeKill - persisted;
       expect(paidBeforeKill + fake.generations().length).toBeLessThanOrEqual(
         prompts.length + inFlight,
       );
-      expect((await auditCache(prompts)).hits).toBe(prompts.length);
+      expect((await auditCache(cacheDir(), prompts)).hits).toBe(prompts.length);
     },
   );
 });
@@ -110,30 +95,13 @@ describe('two builds at once on one cache', () => {
       .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]?.content);
     expect(requested.sort()).toEqual([...prompts].sort());
 
-    const results = [first, second].map(
-      (child) =>
-        child.events.find((e) => e.type === 'result') as {
-          headers: Array<{ key: string; sha256: string }>;
-        },
-    );
-    const byKey = (r: (typeof results)[number]) =>
-      Object.fromEntries(r.headers.map((h) => [h.key, h.sha256]));
-    expect(byKey(results[0] as (typeof results)[number])).toEqual(
-      byKey(results[1] as (typeof results)[number]),
-    );
-    expect(Object.keys(byKey(results[0] as (typeof results)[number])).sort()).toEqual(
-      prompts.map((p) => generationKey(inputOf(p))).sort(),
-    );
+    const byKey = (child: BuildProcess) =>
+      Object.fromEntries(resultOf(child).headers.map((h) => [h.key, h.sha256]));
+    expect(byKey(first)).toEqual(byKey(second));
+    expect(Object.keys(byKey(first)).sort()).toEqual(prompts.map((p) => keyOf(p)).sort());
+    const key = keyOf(prompts[0] as string);
     const sidecar = JSON.parse(
-      await readFile(
-        join(
-          root,
-          '.headerforge',
-          generationKey(inputOf(prompts[0] as string)).slice(0, 2),
-          `${generationKey(inputOf(prompts[0] as string))}.json`,
-        ),
-        'utf8',
-      ),
+      await readFile(join(cacheDir(), key.slice(0, 2), `${key}.json`), 'utf8'),
     );
     expect(sidecar.prompt).toBe(prompts[0]);
   });

@@ -10,8 +10,7 @@ import {
 } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inputOf } from './support/key-input.js';
-import { type PipelineChild, runPipelineChild } from './support/pipeline-child.js';
+import { type BuildProcess, keyInputOf, resultOf, spawnBuild } from './support/build-process.js';
 import { type RunningStore, STORES, uniquePrefix } from './support/stores.js';
 
 // Two "machines" (two roots, each with its own local cache) share one remote, a real
@@ -20,13 +19,8 @@ const KEY = 'sk-or-v1-test-sentinel-remote-builds';
 const starters = STORES;
 
 type Summary = Record<string, number>;
-const summaryOf = (child: PipelineChild) =>
-  (child.events.find((event) => event.type === 'done') as { summary: Summary }).summary;
-const resultOf = (child: PipelineChild) =>
-  child.events.find((event) => event.type === 'result') as {
-    headers: Array<{ key: string; sha256: string; source: string }>;
-    failures: unknown[];
-  };
+const summaryOf = (child: BuildProcess) =>
+  (child.events.find((event) => event.type === 'done') as unknown as { summary: Summary }).summary;
 const requestedPrompts = (fake: FakeOpenRouter) =>
   fake
     .generations()
@@ -48,9 +42,9 @@ function machine(
   store: RunningStore,
   remote: string,
   prompts: string[],
-  extra: { env?: Record<string, string>; onEvent?: Parameters<typeof runPipelineChild>[1] } = {},
-): PipelineChild {
-  return runPipelineChild(
+  extra: { env?: Record<string, string>; onEvent?: Parameters<typeof spawnBuild>[1] } = {},
+): BuildProcess {
+  return spawnBuild(
     {
       root: machines[index] as string,
       baseURL: fake.baseURL,
@@ -96,13 +90,16 @@ describe.each(Object.keys(starters))('two machines sharing a %s remote', (kind) 
     expect(resultOf(second).headers.map((h) => h.source)).toEqual(['remote', 'remote', 'remote']);
     // Machine b's local cache now holds a's entries, sidecars as they were written.
     for (const prompt of prompts) {
-      const key = generationKey(inputOf(prompt));
+      const key = generationKey(keyInputOf(prompt));
       expect(await localSidecar(machines[1] as string, key)).toEqual(
         await localSidecar(machines[0] as string, key),
       );
       expect(
-        (await openImageStore(join(machines[1] as string, '.headerforge')).lookup(inputOf(prompt)))
-          .status,
+        (
+          await openImageStore(join(machines[1] as string, '.headerforge')).lookup(
+            keyInputOf(prompt),
+          )
+        ).status,
       ).toBe('hit');
     }
   });
@@ -134,7 +131,7 @@ describe.each(Object.keys(starters))('two machines sharing a %s remote', (kind) 
     const sidecarOf = async (prompt: string) =>
       JSON.parse(
         new TextDecoder().decode(
-          await store.get(prefix, remoteNames.sidecar(generationKey(inputOf(prompt)))),
+          await store.get(prefix, remoteNames.sidecar(generationKey(keyInputOf(prompt)))),
         ),
       ) as Sidecar;
     const target = await sidecarOf(good);
@@ -172,7 +169,7 @@ describe.each(Object.keys(starters))('two machines sharing a %s remote', (kind) 
     expect(await pr.exit).toBe(0);
     expect(requestedPrompts(fake)).toEqual([fresh]);
     expect(summaryOf(pr)).toMatchObject({ remoteHits: 1, generated: 1, remoteWrites: 0 });
-    const key = generationKey(inputOf(fresh));
+    const key = generationKey(keyInputOf(fresh));
     expect(await store.get(prefix, remoteNames.sidecar(key))).toBeUndefined();
   });
 });
@@ -203,7 +200,7 @@ describe.each(Object.keys(starters))('a %s remote killed mid-build', (kind) => {
       expect(warnings).toHaveLength(1);
       const local = openImageStore(join(machines[0] as string, '.headerforge'));
       for (const prompt of prompts)
-        expect((await local.lookup(inputOf(prompt))).status).toBe('hit');
+        expect((await local.lookup(keyInputOf(prompt))).status).toBe('hit');
     } finally {
       await store.stop();
     }

@@ -15,7 +15,7 @@ import {
   sha256Hex,
 } from '@headerforge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inputOf } from './support/key-input.js';
+import { keyInputOf } from './support/build-process.js';
 import { type RunningStore, STORES, uniquePrefix } from './support/stores.js';
 import { until } from './support/until.js';
 
@@ -25,7 +25,7 @@ const stores = STORES;
 
 /** A real, decodable image with a sidecar as a build would write it. */
 async function entryFor(prompt: string): Promise<{ sidecar: Sidecar; bytes: Uint8Array }> {
-  const input = inputOf(prompt);
+  const input = keyInputOf(prompt);
   const art = await createPlaceholderProvider().generate({
     file: 'post.md',
     prompt,
@@ -87,9 +87,9 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
     const remote = open(prefix);
     try {
       const { sidecar, bytes } = await entryFor(`round trip ${prefix}`);
-      expect((await remote.fetch(inputOf(sidecar.prompt))).status).toBe('miss');
+      expect((await remote.fetch(keyInputOf(sidecar.prompt))).status).toBe('miss');
       expect(await remote.publish(sidecar, bytes)).toBe('written');
-      const found = await remote.fetch(inputOf(sidecar.prompt));
+      const found = await remote.fetch(keyInputOf(sidecar.prompt));
       expect(found.status).toBe('hit');
       if (found.status === 'hit') {
         expect(Buffer.from(found.bytes).equals(Buffer.from(bytes))).toBe(true);
@@ -98,7 +98,7 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
       // A second writer of the same key (a lost lease) never replaces the entry.
       const other = { ...sidecar, generationId: 'gen-second-writer' };
       expect(await remote.publish(other, bytes)).toBe('exists');
-      const again = await remote.fetch(inputOf(sidecar.prompt));
+      const again = await remote.fetch(keyInputOf(sidecar.prompt));
       expect(again.status === 'hit' && again.sidecar.generationId).toBe('gen-test');
       expect(await remote.keys()).toEqual(new Set([sidecar.key]));
     } finally {
@@ -117,7 +117,7 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
 
       // a's image replaced by other bytes under the name its sidecar points to.
       await store.put(prefix, remoteNames.image(a.sidecar), b.bytes);
-      const tampered = await remote.fetch(inputOf(a.sidecar.prompt));
+      const tampered = await remote.fetch(keyInputOf(a.sidecar.prompt));
       expect(tampered).toMatchObject({ status: 'rejected' });
       expect(tampered.status === 'rejected' && tampered.reason).toMatch(/bytes|hash/);
 
@@ -127,7 +127,7 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
         remoteNames.sidecar(b.sidecar.key),
         new TextEncoder().encode(JSON.stringify({ ...b.sidecar, prompt: 'something else' })),
       );
-      const swapped = await remote.fetch(inputOf(b.sidecar.prompt));
+      const swapped = await remote.fetch(keyInputOf(b.sidecar.prompt));
       expect(swapped.status === 'rejected' && swapped.reason).toMatch(/different prompt/);
 
       // Bytes that match their (forged) sidecar's hash but are no image.
@@ -140,7 +140,7 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
         remoteNames.sidecar(forged.key),
         new TextEncoder().encode(JSON.stringify(forged)),
       );
-      const notImage = await remote.fetch(inputOf(c.sidecar.prompt));
+      const notImage = await remote.fetch(keyInputOf(c.sidecar.prompt));
       expect(notImage.status === 'rejected' && notImage.reason).toMatch(/not the image\/png/);
     } finally {
       await remote.close();
@@ -169,7 +169,7 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
       pollMs: 100,
       timeoutMs: 5000,
     });
-    const key = generationKey(inputOf(`lease ${prefix}`));
+    const key = generationKey(keyInputOf(`lease ${prefix}`));
     try {
       const first = await a.lease(key);
       expect(typeof first).toBe('object');
@@ -182,7 +182,7 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
       expect(typeof taken).toBe('object');
 
       // A holder that "crashed": it took the lease and never refreshed or released it.
-      const otherKey = generationKey(inputOf(`lease crash ${prefix}`));
+      const otherKey = generationKey(keyInputOf(`lease crash ${prefix}`));
       const crashed = await backendOf().tryLease(otherKey, 1000);
       expect(crashed).toBeDefined();
       const after = await a.lease(otherKey);
@@ -202,7 +202,7 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
     try {
       const a = await entryFor(`read only a ${prefix}`);
       await writer.publish(a.sidecar, a.bytes);
-      expect((await reader.fetch(inputOf(a.sidecar.prompt))).status).toBe('hit');
+      expect((await reader.fetch(keyInputOf(a.sidecar.prompt))).status).toBe('hit');
       const b = await entryFor(`read only b ${prefix}`);
       expect(await reader.publish(b.sidecar, b.bytes)).toBe('read-only');
       expect(await reader.lease(b.sidecar.key)).toBe('read-only');
@@ -228,7 +228,7 @@ describe('a remote that is down', () => {
     const warnings: HeaderforgeError[] = [];
     const remote = openRemote(settings, env, (error) => warnings.push(error));
     const { sidecar, bytes } = await entryFor(`down ${kind}`);
-    expect((await remote.fetch(inputOf('down'))).status).toBe('unavailable');
+    expect((await remote.fetch(keyInputOf('down'))).status).toBe('unavailable');
     expect(await remote.lease(sidecar.key)).toBe('unavailable');
     expect(await remote.publish(sidecar, bytes)).toBe('unavailable');
     expect(await remote.keys()).toBeUndefined();
@@ -258,8 +258,8 @@ describe('a remote that is down', () => {
         const remote = openRemote({ ...settings, timeoutMs: 300 }, env, (error) =>
           warnings.push(error),
         );
-        expect((await remote.fetch(inputOf('slow'))).status).toBe('unavailable');
-        expect((await remote.fetch(inputOf('slow 2'))).status).toBe('unavailable');
+        expect((await remote.fetch(keyInputOf('slow'))).status).toBe('unavailable');
+        expect((await remote.fetch(keyInputOf('slow 2'))).status).toBe('unavailable');
         await remote.close();
         expect(warnings).toHaveLength(1);
         expect(warnings[0]?.message).toMatch(/no answer within 300 ms|timed? ?out/i);
@@ -276,7 +276,7 @@ describe('a remote that is down', () => {
     if (!settings) throw new Error('no remote');
     const warnings: HeaderforgeError[] = [];
     const remote = openRemote(settings, env, (error) => warnings.push(error));
-    expect((await remote.fetch(inputOf('no credentials'))).status).toBe('unavailable');
+    expect((await remote.fetch(keyInputOf('no credentials'))).status).toBe('unavailable');
     expect(warnings[0]?.message).toMatch(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
   });
 });

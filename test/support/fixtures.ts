@@ -1,31 +1,59 @@
 import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 const repo = join(import.meta.dirname, '..', '..');
 
 /**
- * A fresh copy of `fixtures/<name>` to build and modify, with `env` written to its `.env`. It lives inside the repository
- * (under the git-ignored .tmp/; not test-results/, which Vite's watcher ignores) so that the fixture's own config resolves
+ * A new folder for a site inside the repository (under the git-ignored .tmp/; not
+ * test-results/, which Vite's watcher ignores), so that the site's config resolves
  * `@headerforge/*` and `vite` from the workspace, as a user's project would from its own.
  */
+async function siteFolder(name: string): Promise<string> {
+  const parent = join(repo, '.tmp', 'fixtures');
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(join(parent, `${name}-`));
+}
+
+/** A fresh copy of `fixtures/<name>` to build and modify, with `env` written to its `.env`. */
 export async function copyFixture(
   name: string,
   options: { env?: Record<string, string> } = {},
 ): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const parent = join(repo, '.tmp', 'fixtures');
-  await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, `${name}-`));
+  const dir = await siteFolder(name);
   await cp(join(repo, 'fixtures', name), dir, {
     recursive: true,
     filter: (source) =>
       !/[\\/](node_modules|dist|\.headerforge|\.astro)([\\/]|$)/.test(relative(repo, source)),
   });
-  // Variables reach the site the way a user's would: from its .env, read by Vite or Astro.
-  if (options.env) {
-    const lines = Object.entries(options.env).map(([name, value]) => `${name}=${value}\n`);
-    await writeFile(join(dir, '.env'), lines.join(''));
-  }
+  if (options.env) await writeEnv(dir, options.env);
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A new Vite site made of `files` (path → content, e.g. many generated posts) whose
+ * `vite.config.mjs` gives `options` to the headerforge plugin: the `headerforge` command
+ * reads the same options a build would, and `buildHeaders({ root: dir, options })` builds it.
+ */
+export async function makeSite(
+  name: string,
+  files: Record<string, string>,
+  options: Record<string, unknown>,
+  settings: { env?: Record<string, string> } = {},
+): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await siteFolder(name);
+  const config = `import headerforge from '@headerforge/vite';\n\nexport default { plugins: [headerforge(${JSON.stringify(options)})] };\n`;
+  for (const [path, content] of Object.entries({ ...files, 'vite.config.mjs': config })) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  if (settings.env) await writeEnv(dir, settings.env);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Variables reach the site the way a user's would: from its .env, read by Vite or Astro. */
+async function writeEnv(dir: string, env: Record<string, string>): Promise<void> {
+  const lines = Object.entries(env).map(([name, value]) => `${name}=${value}\n`);
+  await writeFile(join(dir, '.env'), lines.join(''));
 }
 
 /** Every file below `dir`, relative to it. */

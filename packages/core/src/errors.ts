@@ -31,6 +31,8 @@ export interface HeaderforgeErrorOptions {
   /** Milliseconds the server asked us to wait (from `Retry-After`). */
   retryAfterMs?: number;
   cause?: unknown;
+  /** The bytes of a paid-for image that was refused (see `HeaderforgeError.rejectedImage`). */
+  rejectedImage?: Uint8Array;
 }
 
 /**
@@ -44,6 +46,12 @@ export class HeaderforgeError extends Error {
   readonly status?: number;
   readonly hint?: string;
   readonly retryAfterMs?: number;
+  /**
+   * An image OpenRouter returned, and billed, that could not be used (not an image, the
+   * wrong type, too many pixels). Whoever caches images keeps it rather than drop what was
+   * paid for. Not enumerable: a serialised or inspected error stays small.
+   */
+  declare readonly rejectedImage?: Uint8Array;
 
   constructor(code: HeaderforgeErrorCode, message: string, options: HeaderforgeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -52,6 +60,8 @@ export class HeaderforgeError extends Error {
     if (options.status !== undefined) this.status = options.status;
     if (options.hint !== undefined) this.hint = options.hint;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.rejectedImage !== undefined)
+      Object.defineProperty(this, 'rejectedImage', { value: options.rejectedImage });
   }
 
   override toString(): string {

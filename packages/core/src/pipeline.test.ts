@@ -228,6 +228,28 @@ describe('runPipeline', () => {
     expect(again.summary).toMatchObject({ corrupt: 1, generated: 1, cached: 1 });
     expect(fake.generations()).toHaveLength(1);
   });
+
+  it('keeps a paid image it cannot use in the quarantine, and says where', async () => {
+    fake.inject({ kind: 'wrong_type' }, { match: { prompt: 'fox' } });
+    const events: PipelineEvent[] = [];
+    const result = await generate(posts, {}, events);
+    expect(result.failures).toEqual([
+      expect.objectContaining({ file: 'src/content/b.md', code: 'bad_response' }),
+    ]);
+    const quarantine = join(root, '.headerforge', '.quarantine');
+    const [folder] = await readdir(quarantine);
+    const kept = (await readdir(join(quarantine, folder as string))).sort();
+    expect(kept).toEqual([`${result.failures[0]?.key}.jpg`, 'reason.txt']);
+    const jpeg = await sharp(join(quarantine, folder as string, kept[0] as string)).metadata();
+    expect(jpeg.format).toBe('jpeg');
+    expect(await readFile(join(quarantine, folder as string, 'reason.txt'), 'utf8')).toContain(
+      'declared as image/png but its bytes are image/jpeg',
+    );
+    expect(events).toContainEqual({
+      type: 'warning',
+      message: `kept the unusable image returned for src/content/b.md in .headerforge/.quarantine/${folder} (it was paid for)`,
+    });
+  });
 });
 
 describe('modes without generation', () => {

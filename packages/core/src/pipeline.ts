@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import { createBudget, type Reservation } from './budget.js';
 import { type CachedImage, type ImageStore, openImageStore } from './cache/store.js';
@@ -12,6 +12,7 @@ import {
   removeStaleTempDirs,
 } from './derive/index.js';
 import { createPixelBudget } from './derive/pixel-budget.js';
+import { diskFullError, isDiskFull, notGeneratedOnFullDisk } from './disk-full.js';
 import { HeaderforgeError, type HeaderforgeErrorCode } from './errors.js';
 import type { HeaderJob, OutputFormat } from './header-job.js';
 import { type GenerationKeyInput, generationKey, jobKeyInput } from './keys.js';
@@ -225,6 +226,10 @@ export async function runPipeline(
   const failures: PostFailure[] = [];
   let done = 0;
   let derivedCold = false;
+  // Set by the first write that finds the disk full: from then on nothing more is paid for,
+  // since an image that cannot be saved would be paid for and lost.
+  let diskFull = false;
+  const show = (path: string) => relative(settings.root, path) || '.';
 
   const fail = (group: Group, error: HeaderforgeError) => {
     counters.failed += 1;
@@ -319,6 +324,10 @@ export async function runPipeline(
         counters.reused += 1;
         return { entry: again.entry, source: 'reused' };
       }
+      if (diskFull) {
+        reservation.cancel();
+        throw notGeneratedOnFullDisk(files(group).join(', '));
+      }
       return await generateUnderLease(group, reservation);
     } finally {
       await lock.release();
@@ -362,17 +371,22 @@ export async function runPipeline(
       image = await provider.generate(firstJob(group), signal);
     } catch (error) {
       reservation.cancel();
+      await keepRejected(group, error);
       throw error;
     }
     reservation.settle(image.costUsd);
     counters.costUsd += image.costUsd ?? 0;
-    const entry = await store.persist(group.input, image, {
-      placeholder: false,
-      costUsd: image.costUsd,
-      generationId: image.generationId,
-      usage: image.usage,
-      sources: files(group),
-    });
+    const entry = await store
+      .persist(group.input, image, {
+        placeholder: false,
+        costUsd: image.costUsd,
+        generationId: image.generationId,
+        usage: image.usage,
+        sources: files(group),
+      })
+      .catch((error: unknown) => {
+        throw onWriteError(error, `saving the paid image in ${show(settings.cacheDir)}`);
+      });
     counters.generated += 1;
     emit({
       type: 'generated',
@@ -398,6 +412,32 @@ export async function runPipeline(
       emit({
         type: 'warning',
         message: `${remote.label} already has an entry for ${postList(files(group))} (key ${group.key.slice(0, 12)}); it was kept, not overwritten`,
+      });
+    }
+  }
+
+  /** A write that found the disk full stops the spending at once, and says so plainly. */
+  function onWriteError(error: unknown, doing: string): unknown {
+    if (!isDiskFull(error)) return error;
+    diskFull = true;
+    return diskFullError(error, doing);
+  }
+
+  /** An image that was paid for but refused is kept in the quarantine, never dropped. */
+  async function keepRejected(group: Group, error: unknown): Promise<void> {
+    const bytes = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
+    if (!bytes) return;
+    const posts = files(group).join(', ');
+    try {
+      const where = await store.keepRejected(group.key, bytes, (error as Error).message);
+      emit({
+        type: 'warning',
+        message: `kept the unusable image returned for ${posts} in ${where} (it was paid for)`,
+      });
+    } catch (keepError) {
+      emit({
+        type: 'warning',
+        message: `could not keep the unusable image returned for ${posts}: ${(keepError as Error).message}`,
       });
     }
   }
@@ -443,6 +483,8 @@ export async function runPipeline(
       const made = index?.stamp([setDir]);
       if (made) index?.remember('derived', key, made, set);
       return set;
+    }).catch((error: unknown) => {
+      throw onWriteError(error, `writing the resized images in ${show(settings.derivedCacheDir)}`);
     });
   }
 
@@ -476,7 +518,7 @@ export async function runPipeline(
         }
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        fail(group, asHeaderforgeError(error));
+        fail(group, asHeaderforgeError(onWriteError(error, 'writing to the caches')));
       } finally {
         done += 1;
         emit({ type: 'progress', done, total: groups.length, counters: { ...counters } });
@@ -571,10 +613,7 @@ function asHeaderforgeError(error: unknown): HeaderforgeError {
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
     return new HeaderforgeError('io', `File system error: ${message}`, {
       cause: error,
-      hint:
-        code === 'ENOSPC'
-          ? 'The disk is full: free space and build again; images already saved are kept.'
-          : 'Check permissions and free space for the cache folders.',
+      hint: 'Check permissions and free space for the cache folders.',
     });
   }
   return new HeaderforgeError('generation_failed', message, { cause: error });

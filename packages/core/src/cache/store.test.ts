@@ -104,6 +104,46 @@ describe('openImageStore', () => {
     });
   });
 
+  it('rejects a sidecar that names an image other than its own, even with that image’s hash', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    await store.persist(input, image, meta);
+    const shard = join(dir, 'cache', key.slice(0, 2));
+    const stranger = `${key.slice(0, 2)}${'f'.repeat(62)}.png`;
+    await writeFile(join(shard, stranger), png);
+    const path = join(shard, `${key}.json`);
+    const sidecar = JSON.parse(await readFile(path, 'utf8'));
+    await writeFile(path, JSON.stringify({ ...sidecar, file: stranger }));
+    expect(await store.lookup(input)).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining(`names ${stranger}, not its own image`),
+    });
+  });
+
+  it('refuses to write through a .quarantine or .locks folder that is a symlink', async () => {
+    const outside = join(dir, 'outside');
+    await mkdir(outside);
+    const cache = join(dir, 'cache');
+    const store = openImageStore(cache);
+    const entry = await store.persist(input, image, meta);
+    await symlink(outside, join(cache, '.quarantine'));
+    await symlink(outside, join(cache, '.locks'));
+    await writeFile(entry.file, 'tampered');
+    await expect(store.lookup(input)).rejects.toMatchObject({
+      code: 'cache_corrupt',
+      message: expect.stringContaining('.quarantine is a symlink'),
+    });
+    await expect(store.lock(key)).rejects.toMatchObject({
+      code: 'cache_corrupt',
+      message: expect.stringContaining('.locks is a symlink'),
+    });
+    await expect(store.keepRejected(key, png, 'why')).rejects.toMatchObject({
+      code: 'cache_corrupt',
+    });
+    expect(await readdir(outside)).toEqual([]);
+    // The tampered entry stays where it was, for the user to look at.
+    expect(await readFile(entry.file, 'utf8')).toBe('tampered');
+  });
+
   it('rejects a sidecar that is not JSON or not a sidecar', async () => {
     const store = openImageStore(join(dir, 'cache'));
     await store.persist(input, image, meta);

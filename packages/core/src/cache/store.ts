@@ -53,6 +53,11 @@ export interface ImageStore {
    */
   adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage>;
   lock(key: string, options?: LockOptions): Promise<KeyLock>;
+  /**
+   * Keeps the bytes of a paid-for image that could not be used in `.quarantine/`, beside a
+   * note of why: nothing paid is thrown away. Resolves with the folder, as messages show it.
+   */
+  keepRejected(key: string, bytes: Uint8Array, reason: string): Promise<string>;
 }
 
 export interface ImageStoreOptions {
@@ -84,9 +89,33 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   const shardOf = (key: string) => join(dir, key.slice(0, 2));
   const sidecarPath = (key: string) => join(shardOf(key), `${key}.json`);
 
+  /**
+   * A scratch folder of the cache (`.quarantine`, `.locks`), made when missing. A link there
+   * (a committed cache is shared content) would send our writes outside the project: refused.
+   */
+  async function scratchDir(name: string): Promise<string> {
+    const path = join(dir, name);
+    await mkdir(dir, { recursive: true });
+    await mkdir(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    const info = await lstat(path);
+    if (!info.isDirectory()) {
+      const what = info.isSymbolicLink() ? 'a symlink' : 'not a folder';
+      throw new HeaderforgeError(
+        'cache_corrupt',
+        `${show(path)} is ${what}: headerforge never writes through links or over files`,
+        {
+          hint: `Delete ${show(path)}; headerforge makes it again, as a folder, when it needs it.`,
+        },
+      );
+    }
+    return path;
+  }
+
   async function quarantine(key: string, reason: string): Promise<LookupResult> {
     if (options.readOnly) return { status: 'corrupt', reason, movedTo: '' };
-    const target = join(dir, '.quarantine', `${key}-${Date.now()}`);
+    const target = join(await scratchDir('.quarantine'), `${key}-${Date.now()}`);
     await mkdir(target, { recursive: true });
     const shard = shardOf(key);
     for (const name of await readdir(shard).catch(() => [] as string[])) {
@@ -128,6 +157,13 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     }
     if (sidecar.placeholder)
       return quarantine(key, `${show(sidecarPath(key))} is a placeholder in the committed cache`);
+    const ownFile = `${key}.${IMAGE_EXTENSIONS[sidecar.mediaType]}`;
+    if (sidecar.file !== ownFile) {
+      return quarantine(
+        key,
+        `${show(sidecarPath(key))} names ${sidecar.file}, not its own image ${ownFile}`,
+      );
+    }
     const file = join(shard, sidecar.file);
     const imageStamps = index?.stamp([file]);
     const problem = await verifyImageFile(file, sidecar);
@@ -204,8 +240,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   async function quarantineShard(shard: string): Promise<LookupResult> {
     if (options.readOnly)
       return { status: 'corrupt', reason: `${show(shard)} is not a folder`, movedTo: '' };
-    const target = join(dir, '.quarantine', `shard-${Date.now()}`);
-    await mkdir(join(dir, '.quarantine'), { recursive: true });
+    const target = join(await scratchDir('.quarantine'), `shard-${Date.now()}`);
     await rename(shard, target);
     return { status: 'corrupt', reason: `${show(shard)} is not a folder`, movedTo: show(target) };
   }
@@ -304,9 +339,21 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     }
   }
 
+  async function keepRejected(key: string, bytes: Uint8Array, reason: string): Promise<string> {
+    if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
+    const target = join(await scratchDir('.quarantine'), `${key}-${Date.now()}-rejected`);
+    await mkdir(target, { recursive: true });
+    const mediaType = sniffImageType(bytes);
+    const ext = mediaType ? IMAGE_EXTENSIONS[mediaType] : 'bin';
+    await writeFileAtomic(join(target, `${key}.${ext}`), bytes);
+    await writeFileAtomic(join(target, 'reason.txt'), `${reason}\n`);
+    return show(target);
+  }
+
   return {
     dir,
     lookup,
+    keepRejected,
     async read(entry) {
       const bytes = await readNoFollow(entry.file);
       if (typeof bytes === 'string') {
@@ -319,9 +366,9 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     },
     persist,
     adopt,
-    lock(key, lockOptions) {
+    async lock(key, lockOptions) {
       if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
-      return acquireKeyLock(join(dir, '.locks', `${key}.lock`), lockOptions);
+      return acquireKeyLock(join(await scratchDir('.locks'), `${key}.lock`), lockOptions);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { isOutOfSpace, noSpaceLeft } from '../disk-full.js';
 import { HeaderforgeError } from '../errors.js';
 import { ratioValue } from '../openrouter/capabilities.js';
 import { dominantColour } from './colour.js';
@@ -12,6 +13,7 @@ import { writeVariants } from './variants.js';
 
 /** Timed steps of a derivation; `crop` includes writing the lossless master. */
 export type DeriveStep = 'decode' | 'crop' | 'variants' | 'og' | 'lqip' | 'color';
+const WRITING_STEPS: ReadonlySet<DeriveStep> = new Set(['crop', 'variants', 'og']);
 
 /**
  * The cold work: decodes the original once and writes every file of the set into
@@ -41,12 +43,14 @@ export async function deriveFiles(
       result = await work();
     } catch (cause) {
       if (cause instanceof HeaderforgeError) throw cause;
+      // libvips says only that a write failed; a full disk deserves its own, clear error.
+      const full = WRITING_STEPS.has(name) && (await isOutOfSpace(outDir));
       throw new HeaderforgeError(
-        'image_processing',
+        full ? 'io' : 'image_processing',
         `Deriving header images into ${outDir} failed at the "${name}" step: ${cause instanceof Error ? cause.message : String(cause)}.`,
         {
           hint: 'Check free disk space; if it persists, report it with the original image.',
-          cause,
+          cause: full ? noSpaceLeft(`writing the "${name}" images`) : cause,
         },
       );
     }

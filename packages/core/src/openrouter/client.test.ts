@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -282,6 +283,25 @@ describe('generateImage: responses that are not an image', () => {
     expect(error.message).toMatch(message);
     expect(error.message).toContain(NANO);
     expect(fake.generations()).toHaveLength(1);
+  });
+
+  it.each(['not_an_image', 'wrong_type', 'bomb'] as const)(
+    '%s hands the paid-for bytes on with the error, out of its serialisation',
+    async (kind) => {
+      fake.inject({ kind });
+      const error = await failure(client().generateImage({ prompt: 'x', model: NANO }));
+      const bytes = error.rejectedImage as Uint8Array;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      expect(sha256).toBe(fake.generations()[0]?.answer?.imageSha256);
+      expect(Object.keys(error)).not.toContain('rejectedImage');
+      expect(JSON.stringify(error).length).toBeLessThan(1000);
+    },
+  );
+
+  it('hands on no bytes when there were none to decode', async () => {
+    fake.inject({ kind: 'invalid_base64' });
+    const error = await failure(client().generateImage({ prompt: 'x', model: NANO }));
+    expect(error.rejectedImage).toBeUndefined();
   });
 
   it('truncated JSON and an HTML page get a short excerpt, not a crash', async () => {

@@ -445,6 +445,7 @@ async function fetchImage(
     if (!(error instanceof HeaderforgeError) || error.code !== 'bad_response') throw error;
     throw new HeaderforgeError('bad_response', `${error.message} (model ${context.model})`, {
       hint: error.hint ?? 'Build again; if it persists, try another model.',
+      ...(error.rejectedImage ? { rejectedImage: error.rejectedImage } : {}),
     });
   }
 }

@@ -61,32 +61,35 @@ export async function verifyImage(
   declaredType: string | undefined,
   maxPixels: number,
 ): Promise<VerifiedImage> {
+  // Past this point the bytes were paid for: every refusal hands them on to be kept.
+  const refused = (detail: string) => badImage(detail, bytes);
   const actual = sniffImageType(bytes);
   if (!actual) {
-    throw badImage(`the image bytes are not PNG, JPEG, WebP, GIF or AVIF (${bytes.length} bytes)`);
+    throw refused(`the image bytes are not PNG, JPEG, WebP, GIF or AVIF (${bytes.length} bytes)`);
   }
   const declared = declaredType ? normaliseType(declaredType) : undefined;
   if (declared && declared !== actual) {
-    throw badImage(`the image is declared as ${declared} but its bytes are ${actual}`);
+    throw refused(`the image is declared as ${declared} but its bytes are ${actual}`);
   }
   let width: number | undefined;
   let height: number | undefined;
   try {
     ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
   } catch (cause) {
-    throw badImage(`the ${actual} image cannot be read: ${(cause as Error).message}`);
+    throw refused(`the ${actual} image cannot be read: ${(cause as Error).message}`);
   }
-  if (!width || !height) throw badImage(`the ${actual} image has no pixel size`);
+  if (!width || !height) throw refused(`the ${actual} image has no pixel size`);
   if (width * height > maxPixels) {
-    throw badImage(
+    throw refused(
       `the image declares ${width}×${height} pixels, more than the limit of ${maxPixels}`,
     );
   }
   return { bytes, mediaType: actual, width, height };
 }
 
-function badImage(detail: string): HeaderforgeError {
+function badImage(detail: string, rejectedImage?: Uint8Array): HeaderforgeError {
   return new HeaderforgeError('bad_response', `OpenRouter returned an unusable image: ${detail}`, {
     hint: 'This is usually a provider glitch; build again. If it persists, try another model.',
+    ...(rejectedImage ? { rejectedImage } : {}),
   });
 }

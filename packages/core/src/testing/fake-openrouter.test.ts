@@ -1,4 +1,5 @@
 import { createHook } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -886,6 +887,58 @@ describe('request recording', () => {
       expect(request.at).toBeGreaterThanOrEqual(before);
       expect(request.at).toBeLessThanOrEqual(Date.now());
     }
+  });
+});
+
+describe('answer recording', () => {
+  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+  it('records the status, the scenario and the hash of the image each answer carried', async () => {
+    const { json } = await generate(fake);
+    fake.inject({ kind: 'wrong_type' });
+    const { json: mislabelled } = await generate(fake);
+    fake.inject({ kind: 'status', status: 503 });
+    await generate(fake);
+    fake.inject({ kind: 'invalid_base64' });
+    await generate(fake);
+
+    // 'finish' may land just after the client has read the body.
+    await expect.poll(() => fake.generations().every((r) => r.answer?.delivered)).toBe(true);
+    const answers = fake.generations().map((request) => request.answer);
+    expect(answers).toEqual([
+      { status: 200, imageSha256: sha256(decodeDataUrl(imageUrlOf(json)).bytes), delivered: true },
+      {
+        status: 200,
+        scenario: 'wrong_type',
+        imageSha256: sha256(decodeDataUrl(imageUrlOf(mislabelled)).bytes),
+        delivered: true,
+      },
+      { status: 503, scenario: 'status', delivered: true },
+      // Its bytes cannot be decoded, so no image was delivered.
+      { status: 200, scenario: 'invalid_base64', delivered: true },
+    ]);
+  });
+
+  it('never counts a cut answer or one the client hung up on as delivered', async () => {
+    fake.inject({ kind: 'truncated_json' });
+    await post(fake, imageRequest()).then((response) => response.text());
+    fake.inject({ kind: 'reset' });
+    await post(fake, imageRequest()).catch(() => undefined);
+    fake.inject({ kind: 'latency', ms: 30_000 });
+    const controller = new AbortController();
+    const pending = post(fake, imageRequest(), { signal: controller.signal }).catch(
+      () => undefined,
+    );
+    await expect.poll(() => fake.generations().length).toBe(3);
+    controller.abort();
+    await pending;
+
+    expect(fake.generations().map((request) => request.answer)).toEqual([
+      expect.objectContaining({ scenario: 'truncated_json', delivered: false }),
+      { status: 0, scenario: 'reset', delivered: false },
+      expect.objectContaining({ status: 200, scenario: 'latency', delivered: false }),
+    ]);
+    expect(fake.generations()[2]?.answer?.imageSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { abortableDelay } from './abortable-delay.js';
@@ -10,7 +10,12 @@ import {
 } from './fake-models.js';
 import { answerGeneration, type GenerationContext } from './generation.js';
 import { RateLimiter } from './rate-limiter.js';
-import { type RecordedRequest, readBodyInto, recordArrival } from './recorded-request.js';
+import {
+  type RecordedAnswer,
+  type RecordedRequest,
+  readBodyInto,
+  recordArrival,
+} from './recorded-request.js';
 import { errorReply, jsonReply, type Reply, rawReply, writeReply } from './reply.js';
 import { type FakeScenario, type FakeWhen, ScenarioQueue } from './scenarios.js';
 
@@ -102,13 +107,17 @@ export async function startFakeOpenRouter(
       writeReply(res, routeOther(req.method, target));
       return;
     }
-    const { reply, extraDelayMs } = await answerGeneration(record, context);
+    const { reply, extraDelayMs, scenario } = await answerGeneration(record, context);
+    const answer = recordAnswer(record, reply, scenario);
     const spent = performance.now() - arrived;
     await abortableDelay(
       Math.max(0, latencyMs - spent) + extraDelayMs,
       AbortSignal.any([hungUp.signal, shutdown.signal]),
     );
-    if (!res.destroyed) writeReply(res, reply);
+    if (res.destroyed) return;
+    // 'finish': the last byte went to the connection. A cut reply never counts as delivered.
+    if (reply.delivery.kind === 'full') res.once('finish', () => (answer.delivered = true));
+    writeReply(res, reply);
   }
 
   function routeOther(method: string | undefined, target: URL): Reply {
@@ -161,6 +170,18 @@ export async function startFakeOpenRouter(
       return closing;
     },
   };
+}
+
+function recordAnswer(
+  record: RecordedRequest,
+  reply: Reply,
+  scenario: FakeScenario['kind'] | undefined,
+): RecordedAnswer {
+  const answer: RecordedAnswer = { status: reply.status, delivered: false };
+  if (scenario) answer.scenario = scenario;
+  if (reply.image) answer.imageSha256 = createHash('sha256').update(reply.image).digest('hex');
+  record.answer = answer;
+  return answer;
 }
 
 async function listen(server: Server): Promise<string> {

@@ -6,7 +6,7 @@ import type { RateLimiter } from './rate-limiter.js';
 import type { RecordedRequest } from './recorded-request.js';
 import { errorReply, type Reply } from './reply.js';
 import { scenarioReply } from './scenario-reply.js';
-import type { ScenarioQueue } from './scenarios.js';
+import type { FakeScenario, ScenarioQueue } from './scenarios.js';
 
 /** The fake's state that a generation request reads or consumes. */
 export interface GenerationContext {
@@ -22,6 +22,7 @@ export interface GenerationOutcome {
   reply: Reply;
   /** A `latency` scenario's wait, on top of the server-wide latency. */
   extraDelayMs: number;
+  scenario?: FakeScenario['kind'];
 }
 
 /**
@@ -64,7 +65,11 @@ export async function answerGeneration(
     includeCost: context.includeCost,
     publishFile: context.publishFile,
   });
-  return { reply, extraDelayMs: scenario?.kind === 'latency' ? scenario.ms : 0 };
+  return {
+    reply,
+    extraDelayMs: scenario?.kind === 'latency' ? scenario.ms : 0,
+    ...(scenario ? { scenario: scenario.kind } : {}),
+  };
 }
 
 function immediate(reply: Reply): GenerationOutcome {

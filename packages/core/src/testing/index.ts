@@ -4,5 +4,5 @@ export {
   type FakeOpenRouterOptions,
   startFakeOpenRouter,
 } from './fake-openrouter.js';
-export type { RecordedRequest } from './recorded-request.js';
+export type { RecordedAnswer, RecordedRequest } from './recorded-request.js';
 export type { FakeScenario, FakeWhen } from './scenarios.js';

@@ -1,4 +1,20 @@
 import type { IncomingMessage } from 'node:http';
+import type { FakeScenario } from './scenarios.js';
+
+/** What the fake answered to a generation request. */
+export interface RecordedAnswer {
+  /** HTTP status; 0 when the connection was reset instead. */
+  status: number;
+  /** The injected scenario that shaped the answer, if any. */
+  scenario?: FakeScenario['kind'];
+  /** sha256 (hex) of the image bytes the answer carried, when they decode to bytes at all. */
+  imageSha256?: string;
+  /**
+   * The whole answer was handed to the connection. False while it is being written, and for
+   * good when it was cut (truncated, stalled, reset) or the client hung up first.
+   */
+  delivered: boolean;
+}
 
 /** One request as the fake received it. */
 export interface RecordedRequest {
@@ -15,6 +31,8 @@ export interface RecordedRequest {
   n: number;
   /** `Date.now()` on arrival. */
   at: number;
+  /** Generation requests only, once the fake has decided its answer. */
+  answer?: RecordedAnswer;
 }
 
 /** The record of a request that has just arrived; its body is filled in by `readBodyInto`. */

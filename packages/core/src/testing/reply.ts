@@ -19,6 +19,8 @@ export interface Reply {
   /** A stream: no content-length, the parts go out as they are written. */
   streamed: boolean;
   delivery: Delivery;
+  /** The image bytes the reply carries (decoded), kept for the request's record. */
+  image?: Uint8Array;
 }
 
 export function jsonReply(

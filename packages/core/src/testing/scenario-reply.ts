@@ -90,46 +90,55 @@ export async function scenarioReply(
     case 'image_url':
     case 'bomb':
     case 'large_body': {
-      const url = await imageUrl(scenario, request, context);
-      return answerReply(request, context, imageAnswer(request, context, url));
+      const { url, bytes } = await imagePayload(scenario, request, context);
+      return withImage(answerReply(request, context, imageAnswer(request, context, url)), bytes);
     }
   }
 }
 
-/** What OpenRouter answers without trouble: an image when asked for one, else text. */
-async function normalReply(request: GenerationRequest, context: ReplyContext): Promise<Reply> {
-  const answer = request.wantsImage
-    ? imageAnswer(request, context, dataUrl(await renderArt(artOf(request))))
-    : textAnswer(
-        request,
-        context,
-        `I can only answer in text here. You asked for: ${request.prompt}`,
-      );
-  return answerReply(request, context, answer);
+/** Notes the decoded bytes a reply carries, so the request's record can name what was paid for. */
+function withImage(reply: Reply, bytes: Uint8Array | undefined): Reply {
+  return bytes === undefined ? reply : { ...reply, image: bytes };
 }
 
-async function imageUrl(
+/** What OpenRouter answers without trouble: an image when asked for one, else text. */
+async function normalReply(request: GenerationRequest, context: ReplyContext): Promise<Reply> {
+  if (!request.wantsImage) {
+    const text = `I can only answer in text here. You asked for: ${request.prompt}`;
+    return answerReply(request, context, textAnswer(request, context, text));
+  }
+  const image = await renderArt(artOf(request));
+  return withImage(
+    answerReply(request, context, imageAnswer(request, context, dataUrl(image))),
+    image,
+  );
+}
+
+/** The image URL of a scenario, and the bytes it decodes to (none when it cannot be decoded). */
+async function imagePayload(
   scenario: ImageScenario,
   request: GenerationRequest,
   context: ReplyContext,
-): Promise<string> {
+): Promise<{ url: string; bytes?: Buffer }> {
   switch (scenario.kind) {
     case 'invalid_base64': {
       const start = (await renderArt(artOf(request))).toString('base64').slice(0, 61);
-      return `data:image/png;base64,${start}!*~%=QUJ=D`;
+      return { url: `data:image/png;base64,${start}!*~%=QUJ=D` };
     }
     case 'not_an_image':
-      return dataUrl(notAnImage);
+      return dataPayload(notAnImage);
     case 'wrong_type':
-      return dataUrl(await renderArt(artOf(request), 'jpeg'));
-    case 'image_url':
-      return context.publishFile(await renderArt(artOf(request)));
+      return dataPayload(await renderArt(artOf(request), 'jpeg'));
+    case 'image_url': {
+      const png = await renderArt(artOf(request));
+      return { url: context.publishFile(png), bytes: png };
+    }
     case 'bomb':
-      return dataUrl(decompressionBombPng());
+      return dataPayload(decompressionBombPng());
     case 'large_body': {
       // base64 grows bytes by 4/3, so this many PNG bytes make a body of about the size asked.
       const pngBytes = Math.floor(((scenario.megabytes ?? 40) * 1024 * 1024 * 3) / 4);
-      return dataUrl(padPng(await renderArt(artOf(request)), pngBytes));
+      return dataPayload(padPng(await renderArt(artOf(request)), pngBytes));
     }
   }
 }
@@ -202,4 +211,8 @@ function artOf({ model, prompt, seed, width, height }: GenerationRequest) {
 
 function dataUrl(bytes: Buffer): string {
   return `data:image/png;base64,${bytes.toString('base64')}`;
+}
+
+function dataPayload(bytes: Buffer): { url: string; bytes: Buffer } {
+  return { url: dataUrl(bytes), bytes };
 }
