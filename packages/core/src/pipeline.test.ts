@@ -7,6 +7,8 @@ import type { HeaderJob } from './header-job.js';
 import { createOpenRouterClient } from './openrouter/client.js';
 import { type PipelineEvent, type PipelineSettings, runPipeline } from './pipeline.js';
 import { createOpenRouterProvider } from './providers/openrouter.js';
+import type { Provider } from './providers/provider.js';
+import type { RemoteCache } from './remote/remote-cache.js';
 import { type FakeOpenRouter, startFakeOpenRouter } from './testing/index.js';
 
 const KEY = 'sk-or-v1-test-sentinel-pipeline';
@@ -288,5 +290,52 @@ describe('modes without generation', () => {
       );
       expect(sidecar).toMatchObject({ placeholder: false, key: header.key });
     }
+  });
+});
+
+describe('request concurrency', () => {
+  it('starts the next request while the previous paid image is still being uploaded', async () => {
+    // One request at a time, and an upload that waits until the test lets it go: the
+    // second request must not wait for the first image's save and upload.
+    let letUploadsGo!: () => void;
+    const uploadsMayGo = new Promise<void>((resolve) => {
+      letUploadsGo = resolve;
+    });
+    const remote: RemoteCache = {
+      label: 'test remote',
+      readOnly: false,
+      fetch: async () => ({ status: 'miss' }),
+      publish: async () => {
+        await uploadsMayGo;
+        return 'written';
+      },
+      lease: async () => ({ release: async () => {} }),
+      keys: async () => new Set(),
+      close: async () => {},
+    };
+    const real = provider();
+    const requested: string[] = [];
+    const counting: Provider = {
+      id: 'openrouter',
+      estimate: (j) => real.estimate(j),
+      generate: (j, signal) => {
+        requested.push(j.file);
+        return real.generate(j, signal);
+      },
+    };
+    const run = runPipeline([job('a.md', 'First upload'), job('b.md', 'Second upload')], {
+      settings: settings({ concurrency: 1, widths: [320], formats: ['webp'] }),
+      mode: 'generate',
+      provider: counting,
+      remote,
+    });
+    try {
+      await expect.poll(() => requested.length, { timeout: 10_000 }).toBe(2);
+    } finally {
+      letUploadsGo();
+    }
+    const result = await run;
+    expect(result.failures).toEqual([]);
+    expect(result.summary).toMatchObject({ generated: 2, remoteWrites: 2 });
   });
 });

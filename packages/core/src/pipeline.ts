@@ -20,6 +20,7 @@ import type { Mode } from './mode.js';
 import { createPlaceholderProvider } from './providers/placeholder.js';
 import type { Provider } from './providers/provider.js';
 import type { RemoteCache } from './remote/remote-cache.js';
+import { createRequestSlots } from './request-slots.js';
 import { openWarmIndex, type WarmIndex } from './warm-index.js';
 
 /** The resolved options the pipeline needs (a subset of the site options). */
@@ -215,7 +216,9 @@ export async function runPipeline(
 
   // 2. Obtain every original, then 3. derive, group by group as each becomes ready.
   const budget = createBudget(settings);
-  const generateLimit = pLimit(settings.concurrency);
+  // Held while a request is out, given back before its image is saved and uploaded, so
+  // that `concurrency` requests stay in flight (the API's limit, not the disk's).
+  const requestSlots = createRequestSlots(settings.concurrency);
   const deriveLimit = createPixelBudget(DERIVE_PIXEL_BUDGET, DERIVE_CONCURRENCY);
   const remoteLimit = pLimit(REMOTE_CONCURRENCY);
   // Per key, so an image whose lookup, lease and upload all fell back counts once.
@@ -258,7 +261,12 @@ export async function runPipeline(
       return undefined;
     }
     if (mode === 'placeholder') return obtainPlaceholder(group);
-    return generateLimit(() => generate(group));
+    const release = await requestSlots.acquire();
+    try {
+      return await generate(group, release);
+    } finally {
+      release();
+    }
   }
 
   function fallBack(group: Group) {
@@ -302,7 +310,7 @@ export async function runPipeline(
     return { entry, source: 'placeholder' };
   }
 
-  async function generate(group: Group): Promise<Obtained | undefined> {
+  async function generate(group: Group, releaseSlot: () => void): Promise<Obtained | undefined> {
     signal?.throwIfAborted();
     const provider = options.provider as Provider;
     const reservation = budget.reserve(await provider.estimate(firstJob(group)));
@@ -328,7 +336,7 @@ export async function runPipeline(
         reservation.cancel();
         throw notGeneratedOnFullDisk(files(group).join(', '));
       }
-      return await generateUnderLease(group, reservation);
+      return await generateUnderLease(group, reservation, releaseSlot);
     } finally {
       await lock.release();
     }
@@ -342,6 +350,7 @@ export async function runPipeline(
   async function generateUnderLease(
     group: Group,
     reservation: Reservation,
+    releaseSlot: () => void,
   ): Promise<Obtained | undefined> {
     const lease = remote
       ? await remote.lease(group.key, {
@@ -356,13 +365,17 @@ export async function runPipeline(
         reservation.cancel();
         return shared;
       }
-      return await generateAndPublish(group, reservation);
+      return await generateAndPublish(group, reservation, releaseSlot);
     } finally {
       if (typeof lease === 'object') await lease.release();
     }
   }
 
-  async function generateAndPublish(group: Group, reservation: Reservation): Promise<Obtained> {
+  async function generateAndPublish(
+    group: Group,
+    reservation: Reservation,
+    releaseSlot: () => void,
+  ): Promise<Obtained> {
     const provider = options.provider as Provider;
     emit({ type: 'started', key: group.key, files: files(group), model: group.input.model });
     const began = performance.now();
@@ -370,10 +383,12 @@ export async function runPipeline(
     try {
       image = await provider.generate(firstJob(group), signal);
     } catch (error) {
+      releaseSlot();
       reservation.cancel();
       await keepRejected(group, error);
       throw error;
     }
+    releaseSlot();
     reservation.settle(image.costUsd);
     counters.costUsd += image.costUsd ?? 0;
     const entry = await store
