@@ -14,6 +14,7 @@ import { build as viteBuild } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorCacheCheck } from './support/cache-audit.js';
 import { runHeaderforge } from './support/cli.js';
+import { SMALL_SITE } from './support/faults.js';
 import { copyFixture, exists, makeSite } from './support/fixtures.js';
 
 // Everything a user (or a contributor's commit) can get wrong or make unusual, through a
@@ -21,11 +22,7 @@ import { copyFixture, exists, makeSite } from './support/fixtures.js';
 const KEY = 'sk-or-v1-test-sentinel-bad-input';
 const NANO = 'google/gemini-2.5-flash-image';
 const OPTIONS: HeaderforgeOptions = {
-  include: ['posts/*.md'],
-  model: 'google/gemini-3.1-flash-image-preview',
-  imageSize: '0.5K',
-  widths: [320],
-  formats: ['webp'],
+  ...SMALL_SITE,
 };
 
 let fake: FakeOpenRouter;

@@ -5,6 +5,7 @@ import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/test
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCache, keyOf, resultOf, spawnBuild } from './support/build-process.js';
 import { paidImagesLost, undecodableImages } from './support/cache-audit.js';
+import { SMALL_IMAGES } from './support/faults.js';
 import { seededRandom, testSeed } from './support/prng.js';
 
 // Three sites (three roots, three derived caches) building at once on one committed
@@ -12,7 +13,7 @@ import { seededRandom, testSeed } from './support/prng.js';
 // order, so that they meet on every key.
 const KEY = 'sk-or-v1-test-sentinel-concurrency';
 const SEED = testSeed(20_260_303);
-const SITE = { model: 'google/gemini-3.1-flash-image-preview', imageSize: '0.5K' };
+const SITE = SMALL_IMAGES;
 const prompts = Array.from({ length: 30 }, (_, i) => `Three builds, one cache: image ${i}`);
 
 let fake: FakeOpenRouter;

@@ -5,7 +5,8 @@ import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/test
 import { afterAll, describe, expect, it } from 'vitest';
 import { resultOf, spawnBuild } from './support/build-process.js';
 import { doctorCacheCheck, paidImagesLost } from './support/cache-audit.js';
-import { runCrashLoop } from './support/crash-loop.js';
+import { expectCleanCrashRuns, runCrashLoop } from './support/crash-loop.js';
+import { SMALL_IMAGES } from './support/faults.js';
 import { makeSite } from './support/fixtures.js';
 import { testSeed } from './support/prng.js';
 
@@ -15,7 +16,7 @@ const KEY = 'sk-or-v1-test-sentinel-crashes';
 const SEED = testSeed(20_260_808);
 const KILLS = 24;
 const CONCURRENCY = 4;
-const SITE = { model: 'google/gemini-3.1-flash-image-preview', imageSize: '0.5K' };
+const SITE = SMALL_IMAGES;
 // 48 images; four posts share a prompt with another, so they share its image.
 const prompts = Array.from({ length: 52 }, (_, i) => `A lantern-lit street, crash test ${i % 48}`);
 
@@ -46,15 +47,7 @@ describe(`${KILLS} builds killed with SIGKILL at random points (seed ${SEED})`, 
       ...SITE,
     });
 
-    for (const [index, run] of outcome.runs.entries()) {
-      const which = `build ${index}, killed after ${run.killPoint.afterEvents} events + ${run.killPoint.delayMs} ms`;
-      expect(run.corrupt, which).toEqual([]);
-      // Nothing already saved is ever paid for again.
-      expect(run.repaid, which).toEqual([]);
-      expect(run.undecodable, which).toEqual([]);
-      // What a build loses to SIGKILL is at most what it had in flight.
-      expect(run.inFlight, which).toBeLessThanOrEqual(CONCURRENCY);
-    }
+    expectCleanCrashRuns(outcome, CONCURRENCY);
     expect(outcome.runs.filter((run) => run.killed)).toHaveLength(KILLS);
     expect(outcome.final.code).toBe(0);
     // The normal build pays exactly for what no killed build saved.

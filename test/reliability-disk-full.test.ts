@@ -12,6 +12,7 @@ import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/test
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committedFiles } from './support/build-process.js';
 import { doctorCacheCheck, paidImagesLost, undecodableImages } from './support/cache-audit.js';
+import { SMALL_SITE } from './support/faults.js';
 import { makeSite } from './support/fixtures.js';
 
 // Both caches on a tmpfs of 1 MiB: room for a few of the 24 images and their variants.
@@ -20,11 +21,7 @@ const KEY = 'sk-or-v1-test-sentinel-disk-full';
 const POSTS = 24;
 const CONCURRENCY = 4;
 const OPTIONS: HeaderforgeOptions = {
-  include: ['posts/*.md'],
-  model: 'google/gemini-3.1-flash-image-preview',
-  imageSize: '0.5K',
-  widths: [320],
-  formats: ['webp'],
+  ...SMALL_SITE,
   concurrency: CONCURRENCY,
   cacheDir: 'disk/cache',
   derivedCacheDir: 'disk/derived',

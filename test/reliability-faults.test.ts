@@ -2,20 +2,15 @@ import type { HeaderforgeOptions } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { checkFaultBuild, faultPosts, faultSiteFiles } from './support/fault-build.js';
-import { FAULT_TIMEOUT_MS, FAULTS, printFigures } from './support/faults.js';
+import { FAULT_TIMEOUT_MS, FAULTS, printFigures, SMALL_SITE } from './support/faults.js';
 import { makeSite } from './support/fixtures.js';
 
 // One build of many posts in which every fault of the fake server meets one post, beside
 // posts that meet none. The full counts (several posts per fault in a seeded random order,
 // real rate limiting) are in test/stress/faults.test.ts (`npm run test:stress`).
 const KEY = 'sk-or-v1-test-sentinel-faults';
-// The smallest images the API makes (0.5K: 672×384), so that many posts stay cheap.
 const OPTIONS: HeaderforgeOptions = {
-  include: ['posts/*.md'],
-  model: 'google/gemini-3.1-flash-image-preview',
-  imageSize: '0.5K',
-  widths: [320],
-  formats: ['webp'],
+  ...SMALL_SITE,
   concurrency: 8,
   timeoutMs: FAULT_TIMEOUT_MS,
 };

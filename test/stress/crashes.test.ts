@@ -1,7 +1,8 @@
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { doctorCacheCheck, paidImagesLost } from '../support/cache-audit.js';
-import { runCrashLoop } from '../support/crash-loop.js';
+import { expectCleanCrashRuns, runCrashLoop } from '../support/crash-loop.js';
+import { SMALL_IMAGES } from '../support/faults.js';
 import { makeSite } from '../support/fixtures.js';
 import { testSeed } from '../support/prng.js';
 
@@ -10,7 +11,7 @@ const KEY = 'sk-or-v1-test-sentinel-stress-crashes';
 const SEED = testSeed(20_261_001);
 const KILLS = 100;
 const CONCURRENCY = 6;
-const SITE = { model: 'google/gemini-3.1-flash-image-preview', imageSize: '0.5K' };
+const SITE = SMALL_IMAGES;
 const prompts = Array.from({ length: 140 }, (_, i) => `A night market, stress crash ${i % 128}`);
 
 let fake: FakeOpenRouter | undefined;
@@ -37,14 +38,7 @@ describe(`stress: ${KILLS} builds killed with SIGKILL at random points (seed ${S
       concurrency: CONCURRENCY,
       ...SITE,
     });
-    for (const [index, run] of outcome.runs.entries()) {
-      const which = `build ${index}, killed after ${run.killPoint.afterEvents} events + ${run.killPoint.delayMs} ms`;
-      expect(run.corrupt, which).toEqual([]);
-      // Nothing already saved is ever paid for again.
-      expect(run.repaid, which).toEqual([]);
-      expect(run.undecodable, which).toEqual([]);
-      expect(run.inFlight, which).toBeLessThanOrEqual(CONCURRENCY);
-    }
+    expectCleanCrashRuns(outcome, CONCURRENCY);
     expect(outcome.final.code).toBe(0);
     expect(outcome.final.requests).toBe(outcome.uniqueKeys - outcome.final.persistedBefore);
     const inFlight = outcome.runs.reduce((sum, run) => sum + run.inFlight, 0);

@@ -3,7 +3,7 @@ import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/test
 import { afterAll, describe, expect, it } from 'vitest';
 import { doctorCacheCheck, paidImages, paidImagesLost } from '../support/cache-audit.js';
 import { checkFaultBuild, faultPosts, faultSiteFiles } from '../support/fault-build.js';
-import { FAULT_TIMEOUT_MS, FAULTS, printFigures } from '../support/faults.js';
+import { FAULT_TIMEOUT_MS, FAULTS, printFigures, SMALL_SITE } from '../support/faults.js';
 import { makeSite } from '../support/fixtures.js';
 import { seededRandom, testSeed } from '../support/prng.js';
 
@@ -14,11 +14,7 @@ const SEED = testSeed(20_260_888);
 const PER_FAULT = 4;
 const STEADY = 60;
 const OPTIONS: HeaderforgeOptions = {
-  include: ['posts/*.md'],
-  model: 'google/gemini-3.1-flash-image-preview',
-  imageSize: '0.5K',
-  widths: [320],
-  formats: ['webp'],
+  ...SMALL_SITE,
   concurrency: 8,
   timeoutMs: FAULT_TIMEOUT_MS,
 };

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FakeOpenRouter } from '@headerforge/core/testing';
+import { expect } from 'vitest';
 import {
   auditCache,
   type BuildConfig,
@@ -163,4 +164,18 @@ async function newlyUndecodable(cacheDir: string, checked: Map<string, number>):
     if (!(await decodesFully(file))) bad.push(name);
   }
   return bad;
+}
+
+/**
+ * What every killed build must leave: no torn or undecodable file, nothing already saved
+ * paid for again, and at most what it had in flight (`concurrency`) lost.
+ */
+export function expectCleanCrashRuns(outcome: CrashLoopOutcome, concurrency: number): void {
+  for (const [index, run] of outcome.runs.entries()) {
+    const which = `build ${index}, killed after ${run.killPoint.afterEvents} events + ${run.killPoint.delayMs} ms`;
+    expect(run.corrupt, which).toEqual([]);
+    expect(run.repaid, which).toEqual([]);
+    expect(run.undecodable, which).toEqual([]);
+    expect(run.inFlight, which).toBeLessThanOrEqual(concurrency);
+  }
 }

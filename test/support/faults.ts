@@ -1,3 +1,4 @@
+import type { HeaderforgeOptions } from '@headerforge/core';
 import type { FakeOpenRouter, FakeScenario } from '@headerforge/core/testing';
 
 /** The per-attempt timeout of fault builds: a stall or a slow answer fails after this. */
@@ -145,3 +146,17 @@ export function printFigures(title: string, figures: ReliabilityFigures): void {
     `[reliability] ${title}: faults tried ${figures.faultsTried} · survived ${survived} (${figures.gotImage} got their image, ${figures.failedClearly} failed naming the post) · requests made ${figures.requests} · paid images ${figures.paidImages} · paid images lost ${figures.paidImagesLost}`,
   );
 }
+
+/** The smallest images the API makes (0.5K: 672×384), so that many posts stay cheap. */
+export const SMALL_IMAGES = {
+  model: 'google/gemini-3.1-flash-image-preview',
+  imageSize: '0.5K',
+} as const;
+
+/** A reliability test site: posts in `posts/`, small images, one small variant. */
+export const SMALL_SITE = {
+  include: ['posts/*.md'],
+  ...SMALL_IMAGES,
+  widths: [320],
+  formats: ['webp'],
+} satisfies HeaderforgeOptions;
