@@ -216,8 +216,8 @@ export async function runPipeline(
 
   // 2. Obtain every original, then 3. derive, group by group as each becomes ready.
   const budget = createBudget(settings);
-  // Held while a request is out, given back before its image is saved and uploaded, so
-  // that `concurrency` requests stay in flight (the API's limit, not the disk's).
+  // Held from the request until its image is saved, and given back before the upload and
+  // the lock's release, so that the next request need not wait for those.
   const requestSlots = createRequestSlots(settings.concurrency);
   const deriveLimit = createPixelBudget(DERIVE_PIXEL_BUDGET, DERIVE_CONCURRENCY);
   const remoteLimit = pLimit(REMOTE_CONCURRENCY);
@@ -388,7 +388,6 @@ export async function runPipeline(
       await keepRejected(group, error);
       throw error;
     }
-    releaseSlot();
     reservation.settle(image.costUsd);
     counters.costUsd += image.costUsd ?? 0;
     const entry = await store
@@ -401,7 +400,9 @@ export async function runPipeline(
       })
       .catch((error: unknown) => {
         throw onWriteError(error, `saving the paid image in ${show(settings.cacheDir)}`);
-      });
+      })
+      // Only once it is saved: a build killed now loses at most `concurrency` paid images.
+      .finally(releaseSlot);
     counters.generated += 1;
     emit({
       type: 'generated',

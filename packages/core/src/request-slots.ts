@@ -1,7 +1,7 @@
 /**
  * At most `size` holders at once, served in arrival order. Unlike a plain limiter, a
- * holder can give its slot back before it is done: a generation holds one only while its
- * request is out, not while the paid image is saved and uploaded afterwards.
+ * holder can give its slot back before it is done: a generation holds one while its
+ * request is out and its paid image is saved, not while it is uploaded afterwards.
  */
 export function createRequestSlots(size: number): { acquire(): Promise<() => void> } {
   const waiting: Array<() => void> = [];
