@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isProcessAlive, removeOrphanTempFiles } from './atomic-write.js';
+import { keepAlive } from './keep-alive.js';
 
 /**
  * A lock file per cache key, so that two builds on one cache (two terminals, parallel CI
@@ -136,22 +137,16 @@ async function breakLock(path: string, judged: LockHolder | undefined): Promise<
 }
 
 function holdLock(path: string, me: LockHolder, staleMs: number): KeyLock {
-  const heartbeat = setInterval(
+  return keepAlive(
     () => {
       const now = new Date();
-      utimes(path, now, now).catch(() => {});
+      return utimes(path, now, now);
     },
-    Math.max(1000, Math.floor(staleMs / 3)),
-  );
-  heartbeat.unref();
-  let released = false;
-  return {
-    async release() {
-      if (released) return;
-      released = true;
-      clearInterval(heartbeat);
+    staleMs,
+    1000,
+    async () => {
       const holder = await readHolder(path);
       if (holder?.token === me.token) await rm(path, { force: true });
     },
-  };
+  );
 }

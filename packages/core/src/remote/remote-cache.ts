@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { keepAlive } from '../cache/keep-alive.js';
 import { IMAGE_EXTENSIONS, type Sidecar } from '../cache/sidecar.js';
 import type { HeaderforgeError } from '../errors.js';
 import { type GenerationKeyInput, generationKey } from '../keys.js';
@@ -154,23 +155,13 @@ export function createRemoteCache(
 
   /** Refreshes the lease while we generate; losing it only risks a second payment. */
   function hold(handle: RemoteLeaseHandle): RemoteLease {
-    const heartbeat = setInterval(
-      () => {
-        handle.refresh().catch(() => {});
-      },
-      Math.max(250, Math.floor(options.leaseTtlMs / 3)),
+    return keepAlive(
+      () => handle.refresh(),
+      options.leaseTtlMs,
+      250,
+      // Not marked down: an unreleased lease expires by itself.
+      () => handle.release().catch(() => {}),
     );
-    heartbeat.unref();
-    let released = false;
-    return {
-      async release() {
-        if (released) return;
-        released = true;
-        clearInterval(heartbeat);
-        // Not marked down: an unreleased lease expires by itself.
-        await handle.release().catch(() => {});
-      },
-    };
   }
 
   return {
