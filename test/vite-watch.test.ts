@@ -10,7 +10,8 @@ let fake: FakeOpenRouter;
 let site: Awaited<ReturnType<typeof copyFixture>>;
 
 beforeAll(async () => {
-  fake = await startFakeOpenRouter({ apiKey: KEY });
+  // Slow enough that a rebuild which did not wait for its image would end without it.
+  fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs: 700 });
   site = await copyFixture('vite-blog', {
     env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL },
   });
@@ -69,6 +70,9 @@ describe('vite build --watch', () => {
       const bundle = await bundleText();
       expect(bundle).toContain('A lantern fish in the deep sea');
       expect(bundle).not.toContain('Glowing jellyfish in the deep sea');
+      // A rebuild is a build: the real image, not a dev server's placeholder for now.
+      expect(bundle).toMatch(/isPlaceholder:\s*(false|!1)/);
+      expect(bundle).not.toMatch(/isPlaceholder:\s*(true|!0)/);
     } finally {
       await watcher.close();
     }

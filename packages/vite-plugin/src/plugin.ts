@@ -51,6 +51,8 @@ export function headerforge(
   let root = process.cwd();
   let isDev = false;
   let isWatchBuild = false;
+  /** Makes this plugin's own service (not set when the host provides one). */
+  let newService: (() => HeaderService) | undefined;
   let watchedBuilds = 0;
   let server: ViteDevServer | undefined;
 
@@ -119,24 +121,27 @@ export function headerforge(
       const id = JSON.stringify([config.root, isDev]);
       if (service && serviceId === id) return;
       serviceId = id;
-      service = createHeaderService({
-        root: config.root,
-        options,
-        env,
-        onEvent: log,
-        onUpdate,
-        // A dev server starts at once with placeholders and generates in the background.
-        deferGeneration: isDev,
-        ...(client ? { client } : {}),
-      });
+      newService = () =>
+        createHeaderService({
+          root: config.root,
+          options,
+          env,
+          onEvent: log,
+          onUpdate,
+          // A dev server starts at once with placeholders and generates in the background.
+          deferGeneration: isDev,
+          ...(client ? { client } : {}),
+        });
+      service = newService();
     },
 
     async buildStart() {
-      // `vite build --watch` rebuilds with the same plugin: look at the content again (the
-      // first build's scan is `ready()`'s own). Astro's production Vite server is in watch
-      // mode too, but it is part of one build: rescanning there only doubled the work.
-      if (this.meta.watchMode && isWatchBuild && watchedBuilds++ > 0)
-        await (service as HeaderService).refresh();
+      // `vite build --watch` rebuilds with the same plugin: each rebuild is a build of its
+      // own (a fresh scan, cheap with the warm index, and real images, not a dev server's
+      // placeholders). Astro's production Vite server is in watch mode too, but it is part
+      // of one build, with one service.
+      if (this.meta.watchMode && isWatchBuild && watchedBuilds++ > 0 && newService)
+        service = newService();
       const result = await (service as HeaderService).ready();
       if (this.meta.watchMode && isWatchBuild) {
         // So that editing a post's header is a change `vite build --watch` rebuilds for.
