@@ -13,9 +13,12 @@ try {
 }
 
 const passed = report.numPassedTests ?? 0;
-// A test file that failed to load holds no counted test; count it as one failure.
+// A test file that failed to load, or whose hooks failed, holds no failed test; count it
+// as one failure.
 const brokenFiles = (report.testResults ?? []).filter(
-  (file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0,
+  (file) =>
+    file.status === 'failed' &&
+    !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
 ).length;
 const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
