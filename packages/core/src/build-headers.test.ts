@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type BuildHeadersInput, buildHeaders, type HeadersEvent } from './build-headers.js';
 import { HeaderforgeError } from './errors.js';
+import { emptySummary } from './pipeline.js';
 import { failuresError, formatProgress, formatSummary } from './report.js';
 import { type FakeOpenRouter, startFakeOpenRouter } from './testing/index.js';
 
@@ -137,19 +138,12 @@ describe('buildHeaders', () => {
 
 describe('report', () => {
   const summary = {
+    ...emptySummary(),
     posts: 40,
     unique: 38,
     cached: 35,
     generated: 2,
-    reused: 0,
-    placeholders: 0,
     failed: 1,
-    skipped: 0,
-    corrupt: 0,
-    remoteHits: 0,
-    remoteWrites: 0,
-    remoteRejected: 0,
-    remoteFallbacks: 0,
     costUsd: 0.27,
     durationMs: 4100,
   };

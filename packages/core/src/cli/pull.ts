@@ -49,32 +49,23 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
       (row) => row.result === 'pulled' || row.result === 'would pull',
     ).length;
     const rejected = rows.filter((row) => row.result.startsWith('rejected')).length;
-    if (flags.json) {
-      io.out(
-        JSON.stringify(
-          {
-            remote: settings.location.label,
-            dryRun: Boolean(flags.dryRun),
-            entries: rows,
-            pulled,
-            rejected,
-            alreadyLocal: new Set(
-              posts.filter((post) => post.status === 'cached').map((post) => post.key),
-            ).size,
-            error: error ? error.message : null,
-          },
-          null,
-          2,
-        ),
-      );
-    } else {
-      io.out(
-        syncReport(
-          rows,
-          `${pulled} ${flags.dryRun ? 'to pull' : 'pulled'} from ${settings.location.label} · ${rejected} rejected · ${rows.length - pulled - rejected} not there${flags.dryRun ? ' · dry run: nothing was written' : ''}`,
-        ),
-      );
-    }
+    io.out(
+      syncReport({
+        json: flags.json,
+        remote: settings.location.label,
+        dryRun: flags.dryRun,
+        rows,
+        counts: {
+          pulled,
+          rejected,
+          alreadyLocal: new Set(
+            posts.filter((post) => post.status === 'cached').map((post) => post.key),
+          ).size,
+        },
+        error,
+        summary: `${pulled} ${flags.dryRun ? 'to pull' : 'pulled'} from ${settings.location.label} · ${rejected} rejected · ${rows.length - pulled - rejected} not there${flags.dryRun ? ' · dry run: nothing was written' : ''}`,
+      }),
+    );
     if (error) throw error;
     return rejected > 0 ? 1 : 0;
   } finally {

@@ -58,29 +58,17 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
     }
     const error = failure();
     const uploaded = rows.filter((row) => row.result === 'written').length;
-    if (flags.json) {
-      io.out(
-        JSON.stringify(
-          {
-            remote: settings.location.label,
-            dryRun: Boolean(flags.dryRun),
-            entries: rows,
-            uploaded,
-            alreadyThere: byKey.size - rows.length,
-            error: error ? error.message : null,
-          },
-          null,
-          2,
-        ),
-      );
-    } else {
-      io.out(
-        syncReport(
-          rows,
-          `${flags.dryRun ? `${rows.length} to upload` : `${uploaded} uploaded`} to ${settings.location.label} · ${byKey.size - rows.length} already there${flags.dryRun ? ' · dry run: nothing was uploaded' : ''}`,
-        ),
-      );
-    }
+    io.out(
+      syncReport({
+        json: flags.json,
+        remote: settings.location.label,
+        dryRun: flags.dryRun,
+        rows,
+        counts: { uploaded, alreadyThere: byKey.size - rows.length },
+        error,
+        summary: `${flags.dryRun ? `${rows.length} to upload` : `${uploaded} uploaded`} to ${settings.location.label} · ${byKey.size - rows.length} already there${flags.dryRun ? ' · dry run: nothing was uploaded' : ''}`,
+      }),
+    );
     if (error) throw error;
     return 0;
   } finally {
