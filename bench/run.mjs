@@ -6,14 +6,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  createOpenRouterClient,
-  createOpenRouterProvider,
-  deriveFiles,
-  runPipeline,
-} from '@headerforge/core';
+import { createOpenRouterClient, createOpenRouterProvider, runPipeline } from '@headerforge/core';
 import { startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
+// Repository-only internals (not exported by the package) are imported by their built path.
+import { deriveFiles } from '../packages/core/dist/internal/index.js';
 import { startFakeProcess } from './fake-process.mjs';
 import { warmBuild } from './warm-build.mjs';
 

@@ -1,13 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  buildHeaders,
-  failuresError,
-  type HeaderforgeOptions,
-  jobKeyInput,
-  openImageStore,
-} from '@headerforge/core';
+import { buildHeaders, failuresError, type HeaderforgeOptions } from '@headerforge/core';
+import { jobKeyInput, openImageStore } from '@headerforge/core/internal';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committedFiles } from './support/build-process.js';

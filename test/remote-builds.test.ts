@@ -7,7 +7,7 @@ import {
   remoteNames,
   type Sidecar,
   sha256Hex,
-} from '@headerforge/core';
+} from '@headerforge/core/internal';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type BuildProcess, keyInputOf, resultOf, spawnBuild } from './support/build-process.js';

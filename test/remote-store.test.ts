@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
+import { createPlaceholderProvider, type HeaderforgeError } from '@headerforge/core';
 import {
-  createPlaceholderProvider,
   createRedisBackend,
   createRemoteCache,
   createS3Backend,
   generationKey,
-  type HeaderforgeError,
   openRemote,
   type RemoteCache,
   remoteNames,
   resolveRemote,
   type Sidecar,
   sha256Hex,
-} from '@headerforge/core';
+} from '@headerforge/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyInputOf } from './support/build-process.js';
 import { type RunningStore, STORES, uniquePrefix } from './support/stores.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type GenerationKeyInput, generationKey, openImageStore } from '@headerforge/core';
+import { type GenerationKeyInput, generationKey, openImageStore } from '@headerforge/core/internal';
 
 // Real builds in child processes (the built packages, as users get them), so that one can
 // be killed with SIGKILL and several can race on one cache or one remote. See

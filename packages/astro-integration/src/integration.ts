@@ -5,7 +5,7 @@ import {
   type HeaderforgeOptions,
   logLineFor,
   registerHeaderService,
-} from '@headerforge/core';
+} from '@headerforge/core/adapter';
 import {
   type HeaderforgeViteOptions,
   headerforgeEnv,

@@ -1,6 +1,6 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lookupHeaderService, sha256Hex } from '@headerforge/core';
+import { headersSignature, lookupHeaderService } from '@headerforge/core/adapter';
 import type { Loader, LoaderContext } from 'astro/loaders';
 
 export interface HeaderforgeLoaderOptions {
@@ -29,9 +29,7 @@ export function headerforgeLoader(inner: Loader, options: HeaderforgeLoaderOptio
       await service.ready();
       const headers = service.headers();
       // Entries are re-read when their file changes; also when any header changed.
-      const signature = sha256Hex(
-        JSON.stringify([...headers].map(([file, header]) => [file, header.derived.master.file])),
-      );
+      const signature = headersSignature(headers);
 
       const parseData: LoaderContext['parseData'] = (props) => {
         const file =

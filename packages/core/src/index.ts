@@ -1,81 +1,60 @@
-export { autoAlt, defaultAlt } from './alt-text.js';
-export { type Budget, type BudgetLimits, createBudget } from './budget.js';
-export {
-  type BuildHeadersInput,
-  type BuildHeadersResult,
-  buildHeaders,
-  type HeadersEvent,
-  providerFor,
-  withRemote,
-} from './build-headers.js';
-export * from './cache/index.js';
-export * from './derive/index.js';
+// The documented API of @headerforge/core (README, "From code"). Host adapters use
+// `@headerforge/core/adapter`; tests use `@headerforge/core/testing`.
+
+export type { DerivedFile, DerivedSet } from './derive/derived-set.js';
 export {
   HeaderforgeError,
   type HeaderforgeErrorCode,
   type HeaderforgeErrorOptions,
   isHeaderforgeError,
-} from './errors.js';
+} from './errors/headerforge-error.js';
+export type { Focus } from './image/focus.js';
+export { FOCUS_VALUES } from './image/focus.js';
+export type { ImageMediaType } from './image/media-types.js';
+export { OUTPUT_FORMATS, type OutputFormat } from './image/output-formats.js';
+export { ASPECT_RATIOS, type AspectRatio, IMAGE_SIZES, type ImageSize } from './image/ratios.js';
+export type { ImageModel } from './openrouter/catalogue.js';
 export {
-  type HeaderField,
-  headerFieldSchema,
-  type ParsedFrontmatter,
-  type ParseFrontmatterOptions,
-  parseFrontmatter,
-} from './frontmatter.js';
+  createOpenRouterClient,
+  DEFAULT_BASE_URL,
+  type GeneratedImage,
+  type GenerateImageRequest,
+  type OpenRouterClient,
+  type OpenRouterClientOptions,
+  type RetryEvent,
+} from './openrouter/client.js';
+export type { PipelineEvent } from './pipeline/events.js';
+export type { HeaderJob } from './pipeline/header-job.js';
+export { runPipeline } from './pipeline/run-pipeline.js';
+export type { PipelineMode, PipelineSettings, RunPipelineOptions } from './pipeline/settings.js';
+export type {
+  HeaderResult,
+  PipelineResult,
+  PipelineSummary,
+  PostFailure,
+} from './pipeline/summary.js';
+export { createOpenRouterProvider } from './providers/openrouter.js';
+export { createPlaceholderProvider } from './providers/placeholder.js';
+export type { ProvidedImage, Provider } from './providers/provider.js';
+export { defaultAlt } from './site/alt-text.js';
 export {
-  FOCUS_VALUES,
-  type Focus,
-  type HeaderJob,
-  OUTPUT_FORMATS,
-  type OutputFormat,
-} from './header-job.js';
+  type BuildHeadersInput,
+  type BuildHeadersResult,
+  buildHeaders,
+  type HeadersEvent,
+} from './site/build-headers.js';
+export { type HeaderField, type ParsedFrontmatter, parseFrontmatter } from './site/frontmatter.js';
+export { MODES, type Mode, type ModeDecision, resolveMode } from './site/mode.js';
 export {
-  createHeaderService,
-  type HeaderService,
-  type HeaderServiceInput,
-  lookupHeaderService,
-  registerHeaderService,
-  type ServiceUpdate,
-} from './header-service.js';
-export {
-  canonicalJson,
-  type GenerationKeyInput,
-  generationKey,
-  isGenerationKey,
-  jobKeyInput,
-  KEY_SCHEMA_VERSION,
-  sha256Hex,
-} from './keys.js';
-export { MODES, type Mode, type ModeDecision, type ModeInput, resolveMode } from './mode.js';
-export * from './openrouter/index.js';
-export {
-  HEADERFORGE_OPTIONS,
   type HeaderforgeOptions,
   headerforgeOptionsSchema,
   type ResolvedHeaderforgeOptions,
   resolveOptions,
-} from './options.js';
-export {
-  type HeaderResult,
-  type PipelineEvent,
-  type PipelineResult,
-  type PipelineSettings,
-  type PipelineSummary,
-  type PostFailure,
-  type RunPipelineOptions,
-  runPipeline,
-} from './pipeline.js';
-export { costOf, estimateCost, type UsageLike } from './pricing.js';
-export { applyStyle, autoPrompt, DEFAULT_AUTO_TEMPLATE } from './prompt.js';
-export * from './providers/index.js';
-export * from './remote/index.js';
+} from './site/options.js';
 export {
   failuresError,
   formatProgress,
   formatSummary,
   type LogLine,
   logLineFor,
-} from './report.js';
-export { type ScanResult, scanContent, scanFile } from './scan.js';
-export { siteClient } from './site-client.js';
+} from './site/report.js';

@@ -1,5 +1,5 @@
 import { relative, sep } from 'node:path';
-import { HeaderforgeError, type HeaderResult, OUTPUT_FORMATS } from '@headerforge/core';
+import { HeaderforgeError, type HeaderResult, OUTPUT_FORMATS } from '@headerforge/core/adapter';
 
 /**
  * Expands header references in HTML pages, for sites without a framework:

@@ -11,7 +11,7 @@ import {
   type PostFailure,
   resolveOptions,
   type ServiceUpdate,
-} from '@headerforge/core';
+} from '@headerforge/core/adapter';
 import { type Logger, type Plugin, searchForWorkspaceRoot, type ViteDevServer } from 'vite';
 import { headerforgeEnv } from './env.js';
 import { expandHeaderElements } from './html.js';

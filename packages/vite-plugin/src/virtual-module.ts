@@ -1,4 +1,4 @@
-import { type HeaderResult, OUTPUT_FORMATS } from '@headerforge/core';
+import { type HeaderResult, OUTPUT_FORMATS } from '@headerforge/core/adapter';
 
 export const VIRTUAL_ID = 'virtual:headerforge';
 export const RESOLVED_VIRTUAL_ID = `\0${VIRTUAL_ID}`;

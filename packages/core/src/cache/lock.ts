@@ -3,7 +3,8 @@ import { link, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isProcessAlive, removeOrphanTempFiles } from './atomic-write.js';
+import { removeOrphanTempFiles } from '../files/atomic-write.js';
+import { isProcessAlive } from '../files/process-alive.js';
 import { keepAlive } from './keep-alive.js';
 
 /**

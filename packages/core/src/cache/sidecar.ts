@@ -1,14 +1,9 @@
 import { z } from 'zod';
+import { IMAGE_MEDIA_TYPES } from '../image/media-types.js';
+import type { GenerationKeyInput } from './keys.js';
+import { IMAGE_FILE_NAME } from './layout.js';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-
-export const IMAGE_EXTENSIONS = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-  'image/avif': 'avif',
-} as const;
 
 /**
  * The JSON beside each cached image. It records what was paid for and how, so the cache
@@ -25,8 +20,8 @@ export const sidecarSchema = z.looseObject({
   aspectRatio: z.string(),
   imageSize: z.string(),
   seed: z.number().int().nullable(),
-  file: z.string().regex(/^[0-9a-f]{64}\.(png|jpg|webp|gif|avif)$/),
-  mediaType: z.enum(Object.keys(IMAGE_EXTENSIONS) as [keyof typeof IMAGE_EXTENSIONS]),
+  file: z.string().regex(IMAGE_FILE_NAME),
+  mediaType: z.enum(IMAGE_MEDIA_TYPES),
   sha256: hex64,
   bytes: z.number().int().nonnegative(),
   width: z.number().int().positive(),
@@ -46,3 +41,15 @@ export const sidecarSchema = z.looseObject({
   recovered: z.boolean().optional(),
 });
 export type Sidecar = z.infer<typeof sidecarSchema>;
+
+/** What a sidecar's image was generated from: the input of its generation key. */
+export function sidecarInput(sidecar: Sidecar): GenerationKeyInput {
+  return {
+    provider: sidecar.provider,
+    prompt: sidecar.prompt,
+    model: sidecar.model,
+    aspectRatio: sidecar.aspectRatio as GenerationKeyInput['aspectRatio'],
+    imageSize: sidecar.imageSize as GenerationKeyInput['imageSize'],
+    seed: sidecar.seed ?? undefined,
+  };
+}

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type GenerationKeyInput, generationKey } from '../keys.js';
-import { openWarmIndex } from '../warm-index.js';
+import { type GenerationKeyInput, generationKey } from './keys.js';
 import { openImageStore } from './store.js';
+import { openWarmIndex } from './warm-index.js';
 
 let dir: string;
 beforeEach(async () => {

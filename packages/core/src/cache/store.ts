@@ -1,14 +1,25 @@
-import { closeSync, constants, lstatSync, openSync, readFileSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { HeaderforgeError } from '../errors.js';
-import { type GenerationKeyInput, generationKey, isGenerationKey, sha256Hex } from '../keys.js';
-import { sniffImageType } from '../openrouter/image-data.js';
-import type { WarmIndex } from '../warm-index.js';
-import { removeOrphanTempFiles, writeFileAtomic } from './atomic-write.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { removeOrphanTempFiles, writeFileAtomic } from '../files/atomic-write.js';
+import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.js';
+import { readImageSize } from '../image/inspect.js';
+import { type ImageMediaType, sniffImageType } from '../image/media-types.js';
+import { type GenerationKeyInput, generationKey, isGenerationKey, sha256Hex } from './keys.js';
+import {
+  CACHE_GITIGNORE,
+  cacheLayout,
+  derivedCacheLayout,
+  entryFileOf,
+  imageFileName,
+  isEntryFile,
+  SHARD_NAME,
+} from './layout.js';
 import { acquireKeyLock, type KeyLock, type LockOptions } from './lock.js';
-import { IMAGE_EXTENSIONS, type Sidecar, sidecarSchema } from './sidecar.js';
+import { type Sidecar, sidecarInput, sidecarSchema } from './sidecar.js';
 import { readVerification, writeVerification } from './verification.js';
+import type { WarmIndex } from './warm-index.js';
 
 export interface CachedImage {
   key: string;
@@ -25,7 +36,7 @@ export type LookupResult =
 
 export interface ImageToStore {
   bytes: Uint8Array;
-  mediaType: keyof typeof IMAGE_EXTENSIONS;
+  mediaType: ImageMediaType;
   width: number;
   height: number;
 }
@@ -36,6 +47,29 @@ export interface StoreMetadata {
   generationId?: string | undefined;
   usage?: { promptTokens?: number; completionTokens?: number } | undefined;
   sources: string[];
+}
+
+/** An entry as found on disk by `list`, whether or not it verifies. */
+export interface StoredEntry {
+  key: string;
+  /** Absolute paths of the entry's files, the sidecar first when there is one. */
+  files: string[];
+  /** Their total size. */
+  bytes: number;
+  /** The sidecar's path; absent for an image without one (a crash between two writes). */
+  sidecarFile?: string;
+  /** The sidecar is a symlink (never followed). */
+  sidecarIsLink?: boolean;
+  /** The shard folder the files were found in (an entry filed under another key's shard is never looked up). */
+  shard: string;
+}
+
+export interface StoreListing {
+  /** False when the cache folder does not exist yet. */
+  exists: boolean;
+  entries: StoredEntry[];
+  /** Shards that are not folders or cannot be read, one sentence each. */
+  problems: string[];
 }
 
 export interface ImageStore {
@@ -58,6 +92,14 @@ export interface ImageStore {
    * note of why: nothing paid is thrown away. Resolves with the folder, as messages show it.
    */
   keepRejected(key: string, bytes: Uint8Array, reason: string): Promise<string>;
+  /** Every entry on disk, sorted by key; reads no image. Throws when the folder cannot be read. */
+  list(): Promise<StoreListing>;
+  /** A listed entry's sidecar, parsed through its schema, or why it cannot be. */
+  readSidecar(entry: StoredEntry): Promise<{ sidecar: Sidecar } | { problem: string }>;
+  /** Why a listed entry does not verify (as `lookup` judges it), or undefined when it does. */
+  check(entry: StoredEntry): Promise<string | undefined>;
+  /** Deletes a listed entry: its sidecar first, so an interruption leaves an orphan image, which a lookup recovers. */
+  remove(entry: StoredEntry): Promise<void>;
 }
 
 export interface ImageStoreOptions {
@@ -77,24 +119,19 @@ export interface ImageStoreOptions {
   warmIndex?: WarmIndex;
 }
 
-const GITIGNORE =
-  '# headerforge: commit this folder, not its scratch space\n.locks/\n.quarantine/\n.*.tmp-*\n';
-
 /**
- * The content-addressed image cache: `<dir>/<key[0..2]>/<key>.<ext>` plus `<key>.json`.
- * No shared manifest, so two branches that add images never conflict in git.
+ * The content-addressed image cache; `layout.ts` says where each file goes. No shared
+ * manifest, so two branches that add images never conflict in git.
  */
 export function openImageStore(dir: string, options: ImageStoreOptions = {}): ImageStore {
   const show = (path: string) => (options.root ? relative(options.root, path) : path);
-  const shardOf = (key: string) => join(dir, key.slice(0, 2));
-  const sidecarPath = (key: string) => join(shardOf(key), `${key}.json`);
+  const layout = cacheLayout(dir);
 
   /**
    * A scratch folder of the cache (`.quarantine`, `.locks`), made when missing. A link there
    * (a committed cache is shared content) would send our writes outside the project: refused.
    */
-  async function scratchDir(name: string): Promise<string> {
-    const path = join(dir, name);
+  async function scratchDir(path: string): Promise<string> {
     await mkdir(dir, { recursive: true });
     await mkdir(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
@@ -115,11 +152,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
 
   async function quarantine(key: string, reason: string): Promise<LookupResult> {
     if (options.readOnly) return { status: 'corrupt', reason, movedTo: '' };
-    const target = join(await scratchDir('.quarantine'), `${key}-${Date.now()}`);
+    const target = join(await scratchDir(layout.quarantine), `${key}-${Date.now()}`);
     await mkdir(target, { recursive: true });
-    const shard = shardOf(key);
+    const shard = layout.shard(key);
     for (const name of await readdir(shard).catch(() => [] as string[])) {
-      if (name.startsWith(`${key}.`))
+      if (isEntryFile(name, key))
         await rename(join(shard, name), join(target, name)).catch(() => {});
     }
     return { status: 'corrupt', reason, movedTo: show(target) };
@@ -127,12 +164,13 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
 
   async function lookup(input: GenerationKeyInput): Promise<LookupResult> {
     const key = generationKey(input);
-    const shard = shardOf(key);
+    const shard = layout.shard(key);
+    const sidecarPath = layout.sidecar(key);
     const index = options.warmIndex;
     const known = index?.recall<Sidecar>('originals', key);
     if (known)
       return { status: 'hit', entry: { key, file: join(shard, known.file), sidecar: known } };
-    const sidecarStamps = index?.stamp([sidecarPath(key)]);
+    const sidecarStamps = index?.stamp([sidecarPath]);
 
     // The warm path, taken once per post on every build: small reads and stats, done
     // synchronously (a thread-pool round trip per call costs more than the call itself).
@@ -140,28 +178,28 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (!shardInfo) return { status: 'miss' };
     if (!shardInfo.isDirectory()) return quarantineShard(shard);
 
-    const raw = readNoFollowSync(sidecarPath(key));
+    const raw = readNoFollowSync(sidecarPath);
     if (raw === 'missing') return recoverOrphan(key, input);
-    if (raw === 'symlink') return quarantine(key, `${show(sidecarPath(key))} is a symlink`);
+    if (raw === 'symlink') return quarantine(key, `${show(sidecarPath)} is a symlink`);
     let sidecar: Sidecar;
     try {
       sidecar = sidecarSchema.parse(JSON.parse(raw.toString('utf8')));
     } catch {
-      return quarantine(key, `${show(sidecarPath(key))} is not a valid headerforge sidecar`);
+      return quarantine(key, `${show(sidecarPath)} is not a valid headerforge sidecar`);
     }
     if (sidecar.key !== key || generationKey(sidecarInput(sidecar)) !== key) {
       return quarantine(
         key,
-        `${show(sidecarPath(key))} describes a different prompt or model than its key`,
+        `${show(sidecarPath)} describes a different prompt or model than its key`,
       );
     }
     if (sidecar.placeholder)
-      return quarantine(key, `${show(sidecarPath(key))} is a placeholder in the committed cache`);
-    const ownFile = `${key}.${IMAGE_EXTENSIONS[sidecar.mediaType]}`;
+      return quarantine(key, `${show(sidecarPath)} is a placeholder in the committed cache`);
+    const ownFile = imageFileName(key, sidecar.mediaType);
     if (sidecar.file !== ownFile) {
       return quarantine(
         key,
-        `${show(sidecarPath(key))} names ${sidecar.file}, not its own image ${ownFile}`,
+        `${show(sidecarPath)} names ${sidecar.file}, not its own image ${ownFile}`,
       );
     }
     const file = join(shard, sidecar.file);
@@ -211,21 +249,19 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
    */
   async function recoverOrphan(key: string, input: GenerationKeyInput): Promise<LookupResult> {
     if (options.readOnly) return { status: 'miss' };
-    const shard = shardOf(key);
-    for (const [mediaType, ext] of Object.entries(IMAGE_EXTENSIONS)) {
-      const file = join(shard, `${key}.${ext}`);
+    for (const { file, mediaType } of layout.imageCandidates(key)) {
       const bytes = await readNoFollow(file);
       if (bytes === 'missing') continue;
       if (bytes === 'symlink') return quarantine(key, `${show(file)} is a symlink`);
       if (sniffImageType(bytes) !== mediaType)
         return quarantine(key, `${show(file)} is not a ${mediaType} image`);
-      const { width, height } = await imageSize(bytes);
+      const { width, height } = await readImageSize(bytes);
       if (!width || !height) return quarantine(key, `${show(file)} cannot be decoded`);
       const entry = await writeSidecar(
         input,
         file,
         bytes,
-        { mediaType: mediaType as ImageToStore['mediaType'], width, height },
+        { mediaType, width, height },
         {
           placeholder: false,
           sources: [],
@@ -240,7 +276,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   async function quarantineShard(shard: string): Promise<LookupResult> {
     if (options.readOnly)
       return { status: 'corrupt', reason: `${show(shard)} is not a folder`, movedTo: '' };
-    const target = join(await scratchDir('.quarantine'), `shard-${Date.now()}`);
+    const target = join(await scratchDir(layout.quarantine), `shard-${Date.now()}`);
     await rename(shard, target);
     return { status: 'corrupt', reason: `${show(shard)} is not a folder`, movedTo: show(target) };
   }
@@ -251,10 +287,10 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     meta: StoreMetadata,
   ): Promise<CachedImage> {
     const key = generationKey(input);
-    const shard = shardOf(key);
+    const shard = layout.shard(key);
     await ensureShard(shard);
     await removeOrphanTempFiles(shard);
-    const file = join(shard, `${key}.${IMAGE_EXTENSIONS[image.mediaType]}`);
+    const file = layout.image(key, image.mediaType);
     // The paid bytes land first: a crash after this line costs nothing (see recoverOrphan).
     await writeFileAtomic(file, image.bytes);
     return writeSidecar(input, file, image.bytes, image, meta, false);
@@ -279,7 +315,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       aspectRatio: input.aspectRatio,
       imageSize: input.imageSize,
       seed: input.seed ?? null,
-      file: `${key}.${IMAGE_EXTENSIONS[image.mediaType]}`,
+      file: imageFileName(key, image.mediaType),
       mediaType: image.mediaType,
       sha256: sha256Hex(bytes),
       bytes: bytes.byteLength,
@@ -297,7 +333,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
 
   async function saveSidecar(file: string, sidecar: Sidecar): Promise<CachedImage> {
     const { key } = sidecar;
-    await writeFileAtomic(sidecarPath(key), `${JSON.stringify(sidecar, null, 2)}\n`);
+    await writeFileAtomic(layout.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`);
     if (options.verificationDir) {
       const info = await stat(file);
       await writeVerification(options.verificationDir, key, {
@@ -311,21 +347,21 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
 
   async function adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage> {
     const { key } = sidecar;
-    if (!isGenerationKey(key) || sidecar.file !== `${key}.${IMAGE_EXTENSIONS[sidecar.mediaType]}`)
+    if (!isGenerationKey(key) || sidecar.file !== imageFileName(key, sidecar.mediaType))
       throw new Error(`Not an entry headerforge can store: ${sidecar.file}`);
     if (sidecar.placeholder || sha256Hex(bytes) !== sidecar.sha256)
       throw new Error(`Refusing to store an unverified entry for ${key}`);
-    const shard = shardOf(key);
+    const shard = layout.shard(key);
     await ensureShard(shard);
     await removeOrphanTempFiles(shard);
-    const file = join(shard, sidecar.file);
+    const file = layout.image(key, sidecar.mediaType);
     await writeFileAtomic(file, bytes);
     return saveSidecar(file, sidecar);
   }
 
   async function ensureShard(shard: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, '.gitignore'), GITIGNORE, { flag: 'wx' }).catch(() => {});
+    await writeFile(layout.gitignore, CACHE_GITIGNORE, { flag: 'wx' }).catch(() => {});
     await mkdir(shard, { recursive: true });
     const info = await lstat(shard);
     if (!info.isDirectory()) {
@@ -341,13 +377,117 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
 
   async function keepRejected(key: string, bytes: Uint8Array, reason: string): Promise<string> {
     if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
-    const target = join(await scratchDir('.quarantine'), `${key}-${Date.now()}-rejected`);
+    const target = join(await scratchDir(layout.quarantine), `${key}-${Date.now()}-rejected`);
     await mkdir(target, { recursive: true });
     const mediaType = sniffImageType(bytes);
-    const ext = mediaType ? IMAGE_EXTENSIONS[mediaType] : 'bin';
-    await writeFileAtomic(join(target, `${key}.${ext}`), bytes);
+    await writeFileAtomic(
+      join(target, mediaType ? imageFileName(key, mediaType) : `${key}.bin`),
+      bytes,
+    );
     await writeFileAtomic(join(target, 'reason.txt'), `${reason}\n`);
     return show(target);
+  }
+
+  async function list(): Promise<StoreListing> {
+    let shards: Dirent[];
+    try {
+      shards = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { exists: false, entries: [], problems: [] };
+      throw new HeaderforgeError('io', `cannot read ${show(dir)}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'Make the cache folder readable by this user, or point the cacheDir option elsewhere.',
+      });
+    }
+    const entries = new Map<string, StoredEntry>();
+    const problems: string[] = [];
+    for (const shard of shards.filter((entry) => SHARD_NAME.test(entry.name))) {
+      const path = join(dir, shard.name);
+      if (!shard.isDirectory()) {
+        problems.push(`${show(path)} is not a folder`);
+        continue;
+      }
+      let files: Dirent[];
+      try {
+        files = await readdir(path, { withFileTypes: true });
+      } catch (error) {
+        problems.push(`cannot read ${show(path)}: ${(error as Error).message}`);
+        continue;
+      }
+      for (const file of files) {
+        const of = entryFileOf(file.name);
+        if (!of) continue;
+        const full = join(path, file.name);
+        // By shard too: the same key filed in two shards is two entries, one of them misfiled.
+        const id = `${shard.name}/${of.key}`;
+        const entry = entries.get(id) ?? { key: of.key, files: [], bytes: 0, shard: path };
+        const size = await lstat(full).then(
+          (info) => info.size,
+          () => 0,
+        );
+        entry.bytes += size;
+        if (of.sidecar) {
+          entry.sidecarFile = full;
+          entry.files.unshift(full);
+          if (file.isSymbolicLink()) entry.sidecarIsLink = true;
+        } else entry.files.push(full);
+        entries.set(id, entry);
+      }
+    }
+    return {
+      exists: true,
+      entries: [...entries.values()].sort(
+        (a, b) => compare(a.key, b.key) || compare(a.shard, b.shard),
+      ),
+      problems,
+    };
+  }
+
+  async function readSidecar(
+    entry: StoredEntry,
+  ): Promise<{ sidecar: Sidecar } | { problem: string }> {
+    if (!entry.sidecarFile) return { problem: `${entry.key} has no sidecar` };
+    const shown = show(entry.sidecarFile);
+    const raw = await readNoFollow(entry.sidecarFile).catch((error: unknown) => error as Error);
+    if (raw instanceof Error) return { problem: `cannot read ${shown}: ${raw.message}` };
+    if (raw === 'missing') return { problem: `${shown} disappeared while checking` };
+    if (raw === 'symlink') return { problem: `${shown} is a symlink` };
+    try {
+      return { sidecar: sidecarSchema.parse(JSON.parse(raw.toString('utf8'))) };
+    } catch {
+      return { problem: `${shown} is not a valid headerforge sidecar` };
+    }
+  }
+
+  async function check(entry: StoredEntry): Promise<string | undefined> {
+    if (!entry.sidecarFile) return `${entry.key} has no sidecar`;
+    const shown = show(entry.sidecarFile);
+    if (entry.sidecarIsLink) return `${shown} is a symlink`;
+    // A key is looked up in its own shard only: an entry filed elsewhere is never found.
+    if (entry.shard !== layout.shard(entry.key))
+      return `${shown} is in the wrong folder for its key`;
+    const read = await readSidecar(entry);
+    if ('problem' in read) return read.problem;
+    // The store finds an entry by what it stands for: a sidecar whose content hashes to
+    // another key would be looked up elsewhere, so it is caught here.
+    const input = sidecarInput(read.sidecar);
+    if (generationKey(input) !== entry.key)
+      return `${shown} describes a different prompt or model than its key`;
+    try {
+      const found = await lookup(input);
+      if (found.status === 'hit') return undefined;
+      return found.status === 'corrupt' ? found.reason : `${shown} disappeared while checking`;
+    } catch (error) {
+      if (error instanceof HeaderforgeError) return error.message;
+      throw error;
+    }
+  }
+
+  async function remove(entry: StoredEntry): Promise<void> {
+    // `files` lists the sidecar first: an image without one is recovered, never the reverse.
+    for (const file of entry.files) await rm(file, { force: true });
+    await rmdir(entry.shard).catch(() => {});
   }
 
   return {
@@ -368,74 +508,51 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     adopt,
     async lock(key, lockOptions) {
       if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
-      return acquireKeyLock(join(await scratchDir('.locks'), `${key}.lock`), lockOptions);
+      await scratchDir(layout.locks);
+      return acquireKeyLock(layout.lock(key), lockOptions);
     },
+    list,
+    readSidecar,
+    check,
+    remove,
   };
 }
 
-export function sidecarInput(sidecar: Sidecar): GenerationKeyInput {
-  return {
-    provider: sidecar.provider,
-    prompt: sidecar.prompt,
-    model: sidecar.model,
-    aspectRatio: sidecar.aspectRatio as GenerationKeyInput['aspectRatio'],
-    imageSize: sidecar.imageSize as GenerationKeyInput['imageSize'],
-    seed: sidecar.seed ?? undefined,
-  };
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Where a site's two caches are (the resolved options carry them). */
+export interface CacheDirs {
+  root: string;
+  cacheDir: string;
+  derivedCacheDir: string;
 }
 
-/** Reads a file without following a symlink at its last component. */
-function lstatQuiet(path: string) {
-  try {
-    return lstatSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
-
-/** `readNoFollow` for small files (sidecars) on the warm path. */
-function readNoFollowSync(path: string): Buffer | 'missing' | 'symlink' {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    return openFailure(path, error);
-  }
-  try {
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function openFailure(path: string, error: unknown): 'missing' | 'symlink' {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'missing';
-  if (code === 'ELOOP') return 'symlink';
-  throw new HeaderforgeError('io', `Cannot read ${path}: ${(error as Error).message}`, {
-    cause: error,
+/**
+ * The site's committed cache. `trusted`: lookups use the verification notes and the warm
+ * index in the derived cache, so an unchanged image is not hashed again (builds); without
+ * it every byte is hashed (the commands that inspect the cache).
+ */
+export function openCommittedStore(
+  dirs: CacheDirs,
+  options: { readOnly?: boolean; trusted?: boolean; warmIndex?: WarmIndex | undefined } = {},
+): ImageStore {
+  return openImageStore(dirs.cacheDir, {
+    root: dirs.root,
+    ...(options.readOnly ? { readOnly: true } : {}),
+    ...(options.trusted
+      ? { verificationDir: derivedCacheLayout(dirs.derivedCacheDir).verification }
+      : {}),
+    ...(options.warmIndex ? { warmIndex: options.warmIndex } : {}),
   });
 }
 
-async function readNoFollow(path: string): Promise<Buffer | 'missing' | 'symlink'> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    return openFailure(path, error);
-  }
-  try {
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function imageSize(
-  bytes: Uint8Array,
-): Promise<{ width?: number | undefined; height?: number | undefined }> {
-  const { default: sharp } = await import('sharp');
-  return sharp(bytes, { limitInputPixels: false })
-    .metadata()
-    .catch(() => ({}));
+/** Offline art, kept in the regenerable cache and never in the committed one. */
+export function openPlaceholderStore(
+  dirs: CacheDirs,
+  options: { readOnly?: boolean } = {},
+): ImageStore {
+  return openImageStore(derivedCacheLayout(dirs.derivedCacheDir).placeholders, {
+    root: dirs.root,
+    ...(options.readOnly ? { readOnly: true } : {}),
+  });
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { z } from 'zod';
+import { verificationNote as notePath } from './layout.js';
 
 /**
  * "This image file, at this size and mtime, had this hash": kept in the regenerable cache
@@ -9,9 +10,6 @@ import { z } from 'zod';
  */
 const noteSchema = z.object({ sha256: z.string(), size: z.number(), mtimeMs: z.number() });
 export type VerificationNote = z.infer<typeof noteSchema>;
-
-const notePath = (dir: string, key: string) =>
-  join(dir, 'verified', key.slice(0, 2), `${key}.json`);
 
 export async function readVerification(
   dir: string,
@@ -31,6 +29,6 @@ export async function writeVerification(
   note: VerificationNote,
 ): Promise<void> {
   const path = notePath(dir, key);
-  await mkdir(join(path, '..'), { recursive: true });
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(path, JSON.stringify(note));
 }

@@ -1,5 +1,5 @@
 import { cac } from 'cac';
-import { HeaderforgeError } from '../errors.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { doctor } from './doctor.js';
 import { generate } from './generate.js';
 import { type CliIO, processIO } from './io.js';

@@ -1,19 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import pLimit from 'p-limit';
-import { IMAGE_EXTENSIONS, type Sidecar, sidecarSchema } from '../cache/sidecar.js';
-import { type ImageStore, openImageStore, sidecarInput } from '../cache/store.js';
-import { HeaderforgeError } from '../errors.js';
-import { generationKey } from '../keys.js';
-import { imageCapabilities } from '../openrouter/capabilities.js';
+import { openCommittedStore, type StoreListing } from '../cache/store.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { ImageModel } from '../openrouter/catalogue.js';
 import type { OpenRouterClient } from '../openrouter/client.js';
+import { imageCapabilities } from '../openrouter/model-capabilities.js';
 import { redact } from '../openrouter/redact.js';
-import { type ResolvedHeaderforgeOptions, resolveOptions } from '../options.js';
-import { scanContent } from '../scan.js';
-import { siteClient } from '../site-client.js';
+import { type ResolvedHeaderforgeOptions, resolveOptions } from '../site/options.js';
+import { scanContent } from '../site/scan.js';
+import { siteClient } from '../site/site-client.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { type LoadedSite, loadSite } from './load-site.js';
 
@@ -31,9 +28,6 @@ export interface CheckResult {
 const MIN_NODE = [22, 12] as const;
 /** Enough hashing in flight to overlap disk reads without holding a whole cache in memory. */
 const VERIFY_CONCURRENCY = 4;
-const SHARD = /^[0-9a-f]{2}$/;
-const SIDECAR = /^([0-9a-f]{64})\.json$/;
-const IMAGE = new RegExp(`^([0-9a-f]{64})\\.(${Object.values(IMAGE_EXTENSIONS).join('|')})$`);
 
 const ok = (check: string, message: string): CheckResult => ({ check, status: 'ok', message });
 const flag = (check: string, status: 'warn' | 'fail', message: string, hint: string) => ({
@@ -302,70 +296,34 @@ async function removeCreated(dir: string, top: string): Promise<void> {
   }
 }
 
-interface SidecarFile {
-  key: string;
-  shard: string;
-  path: string;
-  entry: Dirent;
-}
-
 async function checkCache(options: ResolvedHeaderforgeOptions): Promise<CheckResult> {
   const { cacheDir: dir, root } = options;
-  let shards: Dirent[];
+  // Read-only and without the verification notes: nothing is moved, every byte is hashed.
+  const store = openCommittedStore(options, { readOnly: true });
+  let listing: StoreListing;
   try {
-    shards = await readdir(dir, { withFileTypes: true });
+    listing = await store.list();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return ok('cache-verifies', `empty cache (no ${show(dir, root)} folder yet)`);
-    return flag(
-      'cache-verifies',
-      'fail',
-      `cannot read ${show(dir, root)}: ${(error as Error).message}`,
-      'Make the cache folder readable by this user, or point the cacheDir option elsewhere.',
-    );
+    if (!(error instanceof HeaderforgeError)) throw error;
+    return flag('cache-verifies', 'fail', error.message, error.hint ?? '');
   }
-  const { sidecars, orphans, corrupt } = await listEntries(dir, shards, root);
-  // Read-only and without a verification memo: nothing is moved, every byte is hashed.
-  const store = openImageStore(dir, { root, readOnly: true });
+  if (!listing.exists)
+    return ok('cache-verifies', `empty cache (no ${show(dir, root)} folder yet)`);
+  const withSidecar = listing.entries.filter((entry) => entry.sidecarFile !== undefined);
+  const orphans = listing.entries
+    .filter((entry) => entry.sidecarFile === undefined)
+    .flatMap((entry) => entry.files.map((file) => show(file, root)));
   const limit = pLimit(VERIFY_CONCURRENCY);
   const problems = (
-    await Promise.all(sidecars.map((sidecar) => limit(() => verifyEntry(store, sidecar, root))))
+    await Promise.all(withSidecar.map((entry) => limit(() => store.check(entry))))
   ).filter((problem): problem is string => problem !== undefined);
-  const verified = sidecars.length - problems.length;
-  return cacheResult(show(dir, root), verified, [...corrupt, ...problems].sort(), orphans.sort());
-}
-
-/** The sidecars in `<dir>/<2 hex>/`, the images without one, and shards that cannot be read. */
-async function listEntries(
-  dir: string,
-  shards: Dirent[],
-  root: string,
-): Promise<{ sidecars: SidecarFile[]; orphans: string[]; corrupt: string[] }> {
-  const sidecars: SidecarFile[] = [];
-  const orphans: string[] = [];
-  const corrupt: string[] = [];
-  for (const shard of shards.filter((entry) => SHARD.test(entry.name))) {
-    const path = join(dir, shard.name);
-    if (!shard.isDirectory()) {
-      corrupt.push(`${show(path, root)} is not a folder`);
-      continue;
-    }
-    let files: Dirent[];
-    try {
-      files = await readdir(path, { withFileTypes: true });
-    } catch (error) {
-      corrupt.push(`cannot read ${show(path, root)}: ${(error as Error).message}`);
-      continue;
-    }
-    const names = new Set(files.map((file) => file.name));
-    for (const file of files) {
-      const key = SIDECAR.exec(file.name)?.[1];
-      if (key) sidecars.push({ key, shard: shard.name, path: join(path, file.name), entry: file });
-      const image = IMAGE.exec(file.name)?.[1];
-      if (image && !names.has(`${image}.json`)) orphans.push(show(join(path, file.name), root));
-    }
-  }
-  return { sidecars, orphans, corrupt };
+  const verified = withSidecar.length - problems.length;
+  return cacheResult(
+    show(dir, root),
+    verified,
+    [...listing.problems, ...problems].sort(),
+    orphans.sort(),
+  );
 }
 
 function cacheResult(
@@ -396,43 +354,6 @@ function cacheResult(
       : `${plural(verified, 'cached image')} verified (every byte hashed)`;
   if (orphanNote) return flag('cache-verifies', 'warn', `${counted}; ${orphanNote}`, orphanHint);
   return ok('cache-verifies', counted);
-}
-
-/** Why one sidecar's entry does not verify, or undefined when it does. */
-async function verifyEntry(
-  store: ImageStore,
-  sidecar: SidecarFile,
-  root: string,
-): Promise<string | undefined> {
-  const shown = show(sidecar.path, root);
-  if (sidecar.entry.isSymbolicLink()) return `${shown} is a symlink`;
-  // The store looks a key up in its own shard only: one filed elsewhere is never found.
-  if (!sidecar.key.startsWith(sidecar.shard)) return `${shown} is in the wrong folder for its key`;
-  let text: string;
-  try {
-    text = await readFile(sidecar.path, 'utf8');
-  } catch (error) {
-    return `cannot read ${shown}: ${(error as Error).message}`;
-  }
-  let parsed: Sidecar;
-  try {
-    parsed = sidecarSchema.parse(JSON.parse(text));
-  } catch {
-    return `${shown} is not a valid headerforge sidecar`;
-  }
-  // The store finds an entry by what it stands for: a sidecar whose content hashes to
-  // another key would be looked up elsewhere, so it is caught here.
-  const input = sidecarInput(parsed);
-  if (generationKey(input) !== sidecar.key)
-    return `${shown} describes a different prompt or model than its key`;
-  try {
-    const found = await store.lookup(input);
-    if (found.status === 'hit') return undefined;
-    return found.status === 'corrupt' ? found.reason : `${shown} disappeared while checking`;
-  } catch (error) {
-    if (error instanceof HeaderforgeError) return error.message;
-    throw error;
-  }
 }
 
 /** Paths in messages are relative to the site, as the store shows them. */

@@ -1,9 +1,9 @@
 import { matchesGlob } from 'node:path';
-import { type BuildHeadersResult, buildHeaders } from '../build-headers.js';
-import { HeaderforgeError } from '../errors.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { ImageModel } from '../openrouter/catalogue.js';
-import { estimateCost } from '../pricing.js';
-import { siteClient } from '../site-client.js';
+import { estimateCost } from '../providers/pricing.js';
+import { type BuildHeadersResult, buildHeaders } from '../site/build-headers.js';
+import { siteClient } from '../site/site-client.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { type LoadedSite, loadSite } from './load-site.js';
 import { planSite } from './plan.js';

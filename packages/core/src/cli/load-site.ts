@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { HeaderforgeError } from '../errors.js';
-import { HEADERFORGE_OPTIONS, type HeaderforgeOptions } from '../options.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { HEADERFORGE_OPTIONS, type HeaderforgeOptions } from '../site/options.js';
 
 export interface LoadedSite {
   root: string;

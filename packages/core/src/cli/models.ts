@@ -1,5 +1,5 @@
-import { imageCapabilities } from '../openrouter/capabilities.js';
-import { siteClient } from '../site-client.js';
+import { imageCapabilities } from '../openrouter/model-capabilities.js';
+import { siteClient } from '../site/site-client.js';
 import type { CliIO } from './io.js';
 import { table } from './table.js';
 

@@ -1,5 +1,5 @@
-import type { HeadersEvent } from '../build-headers.js';
-import { formatProgress, logLineFor } from '../report.js';
+import type { HeadersEvent } from '../site/build-headers.js';
+import { formatProgress, logLineFor } from '../site/report.js';
 import type { CliIO } from './io.js';
 
 const BAR_WIDTH = 24;

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
-import { openImageStore } from '../cache/store.js';
-import { jobKeyInput } from '../keys.js';
+import { openCommittedStore } from '../cache/store.js';
+import { jobKeyInput } from '../pipeline/header-job.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
@@ -19,10 +18,7 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
   const { options, posts } = await planSite(site);
   const { settings, remote, failure } = requireSiteRemote(options, env, 'pull');
   try {
-    const store = openImageStore(options.cacheDir, {
-      root: options.root,
-      verificationDir: join(options.derivedCacheDir, 'originals'),
-    });
+    const store = openCommittedStore(options, { trusted: true });
     const wanted = new Map(
       posts.filter((post) => post.status !== 'cached').map((post) => [post.key, post]),
     );

@@ -1,6 +1,6 @@
-import { openImageStore } from '../cache/store.js';
-import { HeaderforgeError } from '../errors.js';
-import { jobKeyInput } from '../keys.js';
+import { openCommittedStore } from '../cache/store.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { jobKeyInput } from '../pipeline/header-job.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
@@ -34,7 +34,7 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
       );
     }
     const present = await remote.keys();
-    const store = openImageStore(options.cacheDir, { root: options.root, readOnly: true });
+    const store = openCommittedStore(options, { readOnly: true });
     const byKey = new Map(
       posts.filter((post) => post.status === 'cached').map((post) => [post.key, post]),
     );

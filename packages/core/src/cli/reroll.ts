@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
-import { writeFileAtomic } from '../cache/atomic-write.js';
-import { HeaderforgeError } from '../errors.js';
-import { resolveOptions } from '../options.js';
-import { scanContent } from '../scan.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { resolveOptions } from '../site/options.js';
+import { scanContent } from '../site/scan.js';
 import type { LoadedSite } from './load-site.js';
 
 const FRONTMATTER = /^(\uFEFF?---\r?\n)([\s\S]*?\r?\n)(---\r?\n?)/;

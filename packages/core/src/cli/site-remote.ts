@@ -1,7 +1,8 @@
-import { HeaderforgeError } from '../errors.js';
-import type { ResolvedHeaderforgeOptions } from '../options.js';
-import type { RemoteCache } from '../remote/remote-cache.js';
-import { openRemote, type RemoteSettings, resolveRemote } from '../remote/resolve-remote.js';
+import type { RemoteCache } from '../cache/remote-cache.js';
+import { openRemote } from '../cache/remote-cache.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { type RemoteSettings, resolveRemote } from '../remote/settings.js';
+import type { ResolvedHeaderforgeOptions } from '../site/options.js';
 
 export interface SiteRemote {
   settings: RemoteSettings;

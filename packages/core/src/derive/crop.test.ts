@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Focus } from '../header-job.js';
-import { ratioValue } from '../openrouter/capabilities.js';
+import type { Focus } from '../image/focus.js';
+import { ratioValue } from '../image/ratios.js';
 import { cropMaster, exactCropSize } from './crop.js';
 import { decodeOriginal } from './sharp-input.js';
 

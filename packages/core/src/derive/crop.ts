@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Focus } from '../header-job.js';
+import type { Focus } from '../image/focus.js';
 import type { DerivedFile } from './derived-set.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import { isOutOfSpace, noSpaceLeft } from '../disk-full.js';
-import { HeaderforgeError } from '../errors.js';
-import { ratioValue } from '../openrouter/capabilities.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { isOutOfSpace, noSpaceLeft } from '../files/disk-space.js';
+import { ratioValue } from '../image/ratios.js';
 import { dominantColour } from './colour.js';
 import { cropMaster } from './crop.js';
 import type { DerivedSet } from './derived-set.js';

@@ -1,4 +1,4 @@
-import type { OutputFormat } from '../header-job.js';
+import type { OutputFormat } from '../image/output-formats.js';
 
 /** One file a site can serve. */
 export interface DerivedFile {

@@ -1,5 +1,5 @@
 import type { Sharp } from 'sharp';
-import type { OutputFormat } from '../header-job.js';
+import type { OutputFormat } from '../image/output-formats.js';
 
 /** File extension per format, as browsers and servers expect it. */
 export const EXTENSIONS: Readonly<Record<OutputFormat, string>> = {

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { Focus } from '../header-job.js';
+import type { Focus } from '../image/focus.js';
 
 /**
  * The `position` sharp's `fit: 'cover'` takes for a focus. Resolved per call rather than

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sharpCalls } from '../sharp-calls.test-support.js';
+import { sharpCalls } from '../testing/sharp-calls.test-support.js';
 import { getDerivedSet } from './get-derived-set.js';
 import { derivativeKey } from './key.js';
 import type { DeriveSpec } from './spec.js';
@@ -13,7 +13,7 @@ import { readDerivedSet } from './store.js';
 // Every sharp() call in this file's module graph is counted, the derivation's included:
 // the warm path must add none.
 vi.mock('sharp', async (original) =>
-  (await import('../sharp-calls.test-support.js')).countedSharpModule(await original()),
+  (await import('../testing/sharp-calls.test-support.js')).countedSharpModule(await original()),
 );
 
 const spec: DeriveSpec = {

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { HeaderforgeError } from '../errors.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { DERIVE_VERSION, derivativeKey, derivativeKeyFor, sharpMajor } from './key.js';
 import type { DeriveSpec } from './spec.js';
 

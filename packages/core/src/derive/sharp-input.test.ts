@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { HeaderforgeError } from '../errors.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { decompressionBombPng } from '../testing/crafted-png.js';
 import { decodeOriginal, MAX_INPUT_PIXELS } from './sharp-input.js';
 

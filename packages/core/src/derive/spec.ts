@@ -1,10 +1,7 @@
-import { HeaderforgeError } from '../errors.js';
-import { FOCUS_VALUES, type Focus, OUTPUT_FORMATS, type OutputFormat } from '../header-job.js';
-import {
-  ASPECT_RATIOS,
-  type AspectRatio,
-  EXTENDED_ASPECT_RATIOS,
-} from '../openrouter/capabilities.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { FOCUS_VALUES, type Focus } from '../image/focus.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../image/output-formats.js';
+import { ASPECT_RATIOS, type AspectRatio, EXTENDED_ASPECT_RATIOS } from '../image/ratios.js';
 
 /** Everything, besides the original's bytes, that decides the derived files. */
 export interface DeriveSpec {

@@ -1,10 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { HeaderforgeError } from '../errors.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { syncDirectory, syncFile, writeFileDurably } from '../files/durable.js';
+import { isMissing } from '../files/missing.js';
 import type { DerivedSet } from './derived-set.js';
-import { syncDirectory, syncFile, writeFileDurably } from './durable-fs.js';
-import { isMissing } from './is-missing.js';
 import {
   fromManifest,
   MANIFEST_FILE,

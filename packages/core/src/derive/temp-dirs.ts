@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { HeaderforgeError } from '../errors.js';
-import { isMissing } from './is-missing.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { isMissing } from '../files/missing.js';
 
 // `<key>.tmp-<pid>-<random>`: never a key on its own, so readers, which only look for
 // `<key>/manifest.json`, cannot mistake one for a set.

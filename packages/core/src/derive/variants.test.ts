@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ratioValue } from '../openrouter/capabilities.js';
+import { ratioValue } from '../image/ratios.js';
 import { variantFileName, variantSizes } from './variants.js';
 
 const sixteenNine = ratioValue('16:9');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { OutputFormat } from '../header-job.js';
+import type { OutputFormat } from '../image/output-formats.js';
 import type { DerivedFile } from './derived-set.js';
 import { EXTENSIONS, encode } from './encoders.js';
 import { fromRaw, type RawImage } from './sharp-input.js';

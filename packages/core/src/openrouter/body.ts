@@ -1,4 +1,4 @@
-import { HeaderforgeError } from '../errors.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
 
 /**
  * Reads a whole response body, refusing more than `maxBytes`: a runaway or hostile

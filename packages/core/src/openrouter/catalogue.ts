@@ -1,4 +1,4 @@
-import type { HeaderforgeError } from '../errors.js';
+import type { HeaderforgeError } from '../errors/headerforge-error.js';
 import { errorForStatus } from './classify.js';
 import { excerpt } from './redact.js';
 import { ModelsResponseSchema } from './schemas.js';

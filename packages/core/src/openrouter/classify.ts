@@ -1,4 +1,4 @@
-import { HeaderforgeError, type HeaderforgeErrorCode } from '../errors.js';
+import { HeaderforgeError, type HeaderforgeErrorCode } from '../errors/headerforge-error.js';
 import { excerpt, redact } from './redact.js';
 import { type ErrorBody, ErrorBodySchema } from './schemas.js';
 

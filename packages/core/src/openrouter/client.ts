@@ -1,17 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HeaderforgeError } from '../errors.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import type { ImageMediaType } from '../image/media-types.js';
+import type { AspectRatio, ImageSize } from '../image/ratios.js';
 import { readBodyBounded } from './body.js';
-import {
-  type AspectRatio,
-  FALLBACK_OUTPUT_MODALITIES,
-  type ImageCapabilities,
-  type ImageSize,
-  imageCapabilities,
-  requestModalities,
-} from './capabilities.js';
 import { type CatalogueResult, type ImageModel, loadImageModelCatalogue } from './catalogue.js';
 import { type ErrorContext, errorForBody, errorForStatus } from './classify.js';
-import { decodeDataUrl, type ImageMediaType, verifyImage } from './image-data.js';
+import { decodeDataUrl, verifyImage } from './image-data.js';
+import {
+  FALLBACK_OUTPUT_MODALITIES,
+  type ImageCapabilities,
+  imageCapabilities,
+  requestModalities,
+} from './model-capabilities.js';
 import { excerpt, redact, safeCause } from './redact.js';
 import { parseCompletion, parseStream, type Reply } from './reply.js';
 import { backoffDelay, parseRetryAfter } from './retry.js';

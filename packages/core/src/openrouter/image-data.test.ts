@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { HeaderforgeError } from '../errors.js';
-import { decodeDataUrl, sniffImageType, verifyImage } from './image-data.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { sniffImageType } from '../image/media-types.js';
+import { decodeDataUrl, verifyImage } from './image-data.js';
 
 const png = await sharp({ create: { width: 8, height: 4, channels: 3, background: '#f00' } })
   .png()

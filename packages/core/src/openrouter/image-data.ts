@@ -1,7 +1,5 @@
-import sharp from 'sharp';
-import { HeaderforgeError } from '../errors.js';
-
-export type ImageMediaType = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif' | 'image/avif';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { inspectImage, type VerifiedImage } from '../image/inspect.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*?);base64,/i;
@@ -27,64 +25,18 @@ export function decodeDataUrl(url: string): { declaredType: string; bytes: Uint8
   };
 }
 
-/** The real type of an image, from its first bytes. */
-export function sniffImageType(bytes: Uint8Array): ImageMediaType | undefined {
-  const ascii = (from: number, to: number) =>
-    Buffer.from(bytes.subarray(from, to)).toString('latin1');
-  if (bytes.length >= 8 && ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'image/png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
-    return 'image/jpeg';
-  if (bytes.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
-  if (bytes.length >= 6 && /^GIF8[79]a$/.test(ascii(0, 6))) return 'image/gif';
-  if (bytes.length >= 12 && ascii(4, 8) === 'ftyp' && /^avi[fs]$/.test(ascii(8, 12)))
-    return 'image/avif';
-  return undefined;
-}
-
-function normaliseType(type: string): string {
-  return type === 'image/jpg' ? 'image/jpeg' : type;
-}
-
-export interface VerifiedImage {
-  bytes: Uint8Array;
-  mediaType: ImageMediaType;
-  width: number;
-  height: number;
-}
-
 /**
- * Checks that bytes really are the image they claim to be and reads their pixel size,
- * without decoding pixels (a "decompression bomb" only costs a header read here).
+ * Checks that bytes really are the image they claim to be (see `inspectImage`). A refusal
+ * carries the bytes: past this point they were paid for, and whoever caches keeps them.
  */
 export async function verifyImage(
   bytes: Uint8Array,
   declaredType: string | undefined,
   maxPixels: number,
 ): Promise<VerifiedImage> {
-  // Past this point the bytes were paid for: every refusal hands them on to be kept.
-  const refused = (detail: string) => badImage(detail, bytes);
-  const actual = sniffImageType(bytes);
-  if (!actual) {
-    throw refused(`the image bytes are not PNG, JPEG, WebP, GIF or AVIF (${bytes.length} bytes)`);
-  }
-  const declared = declaredType ? normaliseType(declaredType) : undefined;
-  if (declared && declared !== actual) {
-    throw refused(`the image is declared as ${declared} but its bytes are ${actual}`);
-  }
-  let width: number | undefined;
-  let height: number | undefined;
-  try {
-    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
-  } catch (cause) {
-    throw refused(`the ${actual} image cannot be read: ${(cause as Error).message}`);
-  }
-  if (!width || !height) throw refused(`the ${actual} image has no pixel size`);
-  if (width * height > maxPixels) {
-    throw refused(
-      `the image declares ${width}×${height} pixels, more than the limit of ${maxPixels}`,
-    );
-  }
-  return { bytes, mediaType: actual, width, height };
+  const inspected = await inspectImage(bytes, declaredType, maxPixels);
+  if ('problem' in inspected) throw badImage(inspected.problem, bytes);
+  return inspected;
 }
 
 function badImage(detail: string, rejectedImage?: Uint8Array): HeaderforgeError {

@@ -1,15 +1,3 @@
-export {
-  ASPECT_RATIOS,
-  type AspectRatio,
-  EXTENDED_ASPECT_RATIOS,
-  EXTENDED_IMAGE_SIZES,
-  IMAGE_SIZES,
-  type ImageCapabilities,
-  type ImageSize,
-  imageCapabilities,
-  nominalPixelSize,
-  ratioValue,
-} from './capabilities.js';
 export type { ImageModel } from './catalogue.js';
 export {
   createOpenRouterClient,
@@ -23,4 +11,4 @@ export {
   type OpenRouterClientOptions,
   type RetryEvent,
 } from './client.js';
-export type { ImageMediaType } from './image-data.js';
+export { type ImageCapabilities, imageCapabilities } from './model-capabilities.js';

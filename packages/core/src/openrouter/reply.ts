@@ -1,4 +1,4 @@
-import { HeaderforgeError } from '../errors.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { excerpt } from './redact.js';
 import {
   type Chunk,

@@ -1,7 +1,7 @@
-import type { HeaderJob } from '../header-job.js';
 import type { ImageModel } from '../openrouter/catalogue.js';
 import type { OpenRouterClient } from '../openrouter/client.js';
-import { costOf, estimateCost } from '../pricing.js';
+import type { HeaderJob } from '../pipeline/header-job.js';
+import { costOf, estimateCost } from './pricing.js';
 import type { ProvidedImage, Provider } from './provider.js';
 
 export function createOpenRouterProvider(client: OpenRouterClient): Provider {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { HeaderforgeError } from '../errors.js';
-import { type AspectRatio, type ImageSize, nominalPixelSize } from '../openrouter/capabilities.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { type AspectRatio, type ImageSize, nominalPixelSize } from '../image/ratios.js';
 
 export interface PlaceholderArtRequest {
   /** The final prompt; its sha256 (with the seed) drives every random choice. */

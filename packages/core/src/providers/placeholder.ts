@@ -1,4 +1,4 @@
-import type { HeaderJob } from '../header-job.js';
+import type { HeaderJob } from '../pipeline/header-job.js';
 import { renderPlaceholderArt } from './placeholder-art.js';
 import type { ProvidedImage, Provider } from './provider.js';
 

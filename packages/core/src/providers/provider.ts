@@ -1,5 +1,5 @@
-import type { HeaderJob } from '../header-job.js';
-import type { ImageMediaType } from '../openrouter/image-data.js';
+import type { ImageMediaType } from '../image/media-types.js';
+import type { HeaderJob } from '../pipeline/header-job.js';
 
 /** An image for a job, as a provider made it. */
 export interface ProvidedImage {

@@ -39,3 +39,6 @@ export interface BackendOptions {
   /** Where credentials are read (AWS_*, REDIS_PASSWORD). */
   env: NodeJS.ProcessEnv;
 }
+
+/** Leases live beside the entries, in a folder of their own that `list` leaves out. */
+export const LEASE_FOLDER = '.leases';

@@ -5,7 +5,7 @@ import {
   IMAGE_SIZES,
   type ImageSize,
   nominalPixelSize,
-} from '../openrouter/capabilities.js';
+} from '../image/ratios.js';
 
 export const standardAspectRatios: readonly string[] = ASPECT_RATIOS;
 export const extendedAspectRatios: readonly string[] = EXTENDED_ASPECT_RATIOS;

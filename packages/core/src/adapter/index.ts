@@ -1,0 +1,23 @@
+// `@headerforge/core/adapter`: what a host integration (the Vite plugin, the Astro
+// integration) needs from core, so that each adapter keeps only the glue to its host.
+
+export { HeaderforgeError } from '../errors/headerforge-error.js';
+export { OUTPUT_FORMATS } from '../image/output-formats.js';
+export type { OpenRouterClientOptions } from '../openrouter/client.js';
+export type { HeaderResult, PostFailure } from '../pipeline/summary.js';
+export type { HeadersEvent } from '../site/build-headers.js';
+export {
+  createHeaderService,
+  type HeaderService,
+  type HeaderServiceInput,
+  lookupHeaderService,
+  registerHeaderService,
+  type ServiceUpdate,
+} from '../site/header-service.js';
+export {
+  HEADERFORGE_OPTIONS,
+  type HeaderforgeOptions,
+  resolveOptions,
+} from '../site/options.js';
+export { failuresError, type LogLine, logLineFor } from '../site/report.js';
+export { headersSignature } from './headers-signature.js';

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { syncDirectory } from './durable.js';
+import { isProcessAlive } from './process-alive.js';
+
+const TEMP_MARK = '.tmp-';
+
+/**
+ * Writes a file so that readers see either the old content or the whole new content:
+ * a temp file in the same folder, fsynced, then renamed over the target (rename is atomic
+ * within a file system), then the folder fsynced so the rename itself survives a crash.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dirname(path));
+}
+
+export function isTempFile(name: string): boolean {
+  return name.startsWith('.') && name.includes(TEMP_MARK);
+}
+
+function tempOwnerPid(name: string): number | undefined {
+  const match = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Removes temp files left by writers that died mid-write: those of processes no longer
+ * alive, or older than `olderThanMs` (a writer on another machine sharing the folder).
+ */
+export async function removeOrphanTempFiles(
+  dir: string,
+  olderThanMs = 60 * 60 * 1000,
+): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names.filter(isTempFile)) {
+    const path = join(dir, name);
+    const pid = tempOwnerPid(name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info) continue;
+    const orphaned =
+      (pid !== undefined && pid !== process.pid && !isProcessAlive(pid)) ||
+      Date.now() - info.mtimeMs > olderThanMs;
+    if (orphaned) {
+      await rm(path, { force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
+}

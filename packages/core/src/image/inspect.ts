@@ -1,0 +1,58 @@
+import sharp from 'sharp';
+import { type ImageMediaType, sniffImageType } from './media-types.js';
+
+export interface VerifiedImage {
+  bytes: Uint8Array;
+  mediaType: ImageMediaType;
+  width: number;
+  height: number;
+}
+
+/**
+ * Checks that bytes really are the image they claim to be and reads their pixel size,
+ * without decoding pixels (a "decompression bomb" only costs a header read here).
+ * Resolves with the problem, in words, when they are not.
+ */
+export async function inspectImage(
+  bytes: Uint8Array,
+  declaredType: string | undefined,
+  maxPixels: number,
+): Promise<VerifiedImage | { problem: string }> {
+  const actual = sniffImageType(bytes);
+  if (!actual) {
+    return {
+      problem: `the image bytes are not PNG, JPEG, WebP, GIF or AVIF (${bytes.length} bytes)`,
+    };
+  }
+  const declared = declaredType ? normaliseType(declaredType) : undefined;
+  if (declared && declared !== actual) {
+    return { problem: `the image is declared as ${declared} but its bytes are ${actual}` };
+  }
+  let width: number | undefined;
+  let height: number | undefined;
+  try {
+    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
+  } catch (cause) {
+    return { problem: `the ${actual} image cannot be read: ${(cause as Error).message}` };
+  }
+  if (!width || !height) return { problem: `the ${actual} image has no pixel size` };
+  if (width * height > maxPixels) {
+    return {
+      problem: `the image declares ${width}×${height} pixels, more than the limit of ${maxPixels}`,
+    };
+  }
+  return { bytes, mediaType: actual, width, height };
+}
+
+/** The pixel size an image's header declares; empty when it cannot be read. */
+export async function readImageSize(
+  bytes: Uint8Array,
+): Promise<{ width?: number | undefined; height?: number | undefined }> {
+  return sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch(() => ({}));
+}
+
+function normaliseType(type: string): string {
+  return type === 'image/jpg' ? 'image/jpeg' : type;
+}

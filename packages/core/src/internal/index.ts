@@ -1,0 +1,15 @@
+// `@headerforge/core/internal`: the parts of core that this repository's own tests and
+// benchmarks reach into. Not in package.json's `exports`, so never a published API: the
+// tests resolve it through an alias (vitest.config.ts, tsconfig.check.json), scripts that
+// run outside vitest import the built file by its path.
+
+export { type GenerationKeyInput, generationKey, sha256Hex } from '../cache/keys.js';
+export { remoteNames } from '../cache/layout.js';
+export { createRemoteCache, openRemote, type RemoteCache } from '../cache/remote-cache.js';
+export type { Sidecar } from '../cache/sidecar.js';
+export { openImageStore } from '../cache/store.js';
+export { deriveFiles } from '../derive/derive-files.js';
+export { jobKeyInput } from '../pipeline/header-job.js';
+export { createRedisBackend } from '../remote/redis.js';
+export { createS3Backend } from '../remote/s3.js';
+export { resolveRemote } from '../remote/settings.js';

@@ -1,0 +1,140 @@
+import type { CachedImage } from '../cache/store.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import type { ProvidedImage, Provider } from '../providers/provider.js';
+import type { Reservation } from './budget.js';
+import { notGeneratedOnFullDisk } from './disk-full.js';
+import type { Obtained } from './obtain.js';
+import { filesOf, firstJob, type ImageGroup } from './plan.js';
+import { onWriteError, type PipelineRun, shown } from './run.js';
+
+/**
+ * Pays for an image, once across every build that wants it at the same time: within the
+ * budget, under this machine's lock on the key and then the remote's lease, looking again
+ * after each wait (another build may have made it meanwhile). The paid image is saved
+ * before anything else can fail, then written back to the remote.
+ */
+export async function generate(
+  run: PipelineRun,
+  group: ImageGroup,
+  releaseSlot: () => void,
+): Promise<Obtained | undefined> {
+  run.signal?.throwIfAborted();
+  const provider = run.provider as Provider;
+  const reservation = run.budget.reserve(await provider.estimate(firstJob(group)));
+  if ('refused' in reservation) {
+    run.tally.skipped(group, reservation.refused);
+    run.tally.failed(group, budgetError(group, reservation.refused));
+    return undefined;
+  }
+  const waiting = () => run.emit({ type: 'waiting', key: group.key, files: filesOf(group) });
+  const lock = await run.store.lock(group.key, {
+    ...(run.signal ? { signal: run.signal } : {}),
+    onWait: waiting,
+  });
+  try {
+    const again = await run.store.lookup(group.input);
+    if (again.status === 'hit') {
+      reservation.cancel();
+      run.tally.reused();
+      return { entry: again.entry, source: 'reused' };
+    }
+    if (run.diskFull) {
+      reservation.cancel();
+      throw notGeneratedOnFullDisk(filesOf(group).join(', '));
+    }
+    // Taken after the local lock, so one process per machine asks the remote for it.
+    const lease = await run.store.lease(group.key, { signal: run.signal, onWait: waiting });
+    try {
+      // Once the lease is ours, the remote is read again: the machine that held it may have
+      // published the image since our first look (even without us waiting, if this key was
+      // queued behind others).
+      const shared = lease.held ? await run.store.readThrough(group.input) : undefined;
+      if (shared) {
+        reservation.cancel();
+        return { entry: shared, source: 'remote' };
+      }
+      return await generateAndPublish(run, group, reservation, releaseSlot);
+    } finally {
+      await lease.release();
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+async function generateAndPublish(
+  run: PipelineRun,
+  group: ImageGroup,
+  reservation: Reservation,
+  releaseSlot: () => void,
+): Promise<Obtained> {
+  const provider = run.provider as Provider;
+  const model = group.input.model;
+  run.emit({ type: 'started', key: group.key, files: filesOf(group), model });
+  const began = performance.now();
+  let image: ProvidedImage;
+  try {
+    image = await provider.generate(firstJob(group), run.signal);
+  } catch (error) {
+    releaseSlot();
+    reservation.cancel();
+    await keepRejected(run, group, error);
+    throw error;
+  }
+  reservation.settle(image.costUsd);
+  run.tally.paid(image.costUsd);
+  const entry = await saveImage(run, group, image).finally(releaseSlot);
+  run.tally.generated(group, image.costUsd, performance.now() - began);
+  await run.store.publish(entry, image.bytes);
+  return { entry, source: 'generated' };
+}
+
+/** Only once it is saved is the slot given back: a killed build loses at most `concurrency` paid images. */
+function saveImage(
+  run: PipelineRun,
+  group: ImageGroup,
+  image: ProvidedImage,
+): Promise<CachedImage> {
+  return run.store
+    .persist(group.input, image, {
+      placeholder: false,
+      costUsd: image.costUsd,
+      generationId: image.generationId,
+      usage: image.usage,
+      sources: filesOf(group),
+    })
+    .catch((error: unknown) => {
+      throw onWriteError(
+        run,
+        error,
+        `saving the paid image in ${shown(run, run.settings.cacheDir)}`,
+      );
+    });
+}
+
+/** An image that was paid for but refused is kept in the quarantine, never dropped. */
+async function keepRejected(run: PipelineRun, group: ImageGroup, error: unknown): Promise<void> {
+  const bytes = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
+  if (!bytes) return;
+  const posts = filesOf(group).join(', ');
+  try {
+    const where = await run.store.keepRejected(group.key, bytes, (error as Error).message);
+    run.tally.warning(
+      `kept the unusable image returned for ${posts} in ${where} (it was paid for)`,
+    );
+  } catch (keepError) {
+    run.tally.warning(
+      `could not keep the unusable image returned for ${posts}: ${(keepError as Error).message}`,
+    );
+  }
+}
+
+function budgetError(group: ImageGroup, reason: string): HeaderforgeError {
+  return new HeaderforgeError(
+    'budget_exceeded',
+    `Not generated for ${filesOf(group).join(', ')}: ${reason}`,
+    {
+      hint: 'Raise maxNewImages / maxCostUsd, or build again later: images already generated are kept.',
+    },
+  );
+}

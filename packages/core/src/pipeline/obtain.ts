@@ -1,0 +1,63 @@
+import type { CachedImage } from '../cache/store.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { generate } from './generate.js';
+import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
+import type { PipelineRun } from './run.js';
+import type { HeaderResult } from './summary.js';
+
+/** An image's original, and where this run got it. */
+export interface Obtained {
+  entry: CachedImage;
+  source: HeaderResult['source'];
+}
+
+/**
+ * An image's original: from the committed cache, read through from the remote, and
+ * otherwise as the mode says (a failure, offline art, or a paid generation). Undefined
+ * when the image failed; the failure is in the tally.
+ */
+export async function obtainImage(
+  run: PipelineRun,
+  { group, found }: PlannedImage,
+): Promise<Obtained | undefined> {
+  if (found.status === 'hit') {
+    run.tally.cached();
+    return { entry: found.entry, source: 'cache' };
+  }
+  const shared = await run.store.readThrough(group.input);
+  if (shared) return { entry: shared, source: 'remote' };
+  if (run.mode === 'cache-only') {
+    run.tally.failed(group, cacheMissError(group));
+    return undefined;
+  }
+  if (run.mode === 'placeholder') return obtainPlaceholder(run, group);
+  const release = await run.requestSlots.acquire();
+  try {
+    return await generate(run, group, release);
+  } finally {
+    release();
+  }
+}
+
+/** Offline art, made once per key and kept in the regenerable cache. */
+async function obtainPlaceholder(run: PipelineRun, group: ImageGroup): Promise<Obtained> {
+  run.tally.placeholder(group);
+  const existing = await run.placeholders.lookup(group.input);
+  if (existing.status === 'hit') return { entry: existing.entry, source: 'placeholder' };
+  const art = await run.placeholderArt.generate(firstJob(group));
+  const entry = await run.placeholders.persist(group.input, art, {
+    placeholder: true,
+    sources: filesOf(group),
+  });
+  return { entry, source: 'placeholder' };
+}
+
+function cacheMissError(group: ImageGroup): HeaderforgeError {
+  return new HeaderforgeError(
+    'cache_miss',
+    `No cached header image for ${filesOf(group).join(', ')} (cache-only mode)`,
+    {
+      hint: 'Fill the cache where a key is available (`OPENROUTER_API_KEY=… npx headerforge generate`) and commit the cache folder.',
+    },
+  );
+}

@@ -1,0 +1,57 @@
+import pLimit from 'p-limit';
+import { type GenerationKeyInput, generationKey } from '../cache/keys.js';
+import type { ImageStore, LookupResult } from '../cache/store.js';
+import { type HeaderJob, jobKeyInput } from './header-job.js';
+
+/** One image to have: its generation key, and the posts that share it (same final prompt). */
+export interface ImageGroup {
+  key: string;
+  input: GenerationKeyInput;
+  jobs: HeaderJob[];
+}
+
+/** An image and what the committed cache holds for it. */
+export interface PlannedImage {
+  group: ImageGroup;
+  found: LookupResult;
+}
+
+/** Lookups at once: each is a few stats, a small read and at most one hash. */
+const LOOKUP_CONCURRENCY = 16;
+
+/** Posts grouped by the image they pay for, in the order the posts came. */
+export function groupByKey(jobs: readonly HeaderJob[]): ImageGroup[] {
+  const groups = new Map<string, ImageGroup>();
+  for (const job of jobs) {
+    const input = jobKeyInput(job);
+    const key = generationKey(input);
+    const group = groups.get(key);
+    if (group) group.jobs.push(job);
+    else groups.set(key, { key, input, jobs: [job] });
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Which images are in the committed cache already. A store opened read-only only reports
+ * a bad entry; otherwise the lookup sets it aside, and it is planned as missing.
+ */
+export function planImages(
+  groups: readonly ImageGroup[],
+  store: Pick<ImageStore, 'lookup'>,
+): Promise<PlannedImage[]> {
+  const limit = pLimit(LOOKUP_CONCURRENCY);
+  return Promise.all(
+    groups.map((group) => limit(async () => ({ group, found: await store.lookup(group.input) }))),
+  );
+}
+
+/** The posts of an image, as messages name them. */
+export const filesOf = (group: ImageGroup): string[] => group.jobs.map((job) => job.file);
+
+/** The first post of an image: any of them describes the image to make. */
+export const firstJob = (group: ImageGroup): HeaderJob => group.jobs[0] as HeaderJob;
+
+/** `a.md, b.md`, or `a.md and 4 more`: posts in a one-line message. */
+export const postList = (files: readonly string[]): string =>
+  files.length <= 2 ? files.join(', ') : `${files[0]} and ${files.length - 1} more`;

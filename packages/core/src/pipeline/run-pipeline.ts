@@ -1,0 +1,68 @@
+import { asHeaderforgeError } from '../errors/headerforge-error.js';
+import { deriveHeaders } from './derive-headers.js';
+import type { HeaderJob } from './header-job.js';
+import { obtainImage } from './obtain.js';
+import { groupByKey, planImages } from './plan.js';
+import { finishRun, onWriteError, startRun } from './run.js';
+import type { RunPipelineOptions } from './settings.js';
+import type { HeaderResult, PipelineResult } from './summary.js';
+
+/**
+ * Makes every post's header: plans which images the committed cache already holds, obtains
+ * each missing original (from the remote, as offline art, or paid for: deduplicated,
+ * concurrency-limited, budgeted and locked across processes, saved before anything else
+ * can fail), derives each post's files, and summarises. One post's failure never costs
+ * another post its image: failures are collected in the result, not thrown.
+ */
+export async function runPipeline(
+  jobs: HeaderJob[],
+  options: RunPipelineOptions,
+): Promise<PipelineResult> {
+  const started = performance.now();
+  const groups = groupByKey(jobs);
+  const run = startRun(groups, jobs.length, options);
+
+  // 1. Plan: which images are already in the committed cache.
+  const planned = await planImages(groups, run.store);
+  for (const { group, found } of planned) {
+    if (found.status === 'corrupt') run.tally.corrupt(group.key, found.reason, found.movedTo);
+  }
+  const missing = planned.filter(({ found }) => found.status !== 'hit').length;
+  run.emit({
+    type: 'planned',
+    posts: jobs.length,
+    unique: groups.length,
+    cached: groups.length - missing,
+    missing,
+    mode: run.mode,
+  });
+
+  // 2. Obtain every original, then 3. derive its posts' headers, each image as soon as it is ready.
+  const headers: HeaderResult[] = [];
+  await Promise.all(
+    planned.map(async (image) => {
+      try {
+        const obtained = await obtainImage(run, image);
+        if (obtained) headers.push(...(await deriveHeaders(run, image.group, obtained)));
+      } catch (error) {
+        if (run.signal?.aborted) throw run.signal.reason;
+        const reported = onWriteError(run, error, 'writing to the caches');
+        run.tally.failed(image.group, asHeaderforgeError(reported));
+      } finally {
+        run.tally.progress();
+      }
+    }),
+  );
+
+  // 4. Summarise, once the caches are tidy and what this run learnt is saved.
+  await finishRun(run);
+  const summary = run.tally.summary(performance.now() - started);
+  run.emit({ type: 'done', summary });
+  return {
+    headers: headers.sort((a, b) => compare(a.job.file, b.job.file)),
+    failures: [...run.tally.failures].sort((a, b) => compare(a.file, b.file)),
+    summary,
+  };
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,0 +1,118 @@
+import { relative } from 'node:path';
+import { derivedCacheLayout } from '../cache/layout.js';
+import { type ImageStore, openCommittedStore, openPlaceholderStore } from '../cache/store.js';
+import { openTieredStore, type TieredStore } from '../cache/tiered-store.js';
+import { openWarmIndex, type WarmIndex } from '../cache/warm-index.js';
+import { removeStaleTempDirs } from '../derive/temp-dirs.js';
+import { isDiskFull } from '../files/disk-space.js';
+import { createPlaceholderProvider } from '../providers/placeholder.js';
+import type { Provider } from '../providers/provider.js';
+import { type Budget, createBudget } from './budget.js';
+import { diskFullError } from './disk-full.js';
+import type { PipelineEvent } from './events.js';
+import { createPixelBudget } from './pixel-budget.js';
+import type { ImageGroup } from './plan.js';
+import { createRequestSlots } from './request-slots.js';
+import type { PipelineMode, PipelineSettings, RunPipelineOptions } from './settings.js';
+import { createTally, type Tally } from './tally.js';
+
+/** Derivation is CPU-bound and sharp already uses every core: two at a time is enough. */
+const DERIVE_CONCURRENCY = 2;
+/**
+ * Decoded pixels in flight across derivations (each holds its original and master raw):
+ * two 2K images fit side by side, a 4K one derives alone. Keeps a 4K build under 512 MB.
+ */
+const DERIVE_PIXEL_BUDGET = 24_000_000;
+/** Older than any one derivation: a temp dir this old belongs to a killed build. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/** Everything one run of the pipeline shares between its steps. */
+export interface PipelineRun {
+  readonly settings: PipelineSettings;
+  readonly mode: PipelineMode;
+  readonly provider: Provider | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly emit: (event: PipelineEvent) => void;
+  readonly tally: Tally;
+  /** The committed cache, in front of the remote one. */
+  readonly store: TieredStore;
+  /** Offline art, in the regenerable cache. */
+  readonly placeholders: ImageStore;
+  readonly placeholderArt: Provider;
+  readonly budget: Budget;
+  /**
+   * Held from the request until its image is saved, and given back before the upload and
+   * the lock's release, so that the next request need not wait for those.
+   */
+  readonly requestSlots: ReturnType<typeof createRequestSlots>;
+  readonly deriveLimit: ReturnType<typeof createPixelBudget>;
+  readonly warmIndex: WarmIndex;
+  readonly derivedDir: string;
+  /**
+   * Set by the first write that finds the disk full: from then on nothing more is paid for,
+   * since an image that cannot be saved would be paid for and lost.
+   */
+  diskFull: boolean;
+  /** Set once a derived set had to be made, so that stale temp folders are worth a look. */
+  derivedCold: boolean;
+}
+
+export function startRun(
+  groups: readonly ImageGroup[],
+  posts: number,
+  options: RunPipelineOptions,
+): PipelineRun {
+  const { settings, mode } = options;
+  if (mode === 'generate' && !options.provider) {
+    throw new Error('runPipeline: mode "generate" needs a provider');
+  }
+  const emit = options.onEvent ?? (() => {});
+  const warmIndex = options.warmIndex ?? openWarmIndex(settings.derivedCacheDir);
+  const tally = createTally(groups, posts, emit, options.remote?.label);
+  const local = openCommittedStore(settings, { trusted: true, warmIndex });
+  return {
+    settings,
+    mode,
+    provider: options.provider,
+    signal: options.signal,
+    emit,
+    tally,
+    store: openTieredStore(local, options.remote, tally.remote),
+    placeholders: openPlaceholderStore(settings),
+    placeholderArt: createPlaceholderProvider(),
+    budget: createBudget(settings),
+    requestSlots: createRequestSlots(settings.concurrency),
+    deriveLimit: createPixelBudget(DERIVE_PIXEL_BUDGET, DERIVE_CONCURRENCY),
+    warmIndex,
+    derivedDir: derivedCacheLayout(settings.derivedCacheDir).derived,
+    diskFull: false,
+    derivedCold: false,
+  };
+}
+
+/** A write that found the disk full stops the spending at once, and says so plainly. */
+export function onWriteError(run: PipelineRun, error: unknown, doing: string): unknown {
+  if (!isDiskFull(error)) return error;
+  run.diskFull = true;
+  return diskFullError(error, doing);
+}
+
+/** A path as messages show it: relative to the site. */
+export function shown(run: PipelineRun, path: string): string {
+  return relative(run.settings.root, path) || '.';
+}
+
+/** Tidies the derived cache after cold work and saves what this run learnt for the next. */
+export async function finishRun(run: PipelineRun): Promise<void> {
+  // Only after cold work: a warm build should not walk the derived cache.
+  if (run.derivedCold) {
+    await removeStaleTempDirs(run.derivedDir, STALE_TEMP_MS).catch((error: unknown) =>
+      run.tally.warning(`Could not clean the derived cache: ${(error as Error).message}`),
+    );
+  }
+  await run.warmIndex
+    .save()
+    .catch((error: unknown) =>
+      run.tally.warning(`Could not save the warm-build index: ${(error as Error).message}`),
+    );
+}

@@ -1,0 +1,35 @@
+import type { RemoteCache } from '../cache/remote-cache.js';
+import type { CacheDirs } from '../cache/store.js';
+import type { WarmIndex } from '../cache/warm-index.js';
+import type { OutputFormat } from '../image/output-formats.js';
+import type { Provider } from '../providers/provider.js';
+import type { PipelineEvent } from './events.js';
+
+/** What becomes of an image missing from the cache (the site's mode, once it is not `off`). */
+export type PipelineMode = 'generate' | 'cache-only' | 'placeholder';
+
+/** The resolved options the pipeline needs (a subset of the site options). */
+export interface PipelineSettings extends CacheDirs {
+  concurrency: number;
+  widths: number[];
+  formats: OutputFormat[];
+  og: boolean;
+  maxNewImages?: number | undefined;
+  maxCostUsd?: number | undefined;
+}
+
+export interface RunPipelineOptions {
+  settings: PipelineSettings;
+  mode: PipelineMode;
+  /** Makes the paid images; required in `generate` mode. */
+  provider?: Provider;
+  onEvent?: (event: PipelineEvent) => void;
+  signal?: AbortSignal;
+  /** What earlier builds verified (default: the one in `derivedCacheDir`); saved at the end. */
+  warmIndex?: WarmIndex;
+  /**
+   * A shared cache consulted after a local miss (read-through) and given every paid image
+   * (write-back), with a lease per key so that machines building at once pay once.
+   */
+  remote?: RemoteCache | undefined;
+}

@@ -1,0 +1,78 @@
+import type { DerivedSet } from '../derive/derived-set.js';
+import type { HeaderforgeErrorCode } from '../errors/headerforge-error.js';
+import type { HeaderJob } from './header-job.js';
+
+/** One post's header, as a run made it. */
+export interface HeaderResult {
+  job: HeaderJob;
+  key: string;
+  /** Where the original came from in this run. */
+  source: 'cache' | 'remote' | 'generated' | 'reused' | 'placeholder';
+  placeholder: boolean;
+  original: { file: string; width: number; height: number; sha256: string };
+  derived: DerivedSet;
+}
+
+export interface PostFailure {
+  file: string;
+  line?: number | undefined;
+  key: string;
+  code: HeaderforgeErrorCode;
+  message: string;
+  hint?: string | undefined;
+}
+
+export interface PipelineSummary {
+  posts: number;
+  /** Distinct images needed (posts with the same final prompt share one). */
+  unique: number;
+  cached: number;
+  generated: number;
+  /** Made by another build running at the same time, which we waited for. */
+  reused: number;
+  placeholders: number;
+  failed: number;
+  /** Not generated because the budget would have been exceeded (also counted in failed). */
+  skipped: number;
+  /** Cache entries found corrupt and set aside. */
+  corrupt: number;
+  /** Images taken from the shared remote cache (checked, then written to the local cache). */
+  remoteHits: number;
+  /** Paid images uploaded to the remote cache. */
+  remoteWrites: number;
+  /** Remote entries refused: wrong key, wrong hash, or not a decodable image. */
+  remoteRejected: number;
+  /** Images for which the remote was needed but down, slow or misconfigured. */
+  remoteFallbacks: number;
+  costUsd: number;
+  durationMs: number;
+}
+
+/** The summary's counts while a run is under way. */
+export type Counters = Omit<PipelineSummary, 'durationMs'>;
+
+export interface PipelineResult {
+  headers: HeaderResult[];
+  failures: PostFailure[];
+  summary: PipelineSummary;
+}
+
+export function emptySummary(): PipelineSummary {
+  return {
+    posts: 0,
+    unique: 0,
+    cached: 0,
+    generated: 0,
+    reused: 0,
+    placeholders: 0,
+    failed: 0,
+    skipped: 0,
+    corrupt: 0,
+    remoteHits: 0,
+    remoteWrites: 0,
+    remoteRejected: 0,
+    remoteFallbacks: 0,
+    costUsd: 0,
+    durationMs: 0,
+  };
+}

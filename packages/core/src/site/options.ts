@@ -1,0 +1,427 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { FOCUS_VALUES } from '../image/focus.js';
+import { OUTPUT_FORMATS } from '../image/output-formats.js';
+import {
+  ASPECT_RATIOS,
+  EXTENDED_ASPECT_RATIOS,
+  EXTENDED_IMAGE_SIZES,
+  IMAGE_SIZES,
+} from '../image/ratios.js';
+import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../openrouter/client.js';
+import { redactRemoteUrl, remoteUrlSchema } from '../remote/url.js';
+import { closestName } from './closest-name.js';
+import { describeValue } from './describe-value.js';
+import { MODES } from './mode.js';
+import { DEFAULT_AUTO_TEMPLATE } from './prompt.js';
+
+const MAX_CONCURRENCY = 32;
+const MAX_RETRIES = 10;
+const MIN_TIMEOUT_MS = 1000;
+
+const MIN_REMOTE_TIMEOUT_MS = 100;
+export const DEFAULT_REMOTE_TIMEOUT_MS = 5000;
+
+/** The `remote` option: a URL, or an object with the URL and how to use it. */
+const remoteSchema = z
+  .union([
+    z.string(),
+    z.strictObject({
+      url: z.string(),
+      readOnly: z.boolean().optional(),
+      timeoutMs: z.int().min(MIN_REMOTE_TIMEOUT_MS).optional(),
+    }),
+  ])
+  .superRefine((value, ctx) => {
+    const url = typeof value === 'string' ? value : value.url;
+    const parsed = remoteUrlSchema.safeParse(url);
+    if (!parsed.success)
+      ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'invalid URL' });
+  })
+  .transform((value) => ({
+    url: typeof value === 'string' ? value : value.url,
+    readOnly: typeof value === 'string' ? false : (value.readOnly ?? false),
+    timeoutMs:
+      typeof value === 'string'
+        ? DEFAULT_REMOTE_TIMEOUT_MS
+        : (value.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS),
+  }));
+
+/** Every ratio some model accepts; whether *this* model does is checked against its capabilities. */
+export const aspectRatioSchema = z.enum([...ASPECT_RATIOS, ...EXTENDED_ASPECT_RATIOS]);
+/** Every image size some model accepts, smallest first. */
+export const imageSizeSchema = z.enum([...EXTENDED_IMAGE_SIZES, ...IMAGE_SIZES]);
+export const focusSchema = z.enum(FOCUS_VALUES);
+
+/** `one of a, b, c`: the expected-value wording shared by option and frontmatter messages. */
+export function oneOf(values: readonly string[]): string {
+  return `one of ${values.join(', ')}`;
+}
+
+/**
+ * `description` feeds the README's options table (through `z.toJSONSchema`); `expected` is
+ * what an error message says a valid value looks like.
+ */
+function doc(description: string, expected: string) {
+  return { description, expected };
+}
+
+const autoTemplateSchema = z
+  .string()
+  .trim()
+  .min(1)
+  // Without {title} every post would share one prompt, and so one image.
+  .refine((template) => template.includes('{title}'));
+
+export const headerforgeOptionsSchema = z.strictObject({
+  /** Globs of content files whose frontmatter is read, relative to the project root. */
+  include: z
+    .array(z.string().trim().min(1))
+    .min(1)
+    .default(() => ['src/content/**/*.{md,mdx}'])
+    .meta(
+      doc(
+        'Globs of content files whose frontmatter is read, relative to the project root.',
+        'a non-empty list of glob strings',
+      ),
+    ),
+  /** Globs to leave out of `include`; `node_modules`, `dist` and `.git` are always left out. */
+  exclude: z
+    .array(z.string().trim().min(1))
+    .default(() => [])
+    .meta(
+      doc(
+        'Globs to leave out of `include`; `node_modules`, `dist` and `.git` are always left out.',
+        'a list of glob strings',
+      ),
+    ),
+  /** Frontmatter field that holds a post's header prompt. */
+  field: z
+    .string()
+    .trim()
+    .min(1)
+    .default('header')
+    .meta(doc("Frontmatter field that holds a post's header prompt.", 'a non-empty string')),
+  /** OpenRouter image model used for posts that do not name their own. */
+  model: z
+    .string()
+    .trim()
+    .min(1)
+    .default('google/gemini-2.5-flash-image')
+    .meta(
+      doc(
+        'OpenRouter image model used for posts that do not name their own.',
+        'an OpenRouter model id such as "google/gemini-2.5-flash-image"',
+      ),
+    ),
+  /** Aspect ratio asked of the model; the header is then cropped to exactly this ratio. */
+  aspectRatio: aspectRatioSchema
+    .default('16:9')
+    .meta(
+      doc(
+        'Aspect ratio asked of the model; the header is then cropped to exactly this ratio.',
+        oneOf(aspectRatioSchema.options),
+      ),
+    ),
+  /** Resolution asked of the model (`image_size`); larger sizes cost more. */
+  imageSize: imageSizeSchema
+    .default('1K')
+    .meta(
+      doc(
+        'Resolution asked of the model (`image_size`); larger sizes cost more.',
+        oneOf(imageSizeSchema.options),
+      ),
+    ),
+  /** Site-wide style put before every prompt, e.g. "Flat vector art, muted palette.". */
+  style: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .meta(
+      doc(
+        'Site-wide style put before every prompt, e.g. "Flat vector art, muted palette.".',
+        'a non-empty string',
+      ),
+    ),
+  /**
+   * Give posts without a header field a prompt built from their `title` and `description`:
+   * `true` for the default template, or `{ template }` with `{title}` and `{description}`.
+   */
+  auto: z
+    .union([z.boolean(), z.strictObject({ template: autoTemplateSchema })])
+    .default(false)
+    .transform((auto) => (auto === true ? { template: DEFAULT_AUTO_TEMPLATE } : auto))
+    .meta(
+      doc(
+        'Give posts without a header field a prompt built from their `title` and `description`: `true` for the default template, or `{ template }` with `{title}` and `{description}`.',
+        'true, false or { template: string } where the template contains {title}',
+      ),
+    ),
+  /** How many images are generated at the same time. */
+  concurrency: z
+    .int()
+    .min(1)
+    .max(MAX_CONCURRENCY)
+    .default(4)
+    .meta(
+      doc(
+        'How many images are generated at the same time.',
+        `an integer from 1 to ${MAX_CONCURRENCY}`,
+      ),
+    ),
+  /** Committed cache of generated images, relative to the project root. */
+  cacheDir: z
+    .string()
+    .trim()
+    .min(1)
+    .default('.headerforge')
+    .meta(
+      doc(
+        'Committed cache of generated images, relative to the project root. Commit it so no build pays for the same image twice.',
+        'a non-empty path',
+      ),
+    ),
+  /** Regenerable cache of resized variants, relative to the project root. */
+  derivedCacheDir: z
+    .string()
+    .trim()
+    .min(1)
+    .default('node_modules/.cache/headerforge')
+    .meta(
+      doc(
+        'Regenerable cache of resized variants, relative to the project root; safe to delete.',
+        'a non-empty path',
+      ),
+    ),
+  /** Pixel widths of the responsive variants (deduplicated and sorted). */
+  widths: z
+    .array(z.int().positive())
+    .min(1)
+    .transform((widths) => [...new Set(widths)].sort((a, b) => a - b))
+    .default(() => [640, 960, 1280, 1600])
+    .meta(
+      doc(
+        'Pixel widths of the responsive variants (deduplicated and sorted).',
+        'a non-empty list of positive integers',
+      ),
+    ),
+  /** Image formats of the variants, best first in `<picture>`. */
+  formats: z
+    .array(z.enum(OUTPUT_FORMATS))
+    .min(1)
+    // Canonical order (smallest files first) so `<picture>` sources are listed best first.
+    .transform((formats) => OUTPUT_FORMATS.filter((format) => formats.includes(format)))
+    .default(() => [...OUTPUT_FORMATS])
+    .meta(
+      doc(
+        'Image formats of the variants; `<picture>` lists them in the order avif, webp, jpeg.',
+        `a non-empty list of ${OUTPUT_FORMATS.join(', ')}`,
+      ),
+    ),
+  /** Also make a 1200×630 social card (`og:image`) for each header. */
+  og: z
+    .boolean()
+    .default(true)
+    .meta(doc('Also make a 1200×630 social card (`og:image`) for each header.', 'true or false')),
+  /** Where the exact-ratio crop keeps its subject: sharp's `attention`/`entropy` or a gravity. */
+  focus: focusSchema
+    .default('attention')
+    .meta(
+      doc(
+        "Where the exact-ratio crop keeps its subject: sharp's content-aware `attention` or `entropy`, or a fixed gravity such as `top`.",
+        oneOf(FOCUS_VALUES),
+      ),
+    ),
+  /**
+   * What to do about images not in the cache. Unset: `HEADERFORGE_MODE`, else `generate`
+   * with an API key, `cache-only` in CI without one, `placeholder` locally without one.
+   */
+  mode: z
+    .enum(MODES)
+    .optional()
+    .meta(
+      doc(
+        'What to do about images not in the cache. Unset: `HEADERFORGE_MODE`, else `generate` with an API key, `cache-only` in CI without one, `placeholder` locally without one.',
+        oneOf(MODES),
+      ),
+    ),
+  /** Fail the build rather than generate more than this many new images in one run. */
+  maxNewImages: z
+    .int()
+    .min(0)
+    .optional()
+    .meta(
+      doc(
+        'Fail the build rather than generate more than this many new images in one run.',
+        'an integer ≥ 0',
+      ),
+    ),
+  /** Stop generating once one run has spent this many US dollars (as OpenRouter reports). */
+  maxCostUsd: z
+    .number()
+    .min(0)
+    .optional()
+    .meta(
+      doc(
+        'Stop generating once one run has spent this many US dollars (as OpenRouter reports cost).',
+        'a number ≥ 0',
+      ),
+    ),
+  /** Milliseconds one image request may take, retries not counted. */
+  timeoutMs: z
+    .int()
+    .min(MIN_TIMEOUT_MS)
+    .default(DEFAULT_TIMEOUT_MS)
+    .meta(
+      doc(
+        'Milliseconds one image request may take, retries not counted.',
+        `an integer ≥ ${MIN_TIMEOUT_MS}`,
+      ),
+    ),
+  /** Retries of a request that failed for a reason worth retrying (rate limit, 5xx, timeout). */
+  maxRetries: z
+    .int()
+    .min(0)
+    .max(MAX_RETRIES)
+    .default(DEFAULT_MAX_RETRIES)
+    .meta(
+      doc(
+        'Retries of a request that failed for a reason worth retrying (a 429 rate limit, a 502/503/504, or a connection failure before any response).',
+        `an integer from 0 to ${MAX_RETRIES}`,
+      ),
+    ),
+  /** OpenRouter-compatible API root; `OPENROUTER_BASE_URL` takes precedence when set. */
+  baseURL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .meta(
+      doc(
+        'OpenRouter-compatible API root; `OPENROUTER_BASE_URL` takes precedence when set.',
+        'an http(s) URL such as "https://openrouter.ai/api/v1"',
+      ),
+    ),
+  /**
+   * A shared cache for teams and CI: `s3://bucket/prefix?endpoint=…&region=…` or
+   * `redis://host:port/db`, or `{ url, readOnly, timeoutMs }`. `HEADERFORGE_REMOTE` and
+   * `HEADERFORGE_REMOTE_READONLY` take precedence when set.
+   */
+  remote: remoteSchema
+    .optional()
+    .meta(
+      doc(
+        'A shared cache for teams and CI: `s3://bucket/prefix?endpoint=…&region=…` or `redis://host:port/db`, or `{ url, readOnly, timeoutMs }` (timeout per remote call, default 5000 ms). `HEADERFORGE_REMOTE` and `HEADERFORGE_REMOTE_READONLY` take precedence when set.',
+        `an s3:// or redis:// URL, or { url, readOnly?: boolean, timeoutMs?: integer ≥ ${MIN_REMOTE_TIMEOUT_MS} }`,
+      ),
+    ),
+});
+
+/** The options as users write them: everything optional. */
+export type HeaderforgeOptions = z.input<typeof headerforgeOptionsSchema>;
+
+/** The options with every default filled in and every path absolute. */
+export type ResolvedHeaderforgeOptions = z.output<typeof headerforgeOptionsSchema> & {
+  /** Absolute project root: globs, paths in jobs and messages are relative to it. */
+  root: string;
+  /** Absolute path of the committed cache. */
+  cacheDir: string;
+  /** Absolute path of the derivative cache. */
+  derivedCacheDir: string;
+};
+
+const OPTION_NAMES = Object.keys(headerforgeOptionsSchema.shape);
+
+const HINT =
+  'Options are the object given to headerforge({ … }) in vite.config.* or astro.config.*; the README lists every option with its default.';
+
+/**
+ * Validates user options, fills defaults and makes paths absolute. Every problem is reported
+ * at once, so fixing a config takes one round trip.
+ */
+export function resolveOptions(
+  input: unknown,
+  context: { root: string },
+): ResolvedHeaderforgeOptions {
+  const result = headerforgeOptionsSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const problems = describeProblems(result.error.issues, input);
+    const message =
+      problems.length === 1
+        ? (problems[0] as string)
+        : `${problems.length} problems with the headerforge options:\n${problems.map((line) => `  - ${line}`).join('\n')}`;
+    throw new HeaderforgeError('invalid_option', message, { hint: HINT });
+  }
+  const root = path.resolve(context.root);
+  return {
+    ...result.data,
+    root,
+    cacheDir: path.resolve(root, result.data.cacheDir),
+    derivedCacheDir: path.resolve(root, result.data.derivedCacheDir),
+  };
+}
+
+function describeProblems(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+  const problems: string[] = [];
+  const reported = new Set<string>();
+  for (const issue of issues) {
+    const [option] = issue.path;
+    if (issue.code === 'unrecognized_keys' && option === undefined) {
+      for (const key of issue.keys) {
+        const suggestion = closestName(key, OPTION_NAMES);
+        problems.push(
+          `Unknown headerforge option "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+        );
+      }
+      continue;
+    }
+    if (typeof option !== 'string' || !OPTION_NAMES.includes(option)) {
+      problems.push(`Invalid headerforge options: expected an object, got ${describeValue(input)}`);
+      continue;
+    }
+    // One line per option, however many of its checks failed.
+    if (reported.has(option)) continue;
+    reported.add(option);
+    const received = (input as Record<string, unknown>)[option];
+    if (option === 'remote') {
+      problems.push(remoteProblem(issue, received));
+      continue;
+    }
+    problems.push(
+      `Invalid headerforge option "${option}": expected ${expectedOf(option)}, got ${describeValue(received)}`,
+    );
+  }
+  return problems;
+}
+
+/** The remote URL may hold a password: it is redacted, and the URL's own problem named. */
+function remoteProblem(issue: z.core.$ZodIssue, received: unknown): string {
+  const url =
+    typeof received === 'string'
+      ? received
+      : typeof received === 'object' && received !== null && 'url' in received
+        ? (received as { url: unknown }).url
+        : undefined;
+  if (issue.code === 'custom' && typeof url === 'string') {
+    return `Invalid headerforge option "remote" (${describeValue(redactRemoteUrl(url))}): ${issue.message}`;
+  }
+  const shown =
+    typeof received === 'string'
+      ? redactRemoteUrl(received)
+      : typeof received === 'object'
+        ? 'an object with other fields'
+        : received;
+  return `Invalid headerforge option "remote": expected ${expectedOf('remote')}, got ${describeValue(shown)}`;
+}
+
+function expectedOf(option: string): string {
+  const shape: Record<string, z.ZodType> = headerforgeOptionsSchema.shape;
+  const expected = shape[option]?.meta()?.expected;
+  return typeof expected === 'string' ? expected : 'a valid value';
+}
+
+/**
+ * Where a plugin or integration object keeps the options it was given, so that the
+ * `headerforge` command can read them from the site's own Vite or Astro config.
+ */
+export const HEADERFORGE_OPTIONS: unique symbol = Symbol.for('headerforge.options') as never;

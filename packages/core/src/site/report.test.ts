@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { PipelineEvent } from '../pipeline/events.js';
+import { emptySummary } from '../pipeline/summary.js';
+import { logLineFor } from './report.js';
+
+const { durationMs: _, ...zero } = emptySummary();
+
+/** The progress lines a log gets for a run of `total` images, `cached` of them hits. */
+function progressLines(total: number, cached: number): string[] {
+  const lines: string[] = [];
+  for (let done = 1; done <= total; done++) {
+    const event: PipelineEvent = {
+      type: 'progress',
+      done,
+      total,
+      // Hits are counted before any image completes; the rest are generated one by one.
+      counters: { ...zero, cached, generated: Math.max(0, done - cached) },
+    };
+    const line = logLineFor(event);
+    if (line) lines.push(line.message);
+  }
+  return lines;
+}
+
+describe('logLineFor progress', () => {
+  it('is quiet in a warm build: the summary says it all', () => {
+    expect(progressLines(1000, 1000)).toEqual([]);
+  });
+
+  it('prints about ten lines however many images, ending with the last', () => {
+    const lines = progressLines(1000, 990);
+    expect(lines).toHaveLength(10);
+    expect(lines.at(-1)).toBe('headers 1000/1000 · 990 cached · $0.00');
+  });
+
+  it('prints every image of a small run', () => {
+    expect(progressLines(3, 0)).toEqual([
+      'headers 1/3 · 0 cached · $0.00',
+      'headers 2/3 · 0 cached · $0.00',
+      'headers 3/3 · 0 cached · $0.00',
+    ]);
+  });
+});

@@ -1,0 +1,204 @@
+import { readFile } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pLimit from 'p-limit';
+import { glob } from 'tinyglobby';
+import type { WarmIndex } from '../cache/warm-index.js';
+import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
+import type { HeaderJob } from '../pipeline/header-job.js';
+import { autoAlt, defaultAlt } from './alt-text.js';
+import { type ParsedFrontmatter, parseFrontmatter } from './frontmatter.js';
+import type { ResolvedHeaderforgeOptions } from './options.js';
+import { applyStyle, autoPrompt } from './prompt.js';
+
+/** Never content, however wide the include globs. */
+const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/dist/**', '**/.git/**'];
+// The callback API: `fs/promises.readFile` takes several thread-pool round trips per file,
+// which made it a third slower over a thousand small posts.
+const read = promisify(readFile);
+/** Enough reads in flight to keep libuv's thread pool busy without exhausting file handles. */
+const READ_CONCURRENCY = 32;
+
+export interface ScanResult {
+  /** One job per post with a header (or an `auto` prompt), in file order. */
+  jobs: HeaderJob[];
+  /** How many content files were read. */
+  files: number;
+  /** Content files without a header, relative to the root, in order. */
+  skipped: string[];
+}
+
+type Outcome =
+  | { kind: 'job'; job: HeaderJob }
+  | { kind: 'skipped'; file: string }
+  | { kind: 'gone' }
+  | { kind: 'failed'; error: HeaderforgeError };
+
+/**
+ * Reads every content file matched by `include` and turns its frontmatter into a job. Every
+ * bad file is reported in one error, so one broken post does not hide the next.
+ */
+export async function scanContent(
+  options: ResolvedHeaderforgeOptions,
+  /** Remembers each file's header fields, so an unchanged file is not read again. */
+  warmIndex?: WarmIndex,
+): Promise<ScanResult> {
+  const files = await glob(options.include, {
+    cwd: options.root,
+    absolute: false,
+    ignore: [...ALWAYS_EXCLUDED, ...options.exclude],
+    onlyFiles: true,
+    // `src/content` must not silently mean every file below it, images included.
+    expandDirectories: false,
+  });
+  // Code-unit order, not locale order: the same on every machine.
+  files.sort();
+  const limit = pLimit(READ_CONCURRENCY);
+  const outcomes = await Promise.all(
+    files.map((file) => limit(() => scanPath(toPosix(file), options, warmIndex))),
+  );
+
+  const jobs: HeaderJob[] = [];
+  const skipped: string[] = [];
+  const failures: HeaderforgeError[] = [];
+  let readCount = 0;
+  for (const outcome of outcomes) {
+    if (outcome.kind !== 'gone') readCount++;
+    if (outcome.kind === 'job') jobs.push(outcome.job);
+    else if (outcome.kind === 'skipped') skipped.push(outcome.file);
+    else if (outcome.kind === 'failed') failures.push(outcome.error);
+  }
+  if (failures.length > 0) throw combine(failures);
+  return { jobs, files: readCount, skipped };
+}
+
+/**
+ * Scans one content file, for dev-server updates. Undefined when the post has no header or
+ * the file no longer exists; throws like `scanContent` when its frontmatter is invalid.
+ * The caller decides whether the file matches `include`.
+ */
+export async function scanFile(
+  absPath: string,
+  options: ResolvedHeaderforgeOptions,
+): Promise<HeaderJob | undefined> {
+  const file = toPosix(path.relative(options.root, path.resolve(options.root, absPath)));
+  const outcome = await scanPath(file, options);
+  if (outcome.kind === 'failed') throw outcome.error;
+  return outcome.kind === 'job' ? outcome.job : undefined;
+}
+
+async function scanPath(
+  file: string,
+  options: ResolvedHeaderforgeOptions,
+  warmIndex?: WarmIndex,
+): Promise<Outcome> {
+  const absolute = path.resolve(options.root, file);
+  // The header field's name decides what is parsed out, so it is part of the fact's id.
+  const id = `${options.field}\0${absolute}`;
+  const known = warmIndex?.recall<ParsedFrontmatter>('content', id);
+  if (known) return outcomeOf(file, known, options);
+  const stamps = warmIndex?.stamp([absolute]);
+  let source: string;
+  try {
+    source = await read(absolute, 'utf8');
+  } catch (error) {
+    // Deleted between the glob and the read (an editor's save, a dev-server race): not content.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      kind: 'failed',
+      error: new HeaderforgeError('io', `${file}: cannot read the content file: ${reason}`, {
+        hint: 'Check that the file is readable, or leave it out with the `exclude` option.',
+        cause: error,
+      }),
+    };
+  }
+  let parsed: ParsedFrontmatter;
+  try {
+    parsed = parseFrontmatter(source, { file, field: options.field });
+  } catch (error) {
+    if (isHeaderforgeError(error)) return { kind: 'failed', error };
+    throw error;
+  }
+  if (stamps) warmIndex?.remember('content', id, stamps, headerFields(parsed));
+  return outcomeOf(file, parsed, options);
+}
+
+function outcomeOf(
+  file: string,
+  parsed: ParsedFrontmatter,
+  options: ResolvedHeaderforgeOptions,
+): Outcome {
+  const job = buildJob(file, parsed, options);
+  return job === undefined ? { kind: 'skipped', file } : { kind: 'job', job };
+}
+
+/** Only what `buildJob` reads: the rest of the frontmatter need not be remembered. */
+function headerFields({ data, ...header }: ParsedFrontmatter): ParsedFrontmatter {
+  const kept: Record<string, unknown> = {};
+  for (const name of ['title', 'description']) {
+    if (typeof data[name] === 'string') kept[name] = data[name];
+  }
+  return { data: kept, ...header };
+}
+
+function buildJob(
+  file: string,
+  { data, header, headerLine, headerDisabled }: ParsedFrontmatter,
+  options: ResolvedHeaderforgeOptions,
+): HeaderJob | undefined {
+  const title = typeof data.title === 'string' ? data.title.trim() || undefined : undefined;
+  const post = { file, ...(title === undefined ? {} : { title }) };
+  if (header !== undefined) {
+    return {
+      ...post,
+      ...(headerLine === undefined ? {} : { line: headerLine }),
+      prompt: applyStyle(options.style, header.prompt),
+      userPrompt: header.prompt,
+      alt: header.alt ?? defaultAlt(header.prompt),
+      model: header.model ?? options.model,
+      aspectRatio: header.aspectRatio ?? options.aspectRatio,
+      imageSize: header.size ?? options.imageSize,
+      ...(header.seed === undefined ? {} : { seed: header.seed }),
+      focus: header.focus ?? options.focus,
+      auto: false,
+    };
+  }
+  if (options.auto === false || headerDisabled || title === undefined) return undefined;
+  const description = typeof data.description === 'string' ? data.description : undefined;
+  const userPrompt = autoPrompt(options.auto.template, { title, description });
+  if (userPrompt === undefined) return undefined;
+  return {
+    ...post,
+    prompt: applyStyle(options.style, userPrompt),
+    userPrompt,
+    alt: autoAlt(title),
+    model: options.model,
+    aspectRatio: options.aspectRatio,
+    imageSize: options.imageSize,
+    focus: options.focus,
+    auto: true,
+  };
+}
+
+/** One error for the whole scan; files arrive sorted, so the lines are sorted too. */
+function combine(failures: readonly HeaderforgeError[]): HeaderforgeError {
+  // An unreadable file is a different problem (and code) from a mistyped header.
+  const io = failures.filter((failure) => failure.code === 'io');
+  const chosen = io.length > 0 ? io : failures;
+  const first = chosen[0] as HeaderforgeError;
+  if (chosen.length === 1) return first;
+  const lines = chosen.map((failure) => failure.message).join('\n');
+  const hints = [...new Set(chosen.map((failure) => failure.hint).filter(Boolean))].join(' ');
+  const summary =
+    io.length > 0
+      ? `${chosen.length} content files cannot be read:`
+      : `${chosen.length} content files have invalid frontmatter:`;
+  return new HeaderforgeError(first.code, `${summary}\n${lines}`, {
+    hint: hints,
+  });
+}
+
+function toPosix(file: string): string {
+  return path.sep === '/' ? file : file.split(path.sep).join('/');
+}
