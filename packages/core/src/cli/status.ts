@@ -1,8 +1,8 @@
+import { openSiteRemote } from '../site/site-remote.js';
 import type { CliIO } from './io.js';
 import { withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
-import { openSiteRemote } from './site-remote.js';
 import { table, usd } from './table.js';
 
 /**

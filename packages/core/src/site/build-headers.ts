@@ -1,6 +1,4 @@
 import { matchesGlob } from 'node:path';
-import type { RemoteCache } from '../cache/remote-cache.js';
-import { openRemote } from '../cache/remote-cache.js';
 import { openWarmIndex } from '../cache/warm-index.js';
 import type { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { OpenRouterClientOptions } from '../openrouter/client.js';
@@ -8,8 +6,6 @@ import type { PipelineEvent } from '../pipeline/events.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { emptySummary, type PipelineResult } from '../pipeline/summary.js';
-import { createOpenRouterProvider } from '../providers/openrouter.js';
-import type { Provider } from '../providers/provider.js';
 import { resolveRemote } from '../remote/settings.js';
 import { type ModeDecision, resolveMode } from './mode.js';
 import {
@@ -18,7 +14,8 @@ import {
   resolveOptions,
 } from './options.js';
 import { type ScanResult, scanContent } from './scan.js';
-import { siteClient } from './site-client.js';
+import { providerFor } from './site-client.js';
+import { withRemote } from './site-remote.js';
 
 export type HeadersEvent =
   | PipelineEvent
@@ -124,46 +121,4 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
     deferred,
     ...(remote ? { remote: { label: remote.location.label, readOnly: remote.readOnly } } : {}),
   };
-}
-
-/** The OpenRouter provider a site's options and environment call for. */
-export function providerFor(
-  options: ResolvedHeaderforgeOptions,
-  env: NodeJS.ProcessEnv,
-  overrides: Partial<OpenRouterClientOptions> | undefined,
-  emit: (event: HeadersEvent) => void,
-): Provider {
-  return createOpenRouterProvider(
-    siteClient(env, options, {
-      ...overrides,
-      onRetry: (event) => emit({ type: 'retry', ...event }),
-    }),
-  );
-}
-
-/**
- * Runs `work` with the site's remote cache open (if it has one), and closes it afterwards
- * so that its connection never keeps the process alive. A remote that fails is reported
- * once, as a warning: the build goes on with the local cache and generation.
- */
-export async function withRemote<T>(
-  options: ResolvedHeaderforgeOptions,
-  env: NodeJS.ProcessEnv,
-  emit: (event: HeadersEvent) => void,
-  work: (remote: RemoteCache | undefined) => Promise<T>,
-): Promise<T> {
-  const settings = resolveRemote(options, env);
-  if (!settings) return work(undefined);
-  emit({ type: 'remote', label: settings.location.label, readOnly: settings.readOnly });
-  const remote = openRemote(settings, env, (error) =>
-    emit({
-      type: 'warning',
-      message: `remote cache unavailable: ${error.message}. Carrying on with the local cache and generating; no more remote calls in this run.${error.hint ? ` (${error.hint})` : ''}`,
-    }),
-  );
-  try {
-    return await work(remote);
-  } finally {
-    await remote.close();
-  }
 }

@@ -5,14 +5,10 @@ import { jobKeyInput } from '../pipeline/header-job.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import type { HeaderResult, PostFailure } from '../pipeline/summary.js';
 import type { Provider } from '../providers/provider.js';
-import {
-  type BuildHeadersInput,
-  type BuildHeadersResult,
-  buildHeaders,
-  providerFor,
-  withRemote,
-} from './build-headers.js';
+import { type BuildHeadersInput, type BuildHeadersResult, buildHeaders } from './build-headers.js';
 import { scanContent } from './scan.js';
+import { providerFor } from './site-client.js';
+import { withRemote } from './site-remote.js';
 
 /** What a host (Vite, Astro) is told when the headers it serves change. */
 export type ServiceUpdate =
