@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AspectRatio, ImageSize } from '../image/ratios.js';
 
 /** Bump when the meaning of a generation key changes; every cached image then misses. */
-export const KEY_SCHEMA_VERSION = 1;
+const KEY_SCHEMA_VERSION = 1;
 
 /** Everything that changes the *paid* image, and nothing else. */
 export interface GenerationKeyInput {
@@ -19,7 +19,7 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 /** JSON with object keys sorted at every depth, so equal values hash equally. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => {
     if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
     return Object.fromEntries(

@@ -10,7 +10,7 @@ import { push } from './push.js';
 import { status } from './status.js';
 
 /** Exit codes, documented in the README: 0 ok, 1 failures, 2 usage. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const numberFlag = (name: string, value: unknown): number | undefined => {
   if (value === undefined) return undefined;

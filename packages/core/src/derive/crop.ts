@@ -4,7 +4,7 @@ import type { DerivedFile } from './derived-set.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
-export const MASTER_FILE = 'master.png';
+const MASTER_FILE = 'master.png';
 
 /**
  * The largest size of exactly `ratio` that fits in `width`×`height`: one side stays, the

@@ -16,7 +16,7 @@ const EntrySchema = z.object({
 });
 
 /** `manifest.json`: the set with file names relative to its folder, written last. */
-export const ManifestSchema = z.object({
+const ManifestSchema = z.object({
   key: z.string().regex(/^[0-9a-f]{64}$/),
   master: EntrySchema,
   variants: z.array(EntrySchema),

@@ -6,9 +6,9 @@ import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
 /** The size Facebook, LinkedIn and X expect of `og:image` (a 1.905 ratio). */
-export const OG_WIDTH = 1200;
-export const OG_HEIGHT = 630;
-export const OG_FILE = 'og.jpg';
+const OG_WIDTH = 1200;
+const OG_HEIGHT = 630;
+const OG_FILE = 'og.jpg';
 
 /**
  * The social card, cropped from the whole original (not the 16:9 master, which would

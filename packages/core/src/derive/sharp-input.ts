@@ -16,7 +16,7 @@ export const MAX_INPUT_PIXELS = 16384 * 16384;
  * choosing; TIFF, PDF, JPEG 2000, JPEG XL, HEIC and the rest are decoders no image model
  * needs, so they are attack surface only.
  */
-export const ALLOWED_INPUT_FORMATS = ['png', 'jpeg', 'webp', 'avif', 'gif'] as const;
+const ALLOWED_INPUT_FORMATS = ['png', 'jpeg', 'webp', 'avif', 'gif'] as const;
 export type InputFormat = (typeof ALLOWED_INPUT_FORMATS)[number];
 
 /** Decoded 8-bit sRGB pixels, the one form every derivation step starts from. */

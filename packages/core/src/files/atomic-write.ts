@@ -35,7 +35,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   await syncDirectory(dirname(path));
 }
 
-export function isTempFile(name: string): boolean {
+function isTempFile(name: string): boolean {
   return name.startsWith('.') && name.includes(TEMP_MARK);
 }
 

@@ -10,7 +10,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   type OpenRouterClientOptions,
   type RetryEvent,
-} from './index.js';
+} from './client.js';
 
 const KEY = 'sk-or-v1-test-sentinel-0123456789abcdef';
 const NANO = 'google/gemini-2.5-flash-image';

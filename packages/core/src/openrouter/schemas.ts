@@ -23,7 +23,7 @@ const ImagePartSchema = z
 
 const ContentSchema = z.union([z.string(), z.null(), z.array(z.unknown())]).optional();
 
-export const UsageSchema = z.looseObject({
+const UsageSchema = z.looseObject({
   prompt_tokens: z.number().optional(),
   completion_tokens: z.number().optional(),
   total_tokens: z.number().optional(),

@@ -8,7 +8,7 @@ import { aspectRatioSchema, focusSchema, imageSizeSchema, oneOf } from './option
 const promptSchema = z.string().trim().min(1);
 
 /** The object form of a post's header field; `expected` feeds the error messages. */
-export const headerObjectSchema = z.strictObject({
+const headerObjectSchema = z.strictObject({
   /** What the image shows. Kept verbatim, surrounding whitespace aside. */
   prompt: promptSchema.meta({ expected: 'a non-empty string describing the image' }),
   /** Alt text; derived from the prompt when absent, `""` marks the image as decorative. */
@@ -29,7 +29,7 @@ export const headerObjectSchema = z.strictObject({
 });
 
 /** A header field: the shorthand prompt string or the object form. */
-export const headerFieldSchema = z.union([
+const headerFieldSchema = z.union([
   promptSchema.transform((prompt) => ({ prompt })),
   headerObjectSchema,
 ]);
