@@ -9,6 +9,7 @@ export { createRemoteCache, openRemote, type RemoteCache } from '../cache/remote
 export type { Sidecar } from '../cache/sidecar.js';
 export { openImageStore } from '../cache/store.js';
 export { deriveFiles } from '../derive/derive-files.js';
+export { openRouterClientOptionsSchema } from '../openrouter/client-options.js';
 export { jobKeyInput } from '../pipeline/header-job.js';
 export { createRedisBackend } from '../remote/redis.js';
 export { createS3Backend } from '../remote/s3.js';

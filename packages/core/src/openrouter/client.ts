@@ -5,6 +5,18 @@ import type { AspectRatio, ImageSize } from '../image/ratios.js';
 import { readBodyBounded } from './body.js';
 import { type CatalogueResult, type ImageModel, loadImageModelCatalogue } from './catalogue.js';
 import { type ErrorContext, errorForBody, errorForStatus } from './classify.js';
+import {
+  DEFAULT_APP_NAME,
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_RETRY_DELAY_MS,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+  type OpenRouterClientOptions,
+} from './client-options.js';
 import { decodeDataUrl, verifyImage } from './image-data.js';
 import {
   FALLBACK_OUTPUT_MODALITIES,
@@ -16,46 +28,14 @@ import { excerpt, redact, safeCause } from './redact.js';
 import { parseCompletion, parseStream, type Reply } from './reply.js';
 import { backoffDelay, parseRetryAfter } from './retry.js';
 
-export const DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
-/** One image takes 20–30 s and slow models far longer; a short timeout would pay and discard. */
-export const DEFAULT_TIMEOUT_MS = 180_000;
-/** Retries after the first attempt: three attempts in all. */
-export const DEFAULT_MAX_RETRIES = 2;
-/**
- * OpenRouter reserves `max_tokens` worth of credit before a request runs; without it the
- * model's whole output budget is reserved and low-balance accounts get 402 for an image
- * that costs cents. An image is ~1.3k output tokens at 1K and a few thousand at 4K, plus
- * a sentence of text, so this leaves room without over-reserving.
- */
-export const DEFAULT_MAX_TOKENS = 8192;
-
-export interface OpenRouterClientOptions {
-  /** Defaults to `OPENROUTER_API_KEY`. Needed for generation, not for listing models. */
-  apiKey?: string;
-  /** Defaults to `OPENROUTER_BASE_URL`, then `https://openrouter.ai/api/v1`. */
-  baseURL?: string;
-  /** Per attempt, covering the response body too. Default 180 000 ms. */
-  timeoutMs?: number;
-  /** Retries after the first attempt, for 429, 502/503/504 and connection failures. Default 2. */
-  maxRetries?: number;
-  fetch?: typeof fetch;
-  /** First backoff step; waits are uniform in [0, min(maxRetryDelayMs, base·2^n)]. Default 1000 ms. */
-  retryBaseDelayMs?: number;
-  /** Longest wait between attempts; a `Retry-After` beyond it fails at once. Default 60 000 ms. */
-  maxRetryDelayMs?: number;
-  /** Sent as `max_tokens`. Default 8192. */
-  maxTokens?: number;
-  /** Largest response body read. Default 128 MiB (a 4K PNG as base64 is tens of MB). */
-  maxResponseBytes?: number;
-  /** Largest image accepted, in pixels, checked from the header before decoding. */
-  maxPixels?: number;
-  /** Sent as `X-Title` for OpenRouter's app attribution. Default "headerforge". */
-  appName?: string;
-  /** Sent as `HTTP-Referer` for OpenRouter's app attribution. */
-  siteUrl?: string;
-  /** Called before each retry, e.g. to log "rate limited, retrying in 4 s". */
-  onRetry?: (event: RetryEvent) => void;
-}
+// The options, their defaults and their documentation live in client-options.ts.
+export {
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_TIMEOUT_MS,
+  type OpenRouterClientOptions,
+} from './client-options.js';
 
 export interface RetryEvent {
   model: string;
@@ -141,7 +121,7 @@ function resolveOptions(options: OpenRouterClientOptions): ResolvedOptions {
       hint: `Set baseURL / OPENROUTER_BASE_URL to the API root, e.g. ${DEFAULT_BASE_URL}.`,
     });
   }
-  const headers: Record<string, string> = { 'X-Title': options.appName ?? 'headerforge' };
+  const headers: Record<string, string> = { 'X-Title': options.appName ?? DEFAULT_APP_NAME };
   if (options.siteUrl) headers['HTTP-Referer'] = options.siteUrl;
   for (const name of ['timeoutMs', 'maxRetries', 'maxTokens'] as const) {
     const value = options[name];
@@ -158,11 +138,11 @@ function resolveOptions(options: OpenRouterClientOptions): ResolvedOptions {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
     fetch: options.fetch ?? globalThis.fetch,
-    retryBaseDelayMs: options.retryBaseDelayMs ?? 1000,
-    maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS,
     maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
-    maxResponseBytes: options.maxResponseBytes ?? 128 * 2 ** 20,
-    maxPixels: options.maxPixels ?? 16_384 * 16_384,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
     headers,
     onRetry: options.onRetry,
   };

@@ -9,7 +9,7 @@ import {
   EXTENDED_IMAGE_SIZES,
   IMAGE_SIZES,
 } from '../image/ratios.js';
-import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../openrouter/client.js';
+import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../openrouter/client-options.js';
 import { redactRemoteUrl, remoteUrlSchema } from '../remote/url.js';
 import { closestName } from './closest-name.js';
 import { describeValue } from './describe-value.js';
@@ -60,8 +60,11 @@ export function oneOf(values: readonly string[]): string {
 }
 
 /**
- * `description` feeds the README's options table (through `z.toJSONSchema`); `expected` is
- * what an error message says a valid value looks like.
+ * `description` is the option's documentation: the README's options table is generated from
+ * it (`npm run docs:options`). `expected` is what an error message says a valid value looks
+ * like. The fields carry no JSDoc: TypeScript does not show it through `z.input<>` (the
+ * emitted .d.ts drops it and editors' hover does not find it), so it would only be a second
+ * copy to keep in step.
  */
 function doc(description: string, expected: string) {
   return { description, expected };
@@ -75,7 +78,6 @@ const autoTemplateSchema = z
   .refine((template) => template.includes('{title}'));
 
 export const headerforgeOptionsSchema = z.strictObject({
-  /** Globs of content files whose frontmatter is read, relative to the project root. */
   include: z
     .array(z.string().trim().min(1))
     .min(1)
@@ -86,7 +88,6 @@ export const headerforgeOptionsSchema = z.strictObject({
         'a non-empty list of glob strings',
       ),
     ),
-  /** Globs to leave out of `include`; `node_modules`, `dist` and `.git` are always left out. */
   exclude: z
     .array(z.string().trim().min(1))
     .default(() => [])
@@ -96,14 +97,12 @@ export const headerforgeOptionsSchema = z.strictObject({
         'a list of glob strings',
       ),
     ),
-  /** Frontmatter field that holds a post's header prompt. */
   field: z
     .string()
     .trim()
     .min(1)
     .default('header')
     .meta(doc("Frontmatter field that holds a post's header prompt.", 'a non-empty string')),
-  /** OpenRouter image model used for posts that do not name their own. */
   model: z
     .string()
     .trim()
@@ -111,11 +110,10 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default('google/gemini-2.5-flash-image')
     .meta(
       doc(
-        'OpenRouter image model used for posts that do not name their own.',
+        'OpenRouter image model for posts that do not name their own.',
         'an OpenRouter model id such as "google/gemini-2.5-flash-image"',
       ),
     ),
-  /** Aspect ratio asked of the model; the header is then cropped to exactly this ratio. */
   aspectRatio: aspectRatioSchema
     .default('16:9')
     .meta(
@@ -124,16 +122,14 @@ export const headerforgeOptionsSchema = z.strictObject({
         oneOf(aspectRatioSchema.options),
       ),
     ),
-  /** Resolution asked of the model (`image_size`); larger sizes cost more. */
   imageSize: imageSizeSchema
     .default('1K')
     .meta(
       doc(
-        'Resolution asked of the model (`image_size`); larger sizes cost more.',
+        'Resolution asked of the model (`image_size`): `1K`, `2K` or `4K`, or `0.5K` on the models that accept it; larger sizes cost more.',
         oneOf(imageSizeSchema.options),
       ),
     ),
-  /** Site-wide style put before every prompt, e.g. "Flat vector art, muted palette.". */
   style: z
     .string()
     .trim()
@@ -141,14 +137,10 @@ export const headerforgeOptionsSchema = z.strictObject({
     .optional()
     .meta(
       doc(
-        'Site-wide style put before every prompt, e.g. "Flat vector art, muted palette.".',
+        'Site-wide style put before every prompt, e.g. `"Flat vector art, muted palette."`.',
         'a non-empty string',
       ),
     ),
-  /**
-   * Give posts without a header field a prompt built from their `title` and `description`:
-   * `true` for the default template, or `{ template }` with `{title}` and `{description}`.
-   */
   auto: z
     .union([z.boolean(), z.strictObject({ template: autoTemplateSchema })])
     .default(false)
@@ -159,7 +151,6 @@ export const headerforgeOptionsSchema = z.strictObject({
         'true, false or { template: string } where the template contains {title}',
       ),
     ),
-  /** How many images are generated at the same time. */
   concurrency: z
     .int()
     .min(1)
@@ -167,11 +158,10 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default(4)
     .meta(
       doc(
-        'How many images are generated at the same time.',
+        `How many images are generated at the same time (1–${MAX_CONCURRENCY}).`,
         `an integer from 1 to ${MAX_CONCURRENCY}`,
       ),
     ),
-  /** Committed cache of generated images, relative to the project root. */
   cacheDir: z
     .string()
     .trim()
@@ -179,11 +169,10 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default('.headerforge')
     .meta(
       doc(
-        'Committed cache of generated images, relative to the project root. Commit it so no build pays for the same image twice.',
+        'The committed cache of generated images, relative to the project root: commit it, so no build pays for the same image twice.',
         'a non-empty path',
       ),
     ),
-  /** Regenerable cache of resized variants, relative to the project root. */
   derivedCacheDir: z
     .string()
     .trim()
@@ -191,11 +180,10 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default('node_modules/.cache/headerforge')
     .meta(
       doc(
-        'Regenerable cache of resized variants, relative to the project root; safe to delete.',
+        'The regenerable cache of resized variants, social cards and placeholders, relative to the project root; safe to delete.',
         'a non-empty path',
       ),
     ),
-  /** Pixel widths of the responsive variants (deduplicated and sorted). */
   widths: z
     .array(z.int().positive())
     .min(1)
@@ -203,11 +191,10 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default(() => [640, 960, 1280, 1600])
     .meta(
       doc(
-        'Pixel widths of the responsive variants (deduplicated and sorted).',
+        'Pixel widths of the responsive variants, deduplicated and sorted; a width wider than the generated image is left out (never upscaled).',
         'a non-empty list of positive integers',
       ),
     ),
-  /** Image formats of the variants, best first in `<picture>`. */
   formats: z
     .array(z.enum(OUTPUT_FORMATS))
     .min(1)
@@ -216,16 +203,14 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default(() => [...OUTPUT_FORMATS])
     .meta(
       doc(
-        'Image formats of the variants; `<picture>` lists them in the order avif, webp, jpeg.',
+        `Image formats of the variants; \`<picture>\` lists them in the order ${OUTPUT_FORMATS.join(', ')}.`,
         `a non-empty list of ${OUTPUT_FORMATS.join(', ')}`,
       ),
     ),
-  /** Also make a 1200×630 social card (`og:image`) for each header. */
   og: z
     .boolean()
     .default(true)
     .meta(doc('Also make a 1200×630 social card (`og:image`) for each header.', 'true or false')),
-  /** Where the exact-ratio crop keeps its subject: sharp's `attention`/`entropy` or a gravity. */
   focus: focusSchema
     .default('attention')
     .meta(
@@ -234,53 +219,45 @@ export const headerforgeOptionsSchema = z.strictObject({
         oneOf(FOCUS_VALUES),
       ),
     ),
-  /**
-   * What to do about images not in the cache. Unset: `HEADERFORGE_MODE`, else `generate`
-   * with an API key, `cache-only` in CI without one, `placeholder` locally without one.
-   */
   mode: z
     .enum(MODES)
     .optional()
     .meta(
       doc(
-        'What to do about images not in the cache. Unset: `HEADERFORGE_MODE`, else `generate` with an API key, `cache-only` in CI without one, `placeholder` locally without one.',
+        'What to do about images not in the cache (see [Modes](#modes)); `HEADERFORGE_MODE` takes precedence when set. Unset: `generate` with an API key, `cache-only` in CI without one, `placeholder` locally without one.',
         oneOf(MODES),
       ),
     ),
-  /** Fail the build rather than generate more than this many new images in one run. */
   maxNewImages: z
     .int()
     .min(0)
     .optional()
     .meta(
       doc(
-        'Fail the build rather than generate more than this many new images in one run.',
+        'Generate at most this many new images in one run; the posts beyond it fail with `budget_exceeded`.',
         'an integer ≥ 0',
       ),
     ),
-  /** Stop generating once one run has spent this many US dollars (as OpenRouter reports). */
   maxCostUsd: z
     .number()
     .min(0)
     .optional()
     .meta(
       doc(
-        'Stop generating once one run has spent this many US dollars (as OpenRouter reports cost).',
+        "Stop before one run spends more than this many US dollars: an image's cost is estimated from catalogue prices before it is requested, then counted as OpenRouter reports it (or, when it reports none, from catalogue prices).",
         'a number ≥ 0',
       ),
     ),
-  /** Milliseconds one image request may take, retries not counted. */
   timeoutMs: z
     .int()
     .min(MIN_TIMEOUT_MS)
     .default(DEFAULT_TIMEOUT_MS)
     .meta(
       doc(
-        'Milliseconds one image request may take, retries not counted.',
+        'Milliseconds one attempt at an image request may take, response body included. A timed-out attempt is not retried, since the provider may still finish it and bill for it.',
         `an integer ≥ ${MIN_TIMEOUT_MS}`,
       ),
     ),
-  /** Retries of a request that failed for a reason worth retrying (rate limit, 5xx, timeout). */
   maxRetries: z
     .int()
     .min(0)
@@ -288,11 +265,10 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default(DEFAULT_MAX_RETRIES)
     .meta(
       doc(
-        'Retries of a request that failed for a reason worth retrying (a 429 rate limit, a 502/503/504, or a connection failure before any response).',
+        'Retries of an image request after a 429 rate limit, a 502/503/504 or a connection failure before any response byte; never after a timeout (see `timeoutMs`).',
         `an integer from 0 to ${MAX_RETRIES}`,
       ),
     ),
-  /** OpenRouter-compatible API root; `OPENROUTER_BASE_URL` takes precedence when set. */
   baseURL: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -302,16 +278,11 @@ export const headerforgeOptionsSchema = z.strictObject({
         'an http(s) URL such as "https://openrouter.ai/api/v1"',
       ),
     ),
-  /**
-   * A shared cache for teams and CI: `s3://bucket/prefix?endpoint=…&region=…` or
-   * `redis://host:port/db`, or `{ url, readOnly, timeoutMs }`. `HEADERFORGE_REMOTE` and
-   * `HEADERFORGE_REMOTE_READONLY` take precedence when set.
-   */
   remote: remoteSchema
     .optional()
     .meta(
       doc(
-        'A shared cache for teams and CI: `s3://bucket/prefix?endpoint=…&region=…` or `redis://host:port/db`, or `{ url, readOnly, timeoutMs }` (timeout per remote call, default 5000 ms). `HEADERFORGE_REMOTE` and `HEADERFORGE_REMOTE_READONLY` take precedence when set.',
+        `A shared cache for teams and CI: \`s3://bucket/prefix?endpoint=…&region=…\` or \`redis://host:port/db\`, or \`{ url, readOnly, timeoutMs }\` (timeout per remote call, default ${DEFAULT_REMOTE_TIMEOUT_MS} ms). \`HEADERFORGE_REMOTE\` and \`HEADERFORGE_REMOTE_READONLY\` take precedence when set; see [Teams and CI](#teams-and-ci).`,
         `an s3:// or redis:// URL, or { url, readOnly?: boolean, timeoutMs?: integer ≥ ${MIN_REMOTE_TIMEOUT_MS} }`,
       ),
     ),
