@@ -1,6 +1,9 @@
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { type RemoteLocation, redactRemoteUrl, remoteUrlSchema } from './url.js';
 
+/** How long one call to a remote store may take, connection included, unless set. */
+export const DEFAULT_REMOTE_TIMEOUT_MS = 5000;
+
 export interface RemoteSettings {
   location: RemoteLocation;
   readOnly: boolean;
@@ -37,7 +40,7 @@ export function resolveRemote(
   return {
     location: parsed.data,
     readOnly: readOnlyFromEnv(env) ?? options.remote?.readOnly ?? false,
-    timeoutMs: options.remote?.timeoutMs ?? 5000,
+    timeoutMs: options.remote?.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS,
     source,
   };
 }

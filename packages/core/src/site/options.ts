@@ -10,6 +10,7 @@ import {
   IMAGE_SIZES,
 } from '../image/ratios.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../openrouter/client-options.js';
+import { DEFAULT_REMOTE_TIMEOUT_MS } from '../remote/settings.js';
 import { redactRemoteUrl, remoteUrlSchema } from '../remote/url.js';
 import { closestName } from './closest-name.js';
 import { describeValue } from './describe-value.js';
@@ -21,7 +22,6 @@ const MAX_RETRIES = 10;
 const MIN_TIMEOUT_MS = 1000;
 
 const MIN_REMOTE_TIMEOUT_MS = 100;
-export const DEFAULT_REMOTE_TIMEOUT_MS = 5000;
 
 /** The `remote` option: a URL, or an object with the URL and how to use it. */
 const remoteSchema = z
