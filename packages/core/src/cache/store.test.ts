@@ -3,6 +3,7 @@ import {
   mkdtemp,
   readdir,
   readFile,
+  rename,
   rm,
   stat,
   symlink,
@@ -282,5 +283,83 @@ describe('openImageStore', () => {
     await writeFile(orphan, 'half an image');
     await store.persist(input, image, meta);
     expect((await readdir(shard)).sort()).toEqual([`${key}.json`, `${key}.png`]);
+  });
+});
+
+describe('the entries of a store (for doctor, prune, push and pull)', () => {
+  const other: GenerationKeyInput = { ...input, prompt: 'A harbour at dawn' };
+  const otherKey = generationKey(other);
+
+  it('lists nothing, and says so, when the folder does not exist yet', async () => {
+    expect(await openImageStore(join(dir, 'none')).list()).toEqual({
+      exists: false,
+      entries: [],
+      problems: [],
+    });
+  });
+
+  it('lists each entry once with its files and size, sidecar first, and orphans without one', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    await store.persist(input, image, meta);
+    const orphan = await store.persist(other, image, meta);
+    await rm(join(dir, 'cache', otherKey.slice(0, 2), `${otherKey}.json`));
+    await writeFile(join(dir, 'cache', 'zz'), 'not a shard name: ignored');
+    const { exists, entries, problems } = await store.list();
+    expect(exists).toBe(true);
+    expect(problems).toEqual([]);
+    const byKey = new Map(entries.map((entry) => [entry.key, entry]));
+    const whole = byKey.get(key);
+    expect(whole?.files).toEqual([
+      join(dir, 'cache', key.slice(0, 2), `${key}.json`),
+      join(dir, 'cache', key.slice(0, 2), `${key}.png`),
+    ]);
+    const sidecarBytes = (await stat(whole?.files[0] as string)).size;
+    expect(whole?.bytes).toBe(sidecarBytes + png.length);
+    expect(byKey.get(otherKey)).toMatchObject({ files: [orphan.file], bytes: png.length });
+    expect(byKey.get(otherKey)?.sidecarFile).toBeUndefined();
+  });
+
+  it('reports a shard that is not a folder, and reads sidecars through their schema', async () => {
+    const store = openImageStore(join(dir, 'cache'), { root: dir });
+    await store.persist(input, image, meta);
+    await writeFile(join(dir, 'cache', 'ab'), 'a file where a shard should be');
+    const { entries, problems } = await store.list();
+    expect(problems).toEqual([`${join('cache', 'ab')} is not a folder`]);
+    const [entry] = entries;
+    expect(await store.readSidecar(entry as (typeof entries)[number])).toMatchObject({
+      sidecar: { key, prompt: input.prompt },
+    });
+    const path = join(dir, 'cache', key.slice(0, 2), `${key}.json`);
+    await writeFile(path, JSON.stringify({ prompt: 'only a prompt' }));
+    expect(await store.readSidecar(entry as (typeof entries)[number])).toEqual({
+      problem: `${join('cache', key.slice(0, 2), `${key}.json`)} is not a valid headerforge sidecar`,
+    });
+  });
+
+  it('checks an entry as a lookup would, and catches one filed under another key’s shard', async () => {
+    const store = openImageStore(join(dir, 'cache'), { root: dir, readOnly: true });
+    const writer = openImageStore(join(dir, 'cache'));
+    await writer.persist(input, image, meta);
+    const [good] = (await store.list()).entries;
+    expect(await store.check(good as NonNullable<typeof good>)).toBeUndefined();
+    const wrongShard = join(dir, 'cache', key.slice(0, 2) === '00' ? '01' : '00');
+    await mkdir(wrongShard);
+    await rename(
+      join(dir, 'cache', key.slice(0, 2), `${key}.json`),
+      join(wrongShard, `${key}.json`),
+    );
+    const misfiled = (await store.list()).entries.find((entry) => entry.sidecarFile);
+    expect(await store.check(misfiled as NonNullable<typeof misfiled>)).toContain(
+      'is in the wrong folder for its key',
+    );
+  });
+
+  it('removes an entry, and its shard once empty', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    await store.persist(input, image, meta);
+    const [entry] = (await store.list()).entries;
+    await store.remove(entry as NonNullable<typeof entry>);
+    expect(await readdir(join(dir, 'cache'))).not.toContain(key.slice(0, 2));
+    expect(await store.lookup(input)).toEqual({ status: 'miss' });
   });
 });
