@@ -6,6 +6,7 @@ export { OUTPUT_FORMATS } from '../image/output-formats.js';
 export type { OpenRouterClientOptions } from '../openrouter/client.js';
 export type { HeaderResult, PostFailure } from '../pipeline/summary.js';
 export type { HeadersEvent } from '../site/build-headers.js';
+export { contentPath } from '../site/content-path.js';
 export {
   createHeaderService,
   type HeaderService,
