@@ -1,5 +1,10 @@
 import { relative, sep } from 'node:path';
-import { HeaderforgeError, type HeaderResult, OUTPUT_FORMATS } from '@headerforge/core/adapter';
+import {
+  findHeader,
+  HeaderforgeError,
+  type HeaderResult,
+  OUTPUT_FORMATS,
+} from '@headerforge/core/adapter';
 
 /**
  * Expands header references in HTML pages, for sites without a framework:
@@ -27,8 +32,7 @@ export function expandHeaderElements(
   context: { root: string; page: string },
 ): string {
   const find = (reference: string) => {
-    const key = reference.replace(/^\.?\//, '');
-    const header = headers.get(key);
+    const header = findHeader(headers, reference);
     if (!header) {
       const known = [...headers.keys()].slice(0, 5).join(', ');
       throw new HeaderforgeError(

@@ -21,4 +21,5 @@ export {
   resolveOptions,
 } from '../site/options.js';
 export { failuresError, type LogLine, logLineFor } from '../site/report.js';
+export { findHeader } from './find-header.js';
 export { headersSignature } from './headers-signature.js';
