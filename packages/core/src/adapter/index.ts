@@ -23,3 +23,5 @@ export {
 export { failuresError, type LogLine, logLineFor } from '../site/report.js';
 export { findHeader } from './find-header.js';
 export { headersSignature } from './headers-signature.js';
+export { escapeAttribute } from './html-attribute.js';
+export { pictureMarkup } from './picture.js';
