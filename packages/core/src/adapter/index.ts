@@ -3,15 +3,14 @@
 
 export type { DerivedFile } from '../derive/derived-set.js';
 export { HeaderforgeError } from '../errors/headerforge-error.js';
-export { OUTPUT_FORMATS } from '../image/output-formats.js';
 export type { OpenRouterClientOptions } from '../openrouter/client.js';
 export type { HeaderResult, PostFailure } from '../pipeline/summary.js';
 export type { HeadersEvent } from '../site/build-headers.js';
 export { contentPath } from '../site/content-path.js';
+export { ENV_PREFIXES } from '../site/env-prefixes.js';
 export {
   createHeaderService,
   type HeaderService,
-  type HeaderServiceInput,
   lookupHeaderService,
   registerHeaderService,
   type ServiceUpdate,
@@ -21,7 +20,7 @@ export {
   type HeaderforgeOptions,
   resolveOptions,
 } from '../site/options.js';
-export { failuresError, type LogLine, logLineFor } from '../site/report.js';
+export { failuresError, logLineFor } from '../site/report.js';
 export { findHeader } from './find-header.js';
 export { headersModuleCode, type ModuleFields } from './headers-module.js';
 export { headersSignature } from './headers-signature.js';
