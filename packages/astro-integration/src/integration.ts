@@ -13,13 +13,14 @@ import {
 } from '@headerforge/vite';
 import type { AstroIntegration } from 'astro';
 import { HEADERFORGE_TYPES } from './types.js';
+import { astroModuleFields } from './virtual-module.js';
 
 export type HeaderforgeAstroOptions = Omit<HeaderforgeViteOptions, 'host'>;
 
 /**
  * `astro add @headerforge/astro` adds this to `integrations`. It makes one header service
  * per build or dev server (shared by the Vite plugin and `headerforgeLoader`), adds the
- * Vite plugin in its Astro flavour (headers as `ImageMetadata` for `<Image>`/`<Picture>`),
+ * Vite plugin with Astro's module fields (headers as `ImageMetadata` for `<Image>`/`<Picture>`),
  * logs through Astro's logger, and declares the types of `virtual:headerforge`.
  */
 export function headerforge(
@@ -55,7 +56,12 @@ export function headerforge(
         registerHeaderService(root, service);
         updateConfig({
           vite: {
-            plugins: [headerforgeVite({ ...options, host: { flavour: 'astro', logger, service } })],
+            plugins: [
+              headerforgeVite({
+                ...options,
+                host: { moduleFields: astroModuleFields, logger, service },
+              }),
+            ],
           },
         });
       },

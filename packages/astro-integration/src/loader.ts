@@ -1,6 +1,6 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headersSignature, lookupHeaderService } from '@headerforge/core/adapter';
+import { contentPath, headersSignature, lookupHeaderService } from '@headerforge/core/adapter';
 import type { Loader, LoaderContext } from 'astro/loaders';
 
 export interface HeaderforgeLoaderOptions {
@@ -32,9 +32,7 @@ export function headerforgeLoader(inner: Loader, options: HeaderforgeLoaderOptio
       const signature = headersSignature(headers);
 
       const parseData: LoaderContext['parseData'] = (props) => {
-        const file =
-          props.filePath && relative(root, resolve(root, props.filePath)).split(sep).join('/');
-        const header = file ? headers.get(file) : undefined;
+        const header = props.filePath ? headers.get(contentPath(root, props.filePath)) : undefined;
         if (!header || props.data[options.field] != null || !props.filePath)
           return context.parseData(props);
         // image() resolves paths relative to the entry's own file.

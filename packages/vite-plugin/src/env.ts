@@ -1,3 +1,4 @@
+import { ENV_PREFIXES } from '@headerforge/core/adapter';
 import { loadEnv } from 'vite';
 
 /**
@@ -6,7 +7,6 @@ import { loadEnv } from 'vite';
  * exposed to client code, which only ever sees `VITE_`-prefixed variables.
  */
 export function headerforgeEnv(mode: string, envDir: string): NodeJS.ProcessEnv {
-  // AWS_ and REDIS_: the remote cache's credentials, under the names their own tools use.
-  const fromFiles = loadEnv(mode, envDir, ['OPENROUTER_', 'HEADERFORGE_', 'AWS_', 'REDIS_']);
+  const fromFiles = loadEnv(mode, envDir, [...ENV_PREFIXES]);
   return { ...fromFiles, ...process.env };
 }

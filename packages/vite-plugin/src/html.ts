@@ -1,5 +1,11 @@
 import { relative, sep } from 'node:path';
-import { HeaderforgeError, type HeaderResult, OUTPUT_FORMATS } from '@headerforge/core/adapter';
+import {
+  escapeAttribute,
+  findHeader,
+  HeaderforgeError,
+  type HeaderResult,
+  pictureMarkup,
+} from '@headerforge/core/adapter';
 
 /**
  * Expands header references in HTML pages, for sites without a framework:
@@ -14,21 +20,13 @@ import { HeaderforgeError, type HeaderResult, OUTPUT_FORMATS } from '@headerforg
 const PICTURE = /<picture\b([^>]*?)\sdata-headerforge="([^"]*)"([^>]*)>\s*<\/picture>/gi;
 const META = /<meta\b([^>]*?)\sdata-headerforge="([^"]*)"([^>]*?)\/?>/gi;
 
-const attr = (value: string) =>
-  value
-    .replaceAll('&', '&amp;')
-    .replaceAll('"', '&quot;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;');
-
 export function expandHeaderElements(
   html: string,
   headers: ReadonlyMap<string, HeaderResult>,
   context: { root: string; page: string },
 ): string {
   const find = (reference: string) => {
-    const key = reference.replace(/^\.?\//, '');
-    const header = headers.get(key);
+    const header = findHeader(headers, reference);
     if (!header) {
       const known = [...headers.keys()].slice(0, 5).join(', ');
       throw new HeaderforgeError(
@@ -49,11 +47,12 @@ export function expandHeaderElements(
 
   return html
     .replace(PICTURE, (_match, before: string, reference: string, after: string) => {
-      const header = find(reference);
       const rest = `${before}${after}`;
-      const sizes = /\sdata-sizes="([^"]*)"/.exec(rest)?.[1] ?? '100vw';
-      const attributes = rest.replace(/\sdata-sizes="[^"]*"/, '');
-      return pictureMarkup(header, url, sizes, attributes);
+      return pictureMarkup(find(reference), {
+        url,
+        sizes: /\sdata-sizes="([^"]*)"/.exec(rest)?.[1],
+        attributes: rest.replace(/\sdata-sizes="[^"]*"/, ''),
+      });
     })
     .replace(META, (_match, before: string, reference: string, after: string) => {
       const og = find(reference).derived.og;
@@ -63,35 +62,6 @@ export function expandHeaderElements(
           `${context.page}: data-headerforge="${reference}" asks for a social card, but the og option is off`,
         );
       const attributes = `${before}${after}`.replace(/\scontent="[^"]*"/, '').trimEnd();
-      return `<meta${attributes} content="${attr(url(og.file))}">`;
+      return `<meta${attributes} content="${escapeAttribute(url(og.file))}">`;
     });
-}
-
-function pictureMarkup(
-  header: HeaderResult,
-  url: (file: string) => string,
-  sizes: string,
-  attributes: string,
-): string {
-  const { derived, job } = header;
-  const sources: string[] = [];
-  let fallback: (typeof derived.variants)[number][] = [];
-  for (const format of OUTPUT_FORMATS) {
-    const variants = derived.variants.filter((variant) => variant.format === format);
-    if (variants.length === 0) continue;
-    const srcset = variants.map((variant) => `${url(variant.file)} ${variant.width}w`).join(', ');
-    sources.push(`<source type="image/${format}" srcset="${attr(srcset)}" sizes="${attr(sizes)}">`);
-    fallback = variants;
-  }
-  // The last format doubles as the <img> fallback, so it needs no <source> of its own.
-  sources.pop();
-  const img = fallback.at(-1) ?? derived.master;
-  const imgSrcset = fallback.map((variant) => `${url(variant.file)} ${variant.width}w`).join(', ');
-  const style = `background: ${derived.color} url(${derived.lqip}) center / cover no-repeat`;
-  return [
-    `<picture${attributes} style="${attr(style)}">`,
-    ...sources,
-    `<img src="${attr(url(img.file))}"${imgSrcset ? ` srcset="${attr(imgSrcset)}" sizes="${attr(sizes)}"` : ''} width="${img.width}" height="${img.height}" alt="${attr(job.alt)}" loading="lazy" decoding="async">`,
-    '</picture>',
-  ].join('');
 }

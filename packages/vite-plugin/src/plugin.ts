@@ -6,7 +6,9 @@ import {
   type HeaderforgeOptions,
   type HeaderService,
   type HeadersEvent,
+  headersModuleCode,
   logLineFor,
+  type ModuleFields,
   type OpenRouterClientOptions,
   type PostFailure,
   resolveOptions,
@@ -15,7 +17,7 @@ import {
 import { type Logger, type Plugin, searchForWorkspaceRoot, type ViteDevServer } from 'vite';
 import { headerforgeEnv } from './env.js';
 import { expandHeaderElements } from './html.js';
-import { RESOLVED_VIRTUAL_ID, VIRTUAL_ID, virtualModuleCode } from './virtual-module.js';
+import { RESOLVED_VIRTUAL_ID, VIRTUAL_ID, viteModuleFields } from './virtual-module.js';
 
 export type { HeaderforgeOptions };
 
@@ -32,11 +34,15 @@ export interface HostLogger {
 export interface HeaderforgeViteOptions extends HeaderforgeOptions {
   /** Extra settings for the OpenRouter client (tests, attribution). */
   client?: Partial<OpenRouterClientOptions>;
-  /**
-   * For host integrations such as `@headerforge/astro`: the virtual module's shape
-   * (`astro` exports `ImageMetadata` for `<Image>`/`<Picture>`) and the host's logger.
-   */
-  host?: { flavour: 'astro'; logger?: HostLogger; service?: HeaderService };
+  /** For host integrations such as `@headerforge/astro`, which build on this plugin. */
+  host?: {
+    /** Each header's fields in `virtual:headerforge`; by default Vite asset URLs and srcsets. */
+    moduleFields?: ModuleFields;
+    /** Log through the host instead of Vite. */
+    logger?: HostLogger;
+    /** The host's own header service, shared with its other parts. */
+    service?: HeaderService;
+  };
 }
 
 export function headerforge(
@@ -163,7 +169,7 @@ export function headerforge(
       if (id !== RESOLVED_VIRTUAL_ID) return undefined;
       const active = service as HeaderService;
       await active.ready();
-      return virtualModuleCode(active.headers().values(), host?.flavour ?? 'vite');
+      return headersModuleCode(active.headers().values(), host?.moduleFields ?? viteModuleFields);
     },
 
     transformIndexHtml: {

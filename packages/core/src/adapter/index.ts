@@ -1,15 +1,16 @@
 // `@headerforge/core/adapter`: what a host integration (the Vite plugin, the Astro
 // integration) needs from core, so that each adapter keeps only the glue to its host.
 
+export type { DerivedFile } from '../derive/derived-set.js';
 export { HeaderforgeError } from '../errors/headerforge-error.js';
-export { OUTPUT_FORMATS } from '../image/output-formats.js';
 export type { OpenRouterClientOptions } from '../openrouter/client.js';
 export type { HeaderResult, PostFailure } from '../pipeline/summary.js';
 export type { HeadersEvent } from '../site/build-headers.js';
+export { contentPath } from '../site/content-path.js';
+export { ENV_PREFIXES } from '../site/env-prefixes.js';
 export {
   createHeaderService,
   type HeaderService,
-  type HeaderServiceInput,
   lookupHeaderService,
   registerHeaderService,
   type ServiceUpdate,
@@ -19,5 +20,10 @@ export {
   type HeaderforgeOptions,
   resolveOptions,
 } from '../site/options.js';
-export { failuresError, type LogLine, logLineFor } from '../site/report.js';
+export { failuresError, logLineFor } from '../site/report.js';
+export { findHeader } from './find-header.js';
+export { headersModuleCode, type ModuleFields } from './headers-module.js';
 export { headersSignature } from './headers-signature.js';
+export { escapeAttribute } from './html-attribute.js';
+export { pictureMarkup } from './picture.js';
+export { srcsetsByFormat } from './srcsets.js';

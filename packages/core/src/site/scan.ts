@@ -7,6 +7,7 @@ import type { WarmIndex } from '../cache/warm-index.js';
 import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { autoAlt, defaultAlt } from './alt-text.js';
+import { contentPath } from './content-path.js';
 import { type ParsedFrontmatter, parseFrontmatter } from './frontmatter.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
 import { applyStyle, autoPrompt } from './prompt.js';
@@ -55,7 +56,7 @@ export async function scanContent(
   files.sort();
   const limit = pLimit(READ_CONCURRENCY);
   const outcomes = await Promise.all(
-    files.map((file) => limit(() => scanPath(toPosix(file), options, warmIndex))),
+    files.map((file) => limit(() => scanPath(contentPath(options.root, file), options, warmIndex))),
   );
 
   const jobs: HeaderJob[] = [];
@@ -81,8 +82,7 @@ export async function scanFile(
   absPath: string,
   options: ResolvedHeaderforgeOptions,
 ): Promise<HeaderJob | undefined> {
-  const file = toPosix(path.relative(options.root, path.resolve(options.root, absPath)));
-  const outcome = await scanPath(file, options);
+  const outcome = await scanPath(contentPath(options.root, absPath), options);
   if (outcome.kind === 'failed') throw outcome.error;
   return outcome.kind === 'job' ? outcome.job : undefined;
 }
@@ -197,8 +197,4 @@ function combine(failures: readonly HeaderforgeError[]): HeaderforgeError {
   return new HeaderforgeError(first.code, `${summary}\n${lines}`, {
     hint: hints,
   });
-}
-
-function toPosix(file: string): string {
-  return path.sep === '/' ? file : file.split(path.sep).join('/');
 }

@@ -1,0 +1,17 @@
+import type { ModuleFields } from '@headerforge/core/adapter';
+
+/**
+ * A header in `virtual:headerforge` for an Astro site (typed in `types.ts`). Astro's asset
+ * pipeline turns an image import into `ImageMetadata`, which `<Image>` and `<Picture>` take
+ * as `src`: so only the exact-ratio master and the social card are imported, and Astro makes
+ * the responsive variants with its own pipeline and cache.
+ */
+export const astroModuleFields: ModuleFields = ({ derived, job, placeholder }, importFile) => ({
+  image: importFile(derived.master.file, 'image'),
+  og: derived.og ? importFile(derived.og.file, 'og') : 'undefined',
+  placeholder: JSON.stringify(derived.lqip),
+  color: JSON.stringify(derived.color),
+  alt: JSON.stringify(job.alt),
+  prompt: JSON.stringify(job.userPrompt),
+  isPlaceholder: String(placeholder),
+});
