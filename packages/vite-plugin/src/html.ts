@@ -26,7 +26,7 @@ export function expandHeaderElements(
   context: { root: string; page: string },
 ): string {
   const find = (reference: string) => {
-    const header = findHeader(headers, reference);
+    const header = findHeader(headers, reference, { exact: true });
     if (!header) {
       const known = [...headers.keys()].slice(0, 5).join(', ');
       throw new HeaderforgeError(

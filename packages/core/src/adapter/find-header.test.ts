@@ -39,6 +39,12 @@ describe('findHeader', () => {
     expect(findHeader(headers, 'content/blog/a.md')).toBeUndefined();
   });
 
+  it('with exact, finds a key (prefixes and separators aside) and nothing that only ends like one', () => {
+    expect(findHeader(headers, './posts/a.md', { exact: true })).toBe('posts A');
+    expect(findHeader(headers, 'drafts/posts/a.md', { exact: true })).toBeUndefined();
+    expect(findHeader(headers, '/home/me/site/posts/a.md', { exact: true })).toBeUndefined();
+  });
+
   it('finds a post by an entry with a filePath or a file', () => {
     expect(findHeader(headers, { filePath: 'src/content/blog/a.md' })).toBe('A');
     expect(findHeader(headers, { file: './posts/a.md' })).toBe('posts A');
