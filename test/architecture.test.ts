@@ -33,6 +33,7 @@ const ADAPTERS: readonly Pkg[] = ['vite-plugin', 'astro-integration'];
 const CORE_ENTRIES: Record<string, string> = {
   '': 'index.ts',
   adapter: 'adapter',
+  'adapter/light': 'adapter',
   testing: 'testing',
   internal: 'internal',
 };
@@ -257,8 +258,9 @@ const RULES: Rule[] = [
   {
     name: 'adapters use core only through its entries',
     says:
-      "The Vite plugin and the Astro integration import core only as '@headerforge/core' or " +
-      "'@headerforge/core/adapter' (and, in their tests, '@headerforge/core/testing': see " +
+      "The Vite plugin and the Astro integration import core only as '@headerforge/core', " +
+      "'@headerforge/core/adapter' or its lightweight part '@headerforge/core/adapter/light' " +
+      "(and, in their tests, '@headerforge/core/testing': see " +
       "'production never imports testing/'); never by a path into packages/core, never " +
       "'@headerforge/core/internal'.",
     fix:
@@ -268,10 +270,7 @@ const RULES: Rule[] = [
       ADAPTERS.includes(i.from.pkg) &&
       i.to.kind === 'ours' &&
       i.to.pkg === 'core' &&
-      !(
-        i.to.byName &&
-        (i.to.subpath === '' || i.to.subpath === 'adapter' || i.to.subpath === 'testing')
-      ),
+      !(i.to.byName && ['', 'adapter', 'adapter/light', 'testing'].includes(i.to.subpath)),
   },
   {
     name: 'the Astro integration builds on the Vite plugin, not the other way round',

@@ -1,16 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import {
-  createHeaderService,
-  HEADERFORGE_OPTIONS,
-  type HeaderforgeOptions,
-  logLineFor,
-  registerHeaderService,
-} from '@headerforge/core/adapter';
-import {
-  type HeaderforgeViteOptions,
-  headerforgeEnv,
-  headerforge as headerforgeVite,
-} from '@headerforge/vite';
+import type { HeaderforgeOptions } from '@headerforge/core/adapter';
+import { HEADERFORGE_OPTIONS, registerHeaderService } from '@headerforge/core/adapter/light';
+import type { HeaderforgeViteOptions } from '@headerforge/vite';
 import type { AstroIntegration } from 'astro';
 import { HEADERFORGE_TYPES } from './types.js';
 import { astroModuleFields } from './virtual-module.js';
@@ -33,9 +24,15 @@ export function headerforge(
     // For the `headerforge` command, which reads a site's options from its Astro config.
     [HEADERFORGE_OPTIONS]: siteOptions,
     hooks: {
-      'astro:config:setup': ({ command, config, updateConfig, logger }) => {
+      'astro:config:setup': async ({ command, config, updateConfig, logger }) => {
         // `astro sync` only writes types: no scan, no generation, no cost.
         if (command === 'sync') return;
+        // Loaded here, not with this module: the content config imports this package too
+        // (for headerforgeLoader), through Vite, on every build, and needs none of it.
+        const [
+          { createHeaderService, logLineFor },
+          { headerforgeEnv, headerforge: headerforgeVite },
+        ] = await Promise.all([import('@headerforge/core/adapter'), import('@headerforge/vite')]);
         const root = fileURLToPath(config.root);
         const dev = command === 'dev';
         const service = createHeaderService({

@@ -1,6 +1,10 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { contentPath, headersSignature, lookupHeaderService } from '@headerforge/core/adapter';
+import {
+  contentPath,
+  headersSignature,
+  lookupHeaderService,
+} from '@headerforge/core/adapter/light';
 import type { Loader, LoaderContext } from 'astro/loaders';
 
 export interface HeaderforgeLoaderOptions {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { HEADERFORGE_OPTIONS, type HeaderforgeOptions } from '../site/options.js';
+import { HEADERFORGE_OPTIONS } from '../site/host-registry.js';
+import type { HeaderforgeOptions } from '../site/options.js';
 
 export interface LoadedSite {
   root: string;

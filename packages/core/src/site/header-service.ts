@@ -154,22 +154,3 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     },
   };
 }
-
-// Keyed on globalThis: a host may load this module twice (its config natively, its
-// content config through Vite), and both copies must see the same services.
-const REGISTRY = Symbol.for('headerforge.services');
-const shared = globalThis as { [REGISTRY]?: Map<string, HeaderService> };
-shared[REGISTRY] ??= new Map();
-const registry = shared[REGISTRY];
-
-/**
- * Makes `service` the one for the site at `root`, for parts of a host that cannot be handed
- * it directly (an Astro content loader). A new build of the same site replaces it.
- */
-export function registerHeaderService(root: string, service: HeaderService): void {
-  registry.set(root, service);
-}
-
-export function lookupHeaderService(root: string): HeaderService | undefined {
-  return registry.get(root);
-}

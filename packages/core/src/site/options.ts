@@ -390,9 +390,3 @@ function expectedOf(option: string): string {
   const expected = shape[option]?.meta()?.expected;
   return typeof expected === 'string' ? expected : 'a valid value';
 }
-
-/**
- * Where a plugin or integration object keeps the options it was given, so that the
- * `headerforge` command can read them from the site's own Vite or Astro config.
- */
-export const HEADERFORGE_OPTIONS: unique symbol = Symbol.for('headerforge.options') as never;
