@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DerivedFile } from '../derive/derived-set.js';
 import type { HeaderResult } from '../pipeline/summary.js';
+import { derivedFile } from './derived-file.test-support.js';
 import { pictureMarkup } from './picture.js';
 
-const file = (name: string, width: number, format: DerivedFile['format']): DerivedFile => ({
-  file: `/cache/k/${name}`,
-  width,
-  height: Math.round((width * 9) / 16),
-  format,
-  bytes: 1,
-});
+const file = derivedFile;
 
 const header = (variants: DerivedFile[], alt = 'A lighthouse at dusk'): HeaderResult => ({
   job: {

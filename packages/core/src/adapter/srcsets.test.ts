@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DerivedFile, DerivedSet } from '../derive/derived-set.js';
+import { derivedFile } from './derived-file.test-support.js';
 import { srcsetsByFormat } from './srcsets.js';
 
-const file = (name: string, width: number, format: DerivedFile['format']): DerivedFile => ({
-  file: `/cache/k/${name}`,
-  width,
-  height: Math.round((width * 9) / 16),
-  format,
-  bytes: 1,
-});
+const file = derivedFile;
 const master = file('master.png', 1344, 'png');
 const derived = (variants: DerivedFile[]): DerivedSet => ({
   key: 'k',
