@@ -1,4 +1,4 @@
-import { openCommittedStore, openPlaceholderStore } from '../cache/store.js';
+import { type LookupResult, openCommittedStore, openPlaceholderStore } from '../cache/store.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { groupByKey, planImages } from '../pipeline/plan.js';
 import { type ResolvedHeaderforgeOptions, resolveOptions } from '../site/options.js';
@@ -31,32 +31,22 @@ export async function planSite(
   const offline = new Map(
     (await planImages(misses, placeholders)).map(({ group, found }) => [group.key, found]),
   );
-  const byKey = new Map(
-    committed.map(({ group, found }): [string, Omit<PlannedPost, 'job'>] => {
-      const { key } = group;
-      if (found.status === 'hit') {
-        const { sidecar } = found.entry;
-        return [
-          key,
-          {
-            key,
-            status: 'cached',
-            costUsd: sidecar.costUsd,
-            width: sidecar.width,
-            height: sidecar.height,
-          },
-        ];
-      }
-      if (found.status === 'corrupt') return [key, { key, status: 'corrupt' }];
-      const art = offline.get(key)?.status === 'hit';
-      return [key, { key, status: art ? 'placeholder' : 'missing' }];
+  const status = (found: LookupResult, key: string): Omit<PlannedPost, 'job'> => {
+    if (found.status === 'hit') {
+      const { sidecar } = found.entry;
+      const { costUsd, width, height } = sidecar;
+      return { key, status: 'cached', costUsd, width, height };
+    }
+    if (found.status === 'corrupt') return { key, status: 'corrupt' };
+    return { key, status: offline.get(key)?.status === 'hit' ? 'placeholder' : 'missing' };
+  };
+  const byJob = new Map(
+    committed.flatMap(({ group, found }) => {
+      const post = status(found, group.key);
+      return group.jobs.map((job) => [job, post] as const);
     }),
   );
-  const posts = groups.flatMap((group) =>
-    group.jobs.map((job) => ({ job, ...(byKey.get(group.key) as Omit<PlannedPost, 'job'>) })),
-  );
-  // In the scan's order (content files sorted), as before grouping.
-  const order = new Map(jobs.map((job, i) => [job, i]));
-  posts.sort((a, b) => (order.get(a.job) as number) - (order.get(b.job) as number));
+  // In the scan's order (content files sorted), not grouped by image.
+  const posts = jobs.map((job) => ({ job, ...(byJob.get(job) as Omit<PlannedPost, 'job'>) }));
   return { options, posts };
 }

@@ -38,15 +38,15 @@ export async function withRemote<T>(
   emit: (event: HeadersEvent) => void,
   work: (remote: RemoteCache | undefined) => Promise<T>,
 ): Promise<T> {
-  const settings = resolveRemote(options, env);
-  if (!settings) return work(undefined);
-  emit({ type: 'remote', label: settings.location.label, readOnly: settings.readOnly });
   const opened = openSiteRemote(options, env, (error) =>
     emit({
       type: 'warning',
       message: `remote cache unavailable: ${error.message}. Carrying on with the local cache and generating; no more remote calls in this run.${error.hint ? ` (${error.hint})` : ''}`,
     }),
-  ) as SiteRemote;
+  );
+  if (!opened) return work(undefined);
+  const { location, readOnly } = opened.settings;
+  emit({ type: 'remote', label: location.label, readOnly });
   try {
     return await work(opened.remote);
   } finally {
