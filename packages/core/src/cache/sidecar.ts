@@ -33,8 +33,17 @@ export const sidecarSchema = z.looseObject({
     .looseObject({
       promptTokens: z.number().optional(),
       completionTokens: z.number().optional(),
+      /** OpenRouter's own `usage.cost`, USD, when the answer gave it. */
+      cost: z.number().optional(),
     })
     .nullable(),
+  /**
+   * The endpoint that made the image (`images` or `chat`); absent in entries made before the
+   * Image API. Not part of the key: switching endpoints never re-bills an image.
+   */
+  transport: z.enum(['images', 'chat']).optional(),
+  /** The upstream provider that served the image, when the answer said (e.g. "Google Vertex"). */
+  servedBy: z.string().optional(),
   /** Posts that asked for this image when it was made (relative to the project root). */
   sources: z.array(z.string()),
   /** Set when the image survived a crash before its sidecar was written. */

@@ -45,7 +45,11 @@ export interface StoreMetadata {
   placeholder: boolean;
   costUsd?: number | undefined;
   generationId?: string | undefined;
-  usage?: { promptTokens?: number; completionTokens?: number } | undefined;
+  usage?: { promptTokens?: number; completionTokens?: number; cost?: number } | undefined;
+  /** The endpoint that made the image. */
+  transport?: 'images' | 'chat' | undefined;
+  /** The upstream provider that served it, when the answer said. */
+  servedBy?: string | undefined;
   sources: string[];
 }
 
@@ -325,6 +329,8 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       costUsd: meta.costUsd ?? null,
       generationId: meta.generationId ?? null,
       usage: meta.usage ?? null,
+      ...(meta.transport === undefined ? {} : { transport: meta.transport }),
+      ...(meta.servedBy === undefined ? {} : { servedBy: meta.servedBy }),
       sources: [...meta.sources].sort(),
       ...(recovered ? { recovered: true } : {}),
     };

@@ -4,9 +4,9 @@ import { dirname, join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import { openCommittedStore, type StoreListing } from '../cache/store.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import type { AspectRatio, ImageSize } from '../image/ratios.js';
 import type { ImageModel } from '../openrouter/catalogue.js';
 import type { OpenRouterClient } from '../openrouter/client.js';
-import { imageCapabilities } from '../openrouter/model-capabilities.js';
 import { redact } from '../openrouter/redact.js';
 import { type ResolvedHeaderforgeOptions, resolveOptions } from '../site/options.js';
 import { scanContent } from '../site/scan.js';
@@ -113,6 +113,7 @@ interface ServerCheck {
   baseURL: string;
   /** The image models the server lists; absent when it could not be asked. */
   models?: ImageModel[];
+  client?: OpenRouterClient;
 }
 
 async function checkServer(env: NodeJS.ProcessEnv, site: LoadedSite): Promise<ServerCheck> {
@@ -125,6 +126,7 @@ async function checkServer(env: NodeJS.ProcessEnv, site: LoadedSite): Promise<Se
       result: ok('base-url', `${client.baseURL} lists ${plural(models.length, 'image model')}`),
       baseURL: client.baseURL,
       models,
+      client,
     };
   } catch (error) {
     if (!(error instanceof HeaderforgeError)) throw error;
@@ -146,6 +148,7 @@ interface ModelUse {
   model: string;
   aspectRatio: string;
   imageSize: string;
+  seed?: number | undefined;
 }
 
 interface Finding {
@@ -158,7 +161,7 @@ async function checkModels(
   site: LoadedSite,
   server: ServerCheck,
 ): Promise<CheckResult> {
-  if (!server.models) {
+  if (!server.models || !server.client) {
     return flag(
       'model',
       'warn',
@@ -174,10 +177,11 @@ async function checkModels(
   };
   const scan = await postUses(options, siteUse);
   const known = server.models.map((model) => model.id);
-  const findings = [
-    ...(scan.failure ? [scan.failure] : []),
-    ...[siteUse, ...scan.uses].flatMap((use) => useFindings(use, known, server.baseURL, options)),
-  ];
+  const { client } = server;
+  const perUse = await Promise.all(
+    [siteUse, ...scan.uses].map((use) => useFindings(use, known, client, options)),
+  );
+  const findings = [...(scan.failure ? [scan.failure] : []), ...perUse.flat()];
   if (findings.length > 0) {
     const hints = new Set(findings.map((finding) => finding.hint));
     return flag(
@@ -190,7 +194,7 @@ async function checkModels(
   const own = scan.uses.length;
   return ok(
     'model',
-    `${siteUse.model} outputs ${siteUse.aspectRatio} images at ${siteUse.imageSize} (${plural(scan.posts, 'post')} checked${own > 0 ? `, ${own} with their own model, ratio or size` : ''})`,
+    `${siteUse.model} outputs ${siteUse.aspectRatio} images at ${siteUse.imageSize} (${plural(scan.posts, 'post')} checked${own > 0 ? `, ${own} with their own model, ratio, size or seed` : ''})`,
   );
 }
 
@@ -206,13 +210,15 @@ async function postUses(
         (job) =>
           job.model !== site.model ||
           job.aspectRatio !== site.aspectRatio ||
-          job.imageSize !== site.imageSize,
+          job.imageSize !== site.imageSize ||
+          job.seed !== undefined,
       )
       .map((job) => ({
         where: `${job.file}${job.line ? `:${job.line}` : ''}`,
         model: job.model,
         aspectRatio: job.aspectRatio,
         imageSize: job.imageSize,
+        seed: job.seed,
       }));
     return { uses, posts: jobs.length };
   } catch (error) {
@@ -226,31 +232,39 @@ async function postUses(
   }
 }
 
-function useFindings(
+/** What the model's endpoint would refuse: the same check a build makes before paying. */
+async function useFindings(
   use: ModelUse,
   known: string[],
-  baseURL: string,
+  client: OpenRouterClient,
   options: ResolvedHeaderforgeOptions,
-): Finding[] {
+): Promise<Finding[]> {
   if (!known.includes(use.model)) {
     return [
       {
-        problem: `${use.where}: model "${use.model}" is not an image model at ${baseURL}`,
+        problem: `${use.where}: model "${use.model}" is not an image model at ${client.baseURL}`,
         hint: `Use an image model the server lists (${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''}); \`headerforge models\` lists them all with their ratios and sizes.`,
       },
     ];
   }
-  const accepts = imageCapabilities(use.model);
-  const asked = [
-    ['aspectRatio', use.aspectRatio, accepts.aspectRatios],
-    ['imageSize', use.imageSize, accepts.imageSizes],
-  ] as const;
-  return asked
-    .filter(([, value, valid]) => !(valid as readonly string[]).includes(value))
-    .map(([name, value, valid]) => ({
-      problem: `${use.where}: ${name} "${value}" is not accepted by ${use.model}; valid: ${valid.join(', ')}`,
-      hint: `Use one of the valid values, in the site options or in the post’s ${options.field} (aspectRatio, size).`,
-    }));
+  try {
+    await client.preflight({
+      prompt: 'headerforge doctor',
+      model: use.model,
+      aspectRatio: use.aspectRatio as AspectRatio,
+      imageSize: use.imageSize as ImageSize,
+      ...(use.seed === undefined ? {} : { seed: use.seed }),
+    });
+    return [];
+  } catch (error) {
+    if (!(error instanceof HeaderforgeError)) throw error;
+    return [
+      {
+        problem: `${use.where}: ${oneLine(error.message)}`,
+        hint: `${error.hint ?? 'Use a value the model accepts.'} Set it in the site options or in the post’s ${options.field} (aspectRatio, size).`,
+      },
+    ];
+  }
 }
 
 async function checkWritable(options: ResolvedHeaderforgeOptions): Promise<CheckResult> {

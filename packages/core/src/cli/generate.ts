@@ -1,6 +1,5 @@
 import { matchesGlob } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import type { ImageModel } from '../openrouter/catalogue.js';
 import { estimateCost } from '../providers/pricing.js';
 import { type BuildHeadersResult, buildHeaders } from '../site/build-headers.js';
 import { siteClient } from '../site/site-client.js';
@@ -119,23 +118,35 @@ async function dryRun(
     (post) => !only || matchesGlob(post.job.file, only),
   );
   const client = siteClient(env, site.options);
-  const catalogue: ImageModel[] = await client.listImageModels().catch(() => []);
   // Posts sharing a final prompt share one image: price each key once.
   const byKey = new Map<string, (typeof posts)[number][]>();
   for (const post of posts.filter((p) => p.status !== 'cached'))
     byKey.set(post.key, [...(byKey.get(post.key) ?? []), post]);
-  const planned = [...byKey.values()].map((group) => {
-    const first = group[0] as (typeof posts)[number];
-    const model = catalogue.find((entry) => entry.id === first.job.model);
-    return {
-      posts: group.map((post) => post.job.file),
-      model: first.job.model,
-      imageSize: first.job.imageSize,
-      key: first.key,
-      estimateUsd: estimateCost(first.job.prompt, model),
-      priced: Boolean(model),
-    };
-  });
+  const planned = await Promise.all(
+    [...byKey.values()].map(async (group) => {
+      const { job } = group[0] as (typeof posts)[number];
+      // Where the image would be made, and the model's prices there; a request the endpoint
+      // would refuse is priced as unknown here, and fails with its reason when generated.
+      const route = await client
+        .preflight({
+          prompt: job.prompt,
+          model: job.model,
+          aspectRatio: job.aspectRatio,
+          imageSize: job.imageSize,
+          ...(job.seed === undefined ? {} : { seed: job.seed }),
+        })
+        .catch(() => undefined);
+      return {
+        posts: group.map((post) => post.job.file),
+        model: job.model,
+        imageSize: job.imageSize,
+        key: group[0]?.key as string,
+        transport: route?.transport ?? null,
+        estimateUsd: estimateCost(job.prompt, route?.entry, { transport: route?.transport }),
+        priced: Boolean(route?.entry),
+      };
+    }),
+  );
   const total = planned.reduce((sum, item) => sum + item.estimateUsd, 0);
   if (flags.json) {
     io.out(
@@ -157,12 +168,13 @@ async function dryRun(
   }
   io.out(
     table(
-      ['post', 'model', 'size', 'estimate'],
+      ['post', 'model', 'size', 'estimate', 'endpoint'],
       planned.map((item) => [
         item.posts.join(', '),
         item.model,
         item.imageSize,
         `${usd(item.estimateUsd)}${item.priced ? '' : ' (no price list)'}`,
+        item.transport ?? '—',
       ]),
     ),
   );

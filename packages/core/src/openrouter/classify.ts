@@ -4,6 +4,8 @@ import { type ErrorBody, ErrorBodySchema } from './schemas.js';
 
 export interface ErrorContext {
   model?: string;
+  /** The path asked, e.g. `/images`; default `/chat/completions`. */
+  endpoint?: string;
   baseURL: string;
   apiKey: string | undefined;
 }
@@ -34,7 +36,7 @@ function hintFor(code: HeaderforgeErrorCode, context: ErrorContext, message: str
     case 'not_found':
       return /endpoints? found|model/i.test(message)
         ? `OpenRouter has no image endpoint for "${context.model}". List image models with \`headerforge models\` (GET /models?output_modalities=image).`
-        : `${context.baseURL}/chat/completions does not exist. OPENROUTER_BASE_URL should be the API root (https://openrouter.ai/api/v1). Image generation goes through /chat/completions with "modalities"; /images/generations answers 404 for Gemini image models.`;
+        : `${context.baseURL}${context.endpoint ?? '/chat/completions'} does not exist. OPENROUTER_BASE_URL should be the API root (https://openrouter.ai/api/v1). Images are made at /images or at /chat/completions with "modalities"; /images/generations (OpenAI's path) answers 404.`;
     case 'invalid_request':
       return 'OpenRouter rejected the request parameters: check the model, aspect ratio and image size.';
     case 'rate_limited':

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RetryEvent } from './client.js';
+import { TRANSPORT_CHOICES } from './transport.js';
 
 // The options of `createOpenRouterClient`, their defaults and their documentation, in one
 // place: the README's client options table is generated from this schema's metadata
@@ -27,6 +28,8 @@ export const DEFAULT_MAX_TOKENS = 8192;
 export const DEFAULT_MAX_RESPONSE_BYTES = 128 * 2 ** 20;
 export const DEFAULT_MAX_PIXELS = 16_384 * 16_384;
 export const DEFAULT_APP_NAME = 'headerforge';
+/** OpenRouter's generation stats appear seconds after the answer: ask after 2, 4 and 8 s more. */
+export const DEFAULT_COST_LOOKUP_DELAYS_MS: readonly number[] = [2000, 4000, 8000];
 
 /**
  * `description` is the README's sentence for the option; `defaultText`, when the default
@@ -119,6 +122,35 @@ export const openRouterClientOptionsSchema = z.object({
     .string()
     .optional()
     .meta(doc("Sent as `HTTP-Referer`, for OpenRouter's app attribution.")),
+  transport: z
+    .enum(TRANSPORT_CHOICES)
+    .default('auto')
+    .meta(
+      doc(
+        "Which endpoint makes images: `'images'` (`POST /images`), `'chat'` (`POST /chat/completions`), or `'auto'`: the Image API for the models `GET /images/models` lists, chat completions for the rest. A request's own `transport` beats it.",
+      ),
+    ),
+  provider: z
+    .object({
+      order: z.array(z.string()).optional(),
+      only: z.array(z.string()).optional(),
+      allowFallbacks: z.boolean().optional(),
+    })
+    .optional()
+    .meta(
+      doc(
+        "OpenRouter's provider routing, sent on both endpoints: `{ order, only, allowFallbacks }`. Pin a provider when it matters which one draws (another provider's picture differs). A request's own `provider` beats it.",
+        'none (OpenRouter routes)',
+      ),
+    ),
+  lookupCost: z
+    .union([z.boolean(), z.object({ delaysMs: z.array(z.number()) })])
+    .default(false)
+    .meta(
+      doc(
+        'When an answer carries no `usage.cost`, ask `GET /generation?id=` for it: `true` asks after 2, 4 and 8 s (the stats appear only seconds after a generation), `{ delaysMs }` sets the waits. Off, the cost is priced from the catalogue and the generation id is kept.',
+      ),
+    ),
   onRetry: z
     .custom<(event: RetryEvent) => void>()
     .optional()

@@ -25,12 +25,16 @@ beforeAll(async () => {
 afterEach(() => fake.reset());
 afterAll(() => fake.close());
 
-/** Fast backoff so retry tests take milliseconds; the retry path itself is unchanged. */
+/**
+ * Fast backoff so retry tests take milliseconds; the retry path itself is unchanged. These
+ * tests pin chat completions; the Image API has its own (client-images.test.ts).
+ */
 function client(options: OpenRouterClientOptions = {}) {
   return createOpenRouterClient({
     apiKey: KEY,
     baseURL: fake.baseURL,
     retryBaseDelayMs: 5,
+    transport: 'chat',
     ...options,
   });
 }

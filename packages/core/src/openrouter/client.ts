@@ -1,13 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import type { VerifiedImage } from '../image/inspect.js';
 import type { ImageMediaType } from '../image/media-types.js';
 import type { AspectRatio, ImageSize } from '../image/ratios.js';
+import type { Answer, AnswerImage } from './answer.js';
 import { readBodyBounded } from './body.js';
-import { type CatalogueResult, type ImageModel, loadImageModelCatalogue } from './catalogue.js';
+import { type ImageModel, loadImageModelCatalogue, type ModelCatalogue } from './catalogue.js';
 import { type ErrorContext, errorForBody, errorForStatus } from './classify.js';
 import {
   DEFAULT_APP_NAME,
   DEFAULT_BASE_URL,
+  DEFAULT_COST_LOOKUP_DELAYS_MS,
   DEFAULT_MAX_PIXELS,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_MAX_RETRIES,
@@ -17,16 +20,29 @@ import {
   DEFAULT_TIMEOUT_MS,
   type OpenRouterClientOptions,
 } from './client-options.js';
-import { decodeDataUrl, verifyImage } from './image-data.js';
-import {
-  FALLBACK_OUTPUT_MODALITIES,
-  type ImageCapabilities,
-  imageCapabilities,
-  requestModalities,
-} from './model-capabilities.js';
+import { decodeBase64, decodeDataUrl, verifyImage } from './image-data.js';
+import { parseImagesResponse } from './images-reply.js';
+import { acceptedBy, FALLBACK_OUTPUT_MODALITIES, requestModalities } from './model-capabilities.js';
 import { excerpt, redact, safeCause } from './redact.js';
 import { parseCompletion, parseStream, type Reply } from './reply.js';
+import {
+  type BodyInput,
+  chatBody,
+  type InputReference,
+  imagesBody,
+  type ProviderPreferences,
+  referenceUrls,
+} from './request-body.js';
+import { checkRequest } from './request-check.js';
 import { backoffDelay, parseRetryAfter } from './retry.js';
+import { GenerationStatsSchema } from './schemas.js';
+import {
+  ENDPOINT_OF,
+  parseTransportChoice,
+  resolveTransport,
+  type Transport,
+  type TransportChoice,
+} from './transport.js';
 
 // The options, their defaults and their documentation live in client-options.ts.
 export {
@@ -53,25 +69,65 @@ export interface GenerateImageRequest {
   /** Default `1K`. */
   imageSize?: ImageSize;
   seed?: number;
+  /** Chat completions only: receive the answer as server-sent events. */
   stream?: boolean;
   signal?: AbortSignal;
+  /** Which endpoint makes the image; default the client's `transport` (`auto`). */
+  transport?: TransportChoice;
+  /** Images in one request (Image API models that accept it); default 1. */
+  n?: number;
+  /** Reference images for style or image-to-image. */
+  inputReferences?: InputReference[];
+  /** Image API only: the format to answer in, among those the model lists. */
+  outputFormat?: 'png' | 'jpeg' | 'webp';
+  /** Provider routing; default the client's `provider`. */
+  provider?: ProviderPreferences;
 }
 
-export interface GeneratedImage {
+/** One image of an answer, verified. */
+export interface AnswerImageFile {
   bytes: Uint8Array;
   mediaType: ImageMediaType;
   width: number;
   height: number;
+}
+
+/** The answer to `generateImage`: its first image's fields, and every image of the answer. */
+export interface GeneratedImage extends AnswerImageFile {
+  /** Every usable image of the answer, the first one included. Fewer than `n` when the provider made fewer. */
+  images: AnswerImageFile[];
+  /** Images of the answer that were paid for but failed verification; keep them. */
+  refused?: Array<{ bytes: Uint8Array; problem: string }>;
   text?: string;
   usage?: { promptTokens?: number; completionTokens?: number; cost?: number };
   generationId?: string;
   model: string;
+  /** The endpoint that made it. */
+  transport: Transport;
+  /** The upstream provider that served it, when the answer says. */
+  servedBy?: string;
+}
+
+/** Where a request for a model would go, and what the catalogue knows of the model. */
+export interface Route {
+  transport: Transport;
+  entry: ImageModel | undefined;
 }
 
 export interface OpenRouterClient {
   readonly baseURL: string;
+  /** The `max_tokens` sent with chat completions (the most a chat answer can bill for). */
+  readonly maxTokens: number;
   generateImage(request: GenerateImageRequest): Promise<GeneratedImage>;
+  /** The image models of both endpoints, merged; fails when neither list can be read. */
   listImageModels(options?: { signal?: AbortSignal }): Promise<ImageModel[]>;
+  /** Both model lists as read (once per process), with the reason a list is missing. */
+  modelCatalogue(): Promise<ModelCatalogue>;
+  /**
+   * Checks a request as `generateImage` does before paying (the model, its endpoint, every
+   * value against what the model accepts) without sending it: where it would go, or the error.
+   */
+  preflight(request: GenerateImageRequest): Promise<Route>;
 }
 
 interface ResolvedOptions {
@@ -87,6 +143,9 @@ interface ResolvedOptions {
   maxPixels: number;
   headers: Record<string, string>;
   onRetry: ((event: RetryEvent) => void) | undefined;
+  transport: TransportChoice;
+  provider: ProviderPreferences | undefined;
+  costLookupDelaysMs: readonly number[];
 }
 
 export function createOpenRouterClient(options: OpenRouterClientOptions = {}): OpenRouterClient {
@@ -101,12 +160,20 @@ export function createOpenRouterClient(options: OpenRouterClientOptions = {}): O
     });
   return {
     baseURL: resolved.baseURL,
+    maxTokens: resolved.maxTokens,
     generateImage: (request) => generateImage(resolved, catalogue, request),
     listImageModels: async () => {
       const result = await catalogue();
-      if (result.ok) return result.models;
-      throw catalogueError(result.error, resolved);
+      if (result.chatError && result.imagesError) {
+        throw catalogueError(result.chatError, resolved);
+      }
+      if (result.chatError && result.models.every((model) => !model.chat)) {
+        throw catalogueError(result.chatError, resolved);
+      }
+      return result.models;
     },
+    modelCatalogue: catalogue,
+    preflight: async (request) => (await prepare(resolved, catalogue, request)).route,
   };
 }
 
@@ -132,6 +199,7 @@ function resolveOptions(options: OpenRouterClientOptions): ResolvedOptions {
       );
     }
   }
+  const lookup = options.lookupCost ?? false;
   return {
     apiKey,
     baseURL,
@@ -145,44 +213,106 @@ function resolveOptions(options: OpenRouterClientOptions): ResolvedOptions {
     maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
     headers,
     onRetry: options.onRetry,
+    transport:
+      options.transport === undefined
+        ? 'auto'
+        : parseTransportChoice(options.transport, 'transport'),
+    provider: options.provider,
+    costLookupDelaysMs:
+      lookup === false ? [] : lookup === true ? DEFAULT_COST_LOOKUP_DELAYS_MS : lookup.delaysMs,
   };
 }
 
-async function generateImage(
+/** What one attempt sends, and where. */
+interface Exchange {
+  transport: Transport;
+  body: Record<string, unknown>;
+  stream: boolean;
+  n: number;
+}
+
+/** Checks a request against the catalogue and builds what will be sent; nothing is paid yet. */
+async function prepare(
   options: ResolvedOptions,
-  catalogue: () => Promise<CatalogueResult>,
+  catalogue: () => Promise<ModelCatalogue>,
   request: GenerateImageRequest,
-): Promise<GeneratedImage> {
+): Promise<{ exchange: Exchange; context: ErrorContext; route: Route }> {
   const { model, prompt } = request;
   if (typeof prompt !== 'string' || prompt.trim() === '') {
     throw new HeaderforgeError('invalid_request', `The prompt for ${model} is empty`, {
       hint: 'Give the header a prompt describing the image.',
     });
   }
+  const n = request.n ?? 1;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new HeaderforgeError('invalid_request', `n must be a whole number ≥ 1, got ${n}`);
+  }
+  const models = await catalogue();
+  const choice =
+    request.transport === undefined
+      ? options.transport
+      : parseTransportChoice(request.transport, 'transport');
+  const route = resolveTransport(choice, model, models, options.baseURL);
+  const { transport, entry } = route;
+  const outputModalities =
+    transport === 'chat' ? chatOutputModalities(model, entry, models) : ['image'];
+  const references = referenceUrls(request.inputReferences);
+  const input: BodyInput = {
+    model,
+    prompt,
+    aspectRatio: request.aspectRatio ?? '16:9',
+    imageSize: request.imageSize ?? '1K',
+    n,
+    seed: request.seed,
+    references,
+    outputFormat: request.outputFormat,
+    provider: request.provider ?? options.provider,
+  };
+  checkRequest(model, acceptedBy(model, entry, transport), {
+    ...input,
+    references: references.length,
+  });
+
+  const stream = transport === 'chat' && (request.stream ?? false);
+  const exchange: Exchange = {
+    transport,
+    n,
+    stream,
+    body:
+      transport === 'images'
+        ? imagesBody(input)
+        : chatBody(input, {
+            modalities: requestModalities(outputModalities),
+            maxTokens: options.maxTokens,
+            stream,
+          }),
+  };
+  const context: ErrorContext = {
+    model,
+    baseURL: options.baseURL,
+    apiKey: options.apiKey,
+    endpoint: ENDPOINT_OF[transport],
+  };
+  return { exchange, context, route };
+}
+
+async function generateImage(
+  options: ResolvedOptions,
+  catalogue: () => Promise<ModelCatalogue>,
+  request: GenerateImageRequest,
+): Promise<GeneratedImage> {
+  const { model } = request;
   if (!options.apiKey) {
     throw new HeaderforgeError('auth', 'No OpenRouter API key: OPENROUTER_API_KEY is not set', {
       hint: 'Set OPENROUTER_API_KEY in the environment or in .env (keys: https://openrouter.ai/settings/keys), or build in placeholder mode.',
     });
   }
-  const outputModalities = await modelOutputModalities(model, await catalogue());
-  const aspectRatio = request.aspectRatio ?? '16:9';
-  const imageSize = request.imageSize ?? '1K';
-  checkImageConfig(model, imageCapabilities(model), aspectRatio, imageSize);
-
-  const body = {
-    model,
-    messages: [{ role: 'user', content: prompt }],
-    modalities: requestModalities(outputModalities),
-    image_config: { aspect_ratio: aspectRatio, image_size: imageSize },
-    max_tokens: options.maxTokens,
-    stream: request.stream ?? false,
-    ...(request.seed === undefined ? {} : { seed: request.seed }),
-  };
-  const context: ErrorContext = { model, baseURL: options.baseURL, apiKey: options.apiKey };
+  const { exchange, context } = await prepare(options, catalogue, request);
 
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptGeneration(options, context, body, request.signal);
+      const image = await attemptGeneration(options, context, exchange, request.signal);
+      return await withLookedUpCost(options, image, request.signal);
     } catch (error) {
       if (
         !(error instanceof HeaderforgeError) ||
@@ -216,13 +346,14 @@ async function generateImage(
   }
 }
 
-async function modelOutputModalities(
+/** The modalities a chat request must ask for, from the catalogue or, without it, a built-in table. */
+function chatOutputModalities(
   model: string,
-  catalogue: CatalogueResult,
-): Promise<readonly string[]> {
-  if (!catalogue.ok) return FALLBACK_OUTPUT_MODALITIES[model] ?? ['image', 'text'];
-  const entry = catalogue.models.find((candidate) => candidate.id === model);
+  entry: ImageModel | undefined,
+  catalogue: ModelCatalogue,
+): readonly string[] {
   if (entry) return entry.outputModalities;
+  if (catalogue.chatError) return FALLBACK_OUTPUT_MODALITIES[model] ?? ['image', 'text'];
   const known = catalogue.models.map((candidate) => candidate.id);
   throw new HeaderforgeError(
     'not_found',
@@ -233,34 +364,11 @@ async function modelOutputModalities(
   );
 }
 
-function checkImageConfig(
-  model: string,
-  capabilities: ImageCapabilities,
-  aspectRatio: string,
-  imageSize: string,
-): void {
-  if (!(capabilities.aspectRatios as readonly string[]).includes(aspectRatio)) {
-    throw new HeaderforgeError(
-      'invalid_request',
-      `aspectRatio "${aspectRatio}" is not accepted by ${model}; valid: ${capabilities.aspectRatios.join(', ')}`,
-      {
-        hint: 'For a social card (1.91:1, 1200×630) generate 16:9 and let headerforge crop it.',
-      },
-    );
-  }
-  if (!(capabilities.imageSizes as readonly string[]).includes(imageSize)) {
-    throw new HeaderforgeError(
-      'invalid_request',
-      `imageSize "${imageSize}" is not accepted by ${model}; valid: ${capabilities.imageSizes.join(', ')}`,
-    );
-  }
-}
-
 /** One HTTP exchange, bounded by the per-attempt timeout and the caller's signal. */
 async function attemptGeneration(
   options: ResolvedOptions,
   context: ErrorContext,
-  body: Record<string, unknown> & { model: string; stream: boolean },
+  exchange: Exchange,
   callerSignal: AbortSignal | undefined,
 ): Promise<GeneratedImage> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -299,22 +407,21 @@ async function attemptGeneration(
 
   let response: Response;
   try {
-    response = await options.fetch(`${options.baseURL}/chat/completions`, {
+    response = await options.fetch(`${options.baseURL}${ENDPOINT_OF[exchange.transport]}`, {
       method: 'POST',
       headers: {
         ...options.headers,
         Authorization: `Bearer ${options.apiKey}`,
         'Content-Type': 'application/json',
-        Accept: body.stream ? 'text/event-stream' : 'application/json',
+        Accept: exchange.stream ? 'text/event-stream' : 'application/json',
       },
-      body: JSON.stringify(body),
+      body: JSON.stringify(exchange.body),
       signal,
     });
   } catch (cause) {
     throw failed(cause, 'connect');
   }
 
-  let reply: Reply & { done?: boolean };
   try {
     if (!response.ok) {
       const text = await readBodyBounded(response.body, 1 << 20, 'The error body').then(
@@ -328,29 +435,45 @@ async function attemptGeneration(
         parseRetryAfter(response.headers.get('retry-after')),
       );
     }
-    const isStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
-    if (isStream && response.body) {
-      reply = await parseStream(response.body, options.apiKey);
-    } else {
-      const bytes = await readBodyBounded(response.body, options.maxResponseBytes, 'The response');
-      reply = parseCompletion(new TextDecoder().decode(bytes), options.apiKey);
-    }
-    return await imageFromReply(options, context, reply, signal);
+    const answer = await readAnswer(options, exchange, response);
+    answer.id ??= response.headers.get('x-generation-id') ?? undefined;
+    return await imagesFromAnswer(options, context, exchange, answer, signal);
   } catch (cause) {
     throw failed(cause, 'read');
   }
 }
 
-async function imageFromReply(
+async function readAnswer(
+  options: ResolvedOptions,
+  exchange: Exchange,
+  response: Response,
+): Promise<Answer> {
+  const isStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
+  if (exchange.transport === 'chat' && isStream && response.body) {
+    return answerOfReply(await parseStream(response.body, options.apiKey));
+  }
+  const bytes = await readBodyBounded(response.body, options.maxResponseBytes, 'The response');
+  const text = new TextDecoder().decode(bytes);
+  return exchange.transport === 'images'
+    ? parseImagesResponse(text, options.apiKey)
+    : answerOfReply(parseCompletion(text, options.apiKey));
+}
+
+function answerOfReply(reply: Reply & { done?: boolean }): Answer {
+  const { imageUrls, ...rest } = reply;
+  return { ...rest, images: imageUrls.map((url) => ({ url })) };
+}
+
+async function imagesFromAnswer(
   options: ResolvedOptions,
   context: ErrorContext,
-  reply: Reply & { done?: boolean },
+  exchange: Exchange,
+  answer: Answer,
   signal: AbortSignal,
 ): Promise<GeneratedImage> {
-  if (reply.error) throw errorForBody(reply.error.body, context, reply.error.where);
-  const url = reply.imageUrls[0];
-  if (!url) {
-    if (reply.done === false) {
+  if (answer.error) throw errorForBody(answer.error.body, context, answer.error.where);
+  if (answer.images.length === 0) {
+    if (answer.done === false) {
       throw new HeaderforgeError(
         'bad_response',
         `The stream for ${context.model} ended before any image or [DONE]`,
@@ -359,37 +482,98 @@ async function imageFromReply(
         },
       );
     }
-    const said = reply.text ? ` It said: "${excerpt(reply.text, options.apiKey, 200)}"` : '';
-    throw new HeaderforgeError(
-      'no_image',
-      `${context.model} answered without an image (finish_reason: ${reply.finishReason ?? 'none'}).${said}`,
-      {
-        hint: 'Check that the model lists "image" in its output modalities (`headerforge models`), that the request\'s modalities match them, and that the prompt asks for an image.',
-      },
-    );
+    throw noImage(options, context, exchange, answer);
   }
-  const image = await fetchImage(options, context, url, signal);
-  const result: GeneratedImage = { ...image, model: reply.model ?? context.model ?? '' };
-  if (reply.text) result.text = reply.text;
-  if (reply.id) result.generationId = reply.id;
-  if (reply.usage) {
+  const images: AnswerImageFile[] = [];
+  const refused: HeaderforgeError[] = [];
+  // Every image is decoded even after a bad one: the good ones of a paid answer are kept.
+  for (const image of answer.images.slice(0, Math.max(exchange.n, 1))) {
+    try {
+      images.push(await decodeImage(options, context, image, signal));
+    } catch (error) {
+      if (!(error instanceof HeaderforgeError) || error.code !== 'bad_response') throw error;
+      refused.push(error);
+    }
+  }
+  const [first] = images;
+  if (!first) throw refused[0] as HeaderforgeError;
+  const result: GeneratedImage = {
+    ...first,
+    images,
+    model: answer.model ?? context.model ?? '',
+    transport: exchange.transport,
+  };
+  const kept = refused.filter((error) => error.rejectedImage);
+  if (kept.length > 0) {
+    result.refused = kept.map((error) => ({
+      bytes: error.rejectedImage as Uint8Array,
+      problem: error.message,
+    }));
+  }
+  if (answer.text) result.text = answer.text;
+  if (answer.id) result.generationId = answer.id;
+  if (answer.provider) result.servedBy = answer.provider;
+  if (answer.usage) {
     const usage: NonNullable<GeneratedImage['usage']> = {};
-    if (reply.usage.prompt_tokens !== undefined) usage.promptTokens = reply.usage.prompt_tokens;
-    if (reply.usage.completion_tokens !== undefined)
-      usage.completionTokens = reply.usage.completion_tokens;
-    if (reply.usage.cost !== undefined) usage.cost = reply.usage.cost;
+    if (answer.usage.prompt_tokens !== undefined) usage.promptTokens = answer.usage.prompt_tokens;
+    if (answer.usage.completion_tokens !== undefined)
+      usage.completionTokens = answer.usage.completion_tokens;
+    if (answer.usage.cost !== undefined) usage.cost = answer.usage.cost;
     result.usage = usage;
   }
   return result;
 }
 
-async function fetchImage(
+function noImage(
+  options: ResolvedOptions,
+  context: ErrorContext,
+  exchange: Exchange,
+  answer: Answer,
+): HeaderforgeError {
+  if (exchange.transport === 'images') {
+    return new HeaderforgeError(
+      'no_image',
+      `${context.model} answered without an image (the Image API's "data" is empty)`,
+      {
+        hint: 'The provider made no image for this prompt (often a refusal). Reword the prompt, or try another model.',
+      },
+    );
+  }
+  const said = answer.text ? ` It said: "${excerpt(answer.text, options.apiKey, 200)}"` : '';
+  return new HeaderforgeError(
+    'no_image',
+    `${context.model} answered without an image (finish_reason: ${answer.finishReason ?? 'none'}).${said}`,
+    {
+      hint: 'Check that the model lists "image" in its output modalities (`headerforge models`), that the request\'s modalities match them, and that the prompt asks for an image.',
+    },
+  );
+}
+
+function decodeImage(
+  options: ResolvedOptions,
+  context: ErrorContext,
+  image: AnswerImage,
+  signal: AbortSignal,
+): Promise<VerifiedImage> {
+  if ('url' in image) return fetchImage(options, context, image.url, signal);
+  return labelled(context, async () => {
+    const declared = image.mediaType?.toLowerCase();
+    const bytes = decodeBase64(image.base64);
+    return verifyImage(
+      bytes,
+      declared?.startsWith('image/') ? declared : undefined,
+      options.maxPixels,
+    );
+  });
+}
+
+function fetchImage(
   options: ResolvedOptions,
   context: ErrorContext,
   url: string,
   signal: AbortSignal,
-) {
-  try {
+): Promise<VerifiedImage> {
+  return labelled(context, async () => {
     if (url.startsWith('data:')) {
       const { declaredType, bytes } = decodeDataUrl(url);
       return await verifyImage(bytes, declaredType, options.maxPixels);
@@ -421,6 +605,16 @@ async function fetchImage(
       declared?.startsWith('image/') ? declared : undefined,
       options.maxPixels,
     );
+  });
+}
+
+/** A refused image's error names the model, and keeps the paid bytes. */
+async function labelled(
+  context: ErrorContext,
+  decode: () => Promise<VerifiedImage>,
+): Promise<VerifiedImage> {
+  try {
+    return await decode();
   } catch (error) {
     if (!(error instanceof HeaderforgeError) || error.code !== 'bad_response') throw error;
     throw new HeaderforgeError('bad_response', `${error.message} (model ${context.model})`, {
@@ -428,6 +622,44 @@ async function fetchImage(
       ...(error.rejectedImage ? { rejectedImage: error.rejectedImage } : {}),
     });
   }
+}
+
+/**
+ * Fills a missing `usage.cost` from `GET /generation?id=` when `lookupCost` is on. The stats
+ * appear only seconds after a generation, so it asks after each delay in turn; an answer
+ * that never comes leaves the cost unknown (the image is kept either way).
+ */
+async function withLookedUpCost(
+  options: ResolvedOptions,
+  image: GeneratedImage,
+  signal: AbortSignal | undefined,
+): Promise<GeneratedImage> {
+  if (image.usage?.cost !== undefined || !image.generationId) return image;
+  for (const delayMs of options.costLookupDelaysMs) {
+    if (signal?.aborted) break;
+    await sleep(delayMs, undefined, signal ? { signal } : {}).catch(() => {});
+    const cost = await fetchGenerationCost(options, image.generationId).catch(() => undefined);
+    if (cost !== undefined) return { ...image, usage: { ...image.usage, cost } };
+  }
+  return image;
+}
+
+async function fetchGenerationCost(
+  options: ResolvedOptions,
+  id: string,
+): Promise<number | undefined> {
+  const response = await options.fetch(
+    `${options.baseURL}/generation?id=${encodeURIComponent(id)}`,
+    {
+      headers: { ...options.headers, Authorization: `Bearer ${options.apiKey}` },
+      signal: AbortSignal.timeout(Math.min(options.timeoutMs, 30_000)),
+    },
+  );
+  const bytes = await readBodyBounded(response.body, 1 << 20, 'The generation stats');
+  if (!response.ok) return undefined;
+  const parsed = GenerationStatsSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+  const cost = parsed.success ? parsed.data.data.total_cost : undefined;
+  return typeof cost === 'number' && cost >= 0 ? cost : undefined;
 }
 
 function catalogueError(error: Error, options: ResolvedOptions): HeaderforgeError {

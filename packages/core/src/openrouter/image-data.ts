@@ -14,15 +14,20 @@ export function decodeDataUrl(url: string): { declaredType: string; bytes: Uint8
   if (!head) {
     throw badImage(`the image is a data: URL without ";base64," (starts "${url.slice(0, 40)}")`);
   }
-  const payload = url.slice(head[0].length).replace(/[\r\n]/g, '');
-  if (payload.length === 0) throw badImage('the image data URL is empty');
-  if (payload.length % 4 !== 0 || !BASE64.test(payload)) {
-    throw badImage('the image data URL is not valid base64');
-  }
   return {
     declaredType: (head[1] ?? '').toLowerCase(),
-    bytes: new Uint8Array(Buffer.from(payload, 'base64')),
+    bytes: decodeBase64(url.slice(head[0].length), 'the image data URL'),
   };
+}
+
+/** Bare base64 (the Image API's `b64_json`), checked as strictly as a data URL's payload. */
+export function decodeBase64(text: string, what = 'the image'): Uint8Array {
+  const payload = text.replace(/[\r\n]/g, '');
+  if (payload.length === 0) throw badImage(`${what} is empty`);
+  if (payload.length % 4 !== 0 || !BASE64.test(payload)) {
+    throw badImage(`${what} is not valid base64`);
+  }
+  return new Uint8Array(Buffer.from(payload, 'base64'));
 }
 
 /**

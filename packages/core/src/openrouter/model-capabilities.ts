@@ -6,6 +6,8 @@ import {
   IMAGE_SIZES,
   type ImageSize,
 } from '../image/ratios.js';
+import type { ImageModel, Range } from './catalogue.js';
+import type { Transport } from './transport.js';
 
 /** Models that also take the extended ratios and `0.5K` (per OpenRouter's image guide). */
 const EXTENDED_MODELS: ReadonlySet<string> = new Set(['google/gemini-3.1-flash-image-preview']);
@@ -28,6 +30,62 @@ export function imageCapabilities(model: string): ImageCapabilities {
     };
   }
   return { aspectRatios: ASPECT_RATIOS, imageSizes: IMAGE_SIZES };
+}
+
+/** What one model accepts on one transport, in our own vocabulary (`0.5K`, not `512`). */
+export interface Accepts {
+  transport: Transport;
+  aspectRatios: readonly string[];
+  imageSizes: readonly string[];
+  /** Images per request. */
+  n: Range;
+  /** Reference images; undefined when the model takes none. */
+  inputReferences: Range | undefined;
+  seed: boolean;
+  /** Output formats one may ask for; undefined when the answer's format cannot be chosen. */
+  outputFormats: readonly string[] | undefined;
+}
+
+/** The Image API names the half-size tier by its pixels; chat completions and we call it `0.5K`. */
+const SIZE_FROM_RESOLUTION: Readonly<Record<string, string>> = { '512': '0.5K' };
+export const RESOLUTION_OF_SIZE: Readonly<Record<string, string>> = { '0.5K': '512' };
+
+/**
+ * What a model accepts where the request is going. The Image API publishes it per model;
+ * chat completions does not, so its ratios and sizes come from OpenRouter's image guide
+ * (`imageCapabilities`), it makes one image per request, and it takes references as image
+ * parts when the model reads images (as many as the Image API lists for it, when it does).
+ */
+export function acceptedBy(
+  model: string,
+  entry: ImageModel | undefined,
+  transport: Transport,
+): Accepts {
+  const api = entry?.imageApi;
+  if (transport === 'images' && api) {
+    return {
+      transport,
+      aspectRatios: (api.aspectRatios ?? []).filter((ratio) => ratio !== 'auto'),
+      imageSizes: (api.resolutions ?? []).map((value) => SIZE_FROM_RESOLUTION[value] ?? value),
+      n: api.n ?? { min: 1, max: 1 },
+      inputReferences: api.inputReferences,
+      seed: api.seed,
+      outputFormats: api.outputFormats,
+    };
+  }
+  const builtIn = imageCapabilities(model);
+  const readsImages = entry ? entry.inputModalities.includes('image') : true;
+  return {
+    transport: 'chat',
+    aspectRatios: builtIn.aspectRatios,
+    imageSizes: builtIn.imageSizes,
+    n: { min: 1, max: 1 },
+    inputReferences: readsImages
+      ? { min: 0, max: api?.inputReferences?.max ?? Number.POSITIVE_INFINITY }
+      : undefined,
+    seed: true,
+    outputFormats: undefined,
+  };
 }
 
 /**

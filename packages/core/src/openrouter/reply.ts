@@ -15,6 +15,7 @@ import { readServerSentEvents } from './sse.js';
 export interface Reply {
   id?: string;
   model?: string;
+  provider?: string;
   text: string;
   imageUrls: string[];
   usage?: Usage;
@@ -22,7 +23,7 @@ export interface Reply {
   error?: { body: ErrorBody; where: 'body' | 'stream' };
 }
 
-function unusable(detail: string): HeaderforgeError {
+export function unusable(detail: string): HeaderforgeError {
   return new HeaderforgeError(
     'bad_response',
     `OpenRouter sent a response we cannot read: ${detail}`,
@@ -61,6 +62,7 @@ function replyFromCompletion(completion: Completion): Reply {
   };
   if (completion.id) reply.id = completion.id;
   if (completion.model) reply.model = completion.model;
+  if (completion.provider) reply.provider = completion.provider;
   if (completion.usage) reply.usage = completion.usage;
   if (choice?.finish_reason) reply.finishReason = choice.finish_reason;
   const error = completion.error ?? choice?.error;
@@ -97,6 +99,7 @@ export async function parseStream(
 function foldChunk(reply: Reply, chunk: Chunk): boolean {
   if (chunk.id) reply.id = chunk.id;
   if (chunk.model) reply.model = chunk.model;
+  if (chunk.provider) reply.provider = chunk.provider;
   if (chunk.usage) reply.usage = chunk.usage;
   const choice = chunk.choices?.[0];
   const error = chunk.error ?? choice?.error;

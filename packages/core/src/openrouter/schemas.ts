@@ -40,6 +40,8 @@ const MessageSchema = z.looseObject({
 export const CompletionSchema = z.looseObject({
   id: z.string().optional(),
   model: z.string().optional(),
+  /** The upstream provider that answered, when OpenRouter says. */
+  provider: z.string().optional(),
   choices: z
     .array(
       z.looseObject({
@@ -57,6 +59,7 @@ export type Completion = z.infer<typeof CompletionSchema>;
 export const ChunkSchema = z.looseObject({
   id: z.string().optional(),
   model: z.string().optional(),
+  provider: z.string().optional(),
   choices: z
     .array(
       z.looseObject({
@@ -85,6 +88,62 @@ export const ModelsResponseSchema = z.looseObject({
       pricing: z.record(z.string(), z.union([z.string(), z.number()]).nullable()).optional(),
     }),
   ),
+});
+
+const EnumParameterSchema = z.looseObject({
+  type: z.literal('enum'),
+  values: z.array(z.union([z.string(), z.number()]).transform(String)),
+});
+const RangeParameterSchema = z.looseObject({
+  type: z.literal('range'),
+  min: z.number().optional(),
+  max: z.number().optional(),
+});
+/** One entry of `supported_parameters`; a kind we do not know is kept as "supported". */
+const ParameterSchema = z.union([EnumParameterSchema, RangeParameterSchema, z.unknown()]);
+export type ImageApiParameter = z.infer<typeof ParameterSchema>;
+
+/** `GET /images/models`: the models of the Image API and the values each parameter takes. */
+export const ImageApiModelsResponseSchema = z.looseObject({
+  data: z.array(
+    z.looseObject({
+      id: z.string(),
+      name: z.string().optional(),
+      architecture: z
+        .looseObject({
+          input_modalities: z.array(z.string()).optional(),
+          output_modalities: z.array(z.string()).optional(),
+        })
+        .optional(),
+      supported_parameters: z.record(z.string(), ParameterSchema).nullish(),
+      pricing: z.record(z.string(), z.union([z.string(), z.number()]).nullable()).nullish(),
+    }),
+  ),
+});
+
+/** `POST /images`: one entry per image, bare base64 (or, from some providers, a URL). */
+export const ImagesResponseSchema = z.looseObject({
+  id: z.string().optional(),
+  model: z.string().optional(),
+  provider: z.string().optional(),
+  created: z.number().nullish(),
+  data: z
+    .array(
+      z.looseObject({
+        b64_json: z.string().optional(),
+        url: z.string().optional(),
+        media_type: z.string().optional(),
+      }),
+    )
+    .nullish(),
+  usage: UsageSchema.nullish(),
+  error: ErrorBodySchema.optional(),
+});
+export type ImagesResponse = z.infer<typeof ImagesResponseSchema>;
+
+/** `GET /generation?id=`: the stats OpenRouter keeps of a generation, a few seconds after it. */
+export const GenerationStatsSchema = z.looseObject({
+  data: z.looseObject({ id: z.string().optional(), total_cost: z.number().nullish() }),
 });
 
 /** Text and image URLs from a message's `content`, which may be a string or a list of parts. */

@@ -39,6 +39,7 @@ describe('pricing', () => {
     inputModalities: ['text'],
     outputModalities: ['image', 'text'],
     pricing: { prompt: '0.0000003', completion: '0.0000025' },
+    chat: true,
   };
 
   it('prefers usage.cost, else prices tokens from the catalogue', () => {

@@ -77,7 +77,9 @@ async function generateAndPublish(
     image = await provider.generate(firstJob(group), run.signal);
   } catch (error) {
     releaseSlot();
-    reservation.cancel();
+    // A refused image was paid for: it counts against the cap, at the price reserved for it.
+    if (error instanceof HeaderforgeError && error.rejectedImage) reservation.settle(undefined);
+    else reservation.cancel();
     await keepRejected(run, group, error);
     throw error;
   }
@@ -101,6 +103,8 @@ function saveImage(
       costUsd: image.costUsd,
       generationId: image.generationId,
       usage: image.usage,
+      transport: image.transport,
+      servedBy: image.servedBy,
       sources: filesOf(group),
     })
     .catch((error: unknown) => {

@@ -159,19 +159,45 @@ describe('runPipeline', () => {
     expect(events.filter((e) => e.type === 'skipped')).toHaveLength(2);
   });
 
-  it('stops before maxCostUsd would be exceeded, using the reported cost', async () => {
-    const many = [1, 2, 3].map((n) => job(`src/content/p${n}.md`, `Costly prompt ${n}`));
-    // The fake charges Nano Banana's prices: about $0.0032 for an image of 1290 tokens.
-    const result = await generate(many, { maxCostUsd: 0.007, concurrency: 1 });
-    expect(fake.generations()).toHaveLength(2);
-    expect(result.summary.costUsd).toBeGreaterThan(0.006);
-    expect(result.summary.costUsd).toBeLessThanOrEqual(0.007);
-    expect(result.failures).toEqual([
-      expect.objectContaining({
+  it.each([1, 4, 8])(
+    'never spends past maxCostUsd at concurrency %i: each request reserves its worst case first',
+    async (concurrency) => {
+      const many = [1, 2, 3, 4, 5, 6].map((n) =>
+        job(`src/content/p${n}.md`, `Costly prompt ${n}`),
+      );
+      // Nano Banana on the Image API: $0.039 an image, so $0.10 pays for two and not a third.
+      const result = await generate(many, { maxCostUsd: 0.1, concurrency });
+      expect(fake.generations()).toHaveLength(2);
+      expect(result.summary.costUsd).toBeCloseTo(0.078);
+      expect(result.summary.costUsd).toBeLessThanOrEqual(0.1);
+      expect(result.failures).toHaveLength(4);
+      expect(result.failures[0]).toMatchObject({
         code: 'budget_exceeded',
         message: expect.stringContaining('maxCostUsd'),
+      });
+    },
+  );
+
+  it('on chat completions reserves the prompt plus max_tokens of output, then counts the reported cost', async () => {
+    const chat = createOpenRouterProvider(
+      createOpenRouterClient({
+        apiKey: KEY,
+        baseURL: fake.baseURL,
+        transport: 'chat',
+        maxTokens: 2000,
       }),
-    ]);
+    );
+    const many = [1, 2, 3].map((n) => job(`src/content/p${n}.md`, `Costly prompt ${n}`));
+    // Worst case ≈ 2000 × $2.5/M = $0.005 (+ the prompt); each image is reported at ≈ $0.0032.
+    const result = await runPipeline(many, {
+      settings: settings({ maxCostUsd: 0.011, concurrency: 1 }),
+      mode: 'generate',
+      provider: chat,
+    });
+    expect(fake.generations()).toHaveLength(2);
+    expect(result.summary.costUsd).toBeGreaterThan(0.006);
+    expect(result.summary.costUsd).toBeLessThanOrEqual(0.011);
+    expect(result.failures.map((failure) => failure.code)).toEqual(['budget_exceeded']);
   });
 
   it('limits concurrent requests to `concurrency`', async () => {

@@ -1,31 +1,29 @@
-import type { ImageModel } from '../openrouter/catalogue.js';
-import type { OpenRouterClient } from '../openrouter/client.js';
+import type { GenerateImageRequest, OpenRouterClient, Route } from '../openrouter/client.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
-import { costOf, estimateCost } from './pricing.js';
+import { costOf, worstCaseCost } from './pricing.js';
 import type { ProvidedImage, Provider } from './provider.js';
 
 export function createOpenRouterProvider(client: OpenRouterClient): Provider {
-  // Prices only refine estimates and fill in a missing usage.cost: a catalogue that cannot
-  // be fetched must not stop generation (the client falls back to its own table).
-  let catalogue: Promise<ImageModel[]> | undefined;
-  const modelInfo = async (id: string) => {
-    catalogue ??= client.listImageModels().catch(() => []);
-    return (await catalogue).find((model) => model.id === id);
-  };
+  // The client reads the catalogue once per process. A request it refuses (a model its
+  // endpoint does not serve, a value the model does not accept) fails the job here, before
+  // anything is reserved or paid.
+  const routeOf = (job: HeaderJob): Promise<Route> => client.preflight(requestOf(job));
 
   return {
     id: 'openrouter',
     async estimate(job) {
-      return estimateCost(job.prompt, await modelInfo(job.model));
+      const { transport, entry } = await routeOf(job);
+      return worstCaseCost(job.prompt, entry, { transport, maxTokens: client.maxTokens });
     },
     async generate(job: HeaderJob, signal?: AbortSignal): Promise<ProvidedImage> {
       const image = await client.generateImage({
-        prompt: job.prompt,
-        model: job.model,
-        aspectRatio: job.aspectRatio,
-        imageSize: job.imageSize,
-        ...(job.seed === undefined ? {} : { seed: job.seed }),
+        ...requestOf(job),
         ...(signal ? { signal } : {}),
+      });
+      const { entry } = await routeOf(job).catch(() => ({ entry: undefined }));
+      const costUsd = costOf(image.usage, entry, {
+        transport: image.transport,
+        images: image.images.length,
       });
       const usage = image.usage
         ? {
@@ -35,6 +33,7 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
             ...(image.usage.completionTokens === undefined
               ? {}
               : { completionTokens: image.usage.completionTokens }),
+            ...(image.usage.cost === undefined ? {} : { cost: image.usage.cost }),
           }
         : undefined;
       return {
@@ -43,10 +42,22 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
         width: image.width,
         height: image.height,
         placeholder: false,
-        costUsd: costOf(image.usage, await modelInfo(job.model)),
+        costUsd,
         generationId: image.generationId,
         usage,
+        transport: image.transport,
+        servedBy: image.servedBy,
       };
     },
+  };
+}
+
+function requestOf(job: HeaderJob): GenerateImageRequest {
+  return {
+    prompt: job.prompt,
+    model: job.model,
+    aspectRatio: job.aspectRatio,
+    imageSize: job.imageSize,
+    ...(job.seed === undefined ? {} : { seed: job.seed }),
   };
 }

@@ -1,4 +1,5 @@
 import type { ImageMediaType } from '../image/media-types.js';
+import type { Transport } from '../openrouter/transport.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 
 /** An image for a job, as a provider made it. */
@@ -11,12 +12,19 @@ export interface ProvidedImage {
   placeholder: boolean;
   costUsd?: number | undefined;
   generationId?: string | undefined;
-  usage?: { promptTokens?: number; completionTokens?: number } | undefined;
+  usage?: { promptTokens?: number; completionTokens?: number; cost?: number } | undefined;
+  /** The endpoint that made it (not offline art). */
+  transport?: Transport | undefined;
+  /** The upstream provider that served it, when the answer said. */
+  servedBy?: string | undefined;
 }
 
 export interface Provider {
   readonly id: 'openrouter' | 'placeholder';
   generate(job: HeaderJob, signal?: AbortSignal): Promise<ProvidedImage>;
-  /** Estimated USD for the job, before it runs (0 for offline providers). */
+  /**
+   * The most the job can cost, in USD, before it runs: what the budget reserves (0 for
+   * offline providers). Throws when the job cannot be sent (a model its endpoint does not serve).
+   */
   estimate(job: HeaderJob): Promise<number>;
 }

@@ -38,6 +38,8 @@ describe('resolveOptions defaults', () => {
       focus: 'attention',
       timeoutMs: 180_000,
       maxRetries: 2,
+      transport: 'auto',
+      lookupCost: false,
     });
   });
 

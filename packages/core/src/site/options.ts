@@ -10,6 +10,7 @@ import {
   IMAGE_SIZES,
 } from '../image/ratios.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../openrouter/client-options.js';
+import { TRANSPORT_CHOICES } from '../openrouter/transport.js';
 import { DEFAULT_REMOTE_TIMEOUT_MS } from '../remote/settings.js';
 import { redactRemoteUrl, remoteUrlSchema } from '../remote/url.js';
 import { closestName } from './closest-name.js';
@@ -244,7 +245,7 @@ export const headerforgeOptionsSchema = z.strictObject({
     .optional()
     .meta(
       doc(
-        "Stop before one run spends more than this many US dollars: an image's cost is estimated from catalogue prices before it is requested, then counted as OpenRouter reports it (or, when it reports none, from catalogue prices).",
+        "A hard cap on what one run spends, in US dollars. Before each request its worst-case price is reserved (the Image API's per-image price × `n`; on chat completions the prompt plus `max_tokens` of output at catalogue prices; $0.30 per image when the price is unknown), and no request starts whose reservation would cross the cap. The reservation is then replaced by the cost OpenRouter reports.",
         'a number ≥ 0',
       ),
     ),
@@ -267,6 +268,37 @@ export const headerforgeOptionsSchema = z.strictObject({
       doc(
         'Retries of an image request after a 429 rate limit, a 502/503/504 or a connection failure before any response byte; never after a timeout (see `timeoutMs`).',
         `an integer from 0 to ${MAX_RETRIES}`,
+      ),
+    ),
+  transport: z
+    .enum(TRANSPORT_CHOICES)
+    .default('auto')
+    .meta(
+      doc(
+        "Which OpenRouter endpoint makes images (see [Which endpoint](#which-endpoint)): `'images'` (the Image API), `'chat'` (chat completions), or `'auto'`: the Image API for the models it lists, chat completions for the rest. `HEADERFORGE_TRANSPORT` takes precedence when set. Not part of an image's key: switching never re-bills a cached image.",
+        oneOf(TRANSPORT_CHOICES),
+      ),
+    ),
+  provider: z
+    .strictObject({
+      order: z.array(z.string().trim().min(1)).min(1).optional(),
+      only: z.array(z.string().trim().min(1)).min(1).optional(),
+      allowFallbacks: z.boolean().optional(),
+    })
+    .optional()
+    .meta(
+      doc(
+        "Pin OpenRouter's provider routing on both endpoints, e.g. `{ order: ['Google Vertex'], allowFallbacks: false }`: another provider draws another picture. The provider that answered is recorded in the image's sidecar. Not part of an image's key.",
+        '{ order?: string[], only?: string[], allowFallbacks?: boolean }',
+      ),
+    ),
+  lookupCost: z
+    .boolean()
+    .default(false)
+    .meta(
+      doc(
+        "When OpenRouter's answer carries no `usage.cost`, ask `GET /generation?id=` for it a few seconds later (the stats appear only then), so the sidecar and the budget get the real figure. Off, such an image is priced from the catalogue and its generation id is kept.",
+        'true or false',
       ),
     ),
   baseURL: z

@@ -4,6 +4,7 @@ import {
   type OpenRouterClient,
   type OpenRouterClientOptions,
 } from '../openrouter/client.js';
+import { parseTransportChoice } from '../openrouter/transport.js';
 import { createOpenRouterProvider } from '../providers/openrouter.js';
 import type { Provider } from '../providers/provider.js';
 import type { HeadersEvent } from './build-headers.js';
@@ -16,10 +17,20 @@ import type { HeaderforgeOptions, ResolvedHeaderforgeOptions } from './options.j
  */
 export function siteClient(
   env: NodeJS.ProcessEnv,
-  options: Pick<HeaderforgeOptions, 'baseURL' | 'timeoutMs' | 'maxRetries'> = {},
+  options: Pick<
+    HeaderforgeOptions,
+    'baseURL' | 'timeoutMs' | 'maxRetries' | 'transport' | 'provider' | 'lookupCost'
+  > = {},
   overrides: Partial<OpenRouterClientOptions> = {},
 ): OpenRouterClient {
+  const fromEnv = env.HEADERFORGE_TRANSPORT?.trim();
   return createOpenRouterClient({
+    ...(options.provider === undefined ? {} : { provider: options.provider }),
+    ...(options.lookupCost === undefined ? {} : { lookupCost: options.lookupCost }),
+    // Like HEADERFORGE_MODE, the environment beats the config, so CI can switch endpoints.
+    transport: fromEnv
+      ? parseTransportChoice(fromEnv, 'HEADERFORGE_TRANSPORT')
+      : (options.transport ?? 'auto'),
     ...overrides,
     // An empty key means "none": generation fails with a clear auth error, listing still works.
     apiKey: overrides.apiKey ?? env.OPENROUTER_API_KEY?.trim() ?? '',
