@@ -3,12 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { abortableDelay } from './abortable-delay.js';
 import {
-  defaultFakeModels,
+  builtInFakeModels,
+  chatModels,
   type FakeModel,
   filterByOutputModalities,
   modelListEntry,
 } from './fake-models.js';
 import { answerGeneration, type GenerationContext } from './generation.js';
+import { imageApiModels, imageModelEntry } from './image-models.js';
 import { RateLimiter } from './rate-limiter.js';
 import {
   type RecordedAnswer,
@@ -22,7 +24,7 @@ import { type FakeScenario, type FakeWhen, ScenarioQueue } from './scenarios.js'
 export interface FakeOpenRouterOptions {
   /** When set, the bearer must equal it (else 401); when unset any non-empty bearer passes. */
   apiKey?: string;
-  /** Replaces the built-in catalogue (`defaultFakeModels`). */
+  /** Replaces the built-in catalogue (`builtInFakeModels`: `defaultFakeModels` and `imageOnlyFakeModels`). */
   models?: readonly FakeModel[];
   /**
    * How long every generation request takes, in ms (default 0): its response is sent no
@@ -60,6 +62,7 @@ export interface FakeOpenRouter {
 
 const generationPath = '/api/v1/chat/completions';
 const modelsPath = '/api/v1/models';
+const imageModelsPath = '/api/v1/images/models';
 const filePath = /^\/files\/([A-Za-z0-9]+)\.png$/;
 
 /**
@@ -80,7 +83,7 @@ export async function startFakeOpenRouter(
 
   const context: GenerationContext = {
     apiKey: options.apiKey,
-    models: options.models ?? defaultFakeModels,
+    models: options.models ?? builtInFakeModels,
     includeCost: options.includeCost ?? true,
     limiter: options.rateLimit ? new RateLimiter(options.rateLimit) : undefined,
     scenarios,
@@ -123,10 +126,13 @@ export async function startFakeOpenRouter(
   function routeOther(method: string | undefined, target: URL): Reply {
     if (method === 'GET' && target.pathname === modelsPath) {
       const listed = filterByOutputModalities(
-        context.models,
+        chatModels(context.models),
         target.searchParams.get('output_modalities') ?? undefined,
       );
       return jsonReply(200, { data: listed.map(modelListEntry) });
+    }
+    if (method === 'GET' && target.pathname === imageModelsPath) {
+      return jsonReply(200, { data: imageApiModels(context.models).map(imageModelEntry) });
     }
     const file =
       method === 'GET' ? files.get(filePath.exec(target.pathname)?.[1] ?? '') : undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FakeModel } from './fake-models.js';
+import { chatModels, type FakeModel } from './fake-models.js';
 import {
   defaultAspectRatio,
   defaultImageSize,
@@ -62,7 +62,7 @@ export function parseGenerationRequest(
     return fail(errorReply(400, `Invalid request body: ${z.prettifyError(parsed.error)}`));
   }
   const chat = parsed.data;
-  const model = models.find((candidate) => candidate.id === chat.model);
+  const model = chatModels(models).find((candidate) => candidate.id === chat.model);
   if (model === undefined) return fail(errorReply(404, `No endpoints found for ${chat.model}.`));
 
   const modalities = chat.modalities ?? [];

@@ -1,4 +1,10 @@
-export { defaultFakeModels, type FakeModel } from './fake-models.js';
+export {
+  builtInFakeModels,
+  defaultFakeModels,
+  type FakeImageApi,
+  type FakeModel,
+  imageOnlyFakeModels,
+} from './fake-models.js';
 export {
   type FakeOpenRouter,
   type FakeOpenRouterOptions,
