@@ -5,6 +5,8 @@ export interface CompletionMeta {
   id: string;
   model: string;
   created: number;
+  /** The upstream provider that answered, OpenRouter's top-level `provider`. */
+  provider: string;
 }
 
 /** What the model answered: text, at most one image URL, and the bill. */
@@ -20,7 +22,6 @@ export interface ProviderError {
   message: string;
 }
 
-const provider = 'Fake OpenRouter';
 const keepAlive = ': OPENROUTER PROCESSING\n\n';
 const done = 'data: [DONE]\n\n';
 
@@ -28,7 +29,7 @@ const done = 'data: [DONE]\n\n';
 export function completionDocument(meta: CompletionMeta, answer: Answer): Record<string, unknown> {
   return {
     id: meta.id,
-    provider,
+    provider: meta.provider,
     model: meta.model,
     object: 'chat.completion',
     created: meta.created,
@@ -84,7 +85,7 @@ function chunk(
 ): Record<string, unknown> {
   return {
     id: meta.id,
-    provider,
+    provider: meta.provider,
     model: meta.model,
     object: 'chat.completion.chunk',
     created: meta.created,

@@ -28,6 +28,23 @@ async function withFake<T>(
   }
 }
 
+function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${fake.baseURL}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+function chatRequest(overrides: Record<string, unknown> = {}) {
+  return {
+    model: nanoBanana,
+    messages: [{ role: 'user', content: 'A lighthouse at dusk' }],
+    modalities: ['image', 'text'],
+    ...overrides,
+  };
+}
+
 let fake: FakeOpenRouter;
 beforeAll(async () => {
   fake = await startFakeOpenRouter({ apiKey });
@@ -127,5 +144,69 @@ describe('GET /images/models', () => {
     await withFake({ models: plain }, async (open) => {
       expect(JSON.parse((await listing(open)).text)).toEqual({ data: [] });
     });
+  });
+});
+
+describe('provider routing on chat completions', () => {
+  async function chatProvider(overrides: Record<string, unknown>) {
+    const response = await post('/chat/completions', chatRequest(overrides));
+    const json = (await response.json()) as { provider?: string } & ErrorJson;
+    return { status: response.status, provider: json.provider, error: json.error };
+  }
+
+  it('answers from the model’s first provider, or Fake OpenRouter when it lists none', async () => {
+    expect(await chatProvider({})).toMatchObject({ status: 200, provider: 'Google Vertex' });
+    expect(await chatProvider({ model: fluxPro, modalities: ['image'] })).toMatchObject({
+      status: 200,
+      provider: 'Fake OpenRouter',
+    });
+  });
+
+  it('follows order, only and ignore, matching names like slugs', async () => {
+    for (const [provider, expected] of [
+      [{ order: ['Google AI Studio'] }, 'Google AI Studio'],
+      [{ order: ['google-ai-studio', 'Google Vertex'] }, 'Google AI Studio'],
+      [{ order: ['Azure', 'Google Vertex'] }, 'Google Vertex'],
+      [{ order: ['Azure'] }, 'Google Vertex'],
+      [{ only: ['Google AI Studio'] }, 'Google AI Studio'],
+      [{ ignore: ['google-vertex'] }, 'Google AI Studio'],
+      [{ order: ['Google Vertex'], only: ['Google AI Studio'] }, 'Google AI Studio'],
+    ] as const) {
+      expect(await chatProvider({ provider })).toMatchObject({ status: 200, provider: expected });
+    }
+  });
+
+  it('streams the chosen provider in every chunk', async () => {
+    const response = await post(
+      '/chat/completions',
+      chatRequest({ stream: true, provider: { order: ['Google AI Studio'] } }),
+    );
+    const chunks = (await response.text())
+      .split('\n\n')
+      .filter((event) => event.startsWith('data: {'))
+      .map((event) => JSON.parse(event.slice(6)) as { provider: string });
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.every((chunk) => chunk.provider === 'Google AI Studio')).toBe(true);
+  });
+
+  it('answers 404 when the preferences leave no provider', async () => {
+    for (const provider of [
+      { only: ['Azure'] },
+      { order: ['Azure'], allow_fallbacks: false },
+      { ignore: ['Google Vertex', 'Google AI Studio'] },
+    ]) {
+      expect(await chatProvider({ provider })).toEqual({
+        status: 404,
+        provider: undefined,
+        error: {
+          code: 404,
+          message: `No endpoints found matching your provider preferences for ${nanoBanana}`,
+        },
+      });
+    }
+  });
+
+  it('answers 400 to preferences of the wrong shape', async () => {
+    expect((await chatProvider({ provider: { order: 'Google Vertex' } })).status).toBe(400);
   });
 });

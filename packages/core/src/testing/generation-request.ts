@@ -7,6 +7,7 @@ import {
   standardAspectRatios,
   standardImageSizes,
 } from './image-dimensions.js';
+import { providerPreferencesSchema, routeProvider } from './provider-routing.js';
 import { errorReply, type Reply } from './reply.js';
 import { countTokens } from './usage.js';
 
@@ -28,6 +29,7 @@ const chatRequestSchema = z.looseObject({
     .optional(),
   stream: z.boolean().optional(),
   seed: z.number().int().optional(),
+  provider: providerPreferencesSchema.nullish(),
 });
 
 type ChatRequest = z.infer<typeof chatRequestSchema>;
@@ -35,6 +37,8 @@ type ChatRequest = z.infer<typeof chatRequestSchema>;
 /** A chat completion request that OpenRouter would accept, reduced to what the fake needs. */
 export interface GenerationRequest {
   model: FakeModel;
+  /** The upstream provider that answers, from the model's and the request's `provider` preferences. */
+  provider: string;
   /** The text of the last user message. */
   prompt: string;
   seed: number | undefined;
@@ -91,11 +95,15 @@ export function parseGenerationRequest(
   );
   if (typeof imageSize !== 'string') return fail(imageSize);
 
+  const provider = routeProvider(model, chat.provider);
+  if (typeof provider !== 'string') return fail(provider);
+
   const { width, height } = imageDimensions(aspectRatio, imageSize);
   return {
     ok: true,
     request: {
       model,
+      provider,
       prompt: lastUserText(chat),
       seed: chat.seed,
       stream: chat.stream ?? false,

@@ -59,6 +59,7 @@ export async function answerGeneration(
     id: `gen-${Math.floor(Date.now() / 1000)}-${randomUUID().replaceAll('-', '').slice(0, 20)}`,
     model: request.model.id,
     created: Math.floor(Date.now() / 1000),
+    provider: request.provider,
   };
   const reply = await scenarioReply(scenario, request, {
     meta,
