@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import {
   type Answer,
   type CompletionMeta,
@@ -8,17 +7,11 @@ import {
   type ProviderError,
 } from './completion.js';
 import { decompressionBombPng, padPng } from './crafted-png.js';
+import { cutShort, providerError, transportFailure } from './failure-replies.js';
 import type { GenerationRequest } from './generation-request.js';
 import { renderArt } from './render-art.js';
-import {
-  connectionReset,
-  errorReply,
-  eventStreamReply,
-  jsonReply,
-  type Reply,
-  rawReply,
-} from './reply.js';
-import type { FakeScenario } from './scenarios.js';
+import { eventStreamReply, jsonReply, type Reply } from './reply.js';
+import type { FakeScenario, ScenarioOf } from './scenarios.js';
 import { countTokens, imageCompletionTokens, usageFor } from './usage.js';
 
 /** What a reply may need beyond the request itself. */
@@ -29,21 +22,13 @@ export interface ReplyContext {
   publishFile(png: Buffer): string;
 }
 
-type Scenario<K extends FakeScenario['kind']> = Extract<FakeScenario, { kind: K }>;
 /** Scenarios that answer normally, but with a broken or unusual image. */
-type ImageScenario = Scenario<
+type ImageScenario = ScenarioOf<
   'invalid_base64' | 'not_an_image' | 'wrong_type' | 'image_url' | 'bomb' | 'large_body'
 >;
 
 const imageText = 'Here is your image.';
-const providerError = 'Provider returned error';
 const notAnImage = Buffer.from('This is not an image: plain text labelled image/png.\n'.repeat(4));
-
-const statusMessages: Record<number, string> = {
-  402: 'Insufficient credits. Add more using https://openrouter.ai/settings/credits',
-  502: providerError,
-  503: 'No available model provider that meets your routing requirements',
-};
 
 /** The reply to a request OpenRouter accepted, shaped by the scenario that applies, if any. */
 export async function scenarioReply(
@@ -55,26 +40,14 @@ export async function scenarioReply(
     case undefined:
     case 'latency':
       return normalReply(request, context);
-    case 'truncated_json':
-      return { ...(await normalReply(request, context)), delivery: { kind: 'truncated' } };
-    case 'stall': {
-      const delivery = { kind: 'stall', afterBytes: scenario.afterBytes ?? 64 } as const;
-      return { ...(await normalReply(request, context)), delivery };
-    }
-    case 'rate_limit': {
-      const { retryAfter } = scenario;
-      return errorReply(429, 'Rate limit exceeded. Please slow down and retry later.', {
-        headers: retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
-      });
-    }
-    case 'status': {
-      const { status, message } = scenario;
-      return errorReply(status, message ?? statusMessages[status] ?? STATUS_CODES[status] ?? '');
-    }
+    case 'rate_limit':
+    case 'status':
     case 'html':
-      return htmlReply(scenario.status ?? 502);
     case 'reset':
-      return connectionReset();
+      return transportFailure(scenario);
+    case 'truncated_json':
+    case 'stall':
+      return cutShort(await normalReply(request, context), scenario);
     case 'error_in_200':
       return providerErrorReply(request, context, {
         code: scenario.code ?? 502,
@@ -172,12 +145,6 @@ function providerErrorReply(
   return request.stream
     ? eventStreamReply(failedStreamEvents(context.meta, error), headers)
     : jsonReply(200, { error }, headers);
-}
-
-function htmlReply(status: number): Reply {
-  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
-  const page = `<html>\n<head><title>${title}</title></head>\n<body>\n<center><h1>${title}</h1></center>\n<hr><center>cloudflare</center>\n</body>\n</html>\n`;
-  return rawReply(status, 'text/html; charset=utf-8', page);
 }
 
 function imageAnswer(request: GenerationRequest, context: ReplyContext, url: string): Answer {

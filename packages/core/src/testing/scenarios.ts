@@ -33,6 +33,9 @@ export type FakeScenario =
   /** A real PNG padded so the response body is about `megabytes` (default 40) MB. */
   | { kind: 'large_body'; megabytes?: number };
 
+/** The scenario of one kind, e.g. `ScenarioOf<'status'>`. */
+export type ScenarioOf<K extends FakeScenario['kind']> = Extract<FakeScenario, { kind: K }>;
+
 /** Which generation requests a scenario applies to. */
 export interface FakeWhen {
   /** The nth generation request (1-based, counted since start or reset). With `times` or `always`: from the nth on. */
