@@ -1,13 +1,5 @@
+import type { GenerationMeta } from './reply-context.js';
 import type { Usage } from './usage.js';
-
-/** What stays the same across every chunk of one generation. */
-export interface CompletionMeta {
-  id: string;
-  model: string;
-  created: number;
-  /** The upstream provider that answered, OpenRouter's top-level `provider`. */
-  provider: string;
-}
 
 /** What the model answered: text, at most one image URL, and the bill. */
 export interface Answer {
@@ -26,7 +18,7 @@ const keepAlive = ': OPENROUTER PROCESSING\n\n';
 const done = 'data: [DONE]\n\n';
 
 /** The non-streaming `chat.completion` document. */
-export function completionDocument(meta: CompletionMeta, answer: Answer): Record<string, unknown> {
+export function completionDocument(meta: GenerationMeta, answer: Answer): Record<string, unknown> {
   return {
     id: meta.id,
     provider: meta.provider,
@@ -53,7 +45,7 @@ export function completionDocument(meta: CompletionMeta, answer: Answer): Record
 }
 
 /** The SSE events of a successful stream: text, image, finish with usage, `[DONE]`. */
-export function completionEvents(meta: CompletionMeta, answer: Answer): string[] {
+export function completionEvents(meta: GenerationMeta, answer: Answer): string[] {
   const events = [keepAlive, data(chunk(meta, { content: answer.text }))];
   if (answer.imageUrl !== undefined) {
     events.push(keepAlive, data(chunk(meta, { content: '', images: imagesOf(answer.imageUrl) })));
@@ -68,7 +60,7 @@ export function completionEvents(meta: CompletionMeta, answer: Answer): string[]
  * chunk (top-level `error`, finish_reason "error"), then the stream ends without `[DONE]`.
  */
 export function failedStreamEvents(
-  meta: CompletionMeta,
+  meta: GenerationMeta,
   error: ProviderError,
   textBefore?: string,
 ): string[] {
@@ -79,7 +71,7 @@ export function failedStreamEvents(
 }
 
 function chunk(
-  meta: CompletionMeta,
+  meta: GenerationMeta,
   delta: Record<string, unknown>,
   finishReason: string | null = null,
 ): Record<string, unknown> {

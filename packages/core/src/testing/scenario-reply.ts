@@ -1,34 +1,23 @@
+import { type BrokenImageScenario, brokenImage } from './broken-images.js';
 import {
   type Answer,
-  type CompletionMeta,
   completionDocument,
   completionEvents,
   failedStreamEvents,
   type ProviderError,
 } from './completion.js';
-import { decompressionBombPng, padPng } from './crafted-png.js';
 import { cutShort, providerError, transportFailure } from './failure-replies.js';
 import type { GenerationRequest } from './generation-request.js';
 import { renderArt } from './render-art.js';
 import { eventStreamReply, jsonReply, type Reply } from './reply.js';
+import type { ReplyContext } from './reply-context.js';
 import type { FakeScenario, ScenarioOf } from './scenarios.js';
 import { countTokens, imageCompletionTokens, usageFor } from './usage.js';
 
-/** What a reply may need beyond the request itself. */
-export interface ReplyContext {
-  meta: CompletionMeta;
-  includeCost: boolean;
-  /** Serves a PNG at a URL of the fake and returns that URL. */
-  publishFile(png: Buffer): string;
-}
-
 /** Scenarios that answer normally, but with a broken or unusual image. */
-type ImageScenario = ScenarioOf<
-  'invalid_base64' | 'not_an_image' | 'wrong_type' | 'image_url' | 'bomb' | 'large_body'
->;
+type ImageScenario = BrokenImageScenario | ScenarioOf<'image_url'>;
 
 const imageText = 'Here is your image.';
-const notAnImage = Buffer.from('This is not an image: plain text labelled image/png.\n'.repeat(4));
 
 /** The reply to a request OpenRouter accepted, shaped by the scenario that applies, if any. */
 export async function scenarioReply(
@@ -93,27 +82,12 @@ async function imagePayload(
   request: GenerationRequest,
   context: ReplyContext,
 ): Promise<{ url: string; bytes?: Buffer }> {
-  switch (scenario.kind) {
-    case 'invalid_base64': {
-      const start = (await renderArt(artOf(request))).toString('base64').slice(0, 61);
-      return { url: `data:image/png;base64,${start}!*~%=QUJ=D` };
-    }
-    case 'not_an_image':
-      return dataPayload(notAnImage);
-    case 'wrong_type':
-      return dataPayload(await renderArt(artOf(request), 'jpeg'));
-    case 'image_url': {
-      const png = await renderArt(artOf(request));
-      return { url: context.publishFile(png), bytes: png };
-    }
-    case 'bomb':
-      return dataPayload(decompressionBombPng());
-    case 'large_body': {
-      // base64 grows bytes by 4/3, so this many PNG bytes make a body of about the size asked.
-      const pngBytes = Math.floor(((scenario.megabytes ?? 40) * 1024 * 1024 * 3) / 4);
-      return dataPayload(padPng(await renderArt(artOf(request)), pngBytes));
-    }
+  if (scenario.kind === 'image_url') {
+    const png = await renderArt(artOf(request));
+    return { url: context.publishFile(png), bytes: png };
   }
+  const { base64, bytes } = await brokenImage(scenario, artOf(request));
+  return { url: `data:image/png;base64,${base64}`, ...(bytes ? { bytes } : {}) };
 }
 
 function midStreamErrorReply(
@@ -178,8 +152,4 @@ function artOf({ model, prompt, seed, width, height }: GenerationRequest) {
 
 function dataUrl(bytes: Buffer): string {
   return `data:image/png;base64,${bytes.toString('base64')}`;
-}
-
-function dataPayload(bytes: Buffer): { url: string; bytes: Buffer } {
-  return { url: dataUrl(bytes), bytes };
 }
