@@ -9,6 +9,7 @@ import {
 } from './image-dimensions.js';
 import { providerPreferencesSchema, routeProvider } from './provider-routing.js';
 import { errorReply, type Reply } from './reply.js';
+import { checkOption } from './request-checks.js';
 import { countTokens } from './usage.js';
 
 // Lenient like OpenRouter: unknown fields pass, only what the fake reads is checked.
@@ -83,13 +84,13 @@ export function parseGenerationRequest(
 
   const config = chat.image_config;
   const aspectRatio = checkOption(
-    'aspect_ratio',
+    'image_config.aspect_ratio',
     config?.aspect_ratio ?? defaultAspectRatio,
     model.aspectRatios ?? standardAspectRatios,
   );
   if (typeof aspectRatio !== 'string') return fail(aspectRatio);
   const imageSize = checkOption(
-    'image_size',
+    'image_config.image_size',
     config?.image_size ?? defaultImageSize,
     model.imageSizes ?? standardImageSizes,
   );
@@ -116,21 +117,6 @@ export function parseGenerationRequest(
         .filter((part) => part.type === 'image_url').length,
     },
   };
-}
-
-/** The value when allowed, else the 400 OpenRouter gives for it. */
-function checkOption(
-  name: 'aspect_ratio' | 'image_size',
-  value: unknown,
-  allowed: readonly string[],
-): string | Reply {
-  if (typeof value === 'string' && allowed.includes(value)) return value;
-  const param = `image_config.${name}`;
-  return errorReply(
-    400,
-    `Invalid option for ${param}: '${String(value)}'. Expected one of ${allowed.join(', ')}`,
-    { metadata: { param, value, allowed } },
-  );
 }
 
 function lastUserText(chat: ChatRequest): string {
