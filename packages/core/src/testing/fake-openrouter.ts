@@ -19,7 +19,12 @@ import {
   recordArrival,
 } from './recorded-request.js';
 import { errorReply, jsonReply, type Reply, rawReply, writeReply } from './reply.js';
-import { type FakeScenario, type FakeWhen, ScenarioQueue } from './scenarios.js';
+import {
+  type FakeScenario,
+  type FakeWhen,
+  type GenerationEndpoint,
+  ScenarioQueue,
+} from './scenarios.js';
 
 export interface FakeOpenRouterOptions {
   /** When set, the bearer must equal it (else 401); when unset any non-empty bearer passes. */
@@ -47,7 +52,7 @@ export interface FakeOpenRouter {
   baseURL: string;
   /** Every request, in arrival order, including the refused ones. */
   requests: RecordedRequest[];
-  /** Only `POST /api/v1/chat/completions`. */
+  /** The paid requests: POST /chat/completions and POST /images. */
   generations(): RecordedRequest[];
   /**
    * Queues a scenario. Scenarios only meet generation requests that pass the credentials, the
@@ -60,15 +65,19 @@ export interface FakeOpenRouter {
   close(): Promise<void>;
 }
 
-const generationPath = '/api/v1/chat/completions';
+const generationPaths: Record<string, GenerationEndpoint> = {
+  '/api/v1/chat/completions': 'chat',
+  '/api/v1/images': 'images',
+};
 const modelsPath = '/api/v1/models';
 const imageModelsPath = '/api/v1/images/models';
 const filePath = /^\/files\/([A-Za-z0-9]+)\.png$/;
 
 /**
- * A local stand-in for OpenRouter's image generation API on 127.0.0.1 and a free port: real
- * HTTP, OpenRouter's validation and error shapes, real (deterministic) images, and injectable
- * failures for everything that goes wrong in the wild.
+ * A local stand-in for OpenRouter's image generation on 127.0.0.1 and a free port, both through
+ * chat completions and through the Image API (`POST /images`): real HTTP, OpenRouter's validation
+ * and error shapes, real (deterministic) images, and injectable failures for everything that goes
+ * wrong in the wild.
  */
 export async function startFakeOpenRouter(
   options: FakeOpenRouterOptions = {},
@@ -98,19 +107,19 @@ export async function startFakeOpenRouter(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = performance.now();
     const target = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const isGeneration = req.method === 'POST' && target.pathname === generationPath;
-    const record = recordArrival(req, target, isGeneration ? ++generationCount : 0);
+    const endpoint = req.method === 'POST' ? generationPaths[target.pathname] : undefined;
+    const record = recordArrival(req, target, endpoint ? ++generationCount : 0);
     requests.push(record);
     // A client that hangs up, or close(), ends any wait at once and leaves no timer behind.
     const hungUp = new AbortController();
     res.once('close', () => hungUp.abort());
     await readBodyInto(record, req);
 
-    if (!isGeneration) {
+    if (endpoint === undefined) {
       writeReply(res, routeOther(req.method, target));
       return;
     }
-    const { reply, extraDelayMs, scenario } = await answerGeneration(record, context);
+    const { reply, extraDelayMs, scenario } = await answerGeneration(endpoint, record, context);
     const answer = recordAnswer(record, reply, scenario);
     const spent = performance.now() - arrived;
     await abortableDelay(
@@ -185,9 +194,15 @@ function recordAnswer(
 ): RecordedAnswer {
   const answer: RecordedAnswer = { status: reply.status, delivered: false };
   if (scenario) answer.scenario = scenario;
-  if (reply.image) answer.imageSha256 = createHash('sha256').update(reply.image).digest('hex');
+  const first = reply.image ?? reply.images?.[0];
+  if (first) answer.imageSha256 = sha256(first);
+  if (reply.images) answer.imageSha256s = reply.images.map(sha256);
   record.answer = answer;
   return answer;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function listen(server: Server): Promise<string> {

@@ -11,4 +11,4 @@ export {
   startFakeOpenRouter,
 } from './fake-openrouter.js';
 export type { RecordedAnswer, RecordedRequest } from './recorded-request.js';
-export type { FakeScenario, FakeWhen } from './scenarios.js';
+export type { FakeScenario, FakeWhen, GenerationEndpoint } from './scenarios.js';

@@ -21,6 +21,8 @@ export interface Reply {
   delivery: Delivery;
   /** The image bytes the reply carries (decoded), kept for the request's record. */
   image?: Uint8Array;
+  /** Image API: every image the reply carries that decodes, in order, kept for the record. */
+  images?: Uint8Array[];
 }
 
 export function jsonReply(

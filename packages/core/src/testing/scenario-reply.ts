@@ -11,7 +11,7 @@ import type { GenerationRequest } from './generation-request.js';
 import { renderArt } from './render-art.js';
 import { eventStreamReply, jsonReply, type Reply } from './reply.js';
 import type { ReplyContext } from './reply-context.js';
-import type { FakeScenario, ScenarioOf } from './scenarios.js';
+import { type FakeScenario, fewerImagesCount, type ScenarioOf } from './scenarios.js';
 import { countTokens, imageCompletionTokens, usageFor } from './usage.js';
 
 /** Scenarios that answer normally, but with a broken or unusual image. */
@@ -46,6 +46,11 @@ export async function scenarioReply(
       return midStreamErrorReply(request, context, scenario.message);
     case 'no_images':
       return answerReply(request, context, textAnswer(request, context, scenario.text));
+    case 'fewer_images':
+      // Chat makes one image at most: none, or the usual answer.
+      return fewerImagesCount(scenario, 1) === 0
+        ? answerReply(request, context, textAnswer(request, context))
+        : normalReply(request, context);
     case 'invalid_base64':
     case 'not_an_image':
     case 'wrong_type':

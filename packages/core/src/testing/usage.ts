@@ -37,6 +37,22 @@ export function usageFor(
   return { ...usage, cost: Math.round(cost * 1e12) / 1e12 };
 }
 
+/** Image API usage: the prompt's tokens, and `pricePerImage` for each image returned. */
+export function perImageUsage(
+  promptTokens: number,
+  images: number,
+  pricePerImage: string,
+  includeCost: boolean,
+): Usage {
+  const usage: Usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: 0,
+    total_tokens: promptTokens,
+  };
+  if (!includeCost) return usage;
+  return { ...usage, cost: Math.round(images * price(pricePerImage) * 1e12) / 1e12 };
+}
+
 function price(value: string | undefined): number {
   const parsed = Number(value ?? 0);
   return Number.isFinite(parsed) ? parsed : 0;
