@@ -882,3 +882,110 @@ describe('records of /images requests', () => {
     });
   });
 });
+
+describe('GET /generation', () => {
+  function lookup(id: string | undefined, to: FakeOpenRouter = fake, key = apiKey) {
+    const query = id === undefined ? '' : `?id=${encodeURIComponent(id)}`;
+    return fetch(`${to.baseURL}/generation${query}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+  }
+
+  async function stats(id: string, to?: FakeOpenRouter) {
+    const response = await lookup(id, to);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { data: Record<string, unknown> }).data;
+  }
+
+  it('reports an /images answer: cost, provider, tokens', async () => {
+    const { json } = await generateImages(
+      imagesRequest({ n: 3, provider: { order: ['Google AI Studio'] } }),
+    );
+    expect(await stats(json.id)).toEqual({
+      id: json.id,
+      model: nanoBanana,
+      total_cost: json.usage.cost,
+      provider_name: 'Google AI Studio',
+      created_at: new Date(json.created * 1000).toISOString(),
+      native_tokens_prompt: json.usage.prompt_tokens,
+      native_tokens_completion: 0,
+    });
+    expect(json.usage.cost).toBeCloseTo(3 * 0.039, 12);
+  });
+
+  it('reports a chat answer, by the id in its x-generation-id header', async () => {
+    const response = await post('/chat/completions', chatRequest());
+    const json = (await response.json()) as {
+      id: string;
+      usage: { prompt_tokens: number; completion_tokens: number; cost: number };
+    };
+    expect(response.headers.get('x-generation-id')).toBe(json.id);
+    expect(await stats(json.id)).toMatchObject({
+      id: json.id,
+      model: nanoBanana,
+      total_cost: json.usage.cost,
+      provider_name: 'Google Vertex',
+      native_tokens_prompt: json.usage.prompt_tokens,
+      native_tokens_completion: 1290,
+    });
+  });
+
+  it('reports total_cost even when usage leaves cost out', async () => {
+    await withFake({ includeCost: false }, async (open) => {
+      const images = await generateImages(imagesRequest({ model: fluxPro }), open);
+      expect(images.json.usage).not.toHaveProperty('cost');
+      expect((await stats(images.json.id, open)).total_cost).toBeCloseTo(0.03, 12);
+      const chat = await post(
+        '/chat/completions',
+        chatRequest({ model: fluxPro, modalities: ['image'] }),
+        { to: open },
+      );
+      const id = chat.headers.get('x-generation-id') ?? '';
+      expect((await stats(id, open)).total_cost).toBeCloseTo(0.03, 12);
+    });
+  });
+
+  it('bills what scenarios let through: fewer images, or nothing after an error', async () => {
+    fake.inject({ kind: 'fewer_images' });
+    const fewer = await generateImages(imagesRequest({ n: 3 }));
+    expect((await stats(fewer.json.id)).total_cost).toBeCloseTo(2 * 0.039, 12);
+    fake.inject({ kind: 'error_in_200' });
+    const failed = await post('/images', imagesRequest());
+    expect((await stats(failed.headers.get('x-generation-id') ?? '')).total_cost).toBe(0);
+  });
+
+  it('answers 404 to an id it never answered, 400 without an id, 401 without the key', async () => {
+    const unknown = await lookup('gen-img-0-nope');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({
+      error: { code: 404, message: 'Generation gen-img-0-nope not found' },
+    });
+    expect((await lookup(undefined)).status).toBe(400);
+    const { json } = await generateImages();
+    expect((await lookup(json.id, fake, 'sk-or-v1-wrong')).status).toBe(401);
+    const anonymous = await fetch(`${fake.baseURL}/generation?id=${json.id}`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('finds nothing for answers that were refused, or after reset', async () => {
+    fake.inject({ kind: 'status', status: 503 });
+    const refused = await post('/images', imagesRequest());
+    expect(refused.headers.get('x-generation-id')).toBeNull();
+    const { json } = await generateImages();
+    fake.reset();
+    expect((await lookup(json.id)).status).toBe(404);
+  });
+
+  it('finds a generation only generationStatsDelayMs after its answer', async () => {
+    await withFake({ generationStatsDelayMs: 300 }, async (open) => {
+      const { json } = await generateImages(imagesRequest(), open);
+      const early = await lookup(json.id, open);
+      expect(early.status).toBe(404);
+      expect(((await early.json()) as ErrorJson).error.message).toBe(
+        `Generation ${json.id} not found`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 320));
+      expect((await stats(json.id, open)).id).toBe(json.id);
+    });
+  });
+});

@@ -10,6 +10,7 @@ import {
   modelListEntry,
 } from './fake-models.js';
 import { answerGeneration, type GenerationContext } from './generation.js';
+import { GenerationLedger } from './generation-stats.js';
 import { imageApiModels, imageModelEntry } from './image-models.js';
 import { RateLimiter } from './rate-limiter.js';
 import {
@@ -37,8 +38,16 @@ export interface FakeOpenRouterOptions {
    * API's latency includes its own rendering.
    */
   latencyMs?: number;
-  /** Report `usage.cost` in USD from the model's pricing (default true). */
+  /**
+   * Report `usage.cost` in USD from the model's pricing (default true). `GET /generation`
+   * reports `total_cost` either way.
+   */
   includeCost?: boolean;
+  /**
+   * How long after its answer a generation can be looked up on `GET /generation?id=`, in ms
+   * (default 0); sooner, it answers 404 as OpenRouter does while its stats are not ready.
+   */
+  generationStatsDelayMs?: number;
   /** Beyond `requests` generations in any sliding `windowMs`: 429 with Retry-After. */
   rateLimit?: { requests: number; windowMs: number };
   /** Injected at start, in order, as `inject()` would. */
@@ -59,7 +68,7 @@ export interface FakeOpenRouter {
    * rate limit and validation, so those answers stay true to OpenRouter whatever is queued.
    */
   inject(scenario: FakeScenario, when?: FakeWhen): void;
-  /** Forgets requests, counters, rate-limit history and pending scenarios. */
+  /** Forgets requests, counters, rate-limit history, pending scenarios and generation stats. */
   reset(): void;
   /** Stops the server, cutting stalled and in-flight connections. */
   close(): Promise<void>;
@@ -71,6 +80,7 @@ const generationPaths: Record<string, GenerationEndpoint> = {
 };
 const modelsPath = '/api/v1/models';
 const imageModelsPath = '/api/v1/images/models';
+const generationStatsPath = '/api/v1/generation';
 const filePath = /^\/files\/([A-Za-z0-9]+)\.png$/;
 
 /**
@@ -85,6 +95,7 @@ export async function startFakeOpenRouter(
   const requests: RecordedRequest[] = [];
   const files = new Map<string, Buffer>();
   const scenarios = new ScenarioQueue();
+  const ledger = new GenerationLedger(options.generationStatsDelayMs ?? 0);
   const shutdown = new AbortController();
   const latencyMs = Math.max(0, options.latencyMs ?? 0);
   let generationCount = 0;
@@ -116,10 +127,14 @@ export async function startFakeOpenRouter(
     await readBodyInto(record, req);
 
     if (endpoint === undefined) {
-      writeReply(res, routeOther(req.method, target));
+      writeReply(res, routeOther(record, target));
       return;
     }
-    const { reply, extraDelayMs, scenario } = await answerGeneration(endpoint, record, context);
+    const { reply, extraDelayMs, scenario, stats } = await answerGeneration(
+      endpoint,
+      record,
+      context,
+    );
     const answer = recordAnswer(record, reply, scenario);
     const spent = performance.now() - arrived;
     await abortableDelay(
@@ -127,12 +142,14 @@ export async function startFakeOpenRouter(
       AbortSignal.any([hungUp.signal, shutdown.signal]),
     );
     if (res.destroyed) return;
+    if (stats !== undefined) ledger.add(stats, Date.now());
     // 'finish': the last byte went to the connection. A cut reply never counts as delivered.
     if (reply.delivery.kind === 'full') res.once('finish', () => (answer.delivered = true));
     writeReply(res, reply);
   }
 
-  function routeOther(method: string | undefined, target: URL): Reply {
+  function routeOther(record: RecordedRequest, target: URL): Reply {
+    const { method } = record;
     if (method === 'GET' && target.pathname === modelsPath) {
       const listed = filterByOutputModalities(
         chatModels(context.models),
@@ -142,6 +159,14 @@ export async function startFakeOpenRouter(
     }
     if (method === 'GET' && target.pathname === imageModelsPath) {
       return jsonReply(200, { data: imageApiModels(context.models).map(imageModelEntry) });
+    }
+    if (method === 'GET' && target.pathname === generationStatsPath) {
+      return ledger.lookup(
+        target.searchParams,
+        record.headers.authorization,
+        context.apiKey,
+        Date.now(),
+      );
     }
     const file =
       method === 'GET' ? files.get(filePath.exec(target.pathname)?.[1] ?? '') : undefined;
@@ -174,6 +199,7 @@ export async function startFakeOpenRouter(
       requests.length = 0;
       generationCount = 0;
       scenarios.clear();
+      ledger.clear();
       context.limiter?.clear();
     },
     close() {

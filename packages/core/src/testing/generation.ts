@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearerRejection } from './bearer-auth.js';
 import type { FakeModel } from './fake-models.js';
 import { type GenerationRequest, parseGenerationRequest } from './generation-request.js';
+import { type GenerationStats, generationStats } from './generation-stats.js';
 import { imagesReply } from './images-reply.js';
 import { type ImagesRequest, parseImagesRequest } from './images-request.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -26,6 +27,8 @@ export interface GenerationOutcome {
   /** A `latency` scenario's wait, on top of the server-wide latency. */
   extraDelayMs: number;
   scenario?: FakeScenario['kind'];
+  /** For `GET /generation`, once the answer goes out: answers with a generation id only. */
+  stats?: GenerationStats;
 }
 
 /** What both endpoints' accepted requests share. */
@@ -114,6 +117,7 @@ async function answerAccepted<R extends AcceptedRequest>(
     reply,
     extraDelayMs: scenario?.kind === 'latency' ? scenario.ms : 0,
     ...(scenario ? { scenario: scenario.kind } : {}),
+    ...(reply.billed ? { stats: generationStats(meta, reply.billed) } : {}),
   };
 }
 

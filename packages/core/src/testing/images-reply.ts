@@ -6,7 +6,7 @@ import { type ArtSpec, renderArt } from './render-art.js';
 import { jsonReply, type Reply } from './reply.js';
 import type { ReplyContext } from './reply-context.js';
 import { type FakeScenario, fewerImagesCount } from './scenarios.js';
-import { perImageUsage } from './usage.js';
+import { noUsage, perImageUsage, shownUsage } from './usage.js';
 
 /** One image of an answer, and the bytes it decodes to (none when it does not decode). */
 interface Made {
@@ -64,25 +64,26 @@ export async function imagesReply(
 
 /** A 200 with the images made, billed per image returned. */
 function answered(request: ImagesRequest, context: ReplyContext, made: Made[]): Reply {
-  const usage = perImageUsage(
+  const billed = perImageUsage(
     request.promptTokens,
     made.length,
     request.model.imageApi.pricePerImage,
-    context.includeCost,
   );
   const document = imagesDocument(
     context.meta,
     made.map((image) => image.entry),
-    usage,
+    shownUsage(billed, context.includeCost),
   );
   return {
     ...jsonReply(200, document, { 'x-generation-id': context.meta.id }),
     images: made.flatMap((image) => (image.bytes ? [image.bytes] : [])),
+    billed,
   };
 }
 
 function providerErrorReply(context: ReplyContext, code: number, message: string): Reply {
-  return jsonReply(200, { error: { code, message } }, { 'x-generation-id': context.meta.id });
+  const headers = { 'x-generation-id': context.meta.id };
+  return { ...jsonReply(200, { error: { code, message } }, headers), billed: noUsage };
 }
 
 /**

@@ -12,7 +12,7 @@ import { renderArt } from './render-art.js';
 import { eventStreamReply, jsonReply, type Reply } from './reply.js';
 import type { ReplyContext } from './reply-context.js';
 import { type FakeScenario, fewerImagesCount, type ScenarioOf } from './scenarios.js';
-import { countTokens, imageCompletionTokens, usageFor } from './usage.js';
+import { countTokens, imageCompletionTokens, noUsage, shownUsage, usageFor } from './usage.js';
 
 /** Scenarios that answer normally, but with a broken or unusual image. */
 type ImageScenario = BrokenImageScenario | ScenarioOf<'image_url'>;
@@ -45,11 +45,11 @@ export async function scenarioReply(
     case 'mid_stream_error':
       return midStreamErrorReply(request, context, scenario.message);
     case 'no_images':
-      return answerReply(request, context, textAnswer(request, context, scenario.text));
+      return answerReply(request, context, textAnswer(request, scenario.text));
     case 'fewer_images':
       // Chat makes one image at most: none, or the usual answer.
       return fewerImagesCount(scenario, 1) === 0
-        ? answerReply(request, context, textAnswer(request, context))
+        ? answerReply(request, context, textAnswer(request))
         : normalReply(request, context);
     case 'invalid_base64':
     case 'not_an_image':
@@ -58,7 +58,7 @@ export async function scenarioReply(
     case 'bomb':
     case 'large_body': {
       const { url, bytes } = await imagePayload(scenario, request, context);
-      return withImage(answerReply(request, context, imageAnswer(request, context, url)), bytes);
+      return withImage(answerReply(request, context, imageAnswer(request, url)), bytes);
     }
   }
 }
@@ -72,13 +72,10 @@ function withImage(reply: Reply, bytes: Uint8Array | undefined): Reply {
 async function normalReply(request: GenerationRequest, context: ReplyContext): Promise<Reply> {
   if (!request.wantsImage) {
     const text = `I can only answer in text here. You asked for: ${request.prompt}`;
-    return answerReply(request, context, textAnswer(request, context, text));
+    return answerReply(request, context, textAnswer(request, text));
   }
   const image = await renderArt(artOf(request));
-  return withImage(
-    answerReply(request, context, imageAnswer(request, context, dataUrl(image))),
-    image,
-  );
+  return withImage(answerReply(request, context, imageAnswer(request, dataUrl(image))), image);
 }
 
 /** The image URL of a scenario, and the bytes it decodes to (none when it cannot be decoded). */
@@ -103,16 +100,20 @@ function midStreamErrorReply(
   if (!request.stream) return providerErrorReply(request, context, { code: 502, message });
   // OpenRouter documents this chunk with a string code, unlike its HTTP-level errors.
   const error = { code: 'server_error', message };
-  return eventStreamReply(failedStreamEvents(context.meta, error, imageText), {
-    'x-generation-id': context.meta.id,
-  });
+  const headers = { 'x-generation-id': context.meta.id };
+  return {
+    ...eventStreamReply(failedStreamEvents(context.meta, error, imageText), headers),
+    billed: noUsage,
+  };
 }
 
 function answerReply(request: GenerationRequest, context: ReplyContext, answer: Answer): Reply {
   const headers = { 'x-generation-id': context.meta.id };
-  return request.stream
-    ? eventStreamReply(completionEvents(context.meta, answer), headers)
-    : jsonReply(200, completionDocument(context.meta, answer), headers);
+  const shown = { ...answer, usage: shownUsage(answer.usage, context.includeCost) };
+  const reply = request.stream
+    ? eventStreamReply(completionEvents(context.meta, shown), headers)
+    : jsonReply(200, completionDocument(context.meta, shown), headers);
+  return { ...reply, billed: answer.usage };
 }
 
 function providerErrorReply(
@@ -121,34 +122,34 @@ function providerErrorReply(
   error: ProviderError,
 ): Reply {
   const headers = { 'x-generation-id': context.meta.id };
-  return request.stream
+  const reply = request.stream
     ? eventStreamReply(failedStreamEvents(context.meta, error), headers)
     : jsonReply(200, { error }, headers);
+  return { ...reply, billed: noUsage };
 }
 
-function imageAnswer(request: GenerationRequest, context: ReplyContext, url: string): Answer {
+function imageAnswer(request: GenerationRequest, url: string): Answer {
   return {
     text: imageText,
     imageUrl: url,
-    usage: usageOf(request, context, imageCompletionTokens),
+    usage: usageOf(request, imageCompletionTokens),
   };
 }
 
 function textAnswer(
   request: GenerationRequest,
-  context: ReplyContext,
   text = "I can't create that image right now.",
 ): Answer {
-  return { text, usage: usageOf(request, context, countTokens(text)) };
+  return { text, usage: usageOf(request, countTokens(text)) };
 }
 
-function usageOf(request: GenerationRequest, context: ReplyContext, completionTokens: number) {
+function usageOf(request: GenerationRequest, completionTokens: number) {
   const tokens = {
     prompt: request.promptTokens,
     completion: completionTokens,
     inputImages: request.inputImages,
   };
-  return usageFor(request.model, tokens, context.includeCost);
+  return usageFor(request.model, tokens);
 }
 
 function artOf({ model, prompt, seed, width, height }: GenerationRequest) {
