@@ -74,10 +74,10 @@ export interface FakeOpenRouter {
   close(): Promise<void>;
 }
 
-const generationPaths: Record<string, GenerationEndpoint> = {
-  '/api/v1/chat/completions': 'chat',
-  '/api/v1/images': 'images',
-};
+const generationPaths = new Map<string, GenerationEndpoint>([
+  ['/api/v1/chat/completions', 'chat'],
+  ['/api/v1/images', 'images'],
+]);
 const modelsPath = '/api/v1/models';
 const imageModelsPath = '/api/v1/images/models';
 const generationStatsPath = '/api/v1/generation';
@@ -118,7 +118,7 @@ export async function startFakeOpenRouter(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = performance.now();
     const target = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const endpoint = req.method === 'POST' ? generationPaths[target.pathname] : undefined;
+    const endpoint = req.method === 'POST' ? generationPaths.get(target.pathname) : undefined;
     const record = recordArrival(req, target, endpoint ? ++generationCount : 0);
     requests.push(record);
     // A client that hangs up, or close(), ends any wait at once and leaves no timer behind.

@@ -80,7 +80,8 @@ export function parseImagesRequest(body: unknown, models: readonly FakeModel[]):
     if (value != null && !supports(model)) {
       return fail(
         errorReply(400, `${model.id} does not support ${param} on the Image API`, {
-          metadata: { param, value },
+          // References are counted, not echoed: their data URLs would bloat any log of the error.
+          metadata: { param, value: Array.isArray(value) ? value.length : value },
         }),
       );
     }
@@ -254,8 +255,17 @@ function invalidBody(error: z.ZodError, body: unknown): Reply {
   let value: unknown = body;
   for (const key of path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
   return errorReply(400, `Invalid request body: ${z.prettifyError(error)}`, {
-    metadata: { param: path.join('.'), value },
+    metadata: { param: path.join('.'), value: excerpt(value) },
   });
+}
+
+/**
+ * A value fit to echo in an error: a bad reference may hold a long data URL, which would bloat
+ * any log of the error, so long strings keep their start and objects are left out.
+ */
+function excerpt(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > 100 ? `${value.slice(0, 60)}…` : value;
+  return typeof value === 'object' && value !== null ? undefined : value;
 }
 
 function fail(reply: Reply): { ok: false; reply: Reply } {
