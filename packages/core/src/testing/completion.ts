@@ -1,11 +1,5 @@
+import type { GenerationMeta } from './reply-context.js';
 import type { Usage } from './usage.js';
-
-/** What stays the same across every chunk of one generation. */
-export interface CompletionMeta {
-  id: string;
-  model: string;
-  created: number;
-}
 
 /** What the model answered: text, at most one image URL, and the bill. */
 export interface Answer {
@@ -20,15 +14,14 @@ export interface ProviderError {
   message: string;
 }
 
-const provider = 'Fake OpenRouter';
 const keepAlive = ': OPENROUTER PROCESSING\n\n';
 const done = 'data: [DONE]\n\n';
 
 /** The non-streaming `chat.completion` document. */
-export function completionDocument(meta: CompletionMeta, answer: Answer): Record<string, unknown> {
+export function completionDocument(meta: GenerationMeta, answer: Answer): Record<string, unknown> {
   return {
     id: meta.id,
-    provider,
+    provider: meta.provider,
     model: meta.model,
     object: 'chat.completion',
     created: meta.created,
@@ -52,7 +45,7 @@ export function completionDocument(meta: CompletionMeta, answer: Answer): Record
 }
 
 /** The SSE events of a successful stream: text, image, finish with usage, `[DONE]`. */
-export function completionEvents(meta: CompletionMeta, answer: Answer): string[] {
+export function completionEvents(meta: GenerationMeta, answer: Answer): string[] {
   const events = [keepAlive, data(chunk(meta, { content: answer.text }))];
   if (answer.imageUrl !== undefined) {
     events.push(keepAlive, data(chunk(meta, { content: '', images: imagesOf(answer.imageUrl) })));
@@ -67,7 +60,7 @@ export function completionEvents(meta: CompletionMeta, answer: Answer): string[]
  * chunk (top-level `error`, finish_reason "error"), then the stream ends without `[DONE]`.
  */
 export function failedStreamEvents(
-  meta: CompletionMeta,
+  meta: GenerationMeta,
   error: ProviderError,
   textBefore?: string,
 ): string[] {
@@ -78,13 +71,13 @@ export function failedStreamEvents(
 }
 
 function chunk(
-  meta: CompletionMeta,
+  meta: GenerationMeta,
   delta: Record<string, unknown>,
   finishReason: string | null = null,
 ): Record<string, unknown> {
   return {
     id: meta.id,
-    provider,
+    provider: meta.provider,
     model: meta.model,
     object: 'chat.completion.chunk',
     created: meta.created,

@@ -15,13 +15,54 @@ export interface FakeModel {
   aspectRatios?: string[];
   /** Fake-only: the `image_config.image_size` values accepted (default: 1K, 2K, 4K). */
   imageSizes?: string[];
+  /** Fake-only: served on the Image API; absent = not listed by GET /images/models and 404 on POST /images. */
+  imageApi?: FakeImageApi;
+  /** Fake-only: false = Image-API-only model: left out of GET /models and 404 on /chat/completions (default true). */
+  chat?: boolean;
+  /** Fake-only: the upstream providers that serve it, in default routing order (default ['Fake OpenRouter']). */
+  providers?: string[];
+}
+
+/**
+ * What a model accepts on the Image API (`POST /images`), listed as its `supported_parameters`
+ * on `GET /images/models`. A parameter left out is not supported: the fake answers 400 to it.
+ */
+export interface FakeImageApi {
+  /** `aspect_ratio`, `{type:'enum', values}`. */
+  aspectRatios: string[];
+  /** `resolution`, `{type:'enum', values}`: tiers such as '512', '1K', '2K', '4K'. */
+  resolutions: string[];
+  /** `n`, `{type:'range', min, max}`: images per request. */
+  n: { min: number; max: number };
+  /** `input_references`, `{type:'range', min, max}`; absent = not supported. */
+  inputReferences?: { min: number; max: number };
+  /** true: `seed`, `{type:'range', min: 0, max: 4294967295}`; absent = not supported. */
+  seed?: boolean;
+  /** `output_format`, `{type:'enum', values}`; absent = not supported (the answer is PNG). */
+  outputFormats?: string[];
+  /** `quality`, `{type:'enum', values}`; absent = not supported. */
+  quality?: string[];
+  /** USD per generated image, listed as `pricing: { image: "<usd>" }` on the /images/models entry. */
+  pricePerImage: string;
 }
 
 const textAndImage = { input_modalities: ['text', 'image'], output_modalities: ['image', 'text'] };
 const imageOnly = { input_modalities: ['text', 'image'], output_modalities: ['image'] };
+const googleProviders = ['Google Vertex', 'Google AI Studio'];
+const webFormats = ['png', 'jpeg', 'webp'];
+const fluxImageApi = {
+  aspectRatios: [...standardAspectRatios],
+  resolutions: ['1K', '2K'],
+  // FLUX's providers make one image per request.
+  n: { min: 1, max: 1 },
+  inputReferences: { min: 0, max: 8 },
+  seed: true,
+  outputFormats: ['png', 'jpeg'],
+};
 
 /**
- * The built-in catalogue. Google's prices are the published ones; the per-request prices of the
+ * The built-in catalogue of chat-completion models (what `GET /models` lists); most of them are
+ * also on the Image API. Google's prices are the published ones; the per-request prices of the
  * image-only models are invented (OpenRouter bills those per image, the exact figures do not
  * matter to a fake), as is everything about gemini-3.1-flash-image-preview's pricing.
  */
@@ -31,12 +72,32 @@ export const defaultFakeModels: readonly FakeModel[] = deepFreeze([
     name: 'Google: Gemini 2.5 Flash Image (Nano Banana)',
     architecture: textAndImage,
     pricing: { prompt: '0.0000003', completion: '0.0000025' },
+    imageApi: {
+      aspectRatios: [...standardAspectRatios],
+      resolutions: [...standardImageSizes],
+      n: { min: 1, max: 4 },
+      inputReferences: { min: 0, max: 3 },
+      seed: true,
+      outputFormats: webFormats,
+      pricePerImage: '0.039',
+    },
+    providers: googleProviders,
   },
   {
     id: 'google/gemini-3-pro-image-preview',
     name: 'Google: Nano Banana Pro (Gemini 3 Pro Image Preview)',
     architecture: textAndImage,
     pricing: { prompt: '0.000002', completion: '0.000012' },
+    imageApi: {
+      aspectRatios: [...standardAspectRatios],
+      resolutions: [...standardImageSizes],
+      n: { min: 1, max: 4 },
+      inputReferences: { min: 0, max: 14 },
+      seed: true,
+      outputFormats: webFormats,
+      pricePerImage: '0.134',
+    },
+    providers: googleProviders,
   },
   {
     id: 'google/gemini-3.1-flash-image-preview',
@@ -45,18 +106,29 @@ export const defaultFakeModels: readonly FakeModel[] = deepFreeze([
     pricing: { prompt: '0.0000005', completion: '0.000003' },
     aspectRatios: [...standardAspectRatios, ...extendedAspectRatios],
     imageSizes: ['0.5K', ...standardImageSizes],
+    imageApi: {
+      aspectRatios: [...standardAspectRatios, ...extendedAspectRatios],
+      resolutions: ['512', ...standardImageSizes],
+      n: { min: 1, max: 4 },
+      inputReferences: { min: 0, max: 14 },
+      seed: true,
+      outputFormats: webFormats,
+      pricePerImage: '0.067',
+    },
   },
   {
     id: 'black-forest-labs/flux.2-pro',
     name: 'Black Forest Labs: FLUX.2 [pro]',
     architecture: imageOnly,
     pricing: { prompt: '0', completion: '0', request: '0.03' },
+    imageApi: { ...fluxImageApi, pricePerImage: '0.03' },
   },
   {
     id: 'black-forest-labs/flux.2-flex',
     name: 'Black Forest Labs: FLUX.2 [flex]',
     architecture: imageOnly,
     pricing: { prompt: '0', completion: '0', request: '0.06' },
+    imageApi: { ...fluxImageApi, pricePerImage: '0.06' },
   },
   {
     id: 'sourceful/riverflow-v2-fast',
@@ -72,9 +144,44 @@ export const defaultFakeModels: readonly FakeModel[] = deepFreeze([
   },
 ]);
 
+/**
+ * Models of the built-in catalogue that only the Image API serves (`chat: false`). Kept apart
+ * from `defaultFakeModels`, which is exactly what `GET /models` lists.
+ */
+export const imageOnlyFakeModels: readonly FakeModel[] = deepFreeze([
+  {
+    id: 'openai/gpt-image-1',
+    name: 'OpenAI: GPT Image 1',
+    architecture: { input_modalities: ['text', 'image'], output_modalities: ['image'] },
+    // Never used: the model is not served on chat completions.
+    pricing: { prompt: '0', completion: '0' },
+    chat: false,
+    imageApi: {
+      aspectRatios: ['1:1', '2:3', '3:2', 'auto'],
+      resolutions: ['1K'],
+      n: { min: 1, max: 10 },
+      inputReferences: { min: 0, max: 16 },
+      outputFormats: webFormats,
+      quality: ['auto', 'low', 'medium', 'high'],
+      pricePerImage: '0.042',
+    },
+  },
+]);
+
+/** What the fake serves unless told otherwise: `defaultFakeModels` and `imageOnlyFakeModels`. */
+export const builtInFakeModels: readonly FakeModel[] = Object.freeze([
+  ...defaultFakeModels,
+  ...imageOnlyFakeModels,
+]);
+
 // One fixed date keeps `GET /models` byte-for-byte stable between runs.
-const listedSince = 1_750_000_000;
+export const listedSince = 1_750_000_000;
 const contextLength = 32_768;
+
+/** The models `GET /models` lists and `POST /chat/completions` serves. */
+export function chatModels(models: readonly FakeModel[]): FakeModel[] {
+  return models.filter((model) => model.chat !== false);
+}
 
 /** The public `GET /models` entry of a model; the fake-only knobs stay private. */
 export function modelListEntry(model: FakeModel): Record<string, unknown> {

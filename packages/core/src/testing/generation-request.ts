@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FakeModel } from './fake-models.js';
+import { chatModels, type FakeModel } from './fake-models.js';
 import {
   defaultAspectRatio,
   defaultImageSize,
@@ -7,7 +7,9 @@ import {
   standardAspectRatios,
   standardImageSizes,
 } from './image-dimensions.js';
+import { providerPreferencesSchema, routeProvider } from './provider-routing.js';
 import { errorReply, type Reply } from './reply.js';
+import { checkOption } from './request-checks.js';
 import { countTokens } from './usage.js';
 
 // Lenient like OpenRouter: unknown fields pass, only what the fake reads is checked.
@@ -28,6 +30,7 @@ const chatRequestSchema = z.looseObject({
     .optional(),
   stream: z.boolean().optional(),
   seed: z.number().int().optional(),
+  provider: providerPreferencesSchema.nullish(),
 });
 
 type ChatRequest = z.infer<typeof chatRequestSchema>;
@@ -35,6 +38,8 @@ type ChatRequest = z.infer<typeof chatRequestSchema>;
 /** A chat completion request that OpenRouter would accept, reduced to what the fake needs. */
 export interface GenerationRequest {
   model: FakeModel;
+  /** The upstream provider that answers, from the model's and the request's `provider` preferences. */
+  provider: string;
   /** The text of the last user message. */
   prompt: string;
   seed: number | undefined;
@@ -62,7 +67,7 @@ export function parseGenerationRequest(
     return fail(errorReply(400, `Invalid request body: ${z.prettifyError(parsed.error)}`));
   }
   const chat = parsed.data;
-  const model = models.find((candidate) => candidate.id === chat.model);
+  const model = chatModels(models).find((candidate) => candidate.id === chat.model);
   if (model === undefined) return fail(errorReply(404, `No endpoints found for ${chat.model}.`));
 
   const modalities = chat.modalities ?? [];
@@ -79,23 +84,27 @@ export function parseGenerationRequest(
 
   const config = chat.image_config;
   const aspectRatio = checkOption(
-    'aspect_ratio',
+    'image_config.aspect_ratio',
     config?.aspect_ratio ?? defaultAspectRatio,
     model.aspectRatios ?? standardAspectRatios,
   );
   if (typeof aspectRatio !== 'string') return fail(aspectRatio);
   const imageSize = checkOption(
-    'image_size',
+    'image_config.image_size',
     config?.image_size ?? defaultImageSize,
     model.imageSizes ?? standardImageSizes,
   );
   if (typeof imageSize !== 'string') return fail(imageSize);
+
+  const provider = routeProvider(model, chat.provider);
+  if (typeof provider !== 'string') return fail(provider);
 
   const { width, height } = imageDimensions(aspectRatio, imageSize);
   return {
     ok: true,
     request: {
       model,
+      provider,
       prompt: lastUserText(chat),
       seed: chat.seed,
       stream: chat.stream ?? false,
@@ -108,21 +117,6 @@ export function parseGenerationRequest(
         .filter((part) => part.type === 'image_url').length,
     },
   };
-}
-
-/** The value when allowed, else the 400 OpenRouter gives for it. */
-function checkOption(
-  name: 'aspect_ratio' | 'image_size',
-  value: unknown,
-  allowed: readonly string[],
-): string | Reply {
-  if (typeof value === 'string' && allowed.includes(value)) return value;
-  const param = `image_config.${name}`;
-  return errorReply(
-    400,
-    `Invalid option for ${param}: '${String(value)}'. Expected one of ${allowed.join(', ')}`,
-    { metadata: { param, value, allowed } },
-  );
 }
 
 function lastUserText(chat: ChatRequest): string {

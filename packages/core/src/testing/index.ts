@@ -1,8 +1,14 @@
-export { defaultFakeModels, type FakeModel } from './fake-models.js';
+export {
+  builtInFakeModels,
+  defaultFakeModels,
+  type FakeImageApi,
+  type FakeModel,
+  imageOnlyFakeModels,
+} from './fake-models.js';
 export {
   type FakeOpenRouter,
   type FakeOpenRouterOptions,
   startFakeOpenRouter,
 } from './fake-openrouter.js';
 export type { RecordedAnswer, RecordedRequest } from './recorded-request.js';
-export type { FakeScenario, FakeWhen } from './scenarios.js';
+export type { FakeScenario, FakeWhen, GenerationEndpoint } from './scenarios.js';

@@ -10,6 +10,11 @@ export interface RecordedAnswer {
   /** sha256 (hex) of the image bytes the answer carried, when they decode to bytes at all. */
   imageSha256?: string;
   /**
+   * POST /images answers: sha256 (hex) of every image the answer carried that decodes, in order
+   * (`imageSha256` is the first of them). Absent on chat answers, which carry one image at most.
+   */
+  imageSha256s?: string[];
+  /**
    * The whole answer was handed to the connection. False while it is being written, and for
    * good when it was cut (truncated, stalled, reset) or the client hung up first.
    */
@@ -27,7 +32,10 @@ export interface RecordedRequest {
   bodyText: string;
   /** The parsed JSON body, or undefined when the body is empty or not JSON. */
   body: unknown;
-  /** 1-based index among generation requests (POST /api/v1/chat/completions); 0 for others. */
+  /**
+   * 1-based index among generation requests (POST /api/v1/chat/completions and POST
+   * /api/v1/images, counted together); 0 for others.
+   */
   n: number;
   /** `Date.now()` on arrival. */
   at: number;

@@ -8,23 +8,34 @@ export interface ArtSpec {
   seed: number | undefined;
   width: number;
   height: number;
+  /** Which of the images of one request (0, the default, for the first): each is another picture. */
+  variant?: number;
 }
+
+export type ArtFormat = 'png' | 'jpeg' | 'webp';
 
 /**
  * A stand-in for a generated image: a gradient and a few shapes whose colours and places come
  * from sha256(model, prompt, seed), so a different prompt or seed is visibly a different picture.
  * No text: fonts differ between machines and would break byte-for-byte determinism.
  */
-export async function renderArt(spec: ArtSpec, format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
+export async function renderArt(spec: ArtSpec, format: ArtFormat = 'png'): Promise<Buffer> {
   const image = sharp(Buffer.from(artSvg(spec))).removeAlpha();
-  return format === 'png'
-    ? // Speed over size: a 4K image must stay well under a second.
-      image.png({ compressionLevel: 1, adaptiveFiltering: false }).toBuffer()
-    : image.jpeg({ quality: 85 }).toBuffer();
+  switch (format) {
+    case 'png':
+      // Speed over size: a 4K image must stay well under a second.
+      return image.png({ compressionLevel: 1, adaptiveFiltering: false }).toBuffer();
+    case 'jpeg':
+      return image.jpeg({ quality: 85 }).toBuffer();
+    case 'webp':
+      return image.webp({ quality: 80, effort: 0 }).toBuffer();
+  }
 }
 
-function artSvg({ model, prompt, seed, width, height }: ArtSpec): string {
-  const next = byteSource(JSON.stringify([model, prompt, seed ?? null]));
+function artSvg({ model, prompt, seed, width, height, variant = 0 }: ArtSpec): string {
+  // The first variant hashes as before variants existed, so chat images keep their bytes.
+  const inputs = [model, prompt, seed ?? null, ...(variant === 0 ? [] : [variant])];
+  const next = byteSource(JSON.stringify(inputs));
   const unit = () => next() / 255;
   const colour = () => `rgb(${next()},${next()},${next()})`;
   const side = Math.min(width, height);

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Usage } from './usage.js';
 
 /** How a reply reaches the client: whole, cut short, stalled, or not at all. */
 export type Delivery =
@@ -21,6 +22,13 @@ export interface Reply {
   delivery: Delivery;
   /** The image bytes the reply carries (decoded), kept for the request's record. */
   image?: Uint8Array;
+  /** Image API: every image the reply carries that decodes, in order, kept for the record. */
+  images?: Uint8Array[];
+  /**
+   * An answer with a generation id: what it bills, `cost` included whatever the reply shows, for
+   * `GET /generation`.
+   */
+  billed?: Usage;
 }
 
 export function jsonReply(

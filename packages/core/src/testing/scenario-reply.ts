@@ -1,49 +1,23 @@
-import { STATUS_CODES } from 'node:http';
+import { type BrokenImageScenario, brokenImage } from './broken-images.js';
 import {
   type Answer,
-  type CompletionMeta,
   completionDocument,
   completionEvents,
   failedStreamEvents,
   type ProviderError,
 } from './completion.js';
-import { decompressionBombPng, padPng } from './crafted-png.js';
+import { cutShort, providerError, transportFailure } from './failure-replies.js';
 import type { GenerationRequest } from './generation-request.js';
 import { renderArt } from './render-art.js';
-import {
-  connectionReset,
-  errorReply,
-  eventStreamReply,
-  jsonReply,
-  type Reply,
-  rawReply,
-} from './reply.js';
-import type { FakeScenario } from './scenarios.js';
-import { countTokens, imageCompletionTokens, usageFor } from './usage.js';
+import { eventStreamReply, jsonReply, type Reply } from './reply.js';
+import type { ReplyContext } from './reply-context.js';
+import { type FakeScenario, fewerImagesCount, type ScenarioOf } from './scenarios.js';
+import { countTokens, imageCompletionTokens, noUsage, shownUsage, usageFor } from './usage.js';
 
-/** What a reply may need beyond the request itself. */
-export interface ReplyContext {
-  meta: CompletionMeta;
-  includeCost: boolean;
-  /** Serves a PNG at a URL of the fake and returns that URL. */
-  publishFile(png: Buffer): string;
-}
-
-type Scenario<K extends FakeScenario['kind']> = Extract<FakeScenario, { kind: K }>;
 /** Scenarios that answer normally, but with a broken or unusual image. */
-type ImageScenario = Scenario<
-  'invalid_base64' | 'not_an_image' | 'wrong_type' | 'image_url' | 'bomb' | 'large_body'
->;
+type ImageScenario = BrokenImageScenario | ScenarioOf<'image_url'>;
 
 const imageText = 'Here is your image.';
-const providerError = 'Provider returned error';
-const notAnImage = Buffer.from('This is not an image: plain text labelled image/png.\n'.repeat(4));
-
-const statusMessages: Record<number, string> = {
-  402: 'Insufficient credits. Add more using https://openrouter.ai/settings/credits',
-  502: providerError,
-  503: 'No available model provider that meets your routing requirements',
-};
 
 /** The reply to a request OpenRouter accepted, shaped by the scenario that applies, if any. */
 export async function scenarioReply(
@@ -55,26 +29,14 @@ export async function scenarioReply(
     case undefined:
     case 'latency':
       return normalReply(request, context);
-    case 'truncated_json':
-      return { ...(await normalReply(request, context)), delivery: { kind: 'truncated' } };
-    case 'stall': {
-      const delivery = { kind: 'stall', afterBytes: scenario.afterBytes ?? 64 } as const;
-      return { ...(await normalReply(request, context)), delivery };
-    }
-    case 'rate_limit': {
-      const { retryAfter } = scenario;
-      return errorReply(429, 'Rate limit exceeded. Please slow down and retry later.', {
-        headers: retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
-      });
-    }
-    case 'status': {
-      const { status, message } = scenario;
-      return errorReply(status, message ?? statusMessages[status] ?? STATUS_CODES[status] ?? '');
-    }
+    case 'rate_limit':
+    case 'status':
     case 'html':
-      return htmlReply(scenario.status ?? 502);
     case 'reset':
-      return connectionReset();
+      return transportFailure(scenario);
+    case 'truncated_json':
+    case 'stall':
+      return cutShort(await normalReply(request, context), scenario);
     case 'error_in_200':
       return providerErrorReply(request, context, {
         code: scenario.code ?? 502,
@@ -83,7 +45,12 @@ export async function scenarioReply(
     case 'mid_stream_error':
       return midStreamErrorReply(request, context, scenario.message);
     case 'no_images':
-      return answerReply(request, context, textAnswer(request, context, scenario.text));
+      return answerReply(request, context, textAnswer(request, scenario.text));
+    case 'fewer_images':
+      // Chat makes one image at most: none, or the usual answer.
+      return fewerImagesCount(scenario, 1) === 0
+        ? answerReply(request, context, textAnswer(request))
+        : normalReply(request, context);
     case 'invalid_base64':
     case 'not_an_image':
     case 'wrong_type':
@@ -91,7 +58,7 @@ export async function scenarioReply(
     case 'bomb':
     case 'large_body': {
       const { url, bytes } = await imagePayload(scenario, request, context);
-      return withImage(answerReply(request, context, imageAnswer(request, context, url)), bytes);
+      return withImage(answerReply(request, context, imageAnswer(request, url)), bytes);
     }
   }
 }
@@ -105,13 +72,10 @@ function withImage(reply: Reply, bytes: Uint8Array | undefined): Reply {
 async function normalReply(request: GenerationRequest, context: ReplyContext): Promise<Reply> {
   if (!request.wantsImage) {
     const text = `I can only answer in text here. You asked for: ${request.prompt}`;
-    return answerReply(request, context, textAnswer(request, context, text));
+    return answerReply(request, context, textAnswer(request, text));
   }
   const image = await renderArt(artOf(request));
-  return withImage(
-    answerReply(request, context, imageAnswer(request, context, dataUrl(image))),
-    image,
-  );
+  return withImage(answerReply(request, context, imageAnswer(request, dataUrl(image))), image);
 }
 
 /** The image URL of a scenario, and the bytes it decodes to (none when it cannot be decoded). */
@@ -120,27 +84,12 @@ async function imagePayload(
   request: GenerationRequest,
   context: ReplyContext,
 ): Promise<{ url: string; bytes?: Buffer }> {
-  switch (scenario.kind) {
-    case 'invalid_base64': {
-      const start = (await renderArt(artOf(request))).toString('base64').slice(0, 61);
-      return { url: `data:image/png;base64,${start}!*~%=QUJ=D` };
-    }
-    case 'not_an_image':
-      return dataPayload(notAnImage);
-    case 'wrong_type':
-      return dataPayload(await renderArt(artOf(request), 'jpeg'));
-    case 'image_url': {
-      const png = await renderArt(artOf(request));
-      return { url: context.publishFile(png), bytes: png };
-    }
-    case 'bomb':
-      return dataPayload(decompressionBombPng());
-    case 'large_body': {
-      // base64 grows bytes by 4/3, so this many PNG bytes make a body of about the size asked.
-      const pngBytes = Math.floor(((scenario.megabytes ?? 40) * 1024 * 1024 * 3) / 4);
-      return dataPayload(padPng(await renderArt(artOf(request)), pngBytes));
-    }
+  if (scenario.kind === 'image_url') {
+    const png = await renderArt(artOf(request));
+    return { url: context.publishFile(png), bytes: png };
   }
+  const { base64, bytes } = await brokenImage(scenario, artOf(request));
+  return { url: `data:image/png;base64,${base64}`, ...(bytes ? { bytes } : {}) };
 }
 
 function midStreamErrorReply(
@@ -151,16 +100,20 @@ function midStreamErrorReply(
   if (!request.stream) return providerErrorReply(request, context, { code: 502, message });
   // OpenRouter documents this chunk with a string code, unlike its HTTP-level errors.
   const error = { code: 'server_error', message };
-  return eventStreamReply(failedStreamEvents(context.meta, error, imageText), {
-    'x-generation-id': context.meta.id,
-  });
+  const headers = { 'x-generation-id': context.meta.id };
+  return {
+    ...eventStreamReply(failedStreamEvents(context.meta, error, imageText), headers),
+    billed: noUsage,
+  };
 }
 
 function answerReply(request: GenerationRequest, context: ReplyContext, answer: Answer): Reply {
   const headers = { 'x-generation-id': context.meta.id };
-  return request.stream
-    ? eventStreamReply(completionEvents(context.meta, answer), headers)
-    : jsonReply(200, completionDocument(context.meta, answer), headers);
+  const shown = { ...answer, usage: shownUsage(answer.usage, context.includeCost) };
+  const reply = request.stream
+    ? eventStreamReply(completionEvents(context.meta, shown), headers)
+    : jsonReply(200, completionDocument(context.meta, shown), headers);
+  return { ...reply, billed: answer.usage };
 }
 
 function providerErrorReply(
@@ -169,40 +122,34 @@ function providerErrorReply(
   error: ProviderError,
 ): Reply {
   const headers = { 'x-generation-id': context.meta.id };
-  return request.stream
+  const reply = request.stream
     ? eventStreamReply(failedStreamEvents(context.meta, error), headers)
     : jsonReply(200, { error }, headers);
+  return { ...reply, billed: noUsage };
 }
 
-function htmlReply(status: number): Reply {
-  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
-  const page = `<html>\n<head><title>${title}</title></head>\n<body>\n<center><h1>${title}</h1></center>\n<hr><center>cloudflare</center>\n</body>\n</html>\n`;
-  return rawReply(status, 'text/html; charset=utf-8', page);
-}
-
-function imageAnswer(request: GenerationRequest, context: ReplyContext, url: string): Answer {
+function imageAnswer(request: GenerationRequest, url: string): Answer {
   return {
     text: imageText,
     imageUrl: url,
-    usage: usageOf(request, context, imageCompletionTokens),
+    usage: usageOf(request, imageCompletionTokens),
   };
 }
 
 function textAnswer(
   request: GenerationRequest,
-  context: ReplyContext,
   text = "I can't create that image right now.",
 ): Answer {
-  return { text, usage: usageOf(request, context, countTokens(text)) };
+  return { text, usage: usageOf(request, countTokens(text)) };
 }
 
-function usageOf(request: GenerationRequest, context: ReplyContext, completionTokens: number) {
+function usageOf(request: GenerationRequest, completionTokens: number) {
   const tokens = {
     prompt: request.promptTokens,
     completion: completionTokens,
     inputImages: request.inputImages,
   };
-  return usageFor(request.model, tokens, context.includeCost);
+  return usageFor(request.model, tokens);
 }
 
 function artOf({ model, prompt, seed, width, height }: GenerationRequest) {
@@ -211,8 +158,4 @@ function artOf({ model, prompt, seed, width, height }: GenerationRequest) {
 
 function dataUrl(bytes: Buffer): string {
   return `data:image/png;base64,${bytes.toString('base64')}`;
-}
-
-function dataPayload(bytes: Buffer): { url: string; bytes: Buffer } {
-  return { url: dataUrl(bytes), bytes };
 }
