@@ -56,9 +56,7 @@ describe('fixtures/astro-blog', () => {
     timeout: 180_000,
   }, async () => {
     const dist = await astroBuild();
-    const prompts = fake
-      .generations()
-      .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]?.content);
+    const prompts = fake.generations().map((r) => r.prompt);
     expect(prompts).toHaveLength(4);
     expect(
       prompts.every((prompt) =>

@@ -94,10 +94,7 @@ describe('astro dev', () => {
     );
     expect(done.src).not.toBe(before.src);
     expect(fake.generations()).toHaveLength(5);
-    const last = fake.generations().at(-1)?.body as
-      | { messages: Array<{ content: string }> }
-      | undefined;
-    const prompt = last?.messages[0]?.content;
+    const prompt = fake.generations().at(-1)?.prompt;
     expect(prompt).toContain('A lighthouse in a winter storm');
   });
 });

@@ -114,6 +114,33 @@ describe('headerforge doctor', () => {
     expect(checks(run.stdout).filter((line) => line.status === 'fail')).toHaveLength(1);
   });
 
+  it('checks each post against what its model accepts on its endpoint, as a build would before paying', async () => {
+    const dir = await site();
+    // gpt-image-1 is on the Image API only, without 16:9 and without a seed.
+    await writeFile(
+      join(dir, 'posts', 'wide.md'),
+      '---\ntitle: Wide\nheader: { prompt: x, model: openai/gpt-image-1, seed: 4 }\n---\n',
+    );
+    const run = await headerforge(['doctor', '--root', dir], withKey);
+    expect(run.code).toBe(1);
+    const model = checks(run.stdout).find((line) => line.check === 'model');
+    expect(model?.status).toBe('fail');
+    expect(model?.message).toMatch(
+      /posts\/wide\.md:3: aspectRatio "16:9" is not accepted by openai\/gpt-image-1; valid: 1:1, 2:3, 3:2 \(did you mean "3:2"\?\) \(on the Image API\)/,
+    );
+    expect(model?.message).not.toContain('hello-world');
+
+    // On chat completions the same model does not exist: doctor says so, naming the setting.
+    const chat = await headerforge(['doctor', '--root', dir], {
+      ...withKey,
+      HEADERFORGE_TRANSPORT: 'chat',
+    });
+    expect(checks(chat.stdout).find((line) => line.check === 'model')?.message).toMatch(
+      /posts\/wide\.md:3: openai\/gpt-image-1 is only on the Image API/,
+    );
+    expect(fake.generations()).toHaveLength(0);
+  });
+
   it('hashes every cached image, names a tampered one without moving it, and warns on an orphan', async () => {
     const dir = await site();
     expect((await headerforge(['generate', '--root', dir], withKey)).code).toBe(0);

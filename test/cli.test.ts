@@ -80,7 +80,7 @@ describe('headerforge (the command)', () => {
     const run = await headerforge(['generate', '--dry-run', '--root', vite.dir]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /posts\/hello-world\.md\s+google\/gemini-2\.5-flash-image\s+1K\s+\$0\.00\d\d/,
+      /posts\/hello-world\.md\s+google\/gemini-2\.5-flash-image\s+1K\s+\$0\.04\s+images/,
     );
     expect(run.stdout).toContain('2 images to generate');
     expect(fake.generations()).toHaveLength(0);
@@ -89,9 +89,10 @@ describe('headerforge (the command)', () => {
   it('generate fills the cache, prints plain progress and a table; a second run pays nothing', async () => {
     const first = await headerforge(['generate', '--root', vite.dir], withKey);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/generated posts\/(deep-sea|hello-world)\.md · \$0\.00\d+/);
+    // Nano Banana on the Image API (the default `auto` endpoint for it): $0.039 an image.
+    expect(first.stdout).toMatch(/generated posts\/(deep-sea|hello-world)\.md · \$0\.04/);
     expect(first.stdout).toMatch(
-      /generated\s+cached\s+from another build\s+failed\s+placeholder\s+cost\s+time\n[- ]+\n2\s+0\s+0\s+0\s+0\s+\$0\.0\d+/,
+      /generated\s+cached\s+from another build\s+failed\s+placeholder\s+cost\s+time\n[- ]+\n2\s+0\s+0\s+0\s+0\s+\$0\.08/,
     );
     expect(first.stdout + first.stderr).not.toContain(KEY);
     expect(fake.generations()).toHaveLength(2);
@@ -250,6 +251,26 @@ describe('headerforge (the command)', () => {
       json.find((model: { id: string }) => model.id === 'black-forest-labs/flux.2-pro')
         .outputModalities,
     ).toEqual(['image']);
+  });
+
+  it("models shows each model's endpoints and what it accepts there: n, references, seed", async () => {
+    const run = await headerforge(['models']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /google\/gemini-2\.5-flash-image\s.*\$0\.039\s+images\+chat\s+1–4\s+0–3\s+yes\n/,
+    );
+    expect(run.stdout).toMatch(/black-forest-labs\/flux\.2-pro\s.*images\+chat\s+1\s+0–8\s+yes\n/);
+    expect(run.stdout).toMatch(/sourceful\/riverflow-v2-fast\s.*\s+chat\s+1\s+0\+\s+yes\n/);
+    expect(run.stdout).toMatch(
+      /openai\/gpt-image-1\s+image\s+3\s+1K\s.*\s+images\s+1–10\s+0–16\s+no\n/,
+    );
+    const json = JSON.parse((await headerforge(['models', '--json'])).stdout);
+    expect(json.find((model: { id: string }) => model.id === 'openai/gpt-image-1')).toMatchObject({
+      endpoints: ['images'],
+      chat: false,
+      pricePerImageUsd: 0.042,
+      accepts: { transport: 'images', n: { min: 1, max: 10 }, seed: false },
+    });
   });
 
   it('an unreachable server is one line and a hint, exit 1', async () => {

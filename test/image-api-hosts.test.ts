@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
@@ -31,9 +31,12 @@ async function useImageApi(configFile: string, call: RegExp): Promise<void> {
   await writeFile(configFile, edited);
 }
 
+/** Every sidecar of the site's committed cache (sharded by the key's first two digits). */
 async function sidecars(siteDir: string): Promise<Array<Record<string, unknown>>> {
   const dir = join(siteDir, '.headerforge');
-  const files = (await readdir(dir)).filter((file) => file.endsWith('.json'));
+  const files = (await listFiles(dir)).filter((file) =>
+    /^[0-9a-f]{2}\/[0-9a-f]{64}\.json$/.test(file),
+  );
   return Promise.all(
     files.map(async (file) => JSON.parse(await readFile(join(dir, file), 'utf8'))),
   );

@@ -90,9 +90,7 @@ describe('two builds at once on one cache', () => {
     const second = build(prompts, { concurrency: 2 });
     expect(await Promise.all([first.exit, second.exit])).toEqual([0, 0]);
 
-    const requested = fake
-      .generations()
-      .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]?.content);
+    const requested = fake.generations().map((r) => r.prompt);
     expect(requested.sort()).toEqual([...prompts].sort());
 
     const byKey = (child: BuildProcess) =>

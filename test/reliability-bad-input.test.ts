@@ -37,10 +37,7 @@ afterAll(async () => {
 
 const env = () => ({ OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL });
 const post = (header: string, title = 'A post') => `---\ntitle: ${title}\n${header}\n---\nBody.\n`;
-const requestedPrompts = () =>
-  fake
-    .generations()
-    .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]?.content);
+const requestedPrompts = () => fake.generations().map((r) => r.prompt);
 
 async function site(name: string, files: Record<string, string>, options = OPTIONS) {
   const made = await makeSite(name, files, options);

@@ -56,9 +56,7 @@ describe(`three builds at once on one cache (seed ${SEED})`, () => {
     );
     expect(await Promise.all(builds.map((build) => build.exit))).toEqual([0, 0, 0]);
 
-    const requested = fake
-      .generations()
-      .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]?.content);
+    const requested = fake.generations().map((r) => r.prompt);
     expect(requested.sort()).toEqual([...prompts].sort());
 
     // Per key: the paid original and the exact-ratio header each site serves, byte for byte.

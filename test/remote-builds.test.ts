@@ -24,7 +24,7 @@ const summaryOf = (child: BuildProcess) =>
 const requestedPrompts = (fake: FakeOpenRouter) =>
   fake
     .generations()
-    .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]?.content)
+    .map((r) => r.prompt)
     .sort();
 
 let fake: FakeOpenRouter;

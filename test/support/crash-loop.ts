@@ -85,8 +85,7 @@ export async function runCrashLoop(settings: CrashLoopSettings): Promise<CrashLo
     fake.generations().filter((request) => request.headers['x-title'] === appName);
   const checked = new Map<string, number>();
 
-  const promptOf = (request: { body: unknown }) =>
-    (request.body as { messages: Array<{ content: string }> }).messages[0]?.content ?? '';
+  const promptOf = (request: { prompt?: string }) => request.prompt ?? '';
   let savedBefore = new Set<string>();
 
   const runs: CrashRun[] = [];

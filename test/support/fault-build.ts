@@ -105,11 +105,7 @@ export async function checkFaultBuild(settings: {
   const again = await build();
   expect(again.failures).toEqual([]);
   expect(again.summary).toMatchObject({ generated: failed.size, cached: built.size, corrupt: 0 });
-  const asked = fake
-    .generations()
-    .map(
-      (request) => (request.body as { messages: Array<{ content: string }> }).messages[0]?.content,
-    );
+  const asked = fake.generations().map((request) => request.prompt);
   expect(asked.sort()).toEqual(
     posts
       .filter((post) => failed.has(post.file))

@@ -435,7 +435,9 @@ async function attemptGeneration(
         parseRetryAfter(response.headers.get('retry-after')),
       );
     }
-    const answer = await readAnswer(options, exchange, response);
+    const answer = await readAnswer(options, exchange, response).catch((error: unknown) => {
+      throw namingModel(context, error);
+    });
     answer.id ??= response.headers.get('x-generation-id') ?? undefined;
     return await imagesFromAnswer(options, context, exchange, answer, signal);
   } catch (cause) {
@@ -616,12 +618,17 @@ async function labelled(
   try {
     return await decode();
   } catch (error) {
-    if (!(error instanceof HeaderforgeError) || error.code !== 'bad_response') throw error;
-    throw new HeaderforgeError('bad_response', `${error.message} (model ${context.model})`, {
-      hint: error.hint ?? 'Build again; if it persists, try another model.',
-      ...(error.rejectedImage ? { rejectedImage: error.rejectedImage } : {}),
-    });
+    throw namingModel(context, error);
   }
+}
+
+/** A `bad_response` (an answer we cannot use) says which model's answer it was. */
+function namingModel(context: ErrorContext, error: unknown): unknown {
+  if (!(error instanceof HeaderforgeError) || error.code !== 'bad_response') return error;
+  return new HeaderforgeError('bad_response', `${error.message} (model ${context.model})`, {
+    hint: error.hint ?? 'Build again; if it persists, try another model.',
+    ...(error.rejectedImage ? { rejectedImage: error.rejectedImage } : {}),
+  });
 }
 
 /**

@@ -162,9 +162,7 @@ describe('runPipeline', () => {
   it.each([1, 4, 8])(
     'never spends past maxCostUsd at concurrency %i: each request reserves its worst case first',
     async (concurrency) => {
-      const many = [1, 2, 3, 4, 5, 6].map((n) =>
-        job(`src/content/p${n}.md`, `Costly prompt ${n}`),
-      );
+      const many = [1, 2, 3, 4, 5, 6].map((n) => job(`src/content/p${n}.md`, `Costly prompt ${n}`));
       // Nano Banana on the Image API: $0.039 an image, so $0.10 pays for two and not a third.
       const result = await generate(many, { maxCostUsd: 0.1, concurrency });
       expect(fake.generations()).toHaveLength(2);
@@ -179,25 +177,37 @@ describe('runPipeline', () => {
   );
 
   it('on chat completions reserves the prompt plus max_tokens of output, then counts the reported cost', async () => {
-    const chat = createOpenRouterProvider(
-      createOpenRouterClient({
-        apiKey: KEY,
-        baseURL: fake.baseURL,
-        transport: 'chat',
-        maxTokens: 2000,
-      }),
-    );
-    const many = [1, 2, 3].map((n) => job(`src/content/p${n}.md`, `Costly prompt ${n}`));
-    // Worst case ≈ 2000 × $2.5/M = $0.005 (+ the prompt); each image is reported at ≈ $0.0032.
-    const result = await runPipeline(many, {
-      settings: settings({ maxCostUsd: 0.011, concurrency: 1 }),
-      mode: 'generate',
-      provider: chat,
-    });
-    expect(fake.generations()).toHaveLength(2);
-    expect(result.summary.costUsd).toBeGreaterThan(0.006);
-    expect(result.summary.costUsd).toBeLessThanOrEqual(0.011);
-    expect(result.failures.map((failure) => failure.code)).toEqual(['budget_exceeded']);
+    // A model priced per token only (no per-image price on the Image API to reserve instead).
+    const painter = {
+      id: 'acme/painter',
+      name: 'Acme: Painter',
+      architecture: { input_modalities: ['text'], output_modalities: ['image', 'text'] },
+      pricing: { prompt: '0.0000003', completion: '0.0000025' },
+    };
+    const tokens = await startFakeOpenRouter({ apiKey: KEY, models: [painter] });
+    try {
+      const chat = createOpenRouterProvider(
+        createOpenRouterClient({ apiKey: KEY, baseURL: tokens.baseURL, maxTokens: 2000 }),
+      );
+      const many = [1, 2, 3].map((n) =>
+        job(`src/content/p${n}.md`, `Costly prompt ${n}`, { model: 'acme/painter' }),
+      );
+      // Worst case ≈ 2000 × $2.5/M = $0.005 (+ the prompt); each image is reported at ≈ $0.0032.
+      const result = await runPipeline(many, {
+        settings: settings({ maxCostUsd: 0.011, concurrency: 1 }),
+        mode: 'generate',
+        provider: chat,
+      });
+      expect(tokens.generations().map((request) => request.path)).toEqual([
+        '/api/v1/chat/completions',
+        '/api/v1/chat/completions',
+      ]);
+      expect(result.summary.costUsd).toBeGreaterThan(0.006);
+      expect(result.summary.costUsd).toBeLessThanOrEqual(0.011);
+      expect(result.failures.map((failure) => failure.code)).toEqual(['budget_exceeded']);
+    } finally {
+      await tokens.close();
+    }
   });
 
   it('limits concurrent requests to `concurrency`', async () => {

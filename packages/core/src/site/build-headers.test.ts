@@ -82,9 +82,7 @@ describe('buildHeaders', () => {
 
   it('applies the site style and builds auto prompts from the title', async () => {
     await run({ options: { ...options, style: 'Flat vector art', auto: true } });
-    const prompts = fake
-      .generations()
-      .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]?.content);
+    const prompts = fake.generations().map((r) => r.prompt);
     expect(prompts).toHaveLength(3);
     expect(prompts.every((p) => p?.startsWith('Flat vector art\n\n'))).toBe(true);
     expect(prompts.some((p) => p?.includes('No header here'))).toBe(true);

@@ -39,6 +39,11 @@ export interface RecordedRequest {
   n: number;
   /** `Date.now()` on arrival. */
   at: number;
+  /**
+   * The prompt a generation request asked for, whichever the endpoint: `prompt` on the Image
+   * API, the last user message's text on chat completions. Undefined when the body has neither.
+   */
+  prompt?: string;
   /** Generation requests only, once the fake has decided its answer. */
   answer?: RecordedAnswer;
 }
@@ -66,6 +71,25 @@ export async function readBodyInto(record: RecordedRequest, req: IncomingMessage
   for await (const chunk of req) chunks.push(chunk as Buffer);
   record.bodyText = Buffer.concat(chunks).toString('utf8');
   record.body = parseJson(record.bodyText);
+  const prompt = promptOf(record.body);
+  if (prompt !== undefined) record.prompt = prompt;
+}
+
+function promptOf(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const { prompt, messages } = body as { prompt?: unknown; messages?: unknown };
+  if (typeof prompt === 'string') return prompt;
+  if (!Array.isArray(messages)) return undefined;
+  const last = messages.findLast((message) => message?.role === 'user') as
+    | { content?: unknown }
+    | undefined;
+  const content = last?.content;
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return undefined;
+  return content
+    .map((part) => (typeof part?.text === 'string' ? part.text : ''))
+    .filter((text) => text !== '')
+    .join('\n');
 }
 
 function parseJson(text: string): unknown {
