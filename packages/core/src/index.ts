@@ -13,8 +13,9 @@ export { FOCUS_VALUES } from './image/focus.js';
 export type { ImageMediaType } from './image/media-types.js';
 export { OUTPUT_FORMATS, type OutputFormat } from './image/output-formats.js';
 export { ASPECT_RATIOS, type AspectRatio, IMAGE_SIZES, type ImageSize } from './image/ratios.js';
-export type { ImageModel } from './openrouter/catalogue.js';
+export type { ImageApiSupport, ImageModel, ModelCatalogue } from './openrouter/catalogue.js';
 export {
+  type AnswerImageFile,
   createOpenRouterClient,
   DEFAULT_BASE_URL,
   type GeneratedImage,
@@ -22,7 +23,10 @@ export {
   type OpenRouterClient,
   type OpenRouterClientOptions,
   type RetryEvent,
+  type Route,
 } from './openrouter/client.js';
+export type { InputReference, ProviderPreferences } from './openrouter/request-body.js';
+export type { Transport, TransportChoice } from './openrouter/transport.js';
 export type { PipelineEvent } from './pipeline/events.js';
 export type { HeaderJob } from './pipeline/header-job.js';
 export { runPipeline } from './pipeline/run-pipeline.js';

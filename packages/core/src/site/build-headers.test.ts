@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -72,6 +72,50 @@ describe('buildHeaders', () => {
       skipped: 1,
     });
     expect(events.at(-1)).toMatchObject({ type: 'done', summary: { generated: 2 } });
+  });
+
+  it('sends the transport and provider options, and records in the sidecar what made each image', async () => {
+    const { result } = await run({
+      options: {
+        ...options,
+        transport: 'chat',
+        provider: { order: ['Google AI Studio'], allowFallbacks: false },
+      },
+    });
+    expect(result.failures).toEqual([]);
+    expect(
+      fake.generations().map((r) => [r.path, (r.body as { provider?: unknown }).provider]),
+    ).toEqual([
+      ['/api/v1/chat/completions', { order: ['Google AI Studio'], allow_fallbacks: false }],
+      ['/api/v1/chat/completions', { order: ['Google AI Studio'], allow_fallbacks: false }],
+    ]);
+    const sidecars = await Promise.all(
+      result.headers.map(async (header) =>
+        JSON.parse(
+          await readFile(
+            join(root, '.headerforge', header.key.slice(0, 2), `${header.key}.json`),
+            'utf8',
+          ),
+        ),
+      ),
+    );
+    for (const sidecar of sidecars) {
+      expect(sidecar).toMatchObject({ transport: 'chat', servedBy: 'Google AI Studio' });
+      expect(sidecar.usage.cost).toBeGreaterThan(0);
+    }
+  });
+
+  it('lets HEADERFORGE_TRANSPORT override the transport option, and refuses an unknown one', async () => {
+    await run({
+      options: { ...options, transport: 'chat' },
+      env: { ...online, OPENROUTER_BASE_URL: fake.baseURL, HEADERFORGE_TRANSPORT: 'images' },
+    });
+    expect(fake.generations().map((r) => r.path)).toEqual(['/api/v1/images', '/api/v1/images']);
+    await expect(
+      run({ env: { ...online, OPENROUTER_BASE_URL: fake.baseURL, HEADERFORGE_TRANSPORT: 'fax' } }),
+    ).rejects.toThrow(
+      /HEADERFORGE_TRANSPORT="fax" is not a transport; expected one of auto, images, chat/,
+    );
   });
 
   it('lets OPENROUTER_BASE_URL override the baseURL option', async () => {
