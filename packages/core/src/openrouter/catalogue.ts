@@ -186,7 +186,7 @@ function mergeCatalogues(
 }
 
 function stringPrices(
-  pricing: Record<string, string | number | null> | undefined,
+  pricing: Record<string, string | number | null> | null | undefined,
 ): Record<string, string> {
   return Object.fromEntries(
     Object.entries(pricing ?? {})

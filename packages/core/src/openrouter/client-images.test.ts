@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
 import {
   defaultFakeModels,
   type FakeOpenRouter,
@@ -9,6 +8,7 @@ import {
   startFakeOpenRouter,
 } from '../testing/index.js';
 import { createOpenRouterClient, type OpenRouterClientOptions } from './client.js';
+import { failure } from './client.test-support.js';
 
 const KEY = 'sk-or-v1-test-sentinel-images-0123456789';
 const NANO = 'google/gemini-2.5-flash-image';
@@ -31,15 +31,6 @@ function client(options: OpenRouterClientOptions = {}) {
     retryBaseDelayMs: 5,
     ...options,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<HeaderforgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, 'expected the call to fail').toBeInstanceOf(HeaderforgeError);
-  return error as HeaderforgeError;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

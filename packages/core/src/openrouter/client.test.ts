@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import type { HeaderforgeError } from '../errors/headerforge-error.js';
 import { type FakeOpenRouter, startFakeOpenRouter } from '../testing/index.js';
 import {
   createOpenRouterClient,
@@ -11,6 +11,7 @@ import {
   type OpenRouterClientOptions,
   type RetryEvent,
 } from './client.js';
+import { failure } from './client.test-support.js';
 
 const KEY = 'sk-or-v1-test-sentinel-0123456789abcdef';
 const NANO = 'google/gemini-2.5-flash-image';
@@ -37,15 +38,6 @@ function client(options: OpenRouterClientOptions = {}) {
     transport: 'chat',
     ...options,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<HeaderforgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, 'expected the call to fail').toBeInstanceOf(HeaderforgeError);
-  return error as HeaderforgeError;
 }
 
 describe('generateImage: the request', () => {

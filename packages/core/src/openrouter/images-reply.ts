@@ -1,23 +1,10 @@
 import type { Answer } from './answer.js';
-import { excerpt } from './redact.js';
-import { unusable } from './reply.js';
+import { parseBody } from './reply.js';
 import { ImagesResponseSchema } from './schemas.js';
 
 /** Reads an Image API answer: `{ data: [{ b64_json | url, media_type? }], usage }`. */
 export function parseImagesResponse(text: string, secret: string | undefined): Answer {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw unusable(`the body is not JSON (${text.length} bytes): ${excerpt(text, secret)}`);
-  }
-  const parsed = ImagesResponseSchema.safeParse(json);
-  if (!parsed.success) {
-    throw unusable(
-      `unexpected JSON shape (${parsed.error.issues[0]?.message ?? 'invalid'}): ${excerpt(text, secret)}`,
-    );
-  }
-  const response = parsed.data;
+  const response = parseBody(ImagesResponseSchema, text, secret);
   const answer: Answer = { text: '', images: [] };
   for (const entry of response.data ?? []) {
     if (entry.b64_json !== undefined) {

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { excerpt } from './redact.js';
 import {
@@ -23,7 +24,7 @@ export interface Reply {
   error?: { body: ErrorBody; where: 'body' | 'stream' };
 }
 
-export function unusable(detail: string): HeaderforgeError {
+function unusable(detail: string): HeaderforgeError {
   return new HeaderforgeError(
     'bad_response',
     `OpenRouter sent a response we cannot read: ${detail}`,
@@ -34,19 +35,24 @@ export function unusable(detail: string): HeaderforgeError {
 }
 
 export function parseCompletion(text: string, secret: string | undefined): Reply {
+  return replyFromCompletion(parseBody(CompletionSchema, text, secret));
+}
+
+/** A whole JSON answer, parsed by its schema; anything else is an `unusable` error with an excerpt. */
+export function parseBody<T>(schema: z.ZodType<T>, text: string, secret: string | undefined): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     throw unusable(`the body is not JSON (${text.length} bytes): ${excerpt(text, secret)}`);
   }
-  const parsed = CompletionSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw unusable(
       `unexpected JSON shape (${parsed.error.issues[0]?.message ?? 'invalid'}): ${excerpt(text, secret)}`,
     );
   }
-  return replyFromCompletion(parsed.data);
+  return parsed.data;
 }
 
 function replyFromCompletion(completion: Completion): Reply {

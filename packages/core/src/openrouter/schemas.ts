@@ -74,21 +74,20 @@ export const ChunkSchema = z.looseObject({
 });
 export type Chunk = z.infer<typeof ChunkSchema>;
 
-export const ModelsResponseSchema = z.looseObject({
-  data: z.array(
-    z.looseObject({
-      id: z.string(),
-      name: z.string().optional(),
-      architecture: z
-        .looseObject({
-          input_modalities: z.array(z.string()).optional(),
-          output_modalities: z.array(z.string()).optional(),
-        })
-        .optional(),
-      pricing: z.record(z.string(), z.union([z.string(), z.number()]).nullable()).optional(),
-    }),
-  ),
+/** What both model lists say of a model. */
+const ModelEntrySchema = z.looseObject({
+  id: z.string(),
+  name: z.string().optional(),
+  architecture: z
+    .looseObject({
+      input_modalities: z.array(z.string()).optional(),
+      output_modalities: z.array(z.string()).optional(),
+    })
+    .optional(),
+  pricing: z.record(z.string(), z.union([z.string(), z.number()]).nullable()).nullish(),
 });
+
+export const ModelsResponseSchema = z.looseObject({ data: z.array(ModelEntrySchema) });
 
 const EnumParameterSchema = z.looseObject({
   type: z.literal('enum'),
@@ -106,17 +105,8 @@ export type ImageApiParameter = z.infer<typeof ParameterSchema>;
 /** `GET /images/models`: the models of the Image API and the values each parameter takes. */
 export const ImageApiModelsResponseSchema = z.looseObject({
   data: z.array(
-    z.looseObject({
-      id: z.string(),
-      name: z.string().optional(),
-      architecture: z
-        .looseObject({
-          input_modalities: z.array(z.string()).optional(),
-          output_modalities: z.array(z.string()).optional(),
-        })
-        .optional(),
+    ModelEntrySchema.extend({
       supported_parameters: z.record(z.string(), ParameterSchema).nullish(),
-      pricing: z.record(z.string(), z.union([z.string(), z.number()]).nullable()).nullish(),
     }),
   ),
 });
