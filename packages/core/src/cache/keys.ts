@@ -12,6 +12,10 @@ export interface GenerationKeyInput {
   aspectRatio: AspectRatio;
   imageSize: ImageSize;
   seed?: number | undefined;
+  /** sha256 (hex) of each reference image's bytes, in order; absent or empty: none. */
+  references?: readonly string[] | undefined;
+  /** Which of a post's candidates (2, 3, …); absent or 1: the first, the only one before candidates. */
+  candidate?: number | undefined;
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
@@ -40,6 +44,11 @@ export function generationKey(input: GenerationKeyInput): string {
       aspectRatio: input.aspectRatio,
       imageSize: input.imageSize,
       seed: input.seed ?? null,
+      // Only when set, so that every key made before references and candidates stays the same.
+      ...(input.references?.length ? { references: input.references } : {}),
+      ...(input.candidate !== undefined && input.candidate > 1
+        ? { candidate: input.candidate }
+        : {}),
     }),
   );
 }

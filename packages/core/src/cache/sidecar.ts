@@ -20,6 +20,10 @@ export const sidecarSchema = z.looseObject({
   aspectRatio: z.string(),
   imageSize: z.string(),
   seed: z.number().int().nullable(),
+  /** sha256 of each reference image the request carried, in order (part of the key). */
+  references: z.array(hex64).optional(),
+  /** Which candidate of its prompt this image is, from 2 (part of the key); absent: the first. */
+  candidate: z.number().int().min(2).optional(),
   file: z.string().regex(IMAGE_FILE_NAME),
   mediaType: z.enum(IMAGE_MEDIA_TYPES),
   sha256: hex64,
@@ -60,5 +64,7 @@ export function sidecarInput(sidecar: Sidecar): GenerationKeyInput {
     aspectRatio: sidecar.aspectRatio as GenerationKeyInput['aspectRatio'],
     imageSize: sidecar.imageSize as GenerationKeyInput['imageSize'],
     seed: sidecar.seed ?? undefined,
+    ...(sidecar.references?.length ? { references: sidecar.references } : {}),
+    ...(sidecar.candidate === undefined ? {} : { candidate: sidecar.candidate }),
   };
 }

@@ -319,6 +319,10 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       aspectRatio: input.aspectRatio,
       imageSize: input.imageSize,
       seed: input.seed ?? null,
+      ...(input.references?.length ? { references: [...input.references] } : {}),
+      ...(input.candidate !== undefined && input.candidate > 1
+        ? { candidate: input.candidate }
+        : {}),
       file: imageFileName(key, image.mediaType),
       mediaType: image.mediaType,
       sha256: sha256Hex(bytes),

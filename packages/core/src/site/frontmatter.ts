@@ -3,7 +3,16 @@ import { z } from 'zod';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { closestName } from './closest-name.js';
 import { describeValue } from './describe-value.js';
-import { aspectRatioSchema, focusSchema, imageSizeSchema, oneOf } from './options.js';
+import {
+  aspectRatioSchema,
+  CANDIDATES_EXPECTED,
+  candidatesSchema,
+  focusSchema,
+  imageSizeSchema,
+  MAX_CANDIDATES,
+  MAX_REFERENCES,
+  oneOf,
+} from './options.js';
 
 const promptSchema = z.string().trim().min(1);
 
@@ -26,6 +35,22 @@ const headerObjectSchema = z.strictObject({
   /** A different seed asks for a new image for the same prompt. */
   seed: z.int().min(0).optional().meta({ expected: 'an integer ≥ 0' }),
   focus: focusSchema.optional().meta({ expected: oneOf(focusSchema.options) }),
+  /** Reference images for this post, after the site's; `false`: none, not even the site's. */
+  references: z
+    .union([z.literal(false), z.array(z.string().trim().min(1)).min(1).max(MAX_REFERENCES)])
+    .optional()
+    .meta({
+      expected: `false or a list of 1 to ${MAX_REFERENCES} image paths relative to the site root`,
+    }),
+  /** How many images of this prompt to have, to choose from. */
+  candidates: candidatesSchema.optional().meta({ expected: CANDIDATES_EXPECTED }),
+  /** Which candidate the post shows, from 1. */
+  pick: z
+    .int()
+    .min(1)
+    .max(MAX_CANDIDATES)
+    .optional()
+    .meta({ expected: `an integer from 1 to ${MAX_CANDIDATES}, at most "candidates"` }),
 });
 
 /** A header field: the shorthand prompt string or the object form. */

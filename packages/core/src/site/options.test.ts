@@ -29,6 +29,8 @@ describe('resolveOptions defaults', () => {
       aspectRatio: '16:9',
       imageSize: '1K',
       auto: false,
+      references: [],
+      candidates: 1,
       concurrency: 4,
       cacheDir: path.join(root, '.headerforge'),
       derivedCacheDir: path.join(root, 'node_modules/.cache/headerforge'),

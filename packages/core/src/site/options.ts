@@ -18,6 +18,15 @@ import { describeValue } from './describe-value.js';
 import { MODES } from './mode.js';
 import { DEFAULT_AUTO_TEMPLATE } from './prompt.js';
 
+/** Candidates per prompt: a page of them stays reviewable, and a mistake stays cheap. */
+export const MAX_CANDIDATES = 8;
+export const candidatesSchema = z.int().min(1).max(MAX_CANDIDATES);
+export const CANDIDATES_EXPECTED = `an integer from 1 to ${MAX_CANDIDATES}`;
+/** References per post, site's and post's together; a model may accept fewer (checked before paying). */
+export const MAX_REFERENCES = 16;
+/** Largest reference file: every request carries it, base64, so it stays small. */
+export const MAX_REFERENCE_BYTES = 10 * 2 ** 20;
+
 const MAX_CONCURRENCY = 32;
 const MAX_RETRIES = 10;
 const MIN_TIMEOUT_MS = 1000;
@@ -150,6 +159,24 @@ export const headerforgeOptionsSchema = z.strictObject({
       doc(
         'Give posts without a header field a prompt built from their `title` and `description`: `true` for the default template, or `{ template }` with `{title}` and `{description}`.',
         'true, false or { template: string } where the template contains {title}',
+      ),
+    ),
+  references: z
+    .array(z.string().trim().min(1))
+    .max(MAX_REFERENCES)
+    .default(() => [])
+    .meta(
+      doc(
+        `Reference images sent with every prompt for a consistent look (see [Art direction](#art-direction)): paths relative to the project root, read once per build. A post adds its own with \`header.references\`, or sends none with \`references: false\`. Their bytes and order are part of each image's key: replacing a reference re-generates, renaming one does not. Each must be a PNG, JPEG, WebP, GIF or AVIF of at most ${MAX_REFERENCE_BYTES / 2 ** 20} MiB.`,
+        `a list of at most ${MAX_REFERENCES} image paths`,
+      ),
+    ),
+  candidates: candidatesSchema
+    .default(1)
+    .meta(
+      doc(
+        "How many images of each prompt to have, to choose from with a post's `header.pick` (`headerforge pick`); a post may set its own. Raising it pays only for the images not made yet; lowering it keeps them.",
+        CANDIDATES_EXPECTED,
       ),
     ),
   concurrency: z
