@@ -26,6 +26,9 @@ export async function obtainImage(
   }
   const shared = await run.store.readThrough(group.input);
   if (shared) return { entry: shared, source: 'remote' };
+  // A candidate no post shows is only worth having when it can be paid for: without a key,
+  // in CI or offline, its absence changes no page.
+  if (group.jobs.length === 0 && run.mode !== 'generate') return undefined;
   if (run.mode === 'cache-only') {
     run.tally.failed(group, cacheMissError(group));
     return undefined;

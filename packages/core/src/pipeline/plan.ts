@@ -7,7 +7,13 @@ import { type HeaderJob, jobKeyInput } from './header-job.js';
 export interface ImageGroup {
   key: string;
   input: GenerationKeyInput;
+  /** The posts that show this image (their pick). */
   jobs: HeaderJob[];
+  /**
+   * Posts that keep this image as a candidate they do not show, each as its job with `pick`
+   * set to this candidate: made when paying is allowed, never derived.
+   */
+  unshown: HeaderJob[];
 }
 
 /** An image and what the committed cache holds for it. */
@@ -19,15 +25,27 @@ export interface PlannedImage {
 /** Lookups at once: each is a few stats, a small read and at most one hash. */
 const LOOKUP_CONCURRENCY = 16;
 
-/** Posts grouped by the image they pay for, in the order the posts came. */
+/**
+ * Posts grouped by the images they pay for, in the order the posts came: each post's
+ * candidates, the one it shows among them.
+ */
 export function groupByKey(jobs: readonly HeaderJob[]): ImageGroup[] {
   const groups = new Map<string, ImageGroup>();
   for (const job of jobs) {
-    const input = jobKeyInput(job);
-    const key = generationKey(input);
-    const group = groups.get(key);
-    if (group) group.jobs.push(job);
-    else groups.set(key, { key, input, jobs: [job] });
+    const shown = job.pick ?? 1;
+    const count = Math.max(job.candidates ?? 1, shown);
+    for (let candidate = 1; candidate <= count; candidate++) {
+      const asked = candidate === shown ? job : { ...job, pick: candidate };
+      const input = jobKeyInput(asked);
+      const key = generationKey(input);
+      let group = groups.get(key);
+      if (!group) {
+        group = { key, input, jobs: [], unshown: [] };
+        groups.set(key, group);
+      }
+      if (candidate === shown) group.jobs.push(job);
+      else group.unshown.push(asked);
+    }
   }
   return [...groups.values()];
 }
@@ -47,10 +65,13 @@ export function planImages(
 }
 
 /** The posts of an image, as messages name them. */
-export const filesOf = (group: ImageGroup): string[] => group.jobs.map((job) => job.file);
+export const filesOf = (group: ImageGroup): string[] => [
+  ...new Set([...group.jobs, ...group.unshown].map((job) => job.file)),
+];
 
-/** The first post of an image: any of them describes the image to make. */
-export const firstJob = (group: ImageGroup): HeaderJob => group.jobs[0] as HeaderJob;
+/** The first post of an image: any of them describes the image to make (its candidate too). */
+export const firstJob = (group: ImageGroup): HeaderJob =>
+  (group.jobs[0] ?? group.unshown[0]) as HeaderJob;
 
 /** `a.md, b.md`, or `a.md and 4 more`: posts in a one-line message. */
 export const postList = (files: readonly string[]): string =>

@@ -51,6 +51,14 @@ export function createTally(
   let done = 0;
 
   const failed = (group: ImageGroup, error: HeaderforgeError) => {
+    if (group.jobs.length === 0) {
+      // A candidate no post shows: its page is whole without it.
+      emit({
+        type: 'warning',
+        message: `candidate ${group.input.candidate ?? 1} not made for ${filesOf(group).join(', ')}: ${error.message}`,
+      });
+      return;
+    }
     counters.failed += 1;
     emit({ type: 'failed', key: group.key, files: filesOf(group), error });
     for (const job of group.jobs) {

@@ -1,5 +1,6 @@
 import type { GenerateImageRequest, OpenRouterClient, Route } from '../openrouter/client.js';
-import type { HeaderJob } from '../pipeline/header-job.js';
+import { acceptedBy } from '../openrouter/model-capabilities.js';
+import { candidateSeed, type HeaderJob } from '../pipeline/header-job.js';
 import { costOf, worstCaseCost } from './pricing.js';
 import type { ProvidedImage, Provider } from './provider.js';
 
@@ -7,7 +8,12 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
   // The client reads the catalogue once per process. A request it refuses (a model its
   // endpoint does not serve, a value the model does not accept) fails the job here, before
   // anything is reserved or paid.
-  const routeOf = (job: HeaderJob): Promise<Route> => client.preflight(requestOf(job));
+  const routeOf = (job: HeaderJob): Promise<Route> => client.preflight(requestOf(job, false));
+  // A candidate's own seed is only sent to a model that takes seeds.
+  const takesSeeds = async (job: HeaderJob) => {
+    const { transport, entry } = await routeOf(job);
+    return acceptedBy(job.model, entry, transport).seed;
+  };
 
   return {
     id: 'openrouter',
@@ -17,7 +23,7 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
     },
     async generate(job: HeaderJob, signal?: AbortSignal): Promise<ProvidedImage> {
       const image = await client.generateImage({
-        ...requestOf(job),
+        ...requestOf(job, await takesSeeds(job)),
         ...(signal ? { signal } : {}),
       });
       const { entry } = await routeOf(job).catch(() => ({ entry: undefined }));
@@ -52,12 +58,22 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
   };
 }
 
-function requestOf(job: HeaderJob): GenerateImageRequest {
+/**
+ * What a job asks OpenRouter for. Candidate k > 1 of a post gets a seed of its own where the
+ * model takes seeds (else the provider's own randomness tells the candidates apart).
+ */
+function requestOf(job: HeaderJob, seeds = true): GenerateImageRequest {
+  const seed = seeds ? candidateSeed(job.seed, job.pick ?? 1) : job.seed;
   return {
     prompt: job.prompt,
     model: job.model,
     aspectRatio: job.aspectRatio,
     imageSize: job.imageSize,
-    ...(job.seed === undefined ? {} : { seed: job.seed }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(job.references?.length
+      ? {
+          inputReferences: job.references.map(({ bytes, mediaType }) => ({ bytes, mediaType })),
+        }
+      : {}),
   };
 }

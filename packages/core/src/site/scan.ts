@@ -11,6 +11,7 @@ import { contentPath } from './content-path.js';
 import { type ParsedFrontmatter, parseFrontmatter } from './frontmatter.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
 import { applyStyle, autoPrompt } from './prompt.js';
+import { attachReferences, type WantedReference } from './references.js';
 
 /** Never content, however wide the include globs. */
 const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/dist/**', '**/.git/**'];
@@ -30,7 +31,7 @@ export interface ScanResult {
 }
 
 type Outcome =
-  | { kind: 'job'; job: HeaderJob }
+  | { kind: 'job'; job: HeaderJob; references: WantedReference[] }
   | { kind: 'skipped'; file: string }
   | { kind: 'gone' }
   | { kind: 'failed'; error: HeaderforgeError };
@@ -63,13 +64,17 @@ export async function scanContent(
   const skipped: string[] = [];
   const failures: HeaderforgeError[] = [];
   let readCount = 0;
+  const wanted: Array<{ job: HeaderJob; references: WantedReference[] }> = [];
   for (const outcome of outcomes) {
     if (outcome.kind !== 'gone') readCount++;
-    if (outcome.kind === 'job') jobs.push(outcome.job);
-    else if (outcome.kind === 'skipped') skipped.push(outcome.file);
+    if (outcome.kind === 'job') {
+      jobs.push(outcome.job);
+      wanted.push(outcome);
+    } else if (outcome.kind === 'skipped') skipped.push(outcome.file);
     else if (outcome.kind === 'failed') failures.push(outcome.error);
   }
   if (failures.length > 0) throw combine(failures);
+  await attachReferences(wanted, options.root);
   return { jobs, files: readCount, skipped };
 }
 
@@ -84,7 +89,9 @@ export async function scanFile(
 ): Promise<HeaderJob | undefined> {
   const outcome = await scanPath(contentPath(options.root, absPath), options);
   if (outcome.kind === 'failed') throw outcome.error;
-  return outcome.kind === 'job' ? outcome.job : undefined;
+  if (outcome.kind !== 'job') return undefined;
+  await attachReferences([outcome], options.root);
+  return outcome.job;
 }
 
 async function scanPath(
@@ -130,7 +137,46 @@ function outcomeOf(
   options: ResolvedHeaderforgeOptions,
 ): Outcome {
   const job = buildJob(file, parsed, options);
-  return job === undefined ? { kind: 'skipped', file } : { kind: 'job', job };
+  if (job === undefined) return { kind: 'skipped', file };
+  const line = `${file}:${parsed.headerLine ?? 1}`;
+  const field = options.field;
+  const pick = job.pick ?? 1;
+  const candidates = job.candidates ?? 1;
+  if (pick > candidates) {
+    return {
+      kind: 'failed',
+      error: new HeaderforgeError(
+        'invalid_frontmatter',
+        `${line}: "${field}.pick" is ${pick}, but the post has ${candidates} candidate${candidates === 1 ? '' : 's'}`,
+        {
+          hint: `Raise "${field}.candidates" (or the site's \`candidates\`) to at least ${pick}, or pick one from 1 to ${candidates}.`,
+        },
+      ),
+    };
+  }
+  return { kind: 'job', job, references: wantedReferences(parsed, options, line) };
+}
+
+/** The site's references, then the post's own; none when the post says `references: false`. */
+function wantedReferences(
+  parsed: ParsedFrontmatter,
+  options: ResolvedHeaderforgeOptions,
+  line: string,
+): WantedReference[] {
+  const own = parsed.header?.references;
+  if (own === false) return [];
+  return [
+    ...options.references.map((reference, index) => ({
+      path: reference,
+      where: `site option "references"[${index}]`,
+      code: 'invalid_option' as const,
+    })),
+    ...(own ?? []).map((reference, index) => ({
+      path: reference,
+      where: `${line}: ${options.field}.references[${index}]`,
+      code: 'invalid_frontmatter' as const,
+    })),
+  ];
 }
 
 /** Only what `buildJob` reads: the rest of the frontmatter need not be remembered. */
@@ -162,6 +208,7 @@ function buildJob(
       ...(header.seed === undefined ? {} : { seed: header.seed }),
       focus: header.focus ?? options.focus,
       auto: false,
+      ...countOf(header.candidates ?? options.candidates, header.pick ?? 1),
     };
   }
   if (options.auto === false || headerDisabled || title === undefined) return undefined;
@@ -178,7 +225,13 @@ function buildJob(
     imageSize: options.imageSize,
     focus: options.focus,
     auto: true,
+    ...countOf(options.candidates, 1),
   };
+}
+
+/** The candidate fields of a job, left out at their defaults (one image, the first). */
+function countOf(candidates: number, pick: number): Pick<HeaderJob, 'candidates' | 'pick'> {
+  return { ...(candidates === 1 ? {} : { candidates }), ...(pick === 1 ? {} : { pick }) };
 }
 
 /** One error for the whole scan; files arrive sorted, so the lines are sorted too. */
