@@ -1,5 +1,7 @@
 import { matchesGlob } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import type { HeaderJob } from '../pipeline/header-job.js';
+import { requestOf } from '../providers/openrouter.js';
 import { estimateCost } from '../providers/pricing.js';
 import { type BuildHeadersResult, buildHeaders } from '../site/build-headers.js';
 import { siteClient } from '../site/site-client.js';
@@ -118,29 +120,31 @@ async function dryRun(
     (post) => !only || matchesGlob(post.job.file, only),
   );
   const client = siteClient(env, site.options);
-  // Posts sharing a final prompt share one image: price each key once.
-  const byKey = new Map<string, (typeof posts)[number][]>();
-  for (const post of posts.filter((p) => p.status !== 'cached'))
-    byKey.set(post.key, [...(byKey.get(post.key) ?? []), post]);
+  // Posts sharing a final prompt share one image: price each key once. Every candidate not
+  // made yet counts, shown or not: the images still to pay for.
+  const byKey = new Map<string, { job: HeaderJob; files: string[] }>();
+  for (const post of posts) {
+    for (const candidate of post.candidates.filter((c) => c.status !== 'cached')) {
+      const known = byKey.get(candidate.key);
+      if (known) known.files.push(post.job.file);
+      else
+        byKey.set(candidate.key, {
+          job: { ...post.job, pick: candidate.candidate },
+          files: [post.job.file],
+        });
+    }
+  }
   const planned = await Promise.all(
-    [...byKey.values()].map(async (group) => {
-      const { job } = group[0] as (typeof posts)[number];
+    [...byKey].map(async ([key, { job, files }]) => {
       // Where the image would be made, and the model's prices there; a request the endpoint
       // would refuse is priced as unknown here, and fails with its reason when generated.
-      const route = await client
-        .preflight({
-          prompt: job.prompt,
-          model: job.model,
-          aspectRatio: job.aspectRatio,
-          imageSize: job.imageSize,
-          ...(job.seed === undefined ? {} : { seed: job.seed }),
-        })
-        .catch(() => undefined);
+      const route = await client.preflight(requestOf(job, false)).catch(() => undefined);
       return {
-        posts: group.map((post) => post.job.file),
+        posts: files,
         model: job.model,
         imageSize: job.imageSize,
-        key: group[0]?.key as string,
+        key,
+        ...((job.pick ?? 1) > 1 ? { candidate: job.pick } : {}),
         transport: route?.transport ?? null,
         estimateUsd: estimateCost(job.prompt, route?.entry, { transport: route?.transport }),
         priced: Boolean(route?.entry),
@@ -170,7 +174,7 @@ async function dryRun(
     table(
       ['post', 'model', 'size', 'estimate', 'endpoint'],
       planned.map((item) => [
-        item.posts.join(', '),
+        `${item.posts.join(', ')}${'candidate' in item ? ` (candidate ${item.candidate})` : ''}`,
         item.model,
         item.imageSize,
         `${usd(item.estimateUsd)}${item.priced ? '' : ' (no price list)'}`,

@@ -1,14 +1,29 @@
+import { type GenerationKeyInput, generationKey } from '../cache/keys.js';
 import { type LookupResult, openCommittedStore, openPlaceholderStore } from '../cache/store.js';
-import type { HeaderJob } from '../pipeline/header-job.js';
+import { candidateInputs, type HeaderJob } from '../pipeline/header-job.js';
 import { groupByKey, planImages } from '../pipeline/plan.js';
 import { type ResolvedHeaderforgeOptions, resolveOptions } from '../site/options.js';
 import { scanContent } from '../site/scan.js';
 import type { LoadedSite } from './load-site.js';
 
+export type ImageStatus = 'cached' | 'missing' | 'placeholder' | 'corrupt';
+
+/** One candidate image of a post, and where it stands. */
+export interface PlannedCandidate {
+  /** From 1. */
+  candidate: number;
+  key: string;
+  input: GenerationKeyInput;
+  status: ImageStatus;
+}
+
 export interface PlannedPost {
   job: HeaderJob;
+  /** The image the post shows (its pick). */
   key: string;
-  status: 'cached' | 'missing' | 'placeholder' | 'corrupt';
+  status: ImageStatus;
+  /** Every candidate the post wants, its pick among them. */
+  candidates: PlannedCandidate[];
   /** What the cached image cost when it was made (from its sidecar). */
   costUsd?: number | null;
   width?: number;
@@ -31,7 +46,7 @@ export async function planSite(
   const offline = new Map(
     (await planImages(misses, placeholders)).map(({ group, found }) => [group.key, found]),
   );
-  const status = (found: LookupResult, key: string): Omit<PlannedPost, 'job'> => {
+  const status = (found: LookupResult, key: string): Omit<PlannedPost, 'job' | 'candidates'> => {
     if (found.status === 'hit') {
       const { sidecar } = found.entry;
       const { costUsd, width, height } = sidecar;
@@ -40,13 +55,20 @@ export async function planSite(
     if (found.status === 'corrupt') return { key, status: 'corrupt' };
     return { key, status: offline.get(key)?.status === 'hit' ? 'placeholder' : 'missing' };
   };
-  const byJob = new Map(
-    committed.flatMap(({ group, found }) => {
-      const post = status(found, group.key);
-      return group.jobs.map((job) => [job, post] as const);
-    }),
-  );
+  const byKey = new Map(committed.map(({ group, found }) => [group.key, status(found, group.key)]));
   // In the scan's order (content files sorted), not grouped by image.
-  const posts = jobs.map((job) => ({ job, ...(byJob.get(job) as Omit<PlannedPost, 'job'>) }));
+  const posts = jobs.map((job) => {
+    const candidates = candidateInputs(job).map((input, index) => {
+      const key = generationKey(input);
+      const { status: state } = byKey.get(key) as Omit<PlannedPost, 'job' | 'candidates'>;
+      return { candidate: index + 1, key, input, status: state };
+    });
+    const shown = candidates[(job.pick ?? 1) - 1] as PlannedCandidate;
+    return {
+      job,
+      ...(byKey.get(shown.key) as Omit<PlannedPost, 'job' | 'candidates'>),
+      candidates,
+    };
+  });
   return { options, posts };
 }

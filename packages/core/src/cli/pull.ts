@@ -1,5 +1,4 @@
 import { openCommittedStore } from '../cache/store.js';
-import { jobKeyInput } from '../pipeline/header-job.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
@@ -19,12 +18,16 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
   const { settings, remote, failure } = requireSiteRemote(options, env, 'pull');
   try {
     const store = openCommittedStore(options, { trusted: true });
+    // Every candidate a post wants and the cache lacks, not only the ones shown.
     const wanted = new Map(
-      posts.filter((post) => post.status !== 'cached').map((post) => [post.key, post]),
+      posts.flatMap((post) =>
+        post.candidates
+          .filter((candidate) => candidate.status !== 'cached')
+          .map((candidate) => [candidate.key, { post, input: candidate.input }] as const),
+      ),
     );
     const rows: SyncRow[] = [];
-    for (const [key, post] of wanted) {
-      const input = jobKeyInput(post.job);
+    for (const [key, { post, input }] of wanted) {
       const found = await remote.fetch(input);
       let result: string = found.status;
       if (found.status === 'hit') {

@@ -1,6 +1,5 @@
 import { openCommittedStore } from '../cache/store.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { jobKeyInput } from '../pipeline/header-job.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
@@ -35,16 +34,21 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
     }
     const present = await remote.keys();
     const store = openCommittedStore(options, { readOnly: true });
+    // Every cached candidate of every post, not only the ones shown.
     const byKey = new Map(
-      posts.filter((post) => post.status === 'cached').map((post) => [post.key, post]),
+      posts.flatMap((post) =>
+        post.candidates
+          .filter((candidate) => candidate.status === 'cached')
+          .map((candidate) => [candidate.key, { post, input: candidate.input }] as const),
+      ),
     );
     const rows: SyncRow[] = [];
     if (present) {
-      for (const [key, post] of byKey) {
+      for (const [key, { post, input }] of byKey) {
         if (present.has(key)) continue;
         let result = 'would upload';
         if (!flags.dryRun) {
-          const found = await store.lookup(jobKeyInput(post.job));
+          const found = await store.lookup(input);
           if (found.status !== 'hit') result = 'not in the local cache';
           else result = await remote.publish(found.entry.sidecar, await store.read(found.entry));
         }

@@ -1,5 +1,6 @@
 import { asHeaderforgeError } from '../errors/headerforge-error.js';
 import { deriveHeaders } from './derive-headers.js';
+import { generateBatches } from './generate-batch.js';
 import type { HeaderJob } from './header-job.js';
 import { obtainImage } from './obtain.js';
 import { groupByKey, planImages } from './plan.js';
@@ -37,12 +38,16 @@ export async function runPipeline(
     mode: run.mode,
   });
 
-  // 2. Obtain every original, then 3. derive its posts' headers, each image as soon as it is ready.
+  // 2. Obtain every original (a post's missing candidates first, several per request where
+  // the model allows), then 3. derive its posts' headers, each image as soon as it is ready.
+  const batched = await generateBatches(run, planned);
   const headers: HeaderResult[] = [];
   await Promise.all(
     planned.map(async (image) => {
       try {
-        const obtained = await obtainImage(run, image);
+        const settled = batched.get(image.group.key);
+        if (settled && 'failed' in settled) throw settled.failed;
+        const obtained = settled ?? (await obtainImage(run, image));
         if (obtained) headers.push(...(await deriveHeaders(run, image.group, obtained)));
       } catch (error) {
         if (run.signal?.aborted) throw run.signal.reason;

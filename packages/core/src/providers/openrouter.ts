@@ -17,9 +17,37 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
 
   return {
     id: 'openrouter',
-    async estimate(job) {
+    async estimate(job, n = 1) {
       const { transport, entry } = await routeOf(job);
-      return worstCaseCost(job.prompt, entry, { transport, maxTokens: client.maxTokens });
+      return worstCaseCost(job.prompt, entry, {
+        transport,
+        n,
+        maxTokens: client.maxTokens,
+        references: job.references?.length ?? 0,
+      });
+    },
+    async batchSize(job) {
+      const { transport, entry } = await routeOf(job);
+      return acceptedBy(job.model, entry, transport).n.max;
+    },
+    async generateMany(job, n, signal) {
+      const image = await client.generateImage({
+        ...requestOf(job, false),
+        n,
+        ...(signal ? { signal } : {}),
+      });
+      const { entry } = await routeOf(job).catch(() => ({ entry: undefined }));
+      const total = costOf(image.usage, entry, { transport: image.transport, images: image.images.length });
+      const share = total === undefined ? undefined : total / image.images.length;
+      return image.images.map((one) => ({
+        ...one,
+        placeholder: false,
+        costUsd: share,
+        generationId: image.generationId,
+        usage: share === undefined ? undefined : { cost: share },
+        transport: image.transport,
+        servedBy: image.servedBy,
+      }));
     },
     async generate(job: HeaderJob, signal?: AbortSignal): Promise<ProvidedImage> {
       const image = await client.generateImage({
@@ -62,7 +90,7 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
  * What a job asks OpenRouter for. Candidate k > 1 of a post gets a seed of its own where the
  * model takes seeds (else the provider's own randomness tells the candidates apart).
  */
-function requestOf(job: HeaderJob, seeds = true): GenerateImageRequest {
+export function requestOf(job: HeaderJob, seeds = true): GenerateImageRequest {
   const seed = seeds ? candidateSeed(job.seed, job.pick ?? 1) : job.seed;
   return {
     prompt: job.prompt,

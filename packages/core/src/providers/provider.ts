@@ -26,5 +26,9 @@ export interface Provider {
    * The most the job can cost, in USD, before it runs: what the budget reserves (0 for
    * offline providers). Throws when the job cannot be sent (a model its endpoint does not serve).
    */
-  estimate(job: HeaderJob): Promise<number>;
+  estimate(job: HeaderJob, n?: number): Promise<number>;
+  /** How many images of one prompt the job's model makes in one request (1: one at a time). */
+  batchSize?(job: HeaderJob): Promise<number>;
+  /** `n` images of the job's prompt in one request; fewer when the provider made fewer. */
+  generateMany?(job: HeaderJob, n: number, signal?: AbortSignal): Promise<ProvidedImage[]>;
 }

@@ -1,0 +1,131 @@
+import { generationKey } from '../cache/keys.js';
+import type { KeyLock } from '../cache/lock.js';
+import { asHeaderforgeError, HeaderforgeError } from '../errors/headerforge-error.js';
+import type { Provider } from '../providers/provider.js';
+import type { Obtained } from './obtain.js';
+import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
+import { onWriteError, type PipelineRun, shown } from './run.js';
+
+/** A candidate the batch settled: made, or failed (not to be asked for again in this run). */
+export type Batched = Obtained | { failed: HeaderforgeError };
+
+/**
+ * A post's candidates that are still missing, in one request with `n` where its model makes
+ * several images per request (the rest, and everything else, go one image per request).
+ * Each image is saved under its own candidate's key before anything else can fail. What
+ * this cannot settle (a refused budget, a lock another build holds, an answer with fewer
+ * images) is left to the one-at-a-time path, which handles each case as it always has.
+ */
+export async function generateBatches(
+  run: PipelineRun,
+  planned: readonly PlannedImage[],
+): Promise<Map<string, Batched>> {
+  const made = new Map<string, Batched>();
+  const provider = run.provider;
+  if (run.mode !== 'generate' || !provider?.generateMany || !provider.batchSize) return made;
+  const clusters = new Map<string, ImageGroup[]>();
+  for (const { group, found } of planned) {
+    const wantsMany = [...group.jobs, ...group.unshown].some((job) => (job.candidates ?? 1) > 1);
+    if (found.status === 'hit' || !wantsMany) continue;
+    const base = generationKey({ ...group.input, candidate: undefined });
+    clusters.set(base, [...(clusters.get(base) ?? []), group]);
+  }
+  await Promise.all(
+    [...clusters.values()]
+      .filter((groups) => groups.length > 1)
+      .map((groups) =>
+        batch(run, provider, groups, made).catch((error: unknown) => {
+          if (run.signal?.aborted) throw run.signal.reason;
+          // Paid or not, these candidates are not asked for again in this run.
+          for (const group of groups) made.set(group.key, { failed: asHeaderforgeError(error) });
+        }),
+      ),
+  );
+  return made;
+}
+
+async function batch(
+  run: PipelineRun,
+  provider: Provider,
+  groups: ImageGroup[],
+  made: Map<string, Batched>,
+): Promise<void> {
+  const job = firstJob(groups[0] as ImageGroup);
+  const size = Math.min(
+    groups.length,
+    await (provider.batchSize as (j: typeof job) => Promise<number>)(job),
+  );
+  if (size < 2) return;
+  const chosen = groups.slice(0, size);
+  const release = await run.requestSlots.acquire();
+  const locks: KeyLock[] = [];
+  try {
+    // Sorted, so two builds batching the same candidates cannot each hold what the other waits for.
+    for (const group of [...chosen].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+      locks.push(await run.store.lock(group.key, run.signal ? { signal: run.signal } : {}));
+    }
+    for (const group of chosen) {
+      if ((await run.store.lookup(group.input)).status === 'hit') return;
+    }
+    const reservation = run.budget.reserve(await provider.estimate(job, size));
+    if ('refused' in reservation) return;
+    run.emit({
+      type: 'started',
+      key: chosen[0]?.key as string,
+      files: filesOf(chosen[0] as ImageGroup),
+      model: job.model,
+    });
+    const began = performance.now();
+    const images = await (provider.generateMany as NonNullable<Provider['generateMany']>)(
+      { ...job, pick: chosen[0]?.input.candidate ?? 1 },
+      size,
+      run.signal,
+    ).catch(async (error: unknown) => {
+      const paid = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
+      if (!paid) {
+        reservation.cancel();
+        throw error;
+      }
+      // Paid for but unusable: it counts against the cap, and is kept, never dropped.
+      reservation.settle(undefined);
+      const where = await run.store.keepRejected(
+        chosen[0]?.key as string,
+        paid,
+        (error as Error).message,
+      );
+      run.tally.warning(
+        `kept the unusable image returned for ${filesOf(chosen[0] as ImageGroup).join(', ')} in ${where} (it was paid for)`,
+      );
+      throw error;
+    });
+    const total = images.reduce((sum, image) => sum + (image.costUsd ?? 0), 0);
+    reservation.settle(images.some((image) => image.costUsd !== undefined) ? total : undefined);
+    for (const [index, image] of images.entries()) {
+      const group = chosen[index] as ImageGroup;
+      run.tally.paid(image.costUsd);
+      const entry = await run.store
+        .persist(group.input, image, {
+          placeholder: false,
+          costUsd: image.costUsd,
+          generationId: image.generationId,
+          usage: image.usage,
+          transport: image.transport,
+          servedBy: image.servedBy,
+          sources: filesOf(group),
+        })
+        .catch((error: unknown) => {
+          throw onWriteError(
+            run,
+            error,
+            `saving the paid image in ${shown(run, run.settings.cacheDir)}`,
+          );
+        });
+      run.tally.generated(group, image.costUsd, performance.now() - began);
+      made.set(group.key, { entry, source: 'generated' });
+      await run.store.publish(entry, image.bytes);
+    }
+  } finally {
+    release();
+    for (const lock of locks) await lock.release();
+  }
+}
