@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
@@ -112,6 +112,36 @@ describe('fixtures/astro-blog', () => {
     fake.reset();
     await astroBuild();
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it('sends the brand references with every prompt, and pays for every candidate of the post that has three', async () => {
+    // The first build's requests (before the zero-request rebuild reset the fake) are gone;
+    // the cache says what was paid for.
+    const sidecars = (await listFiles(join(site.dir, '.headerforge')))
+      .filter((file) => /^[0-9a-f]{2}\/[0-9a-f]{64}\.json$/.test(file))
+      .map((file) => join(site.dir, '.headerforge', file));
+    const entries = await Promise.all(
+      sidecars.map(async (file) => JSON.parse(await readFile(file, 'utf8'))),
+    );
+    expect(entries).toHaveLength(6);
+    expect(entries.every((entry) => entry.references?.length === 2)).toBe(true);
+    const mountains = entries.filter((entry) => entry.prompt.includes('Mountain ridge'));
+    expect(mountains.map((entry) => entry.candidate ?? 1).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('a new pick shows another candidate with zero requests, and leaves the other posts alone', {
+    timeout: 180_000,
+  }, async () => {
+    const post = join(site.dir, 'src', 'content', 'blog', 'mountains.md');
+    const before = await page(join(site.dir, 'dist'), 'mountains');
+    const other = await page(join(site.dir, 'dist'), 'lighthouse');
+    await writeFile(post, (await readFile(post, 'utf8')).replace('pick: 2', 'pick: 3'));
+    fake.reset();
+    const dist = await astroBuild();
+    expect(fake.requests).toHaveLength(0);
+    const heroOf = (html: string) => /<img src="([^"]+)"/.exec(html)?.[1];
+    expect(heroOf(await page(dist, 'mountains'))).not.toBe(heroOf(before));
+    expect(await page(dist, 'lighthouse')).toBe(other);
   });
 
   it('leaves no trace of the API key in the site or the caches', async () => {

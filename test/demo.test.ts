@@ -57,11 +57,12 @@ describe('npm run demo', () => {
       const env = { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL };
       const first = await demo(site.dir, env);
       expect(first).toContain('missing header images are generated');
-      expect(first).toMatch(/4 headers · 4 generated · 0 cached · 0 failed/);
+      // Four posts, one of them with three candidates (the blog's art-direction example): six images.
+      expect(first).toMatch(/4 headers · 6 generated · 0 cached · 0 failed/);
       expect(fake.generations()).toHaveLength(4);
       fake.reset();
       const second = await demo(site.dir, env);
-      expect(second).toMatch(/4 headers · 0 generated · 4 cached · 0 failed/);
+      expect(second).toMatch(/4 headers · 0 generated · 6 cached · 0 failed/);
       expect(fake.requests).toHaveLength(0);
     } finally {
       await site.remove();

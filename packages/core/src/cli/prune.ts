@@ -19,7 +19,8 @@ export async function prune(
   io: CliIO,
 ): Promise<number> {
   const { options, posts } = await planSite(await loadSite(flags.root, flags.config));
-  const used = new Set(posts.map((post) => post.key));
+  // Every candidate a post wants is in use, shown or not: it was paid for and may be picked.
+  const used = new Set(posts.flatMap((post) => post.candidates.map((candidate) => candidate.key)));
   const store = openCommittedStore(options, { readOnly: true });
   const unused: Entry[] = [];
   for (const entry of (await store.list()).entries) {

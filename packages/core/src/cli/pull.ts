@@ -58,7 +58,9 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
           pulled,
           rejected,
           alreadyLocal: new Set(
-            posts.filter((post) => post.status === 'cached').map((post) => post.key),
+            posts.flatMap((post) =>
+              post.candidates.filter((c) => c.status === 'cached').map((c) => c.key),
+            ),
           ).size,
         },
         error,

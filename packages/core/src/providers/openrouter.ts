@@ -37,7 +37,10 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
         ...(signal ? { signal } : {}),
       });
       const { entry } = await routeOf(job).catch(() => ({ entry: undefined }));
-      const total = costOf(image.usage, entry, { transport: image.transport, images: image.images.length });
+      const total = costOf(image.usage, entry, {
+        transport: image.transport,
+        images: image.images.length,
+      });
       const share = total === undefined ? undefined : total / image.images.length;
       return image.images.map((one) => ({
         ...one,
