@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHeaderforge } from './support/cli.js';
@@ -48,6 +48,93 @@ function changedLines(before: string, after: string): { removed: string[]; added
     tail++;
   return { removed: old.slice(head, old.length - tail), added: now.slice(head, now.length - tail) };
 }
+
+describe('headerforge pick', () => {
+  it('writes pick: K into the header and changes no other byte of the post', async () => {
+    await writeFile(postPath('lighthouse.md'), LIGHTHOUSE);
+    const first = await headerforge('pick', 'posts/lighthouse.md', '2');
+    expect(first).toMatchObject({ code: 0, stdout: 'posts/lighthouse.md: pick 2 of 3\n' });
+    const picked = await read('lighthouse.md');
+    expect(changedLines(LIGHTHOUSE, picked)).toEqual({ removed: [], added: ['  pick: 2'] });
+    expect(picked.replace('  pick: 2\n', '')).toBe(LIGHTHOUSE);
+
+    const again = await headerforge('pick', './posts/lighthouse.md', '3');
+    expect(again).toMatchObject({ code: 0, stdout: 'posts/lighthouse.md: pick 3 of 3\n' });
+    expect(changedLines(picked, await read('lighthouse.md'))).toEqual({
+      removed: ['  pick: 2'],
+      added: ['  pick: 3'],
+    });
+  });
+
+  it('turns a shorthand header into a map around the prompt as written, keeping CRLF', async () => {
+    const crlf = '---\r\ntitle: Short\r\nheader: "A harbour at dawn" # short\r\n---\r\nBody\r\n';
+    await writeFile(postPath('short.md'), crlf);
+    const config = join(site.dir, 'vite.config.js');
+    const original = await readFile(config, 'utf8');
+    const siteOption = "include: ['posts/**/*.md'],\n      candidates: 2,";
+    await writeFile(config, original.replace("include: ['posts/**/*.md'],", siteOption));
+    try {
+      expect(await headerforge('pick', 'posts/short.md', '2')).toMatchObject({
+        code: 0,
+        stdout: 'posts/short.md: pick 2 of 2\n',
+      });
+      expect(await read('short.md')).toBe(
+        '---\r\ntitle: Short\r\nheader:\r\n  prompt: "A harbour at dawn" # short\r\n  pick: 2\r\n---\r\nBody\r\n',
+      );
+    } finally {
+      await writeFile(config, original);
+      await rm(postPath('short.md'));
+    }
+  });
+
+  it('refuses a K the post has no candidate for, naming the post, K and the count', async () => {
+    const before = await read('deep-sea.md');
+    const run = await headerforge('pick', 'posts/deep-sea.md', '2');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'headerforge: posts/deep-sea.md: cannot pick 2, the post has 1 candidate',
+      "  hint: Raise candidates first: `candidates: 2` in its header (or the site's `candidates` option), or `headerforge reroll posts/deep-sea.md --candidates 2` for new ones; then `headerforge generate`.",
+    ]);
+    expect(await read('deep-sea.md')).toBe(before);
+  });
+
+  it('refuses a K that is not 1 to 8, a path that is no post, and a post without a header', async () => {
+    for (const k of ['0', '9', 'two', '1.5']) {
+      const run = await headerforge('pick', 'posts/deep-sea.md', k);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `headerforge: pick posts/deep-sea.md ${k}: K must be an integer from 1 to 8, the candidate to show\n  hint: `,
+      );
+    }
+    expect(await headerforge('pick', 'posts/nope.md', '1')).toMatchObject({
+      code: 2,
+      stderr:
+        'headerforge: pick posts/nope.md 1: no post with a header at that path\n  hint: Give the content file relative to the site root, as `headerforge status` lists it.\n',
+    });
+    const before = await read('no-header.md');
+    expect(await headerforge('pick', 'posts/no-header.md', '1')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        'headerforge: posts/no-header.md: no "header" in its frontmatter to set pick in\n  hint: Give the post a prompt first',
+      ),
+    });
+    expect(await read('no-header.md')).toBe(before);
+    expect(await headerforge('pick', 'posts/deep-sea.md')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('missing required args'),
+    });
+  });
+
+  it('pick and reroll are in --help', async () => {
+    const help = await runHeaderforge(['--help']);
+    expect(help.stdout).toMatch(/pick <post> <k>\s+Show candidate K/);
+    expect(help.stdout).toMatch(/reroll <post>\s+A new image for a post/);
+    const reroll = await runHeaderforge(['reroll', '--help']);
+    expect(reroll.stdout).toContain('headerforge reroll <post>');
+    expect(reroll.stdout).toContain('--candidates <n>');
+  });
+});
 
 describe('headerforge reroll', () => {
   it('raises the seed in place, keeping the pick; generates nothing', async () => {

@@ -4,6 +4,7 @@ import { doctor } from './doctor.js';
 import { generate } from './generate.js';
 import { type CliIO, processIO } from './io.js';
 import { models } from './models.js';
+import { pick } from './pick.js';
 import { prune } from './prune.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
@@ -70,6 +71,17 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     ),
   ).action((flags) => {
     pending = status({ root: flags.root, config: flags.config, json: flags.json }, io);
+  });
+  shared(
+    cli.command(
+      'pick <post> <k>',
+      'Show candidate K (from 1) in a post: writes `pick: K` into its header, nothing else',
+    ),
+  ).action((post: string, k: string | number, flags) => {
+    pending = pick(
+      { root: flags.root, config: flags.config, json: flags.json, post, k: String(k) },
+      io,
+    );
   });
   shared(
     cli.command(
