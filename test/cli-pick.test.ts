@@ -190,3 +190,27 @@ describe('headerforge reroll', () => {
     });
   });
 });
+
+describe('headerforge status: candidates and picks', () => {
+  it('shows each post’s pick of its candidates as a last column, and in JSON', async () => {
+    await writeFile(postPath('lighthouse.md'), LIGHTHOUSE);
+    expect((await headerforge('pick', 'posts/lighthouse.md', '2')).code).toBe(0);
+    const text = await headerforge('status');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^post\s+status\s+key\s+model\s+size\s+cost\s+pick$/m);
+    expect(text.stdout).toMatch(/^posts\/deep-sea\.md\s+missing\s.*\s1\/1$/m);
+    expect(text.stdout).toMatch(/^posts\/lighthouse\.md\s+missing\s.*\s2\/3$/m);
+    const json = JSON.parse((await headerforge('status', '--json')).stdout);
+    expect(
+      json.posts.map((post: { file: string; candidates: number; pick: number }) => [
+        post.file,
+        post.candidates,
+        post.pick,
+      ]),
+    ).toEqual([
+      ['posts/deep-sea.md', 1, 1],
+      ['posts/hello-world.md', 1, 1],
+      ['posts/lighthouse.md', 3, 2],
+    ]);
+  });
+});
