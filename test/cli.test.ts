@@ -161,7 +161,7 @@ describe('headerforge (the command)', () => {
         'posts/hello-world.md: seed is now 1 (recorded in its frontmatter)',
       );
       expect(await readFile(post, 'utf8')).toBe(
-        '---\ntitle: Hello, world\nheader:\n  prompt: A lighthouse at dusk, watercolour\n  seed: 1\n---\n\nThe first post.\n',
+        '---\ntitle: Hello, world\nheader:\n  prompt: "A lighthouse at dusk, watercolour"\n  seed: 1\n---\n\nThe first post.\n',
       );
       expect(fake.generations()).toHaveLength(1);
       expect((fake.generations()[0]?.body as { seed?: number } | undefined)?.seed).toBe(1);

@@ -4,9 +4,11 @@ import { doctor } from './doctor.js';
 import { generate } from './generate.js';
 import { type CliIO, processIO } from './io.js';
 import { models } from './models.js';
+import { pick } from './pick.js';
 import { prune } from './prune.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
+import { reroll } from './reroll.js';
 import { status } from './status.js';
 
 /** Exit codes, documented in the README: 0 ok, 1 failures, 2 usage. */
@@ -70,6 +72,37 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   ).action((flags) => {
     pending = status({ root: flags.root, config: flags.config, json: flags.json }, io);
   });
+  shared(
+    cli.command(
+      'pick <post> <k>',
+      'Show candidate K (from 1) in a post: writes `pick: K` into its header, nothing else',
+    ),
+  ).action((post: string, k: string | number, flags) => {
+    pending = pick(
+      { root: flags.root, config: flags.config, json: flags.json, post, k: String(k) },
+      io,
+    );
+  });
+  shared(
+    cli.command(
+      'reroll <post>',
+      'A new image for a post: raises the seed in its header (the next generate or build makes it)',
+    ),
+  )
+    .option('--candidates <n>', 'Also have N images to choose from (1–8); a pick goes back to 1')
+    .action((post: string, flags) => {
+      const candidates = numberFlag('candidates', flags.candidates);
+      pending = reroll(
+        {
+          root: flags.root,
+          config: flags.config,
+          json: flags.json,
+          post,
+          ...(candidates === undefined ? {} : { candidates }),
+        },
+        io,
+      );
+    });
   shared(cli.command('prune', 'Remove cache entries that no post uses (never automatic)'))
     .option('--dry-run', 'List what would be removed, and its size; delete nothing')
     .action((flags) => {

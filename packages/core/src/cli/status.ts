@@ -3,6 +3,7 @@ import type { CliIO } from './io.js';
 import { withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
+import { type PostChoice, readChoices } from './post-header.js';
 import { table, usd } from './table.js';
 
 /**
@@ -15,6 +16,11 @@ export async function status(
 ): Promise<number> {
   const site = await loadSite(flags.root, flags.config);
   const { options, posts } = await planSite(site);
+  const choices = await readChoices(
+    options,
+    posts.map((post) => post.job),
+  );
+  const choice = (i: number) => choices[i] as PostChoice;
   const opened = openSiteRemote(options, withSiteEnv(io.env, site.root));
   const inRemote = opened
     ? await opened.remote.keys().finally(() => opened.remote.close())
@@ -26,7 +32,7 @@ export async function status(
     io.out(
       JSON.stringify(
         {
-          posts: posts.map((post) => ({
+          posts: posts.map((post, i) => ({
             file: post.job.file,
             status: post.status,
             key: post.key,
@@ -35,6 +41,9 @@ export async function status(
             costUsd: post.costUsd ?? null,
             // true / false, or null when there is no remote or it could not be listed.
             remote: remoteOf(post.key),
+            // How many images to choose from, and which one (from 1) the post shows.
+            candidates: choice(i).candidates,
+            pick: choice(i).pick,
           })),
           costUsd: recorded,
           remote: opened
@@ -54,8 +63,8 @@ export async function status(
   const withRemote = opened !== undefined;
   io.out(
     table(
-      ['post', 'status', ...(withRemote ? ['remote'] : []), 'key', 'model', 'size', 'cost'],
-      posts.map((post) => [
+      ['post', 'status', ...(withRemote ? ['remote'] : []), 'key', 'model', 'size', 'cost', 'pick'],
+      posts.map((post, i) => [
         post.job.file,
         post.status,
         ...(withRemote ? [inRemote ? (inRemote.has(post.key) ? 'yes' : 'no') : '?'] : []),
@@ -63,6 +72,7 @@ export async function status(
         post.job.model,
         post.job.imageSize,
         usd(post.costUsd),
+        `${choice(i).pick}/${choice(i).candidates}`,
       ]),
     ),
   );

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import type { HeaderJob } from '../pipeline/header-job.js';
+import { type HeaderField, parseFrontmatter } from '../site/frontmatter.js';
+import { type ResolvedHeaderforgeOptions, resolveOptions } from '../site/options.js';
+import { scanContent } from '../site/scan.js';
+import type { LoadedSite } from './load-site.js';
+
+/** A post a command edits: its file as read, and its header as parsed from it. */
+export interface PostHeader {
+  options: ResolvedHeaderforgeOptions;
+  /** Relative to the site root, as `headerforge status` lists it. */
+  file: string;
+  path: string;
+  source: string;
+  /** Undefined when the post has none (no field, `false`, or an `auto` prompt). */
+  header?: HeaderField;
+}
+
+/** How many images a post has to choose from, and which one it shows. */
+export interface PostChoice {
+  candidates: number;
+  pick: number;
+}
+
+/**
+ * The content file `post` names (relative to the site root, `./` allowed), read for
+ * editing. `label` starts the error when there is no such post: the command as typed.
+ */
+export async function findPost(site: LoadedSite, post: string, label: string): Promise<PostHeader> {
+  const options = resolveOptions(site.options, { root: site.root });
+  const file = post.replace(/^\.\//, '');
+  const scan = await scanContent(options);
+  // A content file without a header is found too: the editor then says what it lacks.
+  if (!scan.jobs.some((job) => job.file === file) && !scan.skipped.includes(file)) {
+    throw new HeaderforgeError('invalid_option', `${label}: no post with a header at that path`, {
+      hint: 'Give the content file relative to the site root, as `headerforge status` lists it.',
+    });
+  }
+  const path = join(options.root, file);
+  const source = await readFile(path, 'utf8');
+  const { header } = parseFrontmatter(source, { file, field: options.field });
+  return { options, file, path, source, ...(header ? { header } : {}) };
+}
+
+/** A post's choice: its own `candidates`, else the site's; its `pick`, else the first. */
+export function choiceOf(
+  header: HeaderField | undefined,
+  options: Pick<ResolvedHeaderforgeOptions, 'candidates'>,
+): PostChoice {
+  return { candidates: header?.candidates ?? options.candidates, pick: header?.pick ?? 1 };
+}
+
+/** Each post's choice, read from its own frontmatter (the scan's jobs need not carry it). */
+export async function readChoices(
+  options: ResolvedHeaderforgeOptions,
+  jobs: readonly HeaderJob[],
+): Promise<PostChoice[]> {
+  const limit = pLimit(16);
+  return Promise.all(
+    jobs.map((job) =>
+      limit(async () => {
+        if (job.auto) return choiceOf(undefined, options);
+        const source = await readFile(join(options.root, job.file), 'utf8');
+        const { header } = parseFrontmatter(source, { file: job.file, field: options.field });
+        return choiceOf(header, options);
+      }),
+    ),
+  );
+}
