@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pLimit from 'p-limit';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import type { HeaderJob } from '../pipeline/header-job.js';
 import { type HeaderField, parseFrontmatter } from '../site/frontmatter.js';
 import { type ResolvedHeaderforgeOptions, resolveOptions } from '../site/options.js';
 import { scanContent } from '../site/scan.js';
@@ -51,22 +49,4 @@ export function choiceOf(
   options: Pick<ResolvedHeaderforgeOptions, 'candidates'>,
 ): PostChoice {
   return { candidates: header?.candidates ?? options.candidates, pick: header?.pick ?? 1 };
-}
-
-/** Each post's choice, read from its own frontmatter (the scan's jobs need not carry it). */
-export async function readChoices(
-  options: ResolvedHeaderforgeOptions,
-  jobs: readonly HeaderJob[],
-): Promise<PostChoice[]> {
-  const limit = pLimit(16);
-  return Promise.all(
-    jobs.map((job) =>
-      limit(async () => {
-        if (job.auto) return choiceOf(undefined, options);
-        const source = await readFile(join(options.root, job.file), 'utf8');
-        const { header } = parseFrontmatter(source, { file: job.file, field: options.field });
-        return choiceOf(header, options);
-      }),
-    ),
-  );
 }

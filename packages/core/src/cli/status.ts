@@ -3,7 +3,6 @@ import type { CliIO } from './io.js';
 import { withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
-import { type PostChoice, readChoices } from './post-header.js';
 import { table, usd } from './table.js';
 
 /**
@@ -16,11 +15,11 @@ export async function status(
 ): Promise<number> {
   const site = await loadSite(flags.root, flags.config);
   const { options, posts } = await planSite(site);
-  const choices = await readChoices(
-    options,
-    posts.map((post) => post.job),
-  );
-  const choice = (i: number) => choices[i] as PostChoice;
+  // How many images each post has to choose from (every one cached or not), and which it shows.
+  const choice = (i: number) => {
+    const post = posts[i] as (typeof posts)[number];
+    return { candidates: post.candidates.length, pick: post.job.pick ?? 1 };
+  };
   const opened = openSiteRemote(options, withSiteEnv(io.env, site.root));
   const inRemote = opened
     ? await opened.remote.keys().finally(() => opened.remote.close())
