@@ -40,7 +40,8 @@ describe('npm run demo', () => {
     try {
       const out = await demo(site.dir, { CI: 'true' });
       expect(out).toContain('no OPENROUTER_API_KEY, so headers are offline placeholder art');
-      expect(out).toMatch(/4 headers · 0 generated · 0 cached · 4 placeholders · 0 failed/);
+      // Six images: the post with three candidates gets offline art for each.
+      expect(out).toMatch(/4 headers · 0 generated · 0 cached · 6 placeholders · 0 failed/);
       expect(out).toContain(`the site is built in ${join(site.dir, 'dist')}`);
       expect(await exists(join(site.dir, 'dist', 'blog', 'deep-sea', 'index.html'))).toBe(true);
       expect(fake.requests).toHaveLength(0);

@@ -26,9 +26,9 @@ export async function obtainImage(
   }
   const shared = await run.store.readThrough(group.input);
   if (shared) return { entry: shared, source: 'remote' };
-  // A candidate no post shows is only worth having when it can be paid for: without a key,
-  // in CI or offline, its absence changes no page.
-  if (group.jobs.length === 0 && run.mode !== 'generate') return undefined;
+  // A candidate no post shows changes no page: cache-only does not fail for it (offline
+  // art is still made for it, as for every candidate, so that it can be looked at).
+  if (group.jobs.length === 0 && run.mode === 'cache-only') return undefined;
   if (run.mode === 'cache-only') {
     run.tally.failed(group, cacheMissError(group));
     return undefined;

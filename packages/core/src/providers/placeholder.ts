@@ -1,4 +1,4 @@
-import type { HeaderJob } from '../pipeline/header-job.js';
+import { candidateSeed, type HeaderJob } from '../pipeline/header-job.js';
 import { renderPlaceholderArt } from './placeholder-art.js';
 import type { ProvidedImage, Provider } from './provider.js';
 
@@ -8,11 +8,13 @@ export function createPlaceholderProvider(): Provider {
     id: 'placeholder',
     estimate: async () => 0,
     async generate(job: HeaderJob): Promise<ProvidedImage> {
+      // Each candidate its own art, as each would be its own image.
+      const seed = candidateSeed(job.seed, job.pick ?? 1);
       const art = await renderPlaceholderArt({
         prompt: job.prompt,
         aspectRatio: job.aspectRatio,
         imageSize: job.imageSize,
-        ...(job.seed === undefined ? {} : { seed: job.seed }),
+        ...(seed === undefined ? {} : { seed }),
         ...(job.title === undefined ? {} : { title: job.title }),
       });
       return { ...art, placeholder: true };
