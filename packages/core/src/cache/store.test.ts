@@ -217,6 +217,19 @@ describe('openImageStore', () => {
     });
   });
 
+  it('the placeholder store hits its own placeholders and refuses a real image', async () => {
+    const placeholders = openImageStore(join(dir, 'placeholders'), { placeholders: true });
+    await placeholders.persist(input, image, { ...meta, placeholder: true });
+    const hit = await placeholders.lookup(input);
+    expect(hit).toMatchObject({ status: 'hit', entry: { sidecar: { placeholder: true } } });
+    const other = { ...input, prompt: 'Not offline art' };
+    await placeholders.persist(other, image, meta);
+    expect(await placeholders.lookup(other)).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringContaining('not a placeholder'),
+    });
+  });
+
   it('trusts a verification note for an unchanged file instead of re-hashing', async () => {
     const verificationDir = join(dir, 'derived');
     const store = openImageStore(join(dir, 'cache'), { verificationDir });

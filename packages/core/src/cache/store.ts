@@ -117,6 +117,11 @@ export interface ImageStoreOptions {
   /** Report corrupt entries without moving them, and recover nothing (for `status`). */
   readOnly?: boolean;
   /**
+   * The store of offline art: its entries are placeholders, and only placeholders (in the
+   * committed cache a placeholder is refused). Default false.
+   */
+  placeholders?: boolean;
+  /**
    * Remembers verified entries by their files' size and mtime, so a warm lookup is two
    * stats. Not for `doctor`, which must read every byte.
    */
@@ -130,6 +135,7 @@ export interface ImageStoreOptions {
 export function openImageStore(dir: string, options: ImageStoreOptions = {}): ImageStore {
   const show = (path: string) => (options.root ? relative(options.root, path) : path);
   const layout = cacheLayout(dir);
+  const holdsPlaceholders = options.placeholders === true;
 
   /**
    * A scratch folder of the cache (`.quarantine`, `.locks`), made when missing. A link there
@@ -197,8 +203,14 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
         `${show(sidecarPath)} describes a different prompt or model than its key`,
       );
     }
-    if (sidecar.placeholder)
-      return quarantine(key, `${show(sidecarPath)} is a placeholder in the committed cache`);
+    if (sidecar.placeholder !== holdsPlaceholders) {
+      return quarantine(
+        key,
+        holdsPlaceholders
+          ? `${show(sidecarPath)} is not a placeholder, in the placeholder cache`
+          : `${show(sidecarPath)} is a placeholder in the committed cache`,
+      );
+    }
     const ownFile = imageFileName(key, sidecar.mediaType);
     if (sidecar.file !== ownFile) {
       return quarantine(
@@ -267,7 +279,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
         bytes,
         { mediaType, width, height },
         {
-          placeholder: false,
+          placeholder: holdsPlaceholders,
           sources: [],
         },
         true,
@@ -563,6 +575,7 @@ export function openPlaceholderStore(
 ): ImageStore {
   return openImageStore(derivedCacheLayout(dirs.derivedCacheDir).placeholders, {
     root: dirs.root,
+    placeholders: true,
     ...(options.readOnly ? { readOnly: true } : {}),
   });
 }

@@ -9,6 +9,7 @@ import { prune } from './prune.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
 import { reroll } from './reroll.js';
+import { sheet } from './sheet.js';
 import { status } from './status.js';
 
 /** Exit codes, documented in the README: 0 ok, 1 failures, 2 usage. */
@@ -124,6 +125,21 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         );
       });
   }
+  shared(cli.command('sheet', 'Write every candidate image of every post on one HTML page'))
+    .option('--only <glob>', 'Only posts whose content path matches')
+    .option('--out <file>', 'Where to write it (default: headerforge-sheet.html in the site)')
+    .action((flags) => {
+      pending = sheet(
+        {
+          root: flags.root,
+          config: flags.config,
+          json: flags.json,
+          only: flags.only,
+          out: flags.out,
+        },
+        io,
+      );
+    });
   shared(
     cli.command('doctor', 'Check the machine, the key, the server, the model and the cache'),
   ).action((flags) => {
