@@ -8,6 +8,7 @@ import { IMAGE_EXTENSIONS, type ImageMediaType } from '../image/media-types.js';
  * branches that add images never conflict in git):
  *   ab/<key>.json             the sidecar: what was paid for, and how
  *   ab/<key>.<ext>            the image, byte for byte as paid for
+ *   ab/<key>-<k>.<ext>        candidate k (2–8) of the same prompt, listed in the same sidecar
  *   .locks/<key>.lock         a build generating <key> right now
  *   .quarantine/<key>-<ms>…/  entries set aside (corrupt, refused); never deleted
  *   .gitignore                keeps the two scratch folders and temp files out of git
@@ -28,21 +29,31 @@ const KEY = '[0-9a-f]{64}';
 
 /** A shard folder's name: the key's first two hex digits. */
 export const SHARD_NAME = /^[0-9a-f]{2}$/;
-/** An image file's name in the committed cache. */
-export const IMAGE_FILE_NAME = new RegExp(`^${KEY}\\.(?:${EXTENSIONS})$`);
-const ENTRY_FILE = new RegExp(`^(${KEY})\\.(json|${EXTENSIONS})$`);
+/** An image file's name in the committed cache (an entry's first image, or a later candidate's). */
+export const IMAGE_FILE_NAME = new RegExp(`^${KEY}(?:-[2-8])?\\.(?:${EXTENSIONS})$`);
+const ENTRY_FILE = new RegExp(`^(${KEY})(?:-([2-8]))?\\.(json|${EXTENSIONS})$`);
 
 const shardName = (key: string) => key.slice(0, 2);
 
-/** `<key>.<ext>`: the name of an entry's image. */
-export function imageFileName(key: string, mediaType: ImageMediaType): string {
-  return `${key}.${IMAGE_EXTENSIONS[mediaType]}`;
+/** `<key>.<ext>`: the name of an entry's image; `<key>-<k>.<ext>`: its candidate k. */
+export function imageFileName(key: string, mediaType: ImageMediaType, candidate = 1): string {
+  return `${key}${candidate > 1 ? `-${candidate}` : ''}.${IMAGE_EXTENSIONS[mediaType]}`;
 }
 
 /** The entry a file in a shard belongs to, and whether it is the sidecar; else undefined. */
-export function entryFileOf(name: string): { key: string; sidecar: boolean } | undefined {
+export function entryFileOf(
+  name: string,
+): { key: string; sidecar: boolean; candidate?: number } | undefined {
   const match = ENTRY_FILE.exec(name);
-  return match ? { key: match[1] as string, sidecar: match[2] === 'json' } : undefined;
+  if (!match) return undefined;
+  const candidate = match[2] === undefined ? undefined : Number(match[2]);
+  // Candidates have no sidecar of their own: `<key>-2.json` is nobody's.
+  if (candidate !== undefined && match[3] === 'json') return undefined;
+  return {
+    key: match[1] as string,
+    sidecar: match[3] === 'json',
+    ...(candidate === undefined ? {} : { candidate }),
+  };
 }
 
 /** The files of an entry (`<key>.json`, `<key>.<ext>`) in its shard, by name. */
@@ -54,9 +65,12 @@ export interface CacheLayout {
   readonly dir: string;
   shard(key: string): string;
   sidecar(key: string): string;
-  image(key: string, mediaType: ImageMediaType): string;
-  /** Every name an entry's image may have, with its type (for recovering an orphan). */
-  imageCandidates(key: string): Array<{ file: string; mediaType: ImageMediaType }>;
+  image(key: string, mediaType: ImageMediaType, candidate?: number): string;
+  /** Every name an entry's image (or its candidate k) may have, with its type (for recovering an orphan). */
+  imageCandidates(
+    key: string,
+    candidate?: number,
+  ): Array<{ file: string; mediaType: ImageMediaType }>;
   readonly locks: string;
   lock(key: string): string;
   readonly quarantine: string;
@@ -69,10 +83,11 @@ export function cacheLayout(dir: string): CacheLayout {
     dir,
     shard,
     sidecar: (key) => join(shard(key), `${key}.json`),
-    image: (key, mediaType) => join(shard(key), imageFileName(key, mediaType)),
-    imageCandidates: (key) =>
+    image: (key, mediaType, candidate = 1) =>
+      join(shard(key), imageFileName(key, mediaType, candidate)),
+    imageCandidates: (key, candidate = 1) =>
       (Object.keys(IMAGE_EXTENSIONS) as ImageMediaType[]).map((mediaType) => ({
-        file: join(shard(key), imageFileName(key, mediaType)),
+        file: join(shard(key), imageFileName(key, mediaType, candidate)),
         mediaType,
       })),
     locks: join(dir, '.locks'),

@@ -52,8 +52,56 @@ export const sidecarSchema = z.looseObject({
   sources: z.array(z.string()),
   /** Set when the image survived a crash before its sidecar was written. */
   recovered: z.boolean().optional(),
+  /**
+   * The prompt's other candidates (2–8), each its own file in the same folder with its own
+   * hash: one entry holds every image paid for of one prompt. Absent: only the first.
+   */
+  candidates: z.array(z.lazy(() => candidateRecordSchema)).optional(),
 });
 export type Sidecar = z.infer<typeof sidecarSchema>;
+
+/** What an entry's sidecar records of one of its later candidates. */
+export const candidateRecordSchema = z.looseObject({
+  candidate: z.number().int().min(2).max(8),
+  file: z.string().regex(IMAGE_FILE_NAME),
+  mediaType: z.enum(IMAGE_MEDIA_TYPES),
+  sha256: hex64,
+  bytes: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  created: z.string(),
+  costUsd: z.number().nonnegative().nullable(),
+  generationId: z.string().nullable(),
+  usage: z
+    .looseObject({
+      promptTokens: z.number().optional(),
+      completionTokens: z.number().optional(),
+      cost: z.number().optional(),
+    })
+    .nullable(),
+  transport: z.enum(['images', 'chat']).optional(),
+  servedBy: z.string().optional(),
+  sources: z.array(z.string()),
+  recovered: z.boolean().optional(),
+});
+export type CandidateRecord = z.infer<typeof candidateRecordSchema>;
+
+/**
+ * Candidate k of an entry as a sidecar of its own, under its own key: what the rest of
+ * headerforge (derivation, the remote cache) sees of it. Its `file` is the name it would have
+ * as an entry of its own, which is how the remote stores it.
+ */
+export function candidateSidecar(base: Sidecar, record: CandidateRecord, key: string): Sidecar {
+  const { candidates: _others, recovered: _recovered, ...shared } = base;
+  const { candidate, ...image } = record;
+  return {
+    ...shared,
+    ...image,
+    key,
+    candidate,
+    file: `${key}.${record.file.split('.').pop()}`,
+  };
+}
 
 /** What a sidecar's image was generated from: the input of its generation key. */
 export function sidecarInput(sidecar: Sidecar): GenerationKeyInput {

@@ -1,6 +1,6 @@
 import type { Dirent } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../files/atomic-write.js';
 import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.js';
@@ -17,7 +17,13 @@ import {
   SHARD_NAME,
 } from './layout.js';
 import { acquireKeyLock, type KeyLock, type LockOptions } from './lock.js';
-import { type Sidecar, sidecarInput, sidecarSchema } from './sidecar.js';
+import {
+  type CandidateRecord,
+  candidateSidecar,
+  type Sidecar,
+  sidecarInput,
+  sidecarSchema,
+} from './sidecar.js';
 import { readVerification, writeVerification } from './verification.js';
 import type { WarmIndex } from './warm-index.js';
 
@@ -166,13 +172,20 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     await mkdir(target, { recursive: true });
     const shard = layout.shard(key);
     for (const name of await readdir(shard).catch(() => [] as string[])) {
-      if (isEntryFile(name, key))
+      // Later candidates stay: they were paid for, and are listed again once the entry is made again.
+      if (isEntryFile(name, key) && entryFileOf(name)?.candidate === undefined)
         await rename(join(shard, name), join(target, name)).catch(() => {});
     }
     return { status: 'corrupt', reason, movedTo: show(target) };
   }
 
   async function lookup(input: GenerationKeyInput): Promise<LookupResult> {
+    const candidate = input.candidate ?? 1;
+    return candidate > 1 ? lookupCandidate(input, candidate) : lookupFirst(input);
+  }
+
+  /** An entry's first image: the whole entry, as before candidates. */
+  async function lookupFirst(input: GenerationKeyInput): Promise<LookupResult> {
     const key = generationKey(input);
     const shard = layout.shard(key);
     const sidecarPath = layout.sidecar(key);
@@ -226,6 +239,91 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       index?.remember('originals', key, [...sidecarStamps, ...imageStamps], sidecar);
     }
     return { status: 'hit', entry: { key, file, sidecar } };
+  }
+
+  /**
+   * Candidate k of a prompt: a file of the prompt's entry, listed in its sidecar. Found as a
+   * sidecar of its own (see `candidateSidecar`). A listed file that is missing is a miss (it
+   * is made again); one that does not match its hash is set aside alone; a file the sidecar
+   * does not list yet (a crash between the two writes) is paid for, so it is recovered.
+   */
+  async function lookupCandidate(
+    input: GenerationKeyInput,
+    candidate: number,
+  ): Promise<LookupResult> {
+    const key = generationKey(input);
+    const firstInput = { ...input, candidate: undefined };
+    const index = options.warmIndex;
+    const known = index?.recall<{ sidecar: Sidecar; file: string }>('originals', key);
+    if (known) return { status: 'hit', entry: { key, file: known.file, sidecar: known.sidecar } };
+    const base = generationKey(firstInput);
+    const stamps = index?.stamp([layout.sidecar(base)]);
+    const first = await lookupFirst(firstInput);
+    // A bad first image is reported (and set aside) by its own lookup, once.
+    if (first.status !== 'hit') return { status: 'miss' };
+    const record = first.entry.sidecar.candidates?.find((entry) => entry.candidate === candidate);
+    if (!record) return recoverCandidate(input, first.entry, candidate);
+    const file = join(layout.shard(base), record.file);
+    if (record.file !== imageFileName(base, record.mediaType, candidate)) {
+      return quarantineCandidate(
+        key,
+        file,
+        `${show(layout.sidecar(base))} names ${record.file} for candidate ${candidate}`,
+      );
+    }
+    const sidecar = candidateSidecar(first.entry.sidecar, record, key);
+    if (!lstatQuiet(file)) return { status: 'miss' };
+    const imageStamps = index?.stamp([file]);
+    const problem = await verifyImageFile(file, sidecar);
+    if (problem) return quarantineCandidate(key, file, problem);
+    if (stamps && imageStamps)
+      index?.remember('originals', key, [...stamps, ...imageStamps], { sidecar, file });
+    return { status: 'hit', entry: { key, file, sidecar } };
+  }
+
+  /** A candidate's file alone is set aside; the entry's other images stay. */
+  async function quarantineCandidate(
+    key: string,
+    file: string,
+    reason: string,
+  ): Promise<LookupResult> {
+    if (options.readOnly) return { status: 'corrupt', reason, movedTo: '' };
+    const target = join(await scratchDir(layout.quarantine), `${key}-${Date.now()}`);
+    await mkdir(target, { recursive: true });
+    await rename(file, join(target, basename(file))).catch(() => {});
+    return { status: 'corrupt', reason, movedTo: show(target) };
+  }
+
+  /** Candidate k's file without its line in the sidecar: a crash between the two writes. */
+  async function recoverCandidate(
+    input: GenerationKeyInput,
+    first: CachedImage,
+    candidate: number,
+  ): Promise<LookupResult> {
+    const base = first.key;
+    for (const { file, mediaType } of layout.imageCandidates(base, candidate)) {
+      const bytes = await readNoFollow(file);
+      if (bytes === 'missing') continue;
+      const key = generationKey(input);
+      if (bytes === 'symlink') return quarantineCandidate(key, file, `${show(file)} is a symlink`);
+      if (sniffImageType(bytes) !== mediaType)
+        return quarantineCandidate(key, file, `${show(file)} is not a ${mediaType} image`);
+      if (options.readOnly) return { status: 'miss' };
+      const { width, height } = await readImageSize(bytes);
+      if (!width || !height)
+        return quarantineCandidate(key, file, `${show(file)} cannot be decoded`);
+      const entry = await addCandidate(
+        input,
+        candidate,
+        file,
+        bytes,
+        { mediaType, width, height },
+        { placeholder: first.sidecar.placeholder, sources: [] },
+        true,
+      );
+      return { status: 'hit', entry };
+    }
+    return { status: 'miss' };
   }
 
   async function verifyImageFile(file: string, sidecar: Sidecar): Promise<string | undefined> {
@@ -302,6 +400,15 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     image: ImageToStore,
     meta: StoreMetadata,
   ): Promise<CachedImage> {
+    const candidate = input.candidate ?? 1;
+    if (candidate > 1) {
+      const base = generationKey({ ...input, candidate: undefined });
+      await ensureShard(layout.shard(base));
+      const file = layout.image(base, image.mediaType, candidate);
+      // The paid bytes land first: a crash after this line costs nothing (see recoverCandidate).
+      await writeFileAtomic(file, image.bytes);
+      return addCandidate(input, candidate, file, image.bytes, image, meta, false);
+    }
     const key = generationKey(input);
     const shard = layout.shard(key);
     await ensureShard(shard);
@@ -353,6 +460,83 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     return saveSidecar(file, sidecar);
   }
 
+  /**
+   * Lists candidate k in its entry's sidecar, after its file is written. The entry's first
+   * image must be there: a prompt's candidates are made in order (see the pipeline). Writes
+   * to one sidecar are queued within this process, so candidates saved together are all kept.
+   */
+  function addCandidate(
+    input: GenerationKeyInput,
+    candidate: number,
+    file: string,
+    bytes: Uint8Array,
+    image: Omit<ImageToStore, 'bytes'>,
+    meta: StoreMetadata,
+    recovered: boolean,
+  ): Promise<CachedImage> {
+    const firstInput = { ...input, candidate: undefined };
+    const base = generationKey(firstInput);
+    return queued(base, async () => {
+      const first = await lookupFirst(firstInput);
+      if (first.status !== 'hit') {
+        throw new HeaderforgeError(
+          'cache_corrupt',
+          `candidate ${candidate} of ${show(layout.sidecar(base))} was saved, but the entry's first image is not there to list it`,
+          {
+            hint: 'Build again: the first image is made again, and the candidate file is found and kept.',
+          },
+        );
+      }
+      const record: CandidateRecord = {
+        candidate,
+        file: imageFileName(base, image.mediaType, candidate),
+        mediaType: image.mediaType,
+        sha256: sha256Hex(bytes),
+        bytes: bytes.byteLength,
+        width: image.width,
+        height: image.height,
+        created: new Date().toISOString(),
+        costUsd: meta.costUsd ?? null,
+        generationId: meta.generationId ?? null,
+        usage: meta.usage ?? null,
+        ...(meta.transport === undefined ? {} : { transport: meta.transport }),
+        ...(meta.servedBy === undefined ? {} : { servedBy: meta.servedBy }),
+        sources: [...meta.sources].sort(),
+        ...(recovered ? { recovered: true } : {}),
+      };
+      const others = (first.entry.sidecar.candidates ?? []).filter(
+        (c) => c.candidate !== candidate,
+      );
+      const sidecar: Sidecar = {
+        ...first.entry.sidecar,
+        candidates: [...others, record].sort((a, b) => a.candidate - b.candidate),
+      };
+      await saveSidecar(first.entry.file, sidecar);
+      const key = generationKey(input);
+      const own = candidateSidecar(sidecar, record, key);
+      if (options.verificationDir) {
+        const info = await stat(file);
+        await writeVerification(options.verificationDir, key, {
+          sha256: record.sha256,
+          size: info.size,
+          mtimeMs: Math.round(info.mtimeMs),
+        });
+      }
+      return { key, file, sidecar: own };
+    });
+  }
+
+  const sidecarQueues = new Map<string, Promise<unknown>>();
+  function queued<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = sidecarQueues.get(key) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    sidecarQueues.set(
+      key,
+      next.catch(() => {}),
+    );
+    return next;
+  }
+
   async function saveSidecar(file: string, sidecar: Sidecar): Promise<CachedImage> {
     const { key } = sidecar;
     await writeFileAtomic(layout.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`);
@@ -373,12 +557,40 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       throw new Error(`Not an entry headerforge can store: ${sidecar.file}`);
     if (sidecar.placeholder || sha256Hex(bytes) !== sidecar.sha256)
       throw new Error(`Refusing to store an unverified entry for ${key}`);
+    const input = sidecarInput(sidecar);
+    const candidate = input.candidate ?? 1;
+    if (candidate > 1) {
+      // A candidate made elsewhere joins its prompt's entry here, as if saved here.
+      const base = generationKey({ ...input, candidate: undefined });
+      await ensureShard(layout.shard(base));
+      const file = layout.image(base, sidecar.mediaType, candidate);
+      await writeFileAtomic(file, bytes);
+      return addCandidate(
+        input,
+        candidate,
+        file,
+        bytes,
+        sidecar,
+        {
+          placeholder: false,
+          costUsd: sidecar.costUsd ?? undefined,
+          generationId: sidecar.generationId ?? undefined,
+          usage: sidecar.usage ?? undefined,
+          transport: sidecar.transport,
+          servedBy: sidecar.servedBy,
+          sources: sidecar.sources,
+        },
+        false,
+      );
+    }
     const shard = layout.shard(key);
     await ensureShard(shard);
     await removeOrphanTempFiles(shard);
     const file = layout.image(key, sidecar.mediaType);
     await writeFileAtomic(file, bytes);
-    return saveSidecar(file, sidecar);
+    // The other candidates' files are not here: each is listed when it arrives.
+    const { candidates: _elsewhere, ...own } = sidecar;
+    return saveSidecar(file, own);
   }
 
   async function ensureShard(shard: string): Promise<void> {
@@ -498,8 +710,17 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       return `${shown} describes a different prompt or model than its key`;
     try {
       const found = await lookup(input);
-      if (found.status === 'hit') return undefined;
-      return found.status === 'corrupt' ? found.reason : `${shown} disappeared while checking`;
+      if (found.status !== 'hit') {
+        return found.status === 'corrupt' ? found.reason : `${shown} disappeared while checking`;
+      }
+      // Every candidate the sidecar lists, hashed like the first image.
+      for (const { candidate, file } of read.sidecar.candidates ?? []) {
+        const other = await lookup({ ...input, candidate });
+        if (other.status === 'corrupt') return other.reason;
+        if (other.status === 'miss')
+          return `${show(join(entry.shard, file))}, candidate ${candidate} in ${shown}, is missing`;
+      }
+      return undefined;
     } catch (error) {
       if (error instanceof HeaderforgeError) return error.message;
       throw error;

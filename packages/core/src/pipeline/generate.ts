@@ -42,6 +42,19 @@ export async function generate(
       reservation.cancel();
       throw notGeneratedOnFullDisk(filesOf(group).join(', '));
     }
+    const candidate = group.input.candidate ?? 1;
+    if (
+      candidate > 1 &&
+      (await run.store.lookup({ ...group.input, candidate: undefined })).status !== 'hit'
+    ) {
+      // Filed in the first image's entry, a later candidate is not paid for before it.
+      reservation.cancel();
+      throw new HeaderforgeError(
+        'generation_failed',
+        `Candidate ${candidate} of ${filesOf(group).join(', ')} was not generated: the prompt's first image is not there (see its own error)`,
+        { hint: 'Build again once the first image is made; the candidates follow it.' },
+      );
+    }
     // Taken after the local lock, so one process per machine asks the remote for it.
     const lease = await run.store.lease(group.key, { signal: run.signal, onWait: waiting });
     try {

@@ -1,6 +1,7 @@
 import type { CachedImage } from '../cache/store.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { generate } from './generate.js';
+import type { HeaderJob } from './header-job.js';
 import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
 import type { PipelineRun } from './run.js';
 import type { HeaderResult } from './summary.js';
@@ -45,14 +46,32 @@ export async function obtainImage(
 /** Offline art, made once per key and kept in the regenerable cache. */
 async function obtainPlaceholder(run: PipelineRun, group: ImageGroup): Promise<Obtained> {
   run.tally.placeholder(group);
-  const existing = await run.placeholders.lookup(group.input);
-  if (existing.status === 'hit') return { entry: existing.entry, source: 'placeholder' };
-  const art = await run.placeholderArt.generate(firstJob(group));
-  const entry = await run.placeholders.persist(group.input, art, {
-    placeholder: true,
-    sources: filesOf(group),
-  });
+  const candidate = group.input.candidate ?? 1;
+  // A later candidate's art is filed in the first image's entry: that art is made first
+  // (the first image itself may be a paid one, in the committed cache).
+  if (candidate > 1) {
+    const job = firstJob(group);
+    await placeholderFor(
+      run,
+      { ...group.input, candidate: undefined },
+      { ...job, pick: 1 },
+      filesOf(group),
+    );
+  }
+  const entry = await placeholderFor(run, group.input, firstJob(group), filesOf(group));
   return { entry, source: 'placeholder' };
+}
+
+async function placeholderFor(
+  run: PipelineRun,
+  input: ImageGroup['input'],
+  job: HeaderJob,
+  sources: string[],
+): Promise<CachedImage> {
+  const existing = await run.placeholders.lookup(input);
+  if (existing.status === 'hit') return existing.entry;
+  const art = await run.placeholderArt.generate(job);
+  return run.placeholders.persist(input, art, { placeholder: true, sources });
 }
 
 function cacheMissError(group: ImageGroup): HeaderforgeError {

@@ -1,3 +1,4 @@
+import { generationKey } from '../cache/keys.js';
 import { asHeaderforgeError } from '../errors/headerforge-error.js';
 import { deriveHeaders } from './derive-headers.js';
 import { generateBatches } from './generate-batch.js';
@@ -42,22 +43,33 @@ export async function runPipeline(
   // the model allows), then 3. derive its posts' headers, each image as soon as it is ready.
   const batched = await generateBatches(run, planned);
   const headers: HeaderResult[] = [];
-  await Promise.all(
-    planned.map(async (image) => {
-      try {
-        const settled = batched.get(image.group.key);
-        if (settled && 'failed' in settled) throw settled.failed;
-        const obtained = settled ?? (await obtainImage(run, image));
-        if (obtained) headers.push(...(await deriveHeaders(run, image.group, obtained)));
-      } catch (error) {
-        if (run.signal?.aborted) throw run.signal.reason;
-        const reported = onWriteError(run, error, 'writing to the caches');
-        run.tally.failed(image.group, asHeaderforgeError(reported));
-      } finally {
-        run.tally.progress();
-      }
-    }),
-  );
+  // A prompt's later candidates are filed in its first image's entry: each waits for that
+  // image to be settled first (they are planned after it).
+  const settledImages = new Map<string, Promise<void>>();
+  for (const image of planned) {
+    const { input } = image.group;
+    const first = input.candidate ? generationKey({ ...input, candidate: undefined }) : undefined;
+    const before = first === undefined ? undefined : settledImages.get(first);
+    settledImages.set(
+      image.group.key,
+      (async () => {
+        await before;
+        try {
+          const settled = batched.get(image.group.key);
+          if (settled && 'failed' in settled) throw settled.failed;
+          const obtained = settled ?? (await obtainImage(run, image));
+          if (obtained) headers.push(...(await deriveHeaders(run, image.group, obtained)));
+        } catch (error) {
+          if (run.signal?.aborted) throw run.signal.reason;
+          const reported = onWriteError(run, error, 'writing to the caches');
+          run.tally.failed(image.group, asHeaderforgeError(reported));
+        } finally {
+          run.tally.progress();
+        }
+      })(),
+    );
+  }
+  await Promise.all(settledImages.values());
 
   // 4. Summarise, once the caches are tidy and what this run learnt is saved.
   await finishRun(run);

@@ -174,7 +174,14 @@ describe('candidates and pick', () => {
     const now = picked.headers.find((header) => header.job.file === 'src/content/p.md');
     expect(now?.key).not.toBe(shown?.key);
     expect(now?.original.sha256).not.toBe(shown?.original.sha256);
-    expect((await sidecarOf(now?.key as string)).candidate).toBe(2);
+    // One entry holds the three: the first image's sidecar lists the others, each its own file and hash.
+    const entry = await sidecarOf(shown?.key as string);
+    expect(entry.candidates.map((c: { candidate: number }) => c.candidate)).toEqual([2, 3]);
+    expect(entry.candidates[0].file).toBe(`${shown?.key}-2.png`);
+    expect(entry.candidates[0].sha256).toBe(now?.original.sha256);
+    expect(
+      new Set([entry.sha256, ...entry.candidates.map((c: { sha256: string }) => c.sha256)]).size,
+    ).toBe(3);
     // The other post's files were not made again.
     const after = await Promise.all(
       otherFiles.map((file) => stat(file).then((info) => info.mtimeMs)),
@@ -218,9 +225,15 @@ describe('candidates and pick', () => {
     expect(fake.generations()).toHaveLength(0);
     expect(lowered.failures).toEqual([]);
     const files = (await readdir(join(root, '.headerforge'), { recursive: true })).filter((file) =>
-      file.endsWith('.json'),
+      /[0-9a-f]{64}(-\d)?\.(json|png)$/.test(file),
     );
-    expect(files).toHaveLength(3);
+    // One entry: its sidecar, the first image and the two later candidates, all kept.
+    expect(files.map((file) => file.replace(/^.*[0-9a-f]{64}/, 'K')).sort()).toEqual([
+      'K-2.png',
+      'K-3.png',
+      'K.json',
+      'K.png',
+    ]);
   });
 
   it('without a key, cache-only fails only for a missing pick, never for a candidate not shown', async () => {
