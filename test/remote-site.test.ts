@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
@@ -108,6 +109,44 @@ describe('headerforge push, pull and status with a Redis remote', () => {
     const generate = await runHeaderforge(['generate', '--root', second, '--json']);
     expect(generate.code).toBe(0);
     expect(JSON.parse(generate.stdout).summary).toMatchObject({ cached: 2, generated: 0 });
+    expect(fake.generations()).toHaveLength(0);
+  });
+
+  it('push and pull carry every candidate of a post, not only the one it shows', async () => {
+    const remote = { HEADERFORGE_REMOTE: redis.url(uniquePrefix('candidates')) };
+    const withCandidates = async (dir: string) => {
+      const post = join(dir, 'posts', 'deep-sea.md');
+      const source = await readFile(post, 'utf8');
+      await writeFile(
+        post,
+        source.replace('  focus: top\n', '  focus: top\n  candidates: 3\n  pick: 2\n'),
+      );
+    };
+    const first = await site({});
+    await withCandidates(first);
+    fake.reset();
+    expect((await runHeaderforge(['generate', '--root', first])).code).toBe(0);
+    // hello-world's image, and deep-sea's three in one request with n.
+    expect(fake.generations()).toHaveLength(2);
+    const pushed = await runHeaderforge(['push', '--json', '--root', first], remote);
+    expect(JSON.parse(pushed.stdout)).toMatchObject({ uploaded: 4 });
+
+    fake.reset();
+    const second = await site({});
+    await withCandidates(second);
+    const pulled = await runHeaderforge(['pull', '--json', '--root', second], remote);
+    expect(JSON.parse(pulled.stdout)).toMatchObject({ pulled: 4, rejected: 0 });
+    // The pulled entry lists every candidate, each checked as a build checks it.
+    const doctor = await runHeaderforge(['doctor', '--json', '--root', second]);
+    const verifies = JSON.parse(doctor.stdout).find(
+      (check: { check: string }) => check.check === 'cache-verifies',
+    );
+    expect(verifies).toMatchObject({
+      status: 'ok',
+      message: expect.stringMatching(/^2 cached images verified/),
+    });
+    const generate = await runHeaderforge(['generate', '--root', second, '--json']);
+    expect(JSON.parse(generate.stdout).summary).toMatchObject({ generated: 0, cached: 4 });
     expect(fake.generations()).toHaveLength(0);
   });
 
