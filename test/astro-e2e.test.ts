@@ -2,15 +2,15 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join, parse } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import type { PreviewServer } from 'astro';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/browser.js';
 import { copyFixture, exists } from './support/fixtures.js';
 
 // The built fixture as a reader sees it: Astro's own preview server, Debian's Chromium.
 // Astro builds under vitest need NODE_ENV unset (vitest sets it to "test").
 const SENTINEL = 'sk-or-v1-test-sentinel-astro-e2e-0123456789';
-const CHROMIUM = '/usr/bin/chromium';
 const SITE = 'https://blog.example.com';
 const collections = ['blog', 'notes'] as const;
 type Collection = (typeof collections)[number];
@@ -46,22 +46,7 @@ beforeAll(async () => {
   });
   origin = `http://127.0.0.1:${server.port}`;
 
-  if (!(await exists(CHROMIUM))) {
-    throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   await mkdir(screenshots, { recursive: true });
 }, 240_000);
 

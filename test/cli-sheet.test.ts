@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildHeaders } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/browser.js';
 import { runHeaderforge } from './support/cli.js';
 import { copyFixture, exists } from './support/fixtures.js';
 
 // The sheet as a reviewer sees it: the file opened straight from disk in Debian's Chromium.
 const KEY = 'sk-or-v1-test-sentinel-cli-sheet';
-const CHROMIUM = '/usr/bin/chromium';
 const EVIL_TITLE = 'Hello <script>window.pwned = true</script> & "world"';
 
 let fake: FakeOpenRouter;
@@ -21,22 +21,7 @@ let scratch: string;
 beforeAll(async () => {
   fake = await startFakeOpenRouter({ apiKey: KEY });
   scratch = await mkdtemp(join(tmpdir(), 'hf-sheet-'));
-  if (!(await exists(CHROMIUM))) {
-    throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

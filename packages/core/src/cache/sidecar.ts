@@ -5,25 +5,8 @@ import { IMAGE_FILE_NAME } from './layout.js';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
-/**
- * The JSON beside each cached image. It records what was paid for and how, so the cache
- * explains itself in a code review and can be verified without the network.
- */
-export const sidecarSchema = z.looseObject({
-  schema: z.literal(1),
-  key: hex64,
-  provider: z.literal('openrouter'),
-  /** Offline art standing in for this key; never stored in the committed cache. */
-  placeholder: z.boolean(),
-  prompt: z.string(),
-  model: z.string(),
-  aspectRatio: z.string(),
-  imageSize: z.string(),
-  seed: z.number().int().nullable(),
-  /** sha256 of each reference image the request carried, in order (part of the key). */
-  references: z.array(hex64).optional(),
-  /** Which candidate of its prompt this image is, from 2 (part of the key); absent: the first. */
-  candidate: z.number().int().min(2).optional(),
+/** What is recorded of each image file of an entry: the bytes as paid for, and their bill. */
+const imageRecordShape = {
   file: z.string().regex(IMAGE_FILE_NAME),
   mediaType: z.enum(IMAGE_MEDIA_TYPES),
   sha256: hex64,
@@ -50,40 +33,47 @@ export const sidecarSchema = z.looseObject({
   servedBy: z.string().optional(),
   /** Posts that asked for this image when it was made (relative to the project root). */
   sources: z.array(z.string()),
-  /** Set when the image survived a crash before its sidecar was written. */
+  /** Set when the image survived a crash before its record was written. */
   recovered: z.boolean().optional(),
-  /**
-   * The prompt's other candidates (2–8), each its own file in the same folder with its own
-   * hash: one entry holds every image paid for of one prompt. Absent: only the first.
-   */
-  candidates: z.array(z.lazy(() => candidateRecordSchema)).optional(),
-});
-export type Sidecar = z.infer<typeof sidecarSchema>;
+};
+
+const imageRecordSchema = z.object(imageRecordShape);
+/** What is recorded of one image file of an entry. */
+export type ImageRecord = z.infer<typeof imageRecordSchema>;
 
 /** What an entry's sidecar records of one of its later candidates. */
 export const candidateRecordSchema = z.looseObject({
   candidate: z.number().int().min(2).max(8),
-  file: z.string().regex(IMAGE_FILE_NAME),
-  mediaType: z.enum(IMAGE_MEDIA_TYPES),
-  sha256: hex64,
-  bytes: z.number().int().nonnegative(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  created: z.string(),
-  costUsd: z.number().nonnegative().nullable(),
-  generationId: z.string().nullable(),
-  usage: z
-    .looseObject({
-      promptTokens: z.number().optional(),
-      completionTokens: z.number().optional(),
-      cost: z.number().optional(),
-    })
-    .nullable(),
-  transport: z.enum(['images', 'chat']).optional(),
-  servedBy: z.string().optional(),
-  sources: z.array(z.string()),
-  recovered: z.boolean().optional(),
+  ...imageRecordShape,
 });
+
+/**
+ * The JSON beside each cached image. It records what was paid for and how, so the cache
+ * explains itself in a code review and can be verified without the network.
+ */
+export const sidecarSchema = z.looseObject({
+  schema: z.literal(1),
+  key: hex64,
+  provider: z.literal('openrouter'),
+  /** Offline art standing in for this key; never stored in the committed cache. */
+  placeholder: z.boolean(),
+  prompt: z.string(),
+  model: z.string(),
+  aspectRatio: z.string(),
+  imageSize: z.string(),
+  seed: z.number().int().nullable(),
+  /** sha256 of each reference image the request carried, in order (part of the key). */
+  references: z.array(hex64).optional(),
+  /** Which candidate of its prompt this image is, from 2 (part of the key); absent: the first. */
+  candidate: z.number().int().min(2).optional(),
+  ...imageRecordShape,
+  /**
+   * The prompt's other candidates (2–8), each its own file in the same folder with its own
+   * hash: one entry holds every image paid for of one prompt. Absent: only the first.
+   */
+  candidates: z.array(candidateRecordSchema).optional(),
+});
+export type Sidecar = z.infer<typeof sidecarSchema>;
 export type CandidateRecord = z.infer<typeof candidateRecordSchema>;
 
 /**

@@ -20,6 +20,7 @@ import { acquireKeyLock, type KeyLock, type LockOptions } from './lock.js';
 import {
   type CandidateRecord,
   candidateSidecar,
+  type ImageRecord,
   type Sidecar,
   sidecarInput,
   sidecarSchema,
@@ -442,20 +443,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       ...(input.candidate !== undefined && input.candidate > 1
         ? { candidate: input.candidate }
         : {}),
-      file: imageFileName(key, image.mediaType),
-      mediaType: image.mediaType,
-      sha256: sha256Hex(bytes),
-      bytes: bytes.byteLength,
-      width: image.width,
-      height: image.height,
-      created: new Date().toISOString(),
-      costUsd: meta.costUsd ?? null,
-      generationId: meta.generationId ?? null,
-      usage: meta.usage ?? null,
-      ...(meta.transport === undefined ? {} : { transport: meta.transport }),
-      ...(meta.servedBy === undefined ? {} : { servedBy: meta.servedBy }),
-      sources: [...meta.sources].sort(),
-      ...(recovered ? { recovered: true } : {}),
+      ...imageRecord(imageFileName(key, image.mediaType), bytes, image, meta, recovered),
     };
     return saveSidecar(file, sidecar);
   }
@@ -489,20 +477,13 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       }
       const record: CandidateRecord = {
         candidate,
-        file: imageFileName(base, image.mediaType, candidate),
-        mediaType: image.mediaType,
-        sha256: sha256Hex(bytes),
-        bytes: bytes.byteLength,
-        width: image.width,
-        height: image.height,
-        created: new Date().toISOString(),
-        costUsd: meta.costUsd ?? null,
-        generationId: meta.generationId ?? null,
-        usage: meta.usage ?? null,
-        ...(meta.transport === undefined ? {} : { transport: meta.transport }),
-        ...(meta.servedBy === undefined ? {} : { servedBy: meta.servedBy }),
-        sources: [...meta.sources].sort(),
-        ...(recovered ? { recovered: true } : {}),
+        ...imageRecord(
+          imageFileName(base, image.mediaType, candidate),
+          bytes,
+          image,
+          meta,
+          recovered,
+        ),
       };
       const others = (first.entry.sidecar.candidates ?? []).filter(
         (c) => c.candidate !== candidate,
@@ -799,4 +780,30 @@ export function openPlaceholderStore(
     placeholders: true,
     ...(options.readOnly ? { readOnly: true } : {}),
   });
+}
+
+/** What a sidecar records of one image file: the bytes as paid for, and their bill. */
+function imageRecord(
+  file: string,
+  bytes: Uint8Array,
+  image: Omit<ImageToStore, 'bytes'>,
+  meta: StoreMetadata,
+  recovered: boolean,
+): ImageRecord {
+  return {
+    file,
+    mediaType: image.mediaType,
+    sha256: sha256Hex(bytes),
+    bytes: bytes.byteLength,
+    width: image.width,
+    height: image.height,
+    created: new Date().toISOString(),
+    costUsd: meta.costUsd ?? null,
+    generationId: meta.generationId ?? null,
+    usage: meta.usage ?? null,
+    ...(meta.transport === undefined ? {} : { transport: meta.transport }),
+    ...(meta.servedBy === undefined ? {} : { servedBy: meta.servedBy }),
+    sources: [...meta.sources].sort(),
+    ...(recovered ? { recovered: true } : {}),
+  };
 }

@@ -2,9 +2,10 @@ import { generationKey } from '../cache/keys.js';
 import type { KeyLock } from '../cache/lock.js';
 import { asHeaderforgeError, HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Provider } from '../providers/provider.js';
+import { saveImage } from './generate.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
-import { onWriteError, type PipelineRun, shown } from './run.js';
+import type { PipelineRun } from './run.js';
 
 /** A candidate the batch settled: made, or failed (not to be asked for again in this run). */
 export type Batched = Obtained | { failed: HeaderforgeError };
@@ -103,23 +104,7 @@ async function batch(
     for (const [index, image] of images.entries()) {
       const group = chosen[index] as ImageGroup;
       run.tally.paid(image.costUsd);
-      const entry = await run.store
-        .persist(group.input, image, {
-          placeholder: false,
-          costUsd: image.costUsd,
-          generationId: image.generationId,
-          usage: image.usage,
-          transport: image.transport,
-          servedBy: image.servedBy,
-          sources: filesOf(group),
-        })
-        .catch((error: unknown) => {
-          throw onWriteError(
-            run,
-            error,
-            `saving the paid image in ${shown(run, run.settings.cacheDir)}`,
-          );
-        });
+      const entry = await saveImage(run, group, image);
       run.tally.generated(group, image.costUsd, performance.now() - began);
       made.set(group.key, { entry, source: 'generated' });
       await run.store.publish(entry, image.bytes);

@@ -105,7 +105,7 @@ async function generateAndPublish(
 }
 
 /** Only once it is saved is the slot given back: a killed build loses at most `concurrency` paid images. */
-function saveImage(
+export function saveImage(
   run: PipelineRun,
   group: ImageGroup,
   image: ProvidedImage,
