@@ -110,6 +110,40 @@ describe('the Image API: the request', () => {
     expect([image.width, image.height]).toEqual([672, 384]);
   });
 
+  it('leaves resolution out for a model that does not list it, and asks it only for 1K', async () => {
+    const other = await startFakeOpenRouter({ apiKey: KEY });
+    try {
+      const withoutResolution: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input).endsWith('/images/models')) return response;
+        const listing = (await response.json()) as {
+          data: Array<{ id: string; supported_parameters: Record<string, unknown> }>;
+        };
+        for (const model of listing.data) {
+          if (model.id === NANO) delete model.supported_parameters.resolution;
+        }
+        return Response.json(listing);
+      };
+      const c = createOpenRouterClient({
+        apiKey: KEY,
+        baseURL: other.baseURL,
+        fetch: withoutResolution,
+      });
+      await c.generateImage({ prompt: 'p', model: NANO });
+      expect(other.generations()[0]?.body).toEqual({
+        model: NANO,
+        prompt: 'p',
+        aspect_ratio: '16:9',
+      });
+      await expect(c.generateImage({ prompt: 'p', model: NANO, imageSize: '2K' })).rejects.toThrow(
+        /imageSize "2K" is not accepted by google\/gemini-2\.5-flash-image; valid: 1K/,
+      );
+      expect(other.generations()).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('sends references to chat completions as image parts of the message', async () => {
     const reference = await png(32, 32);
     await client({ transport: 'chat' }).generateImage({

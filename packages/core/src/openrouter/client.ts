@@ -268,7 +268,8 @@ async function prepare(
     outputFormat: request.outputFormat,
     provider: request.provider ?? options.provider,
   };
-  checkRequest(model, acceptedBy(model, entry, transport), {
+  const accepts = acceptedBy(model, entry, transport);
+  checkRequest(model, accepts, {
     ...input,
     references: references.length,
   });
@@ -280,7 +281,7 @@ async function prepare(
     stream,
     body:
       transport === 'images'
-        ? imagesBody(input)
+        ? imagesBody(input, { resolution: entry?.imageApi?.resolutions !== undefined })
         : chatBody(input, {
             modalities: requestModalities(outputModalities),
             maxTokens: options.maxTokens,

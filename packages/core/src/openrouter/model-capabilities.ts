@@ -66,7 +66,10 @@ export function acceptedBy(
     return {
       transport,
       aspectRatios: (api.aspectRatios ?? []).filter((ratio) => ratio !== 'auto'),
-      imageSizes: (api.resolutions ?? []).map((value) => SIZE_FROM_RESOLUTION[value] ?? value),
+      // A model without a `resolution` parameter makes its one size, asked as the default 1K.
+      imageSizes: api.resolutions
+        ? api.resolutions.map((value) => SIZE_FROM_RESOLUTION[value] ?? value)
+        : ['1K'],
       n: api.n ?? { min: 1, max: 1 },
       inputReferences: api.inputReferences,
       seed: api.seed,

@@ -53,13 +53,21 @@ export function chatBody(
   };
 }
 
-/** `POST /images`: only what the request needs, every value one the model lists. */
-export function imagesBody(input: BodyInput): Record<string, unknown> {
+/**
+ * `POST /images`: only what the request needs, every value one the model lists; no
+ * `resolution` for a model that does not take one.
+ */
+export function imagesBody(
+  input: BodyInput,
+  takes: { resolution: boolean },
+): Record<string, unknown> {
   return {
     model: input.model,
     prompt: input.prompt,
     aspect_ratio: input.aspectRatio,
-    resolution: RESOLUTION_OF_SIZE[input.imageSize] ?? input.imageSize,
+    ...(takes.resolution
+      ? { resolution: RESOLUTION_OF_SIZE[input.imageSize] ?? input.imageSize }
+      : {}),
     ...(input.n === 1 ? {} : { n: input.n }),
     ...(input.seed === undefined ? {} : { seed: input.seed }),
     ...(input.references.length === 0

@@ -111,6 +111,13 @@ describe('references', () => {
     await expect(build({ references: ['brand/notes.png'] })).rejects.toThrow(
       /site option "references"\[0\]: reference image "brand\/notes\.png" is not a PNG, JPEG, WebP, GIF or AVIF image/,
     );
+    // A real PNG, padded past the 10 MiB a reference may be: every request would carry it.
+    await write({
+      'brand/huge.png': Buffer.concat([await swatch('#000000'), Buffer.alloc(11 * 2 ** 20)]),
+    });
+    await expect(build({ references: ['brand/huge.png'] })).rejects.toThrow(
+      /site option "references"\[0\]: reference image "brand\/huge\.png" is 11\.0 MiB, more than the 10 MiB a reference may be/,
+    );
     await expect(build({ references: [] })).rejects.toThrow(
       /src\/content\/p\.md:3: header\.references\[0\]: reference image "brand\/missing\.webp" does not exist/,
     );
