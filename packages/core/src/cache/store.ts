@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
@@ -169,7 +170,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
 
   async function quarantine(key: string, reason: string): Promise<LookupResult> {
     if (options.readOnly) return { status: 'corrupt', reason, movedTo: '' };
-    const target = join(await scratchDir(layout.quarantine), `${key}-${Date.now()}`);
+    const target = join(await scratchDir(layout.quarantine), `${key}-${uniqueStamp()}`);
     await mkdir(target, { recursive: true });
     const shard = layout.shard(key);
     for (const name of await readdir(shard).catch(() => [] as string[])) {
@@ -289,7 +290,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     reason: string,
   ): Promise<LookupResult> {
     if (options.readOnly) return { status: 'corrupt', reason, movedTo: '' };
-    const target = join(await scratchDir(layout.quarantine), `${key}-${Date.now()}`);
+    const target = join(await scratchDir(layout.quarantine), `${key}-${uniqueStamp()}`);
     await mkdir(target, { recursive: true });
     await rename(file, join(target, basename(file))).catch(() => {});
     return { status: 'corrupt', reason, movedTo: show(target) };
@@ -592,7 +593,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
 
   async function keepRejected(key: string, bytes: Uint8Array, reason: string): Promise<string> {
     if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
-    const target = join(await scratchDir(layout.quarantine), `${key}-${Date.now()}-rejected`);
+    const target = join(await scratchDir(layout.quarantine), `${key}-${uniqueStamp()}-rejected`);
     await mkdir(target, { recursive: true });
     const mediaType = sniffImageType(bytes);
     await writeFileAtomic(
@@ -806,4 +807,9 @@ function imageRecord(
     sources: [...meta.sources].sort(),
     ...(recovered ? { recovered: true } : {}),
   };
+}
+
+/** A folder name part no two set-asides share, even within one millisecond. */
+function uniqueStamp(): string {
+  return `${Date.now()}-${randomBytes(3).toString('hex')}`;
 }

@@ -77,28 +77,35 @@ async function batch(
       model: job.model,
     });
     const began = performance.now();
-    const images = await (provider.generateMany as NonNullable<Provider['generateMany']>)(
-      { ...job, pick: chosen[0]?.input.candidate ?? 1 },
-      size,
-      run.signal,
-    ).catch(async (error: unknown) => {
-      const paid = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
-      if (!paid) {
-        reservation.cancel();
+    const { images, refused } = await (
+      provider.generateMany as NonNullable<Provider['generateMany']>
+    )({ ...job, pick: chosen[0]?.input.candidate ?? 1 }, size, run.signal).catch(
+      async (error: unknown) => {
+        const paid = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
+        if (!paid) {
+          reservation.cancel();
+          throw error;
+        }
+        // Paid for but unusable: it counts against the cap, and is kept, never dropped.
+        reservation.settle(undefined);
+        const where = await run.store.keepRejected(
+          chosen[0]?.key as string,
+          paid,
+          (error as Error).message,
+        );
+        run.tally.warning(
+          `kept the unusable image returned for ${filesOf(chosen[0] as ImageGroup).join(', ')} in ${where} (it was paid for)`,
+        );
         throw error;
-      }
-      // Paid for but unusable: it counts against the cap, and is kept, never dropped.
-      reservation.settle(undefined);
-      const where = await run.store.keepRejected(
-        chosen[0]?.key as string,
-        paid,
-        (error as Error).message,
-      );
+      },
+    );
+    for (const { bytes, problem } of refused) {
+      // Paid for with the others, but unusable: kept, never dropped.
+      const where = await run.store.keepRejected(chosen[0]?.key as string, bytes, problem);
       run.tally.warning(
-        `kept the unusable image returned for ${filesOf(chosen[0] as ImageGroup).join(', ')} in ${where} (it was paid for)`,
+        `kept an unusable image returned for ${filesOf(chosen[0] as ImageGroup).join(', ')} in ${where} (it was paid for)`,
       );
-      throw error;
-    });
+    }
     const total = images.reduce((sum, image) => sum + (image.costUsd ?? 0), 0);
     reservation.settle(images.some((image) => image.costUsd !== undefined) ? total : undefined);
     for (const [index, image] of images.entries()) {

@@ -42,7 +42,7 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
         images: image.images.length,
       });
       const share = total === undefined ? undefined : total / image.images.length;
-      return image.images.map((one) => ({
+      const images = image.images.map((one) => ({
         ...one,
         placeholder: false,
         costUsd: share,
@@ -51,6 +51,7 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
         transport: image.transport,
         servedBy: image.servedBy,
       }));
+      return { images, refused: image.refused ?? [] };
     },
     async generate(job: HeaderJob, signal?: AbortSignal): Promise<ProvidedImage> {
       const image = await client.generateImage({

@@ -29,6 +29,13 @@ export interface Provider {
   estimate(job: HeaderJob, n?: number): Promise<number>;
   /** How many images of one prompt the job's model makes in one request (1: one at a time). */
   batchSize?(job: HeaderJob): Promise<number>;
-  /** `n` images of the job's prompt in one request; fewer when the provider made fewer. */
-  generateMany?(job: HeaderJob, n: number, signal?: AbortSignal): Promise<ProvidedImage[]>;
+  /**
+   * `n` images of the job's prompt in one request; fewer when the provider made fewer.
+   * Images of the answer that failed their check are in `refused`: paid for, to be kept.
+   */
+  generateMany?(
+    job: HeaderJob,
+    n: number,
+    signal?: AbortSignal,
+  ): Promise<{ images: ProvidedImage[]; refused: Array<{ bytes: Uint8Array; problem: string }> }>;
 }

@@ -215,6 +215,18 @@ describe('candidates and pick', () => {
     expect(short.summary).toMatchObject({ generated: 3 });
   });
 
+  it('keeps an unusable image of a batch in the quarantine, and makes up for it', async () => {
+    fake.inject({ kind: 'not_an_image' });
+    await write({ 'src/content/p.md': post('  prompt: One bad apple\n  candidates: 3') });
+    const result = await build();
+    expect(result.failures).toEqual([]);
+    expect(fake.generations().map((request) => (request.body as { n?: number }).n ?? 1)).toEqual([
+      3, 1,
+    ]);
+    const kept = await readdir(join(root, '.headerforge', '.quarantine'));
+    expect(kept).toEqual([expect.stringMatching(/^[0-9a-f]{64}-\d+-[0-9a-f]{6}-rejected$/)]);
+  });
+
   it('raising candidates pays only for the new ones; lowering keeps what was paid', async () => {
     await write({ 'src/content/p.md': post('  prompt: Grow') });
     await build();
