@@ -15,6 +15,8 @@ export interface PlannedCandidate {
   key: string;
   input: GenerationKeyInput;
   status: ImageStatus;
+  /** What it cost when it was made, when it is cached (from its sidecar). */
+  costUsd?: number | null;
 }
 
 export interface PlannedPost {
@@ -60,8 +62,14 @@ export async function planSite(
   const posts = jobs.map((job) => {
     const candidates = candidateInputs(job).map((input, index) => {
       const key = generationKey(input);
-      const { status: state } = byKey.get(key) as Omit<PlannedPost, 'job' | 'candidates'>;
-      return { candidate: index + 1, key, input, status: state };
+      const { status: state, costUsd } = byKey.get(key) as Omit<PlannedPost, 'job' | 'candidates'>;
+      return {
+        candidate: index + 1,
+        key,
+        input,
+        status: state,
+        ...(costUsd === undefined ? {} : { costUsd }),
+      };
     });
     const shown = candidates[(job.pick ?? 1) - 1] as PlannedCandidate;
     return {

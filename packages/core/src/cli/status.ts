@@ -25,7 +25,12 @@ export async function status(
     ? await opened.remote.keys().finally(() => opened.remote.close())
     : undefined;
   const remoteOf = (key: string) => (inRemote ? inRemote.has(key) : null);
-  const recorded = posts.reduce((sum, post) => sum + (post.costUsd ?? 0), 0);
+  // What the cached images cost, each once: every candidate, shown or not, and an image
+  // that several posts share counted once.
+  const costs = new Map(
+    posts.flatMap((post) => post.candidates.map((c) => [c.key, c.costUsd ?? 0] as const)),
+  );
+  const recorded = [...costs.values()].reduce((sum, cost) => sum + cost, 0);
   const remoteError = opened?.failure();
   if (flags.json) {
     io.out(

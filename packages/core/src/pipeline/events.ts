@@ -19,6 +19,8 @@ export type PipelineEvent =
       type: 'generated';
       key: string;
       files: string[];
+      /** Which of the posts' candidates it is, from 2; absent for the first. */
+      candidate?: number;
       costUsd?: number | undefined;
       durationMs: number;
     }

@@ -130,7 +130,15 @@ export function createTally(
     },
     generated(group, costUsd, durationMs) {
       counters.generated += 1;
-      emit({ type: 'generated', key: group.key, files: filesOf(group), costUsd, durationMs });
+      const { candidate } = group.input;
+      emit({
+        type: 'generated',
+        key: group.key,
+        files: filesOf(group),
+        ...(candidate === undefined ? {} : { candidate }),
+        costUsd,
+        durationMs,
+      });
     },
     skipped(group, reason) {
       counters.skipped += 1;

@@ -41,3 +41,22 @@ describe('logLineFor progress', () => {
     ]);
   });
 });
+
+describe('logLineFor generated', () => {
+  it("names the candidate when the image is not a post's first", () => {
+    const event = (candidate?: number): PipelineEvent => ({
+      type: 'generated',
+      key: 'k',
+      files: ['src/content/blog/mountains.md'],
+      ...(candidate === undefined ? {} : { candidate }),
+      costUsd: 0.039,
+      durationMs: 1200,
+    });
+    expect(logLineFor(event())?.message).toBe(
+      'generated src/content/blog/mountains.md · $0.04 · 1.2 s',
+    );
+    expect(logLineFor(event(2))?.message).toBe(
+      'generated src/content/blog/mountains.md (candidate 2) · $0.04 · 1.2 s',
+    );
+  });
+});

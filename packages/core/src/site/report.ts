@@ -120,7 +120,7 @@ export function logLineFor(event: HeadersEvent): LogLine | undefined {
     case 'generated':
       return {
         level: 'info',
-        message: `generated ${postList(event.files)}${event.costUsd === undefined ? '' : ` · ${usd(event.costUsd)}`} · ${seconds(event.durationMs)}`,
+        message: `generated ${postList(event.files)}${event.candidate === undefined ? '' : ` (candidate ${event.candidate})`}${event.costUsd === undefined ? '' : ` · ${usd(event.costUsd)}`} · ${seconds(event.durationMs)}`,
       };
     case 'remote-hit':
       return { level: 'info', message: `from the remote cache: ${postList(event.files)}` };
