@@ -5,7 +5,18 @@ import { IMAGE_FILE_NAME } from './layout.js';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
-/** What is recorded of each image file of an entry: the bytes as paid for, and their bill. */
+/** The bytes as paid for, when the stored file is a compact re-encoding of them. */
+const receivedSchema = z.object({
+  sha256: hex64,
+  bytes: z.number().int().nonnegative(),
+  mediaType: z.enum(IMAGE_MEDIA_TYPES),
+});
+export type ReceivedRecord = z.infer<typeof receivedSchema>;
+
+/**
+ * What is recorded of each image file of an entry: the file as stored (`file` … `height`),
+ * and what was paid for. Stored as received unless `received` says otherwise.
+ */
 const imageRecordShape = {
   file: z.string().regex(IMAGE_FILE_NAME),
   mediaType: z.enum(IMAGE_MEDIA_TYPES),
@@ -13,6 +24,8 @@ const imageRecordShape = {
   bytes: z.number().int().nonnegative(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
+  /** The bytes as paid for (their hash, size and type), when the stored file is not them. */
+  received: receivedSchema.optional(),
   created: z.string(),
   costUsd: z.number().nonnegative().nullable(),
   generationId: z.string().nullable(),

@@ -5,6 +5,7 @@ import { basename, join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../files/atomic-write.js';
 import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.js';
+import { compactImage } from '../image/compact.js';
 import { readImageSize } from '../image/inspect.js';
 import { type ImageMediaType, sniffImageType } from '../image/media-types.js';
 import { type GenerationKeyInput, generationKey, isGenerationKey, sha256Hex } from './keys.js';
@@ -22,6 +23,7 @@ import {
   type CandidateRecord,
   candidateSidecar,
   type ImageRecord,
+  type ReceivedRecord,
   type Sidecar,
   sidecarInput,
   sidecarSchema,
@@ -48,6 +50,9 @@ export interface ImageToStore {
   width: number;
   height: number;
 }
+
+/** An image file as stored: the received image, or its compact form and what was received. */
+type StoredImage = Omit<ImageToStore, 'bytes'> & { received?: ReceivedRecord | undefined };
 
 export interface StoreMetadata {
   placeholder: boolean;
@@ -134,6 +139,11 @@ export interface ImageStoreOptions {
    * stats. Not for `doctor`, which must read every byte.
    */
   warmIndex?: WarmIndex;
+  /**
+   * Store a received PNG compactly (see `image/compact.ts`), recording the received bytes'
+   * hash, size and type in the sidecar. Not for placeholders. Default false.
+   */
+  compact?: boolean;
 }
 
 /**
@@ -402,30 +412,52 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     image: ImageToStore,
     meta: StoreMetadata,
   ): Promise<CachedImage> {
+    const { bytes, stored } = await storedForm(image);
     const candidate = input.candidate ?? 1;
     if (candidate > 1) {
       const base = generationKey({ ...input, candidate: undefined });
       await ensureShard(layout.shard(base));
-      const file = layout.image(base, image.mediaType, candidate);
+      const file = layout.image(base, stored.mediaType, candidate);
       // The paid bytes land first: a crash after this line costs nothing (see recoverCandidate).
-      await writeFileAtomic(file, image.bytes);
-      return addCandidate(input, candidate, file, image.bytes, image, meta, false);
+      await writeFileAtomic(file, bytes);
+      return addCandidate(input, candidate, file, bytes, stored, meta, false);
     }
     const key = generationKey(input);
     const shard = layout.shard(key);
     await ensureShard(shard);
     await removeOrphanTempFiles(shard);
-    const file = layout.image(key, image.mediaType);
+    const file = layout.image(key, stored.mediaType);
     // The paid bytes land first: a crash after this line costs nothing (see recoverOrphan).
-    await writeFileAtomic(file, image.bytes);
-    return writeSidecar(input, file, image.bytes, image, meta, false);
+    await writeFileAtomic(file, bytes);
+    return writeSidecar(input, file, bytes, stored, meta, false);
+  }
+
+  /** The bytes to store of a received image: compact when the store compacts (a PNG). */
+  async function storedForm(
+    image: ImageToStore,
+  ): Promise<{ bytes: Uint8Array; stored: StoredImage }> {
+    const { bytes, ...size } = image;
+    const compact =
+      options.compact && !holdsPlaceholders
+        ? await compactImage(bytes, image.mediaType)
+        : undefined;
+    if (!compact) return { bytes, stored: size };
+    return {
+      bytes: compact.bytes,
+      stored: {
+        width: image.width,
+        height: image.height,
+        mediaType: compact.mediaType,
+        received: { sha256: sha256Hex(bytes), bytes: bytes.byteLength, mediaType: image.mediaType },
+      },
+    };
   }
 
   async function writeSidecar(
     input: GenerationKeyInput,
     file: string,
     bytes: Uint8Array,
-    image: Omit<ImageToStore, 'bytes'>,
+    image: StoredImage,
     meta: StoreMetadata,
     recovered: boolean,
   ): Promise<CachedImage> {
@@ -459,7 +491,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     candidate: number,
     file: string,
     bytes: Uint8Array,
-    image: Omit<ImageToStore, 'bytes'>,
+    image: StoredImage,
     meta: StoreMetadata,
     recovered: boolean,
   ): Promise<CachedImage> {
@@ -759,10 +791,17 @@ export interface CacheDirs {
  */
 export function openCommittedStore(
   dirs: CacheDirs,
-  options: { readOnly?: boolean; trusted?: boolean; warmIndex?: WarmIndex | undefined } = {},
+  options: {
+    readOnly?: boolean;
+    trusted?: boolean;
+    warmIndex?: WarmIndex | undefined;
+    /** Store received PNGs compactly (the `original: 'compact'` option). */
+    compact?: boolean;
+  } = {},
 ): ImageStore {
   return openImageStore(dirs.cacheDir, {
     root: dirs.root,
+    ...(options.compact ? { compact: true } : {}),
     ...(options.readOnly ? { readOnly: true } : {}),
     ...(options.trusted
       ? { verificationDir: derivedCacheLayout(dirs.derivedCacheDir).verification }
@@ -787,7 +826,7 @@ export function openPlaceholderStore(
 function imageRecord(
   file: string,
   bytes: Uint8Array,
-  image: Omit<ImageToStore, 'bytes'>,
+  image: StoredImage,
   meta: StoreMetadata,
   recovered: boolean,
 ): ImageRecord {
@@ -798,6 +837,7 @@ function imageRecord(
     bytes: bytes.byteLength,
     width: image.width,
     height: image.height,
+    ...(image.received ? { received: image.received } : {}),
     created: new Date().toISOString(),
     costUsd: meta.costUsd ?? null,
     generationId: meta.generationId ?? null,

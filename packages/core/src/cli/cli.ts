@@ -1,5 +1,6 @@
 import { cac } from 'cac';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { compact } from './compact.js';
 import { doctor } from './doctor.js';
 import { generate } from './generate.js';
 import { type CliIO, processIO } from './io.js';
@@ -108,6 +109,19 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('--dry-run', 'List what would be removed, and its size; delete nothing')
     .action((flags) => {
       pending = prune(
+        { root: flags.root, config: flags.config, json: flags.json, dryRun: flags.dryRun },
+        io,
+      );
+    });
+  shared(
+    cli.command(
+      'compact',
+      'Store the cached images compactly, in place (as the `original: "compact"` option does for new ones)',
+    ),
+  )
+    .option('--dry-run', 'List what would be converted, and the bytes saved; write nothing')
+    .action((flags) => {
+      pending = compact(
         { root: flags.root, config: flags.config, json: flags.json, dryRun: flags.dryRun },
         io,
       );

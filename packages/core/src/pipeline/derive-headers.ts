@@ -76,9 +76,9 @@ async function deriveSet(
   const { width, height } = obtained.entry.sidecar;
   return run
     .deriveLimit(width * height, async () => {
-      // Read from the cache once a slot is free, even when this run just generated the
-      // image: bytes held while queued would pile up whenever generation outpaces derivation.
-      const original = await store.read(obtained.entry);
+      // From the pixels as received when this run just generated the image (the cache may
+      // hold a compact re-encoding of them); otherwise read from the cache once a slot is free.
+      const original = obtained.bytes ?? (await store.read(obtained.entry));
       const set = await getDerivedSet({
         original,
         originalSha256: sha256,

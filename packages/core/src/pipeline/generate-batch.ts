@@ -2,7 +2,7 @@ import { generationKey } from '../cache/keys.js';
 import type { KeyLock } from '../cache/lock.js';
 import { asHeaderforgeError, HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Provider } from '../providers/provider.js';
-import { saveImage } from './generate.js';
+import { receivedBytes, saveImage, storedBytes } from './generate.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
 import type { PipelineRun } from './run.js';
@@ -113,8 +113,8 @@ async function batch(
       run.tally.paid(image.costUsd);
       const entry = await saveImage(run, group, image);
       run.tally.generated(group, image.costUsd, performance.now() - began);
-      made.set(group.key, { entry, source: 'generated' });
-      await run.store.publish(entry, image.bytes);
+      made.set(group.key, { entry, source: 'generated', ...receivedBytes(entry, image.bytes) });
+      await run.store.publish(entry, await storedBytes(run, entry, image.bytes));
     }
   } finally {
     release();

@@ -100,8 +100,8 @@ async function generateAndPublish(
   run.tally.paid(image.costUsd);
   const entry = await saveImage(run, group, image).finally(releaseSlot);
   run.tally.generated(group, image.costUsd, performance.now() - began);
-  await run.store.publish(entry, image.bytes);
-  return { entry, source: 'generated' };
+  await run.store.publish(entry, await storedBytes(run, entry, image.bytes));
+  return { entry, source: 'generated', ...receivedBytes(entry, image.bytes) };
 }
 
 /** Only once it is saved is the slot given back: a killed build loses at most `concurrency` paid images. */
@@ -127,6 +127,23 @@ export function saveImage(
         `saving the paid image in ${shown(run, run.settings.cacheDir)}`,
       );
     });
+}
+
+/** What the cache holds of a just-saved image: the received bytes, or their compact form. */
+export async function storedBytes(
+  run: PipelineRun,
+  entry: CachedImage,
+  received: Uint8Array,
+): Promise<Uint8Array> {
+  return entry.sidecar.received ? run.store.read(entry) : received;
+}
+
+/**
+ * The received bytes to derive from, only when the cache holds something else: held until
+ * derivation, they are not worth holding when reading the cache gives the same bytes.
+ */
+export function receivedBytes(entry: CachedImage, received: Uint8Array): { bytes?: Uint8Array } {
+  return entry.sidecar.received ? { bytes: received } : {};
 }
 
 /** An image that was paid for but refused is kept in the quarantine, never dropped. */

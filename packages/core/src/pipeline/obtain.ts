@@ -10,6 +10,11 @@ import type { HeaderResult } from './summary.js';
 export interface Obtained {
   entry: CachedImage;
   source: HeaderResult['source'];
+  /**
+   * The image's bytes as received, when this run just generated it: its derivatives are made
+   * from them, not from the compact file stored in the cache (so no new image loses quality twice).
+   */
+  bytes?: Uint8Array;
 }
 
 /**

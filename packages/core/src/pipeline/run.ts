@@ -69,7 +69,11 @@ export function startRun(
   const emit = options.onEvent ?? (() => {});
   const warmIndex = options.warmIndex ?? openWarmIndex(settings.derivedCacheDir);
   const tally = createTally(groups, posts, emit, options.remote?.label);
-  const local = openCommittedStore(settings, { trusted: true, warmIndex });
+  const local = openCommittedStore(settings, {
+    trusted: true,
+    warmIndex,
+    compact: settings.original !== 'as-received',
+  });
   return {
     settings,
     mode,

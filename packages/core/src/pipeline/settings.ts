@@ -16,6 +16,8 @@ export interface PipelineSettings extends CacheDirs {
   og: boolean;
   maxNewImages?: number | undefined;
   maxCostUsd?: number | undefined;
+  /** How a paid image is kept in the committed cache; default `compact`. */
+  original?: 'compact' | 'as-received' | undefined;
 }
 
 export interface RunPipelineOptions {

@@ -212,6 +212,15 @@ export const headerforgeOptionsSchema = z.strictObject({
         'a non-empty path',
       ),
     ),
+  original: z
+    .enum(['compact', 'as-received'])
+    .default('compact')
+    .meta(
+      doc(
+        'How each paid image is kept in `cacheDir`: `compact` re-encodes a PNG the model sent as a high-quality AVIF (about a tenth of the size; the sidecar records the hash and size of the bytes as received), `as-received` keeps the bytes exactly as paid for. `headerforge compact` converts an existing cache.',
+        oneOf(['compact', 'as-received']),
+      ),
+    ),
   widths: z
     .array(z.int().positive())
     .min(1)
