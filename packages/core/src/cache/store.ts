@@ -125,6 +125,11 @@ export interface ImageStoreOptions {
   /** Report corrupt entries without moving them, and recover nothing (for `status`). */
   readOnly?: boolean;
   /**
+   * Check an image by its size against its sidecar, without hashing it (`doctor --quick`):
+   * catches a truncated or swapped file, not a same-sized edit.
+   */
+  sizesOnly?: boolean;
+  /**
    * The store of offline art: its entries are placeholders, and only placeholders (in the
    * committed cache a placeholder is refused). Default false.
    */
@@ -334,6 +339,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (info.isSymbolicLink() || !info.isFile()) return `${show(file)} is not a regular file`;
     if (info.size !== sidecar.bytes)
       return `${show(file)} has ${info.size} bytes, its sidecar says ${sidecar.bytes}`;
+    if (options.sizesOnly) return undefined;
     if (options.verificationDir) {
       const memo = await readVerification(options.verificationDir, sidecar.key);
       if (
@@ -759,11 +765,17 @@ export interface CacheDirs {
  */
 export function openCommittedStore(
   dirs: CacheDirs,
-  options: { readOnly?: boolean; trusted?: boolean; warmIndex?: WarmIndex | undefined } = {},
+  options: {
+    readOnly?: boolean;
+    trusted?: boolean;
+    sizesOnly?: boolean;
+    warmIndex?: WarmIndex | undefined;
+  } = {},
 ): ImageStore {
   return openImageStore(dirs.cacheDir, {
     root: dirs.root,
     ...(options.readOnly ? { readOnly: true } : {}),
+    ...(options.sizesOnly ? { sizesOnly: true } : {}),
     ...(options.trusted
       ? { verificationDir: derivedCacheLayout(dirs.derivedCacheDir).verification }
       : {}),
