@@ -161,6 +161,8 @@ describe('headerforge doctor', () => {
     await writeFile(join(cache, image), original.subarray(0, original.length - 100));
     const truncated = await headerforge(['doctor', '--quick', '--root', dir], withKey);
     expect(truncated.code).toBe(1);
+    // status judges images the same quick way.
+    expect((await headerforge(['status', '--root', dir])).stdout).toMatch(/\s+corrupt\s+/);
     expect(
       checks(truncated.stdout).find((line) => line.check === 'cache-verifies')?.message,
     ).toMatch(
