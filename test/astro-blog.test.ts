@@ -93,6 +93,22 @@ describe('fixtures/astro-blog', () => {
     expect(await page(dist, 'deep-sea')).toContain('<strong>MDX</strong>');
     const index = await readFile(join(dist, 'index.html'), 'utf8');
     expect(index.match(/<picture>/g)).toHaveLength(3);
+
+    // <Picture> makes the widths and formats: headerforge derives no variants of its own,
+    // only the master, the card and the manifest.
+    const derived = join(site.dir, 'node_modules', '.cache', 'headerforge', 'derived');
+    const perSet = new Map<string, string[]>();
+    for (const file of await listFiles(derived)) {
+      const [shard, key, name] = file.split(/[\\/]/);
+      if (!shard || !key || !name) continue; // the warm index, beside the sets
+      perSet.set(key, [...(perSet.get(key) ?? []), name]);
+    }
+    expect(perSet.size).toBeGreaterThanOrEqual(4);
+    for (const [key, names] of perSet) {
+      expect(names.sort(), `derived set ${key}`).toEqual(['manifest.json', 'master.png', 'og.jpg']);
+    }
+    // The master (quickly compressed: Astro re-encodes it) stays in the cache.
+    expect((await listFiles(dist)).filter((file) => file.endsWith('.png'))).toEqual([]);
   });
 
   it('fills an image() hero field through headerforgeLoader, so a template-style page needs no change', async () => {
