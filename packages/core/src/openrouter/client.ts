@@ -4,7 +4,7 @@ import type { VerifiedImage } from '../image/inspect.js';
 import type { ImageMediaType } from '../image/media-types.js';
 import type { AspectRatio, ImageSize } from '../image/ratios.js';
 import type { Answer, AnswerImage } from './answer.js';
-import { readBodyBounded } from './body.js';
+import { boundedChunks, readBodyBounded } from './body.js';
 import { type ImageModel, loadImageModelCatalogue, type ModelCatalogue } from './catalogue.js';
 import { type ErrorContext, errorForBody, errorForStatus } from './classify.js';
 import {
@@ -453,7 +453,9 @@ async function readAnswer(
 ): Promise<Answer> {
   const isStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
   if (exchange.transport === 'chat' && isStream && response.body) {
-    return answerOfReply(await parseStream(response.body, options.apiKey));
+    // A stream is bounded like a whole body: a runaway one must not take the build's memory.
+    const chunks = boundedChunks(response.body, options.maxResponseBytes, 'The response stream');
+    return answerOfReply(await parseStream(chunks, options.apiKey));
   }
   const bytes = await readBodyBounded(response.body, options.maxResponseBytes, 'The response');
   const text = new TextDecoder().decode(bytes);
