@@ -150,6 +150,27 @@ describe('headerforge push, pull and status with a Redis remote', () => {
     expect(fake.generations()).toHaveLength(0);
   });
 
+  it("a teammate's build reads a post's candidates from the remote: no request, none paid twice", async () => {
+    const remote = { HEADERFORGE_REMOTE: redis.url(uniquePrefix('team-candidates')) };
+    const withCandidates = async (dir: string) => {
+      const post = join(dir, 'posts', 'deep-sea.md');
+      const source = await readFile(post, 'utf8');
+      await writeFile(post, source.replace('  focus: top\n', '  focus: top\n  candidates: 3\n'));
+    };
+    const [first, second] = [await site(remote), await site(remote)];
+    await withCandidates(first);
+    await withCandidates(second);
+    fake.reset();
+    expect((await runHeaderforge(['generate', '--root', first])).code).toBe(0);
+    expect(fake.generations()).toHaveLength(2);
+
+    fake.reset();
+    const again = await runHeaderforge(['generate', '--json', '--root', second]);
+    expect(again.code).toBe(0);
+    expect(fake.generations()).toHaveLength(0);
+    expect(JSON.parse(again.stdout).summary).toMatchObject({ generated: 0 });
+  });
+
   it('usage errors: no remote, a read-only push, a bad URL (with its password hidden)', async () => {
     const dir = await site({});
     const none = await runHeaderforge(['pull', '--root', dir]);

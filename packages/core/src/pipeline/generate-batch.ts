@@ -1,5 +1,6 @@
 import { generationKey } from '../cache/keys.js';
 import type { KeyLock } from '../cache/lock.js';
+import type { Lease } from '../cache/tiered-store.js';
 import { asHeaderforgeError, HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Provider } from '../providers/provider.js';
 import { saveImage } from './generate.js';
@@ -57,16 +58,44 @@ async function batch(
     await (provider.batchSize as (j: typeof job) => Promise<number>)(job),
   );
   if (size < 2) return;
-  const chosen = groups.slice(0, size);
+  // What a teammate's build already made is read from the shared remote, never paid again.
+  const absent: ImageGroup[] = [];
+  for (const group of groups.slice(0, size)) {
+    const shared = await run.store.readThrough(group.input);
+    if (shared) made.set(group.key, { entry: shared, source: 'remote' });
+    else absent.push(group);
+  }
+  if (absent.length < 2) return;
+  const chosen = absent;
   const release = await run.requestSlots.acquire();
   const locks: KeyLock[] = [];
+  const leases: Lease[] = [];
   try {
-    // Sorted, so two builds batching the same candidates cannot each hold what the other waits for.
-    for (const group of [...chosen].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-      locks.push(await run.store.lock(group.key, run.signal ? { signal: run.signal } : {}));
+    // Sorted, so two builds batching the same candidates cannot each hold what the other
+    // waits for: this machine's locks, then the remote's leases, as one image's path takes them.
+    const sorted = [...chosen].sort((a, b) => (a.key < b.key ? -1 : 1));
+    const waiting = () =>
+      run.emit({
+        type: 'waiting',
+        key: sorted[0]?.key as string,
+        files: filesOf(sorted[0] as ImageGroup),
+      });
+    for (const group of sorted) {
+      locks.push(
+        await run.store.lock(group.key, {
+          ...(run.signal ? { signal: run.signal } : {}),
+          onWait: waiting,
+        }),
+      );
     }
+    for (const group of sorted) {
+      leases.push(await run.store.lease(group.key, { signal: run.signal, onWait: waiting }));
+    }
+    // Looked at again under the locks and leases: another build may have made any of them
+    // meanwhile. Then each is left to its own path, which finds it.
     for (const group of chosen) {
       if ((await run.store.lookup(group.input)).status === 'hit') return;
+      if (leases.some((lease) => lease.held) && (await run.store.readThrough(group.input))) return;
     }
     const reservation = run.budget.reserve(await provider.estimate(job, size));
     if ('refused' in reservation) return;
@@ -118,6 +147,7 @@ async function batch(
     }
   } finally {
     release();
+    for (const lease of leases) await lease.release();
     for (const lock of locks) await lock.release();
   }
 }
