@@ -518,10 +518,15 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   function queued<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = sidecarQueues.get(key) ?? Promise.resolve();
     const next = previous.then(task, task);
-    sidecarQueues.set(
-      key,
-      next.catch(() => {}),
+    const settled = next.then(
+      () => {},
+      () => {},
     );
+    sidecarQueues.set(key, settled);
+    // The last write of a key takes its queue with it: a long build keeps no queue per key.
+    void settled.then(() => {
+      if (sidecarQueues.get(key) === settled) sidecarQueues.delete(key);
+    });
     return next;
   }
 

@@ -36,7 +36,7 @@ export async function generateBatches(
     [...clusters.values()]
       .filter((groups) => groups.length > 1)
       .map((groups) =>
-        batch(run, provider, groups, made).catch((error: unknown) => {
+        batch(run, provider as BatchingProvider, groups, made).catch((error: unknown) => {
           if (run.signal?.aborted) throw run.signal.reason;
           // Paid or not, these candidates are not asked for again in this run.
           for (const group of groups) made.set(group.key, { failed: asHeaderforgeError(error) });
@@ -46,17 +46,17 @@ export async function generateBatches(
   return made;
 }
 
+/** A provider that can make several images of one prompt per request. */
+type BatchingProvider = Provider & Required<Pick<Provider, 'batchSize' | 'generateMany'>>;
+
 async function batch(
   run: PipelineRun,
-  provider: Provider,
+  provider: BatchingProvider,
   groups: ImageGroup[],
   made: Map<string, Batched>,
 ): Promise<void> {
   const job = firstJob(groups[0] as ImageGroup);
-  const size = Math.min(
-    groups.length,
-    await (provider.batchSize as (j: typeof job) => Promise<number>)(job),
-  );
+  const size = Math.min(groups.length, await provider.batchSize(job));
   if (size < 2) return;
   // What a teammate's build already made is read from the shared remote, never paid again.
   const absent: ImageGroup[] = [];
@@ -106,10 +106,9 @@ async function batch(
       model: job.model,
     });
     const began = performance.now();
-    const { images, refused } = await (
-      provider.generateMany as NonNullable<Provider['generateMany']>
-    )({ ...job, pick: chosen[0]?.input.candidate ?? 1 }, size, run.signal).catch(
-      async (error: unknown) => {
+    const { images, refused } = await provider
+      .generateMany({ ...job, pick: chosen[0]?.input.candidate ?? 1 }, size, run.signal)
+      .catch(async (error: unknown) => {
         const paid = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
         if (!paid) {
           reservation.cancel();
@@ -126,8 +125,7 @@ async function batch(
           `kept the unusable image returned for ${filesOf(chosen[0] as ImageGroup).join(', ')} in ${where} (it was paid for)`,
         );
         throw error;
-      },
-    );
+      });
     for (const { bytes, problem } of refused) {
       // Paid for with the others, but unusable: kept, never dropped.
       const where = await run.store.keepRejected(chosen[0]?.key as string, bytes, problem);
