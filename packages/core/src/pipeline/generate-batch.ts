@@ -97,7 +97,7 @@ async function batch(
       if ((await run.store.lookup(group.input)).status === 'hit') return;
       if (leases.some((lease) => lease.held) && (await run.store.readThrough(group.input))) return;
     }
-    const reservation = run.budget.reserve(await provider.estimate(job, size));
+    const reservation = run.budget.reserve(await provider.estimate(job, chosen.length));
     if ('refused' in reservation) return;
     run.emit({
       type: 'started',
@@ -107,7 +107,7 @@ async function batch(
     });
     const began = performance.now();
     const { images, refused } = await provider
-      .generateMany({ ...job, pick: chosen[0]?.input.candidate ?? 1 }, size, run.signal)
+      .generateMany({ ...job, pick: chosen[0]?.input.candidate ?? 1 }, chosen.length, run.signal)
       .catch(async (error: unknown) => {
         const paid = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
         if (!paid) {
