@@ -265,7 +265,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (known) return { status: 'hit', entry: { key, file: known.file, sidecar: known.sidecar } };
     const base = generationKey(firstInput);
     const stamps = index?.stamp([layout.sidecar(base)]);
-    const first = await lookupFirst(firstInput);
+    const first = await firstOfEntry(base, firstInput);
     // A bad first image is reported (and set aside) by its own lookup, once.
     if (first.status !== 'hit') return { status: 'miss' };
     const record = first.entry.sidecar.candidates?.find((entry) => entry.candidate === candidate);
@@ -286,6 +286,19 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (stamps && imageStamps)
       index?.remember('originals', key, [...stamps, ...imageStamps], { sidecar, file });
     return { status: 'hit', entry: { key, file, sidecar } };
+  }
+
+  // A read-only store (the commands that inspect the cache) moves nothing, so an entry's
+  // first image, hashed once, is not hashed again for each of its candidates.
+  const firstImages = options.readOnly ? new Map<string, Promise<LookupResult>>() : undefined;
+  function firstOfEntry(base: string, input: GenerationKeyInput): Promise<LookupResult> {
+    if (!firstImages) return lookupFirst(input);
+    let found = firstImages.get(base);
+    if (!found) {
+      found = lookupFirst(input);
+      firstImages.set(base, found);
+    }
+    return found;
   }
 
   /** A candidate's file alone is set aside; the entry's other images stay. */
