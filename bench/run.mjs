@@ -2,7 +2,7 @@
 // results in bench/results/latest.json and the table in bench/README.md. Not part of
 // `npm test`: it takes a few minutes and its numbers depend on the machine.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -161,6 +161,25 @@ async function derivation() {
         totalMs: Math.round(performance.now() - started),
         steps,
       };
+      if (imageSize !== '1K') continue;
+      // What an Astro build derives (issue 16, item 2): no variants of headerforge's own.
+      const astroSteps = {};
+      const astroDir = join(s.root, `${imageSize}-astro`);
+      const astroStarted = performance.now();
+      await deriveFiles(
+        image.bytes,
+        { ...s.settings, aspectRatio: '16:9', focus: 'attention', variants: false },
+        astroDir,
+        (step, ms) => {
+          astroSteps[step] = Math.round((astroSteps[step] ?? 0) + ms);
+        },
+      );
+      out.astro1K = {
+        original: `${image.width}x${image.height}`,
+        totalMs: Math.round(performance.now() - astroStarted),
+        steps: astroSteps,
+        files: (await readdir(astroDir)).length,
+      };
     }
     return out;
   } finally {
@@ -287,6 +306,17 @@ async function writeReadme(r) {
           .map(([step, ms]) => `${step} ${ms}`)
           .join(', ')} ms | | |`,
     ),
+    ...(r.derivation.astro1K
+      ? [
+          `| derivation per image at 1K in an Astro build, no variants (${r.derivation.astro1K.original}) | ${r.derivation.astro1K.totalMs} ms: ${Object.entries(
+            r.derivation.astro1K.steps,
+          )
+            .map(([step, ms]) => `${step} ${ms}`)
+            .join(
+              ', ',
+            )} ms; ${r.derivation.astro1K.files + 1} files per post (the master, the card and the set's manifest) | ≤ 100 ms, ≤ 4 files | ${ok(r.derivation.astro1K.totalMs <= 100 && r.derivation.astro1K.files + 1 <= 4)} |`,
+        ]
+      : []),
     end,
   ].join('\n');
   const next = readme.includes(start)

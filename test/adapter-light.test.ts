@@ -44,3 +44,12 @@ describe('@headerforge/core/adapter/light', () => {
     expect(loaded.filter((url) => url.includes('/node_modules/'))).toEqual([]);
   });
 });
+
+// The remote cache's clients are for the sites that set a remote: nobody else loads them.
+describe('@headerforge/core', () => {
+  it('loads neither the S3 nor the Redis client until a remote is used', async () => {
+    const loaded = await modulesLoadedBy('@headerforge/core');
+    expect(loaded.some((url) => url.includes('/packages/core/'))).toBe(true);
+    expect(loaded.filter((url) => /\/node_modules\/(aws4fetch|ioredis)\//.test(url))).toEqual([]);
+  });
+});

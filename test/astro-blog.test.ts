@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHeaderforge } from './support/cli.js';
 import { copyFixture, exists, listFiles } from './support/fixtures.js';
 
 // Astro builds under vitest need NODE_ENV unset (vitest sets it to "test"), and they run
@@ -93,6 +94,22 @@ describe('fixtures/astro-blog', () => {
     expect(await page(dist, 'deep-sea')).toContain('<strong>MDX</strong>');
     const index = await readFile(join(dist, 'index.html'), 'utf8');
     expect(index.match(/<picture>/g)).toHaveLength(3);
+
+    // <Picture> makes the widths and formats: headerforge derives no variants of its own,
+    // only the master, the card and the manifest.
+    const derived = join(site.dir, 'node_modules', '.cache', 'headerforge', 'derived');
+    const perSet = new Map<string, string[]>();
+    for (const file of await listFiles(derived)) {
+      const [shard, key, name] = file.split(/[\\/]/);
+      if (!shard || !key || !name) continue; // the warm index, beside the sets
+      perSet.set(key, [...(perSet.get(key) ?? []), name]);
+    }
+    expect(perSet.size).toBeGreaterThanOrEqual(4);
+    for (const [key, names] of perSet) {
+      expect(names.sort(), `derived set ${key}`).toEqual(['manifest.json', 'master.png', 'og.jpg']);
+    }
+    // The master (quickly compressed: Astro re-encodes it) stays in the cache.
+    expect((await listFiles(dist)).filter((file) => file.endsWith('.png'))).toEqual([]);
   });
 
   it('fills an image() hero field through headerforgeLoader, so a template-style page needs no change', async () => {
@@ -143,6 +160,21 @@ describe('fixtures/astro-blog', () => {
     const heroOf = (html: string) => /<img src="([^"]+)"/.exec(html)?.[1];
     expect(heroOf(await page(dist, 'mountains'))).not.toBe(heroOf(before));
     expect(await page(dist, 'lighthouse')).toBe(other);
+  });
+
+  it('headerforge generate on the Astro site derives what its build does: no variants of its own', {
+    timeout: 120_000,
+  }, async () => {
+    const derived = join(site.dir, 'node_modules', '.cache', 'headerforge', 'derived');
+    const before = (await listFiles(derived)).sort();
+    fake.reset();
+    const run = await runHeaderforge(['generate', '--json', '--root', site.dir], {
+      OPENROUTER_API_KEY: SENTINEL,
+      OPENROUTER_BASE_URL: fake.baseURL,
+    });
+    expect(run.code).toBe(0);
+    expect(fake.generations()).toHaveLength(0);
+    expect((await listFiles(derived)).sort()).toEqual(before);
   });
 
   it('leaves no trace of the API key in the site or the caches', async () => {

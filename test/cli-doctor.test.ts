@@ -141,6 +141,37 @@ describe('headerforge doctor', () => {
     expect(fake.generations()).toHaveLength(0);
   });
 
+  it('--quick checks sizes and sidecars without hashing: a truncated image fails, a same-sized edit passes', async () => {
+    const dir = await site();
+    expect((await headerforge(['generate', '--root', dir], withKey)).code).toBe(0);
+    const cache = join(dir, '.headerforge');
+    const [image = ''] = (await listFiles(cache)).filter((file) => file.endsWith('.png'));
+    const original = await readFile(join(cache, image));
+    const flipped = Buffer.from(original);
+    flipped[flipped.length - 20] = (flipped[flipped.length - 20] ?? 0) ^ 0xff;
+    await writeFile(join(cache, image), flipped);
+
+    const quick = await headerforge(['doctor', '--quick', '--root', dir], withKey);
+    expect(quick.code).toBe(0);
+    expect(quick.stdout).toMatch(
+      /^ok\s+cache-verifies\s+2 cached images checked by size and sidecar \(--quick: run without it to hash every byte\)$/m,
+    );
+    expect((await headerforge(['doctor', '--root', dir], withKey)).code).toBe(1);
+
+    await writeFile(join(cache, image), original.subarray(0, original.length - 100));
+    const truncated = await headerforge(['doctor', '--quick', '--root', dir], withKey);
+    expect(truncated.code).toBe(1);
+    // status judges images the same quick way.
+    expect((await headerforge(['status', '--root', dir])).stdout).toMatch(/\s+corrupt\s+/);
+    expect(
+      checks(truncated.stdout).find((line) => line.check === 'cache-verifies')?.message,
+    ).toMatch(
+      new RegExp(
+        `1 corrupt: \\.headerforge/${image.replace('.', '\\.')} has \\d+ bytes, its sidecar says \\d+`,
+      ),
+    );
+  });
+
   it('hashes every cached image, names a tampered one without moving it, and warns on an orphan', async () => {
     const dir = await site();
     expect((await headerforge(['generate', '--root', dir], withKey)).code).toBe(0);

@@ -150,6 +150,50 @@ describe('headerforge push, pull and status with a Redis remote', () => {
     expect(fake.generations()).toHaveLength(0);
   });
 
+  it("a teammate's build reads a post's candidates from the remote: no request, none paid twice", async () => {
+    const remote = { HEADERFORGE_REMOTE: redis.url(uniquePrefix('team-candidates')) };
+    const withCandidates = async (dir: string) => {
+      const post = join(dir, 'posts', 'deep-sea.md');
+      const source = await readFile(post, 'utf8');
+      await writeFile(post, source.replace('  focus: top\n', '  focus: top\n  candidates: 3\n'));
+    };
+    const [first, second] = [await site(remote), await site(remote)];
+    await withCandidates(first);
+    await withCandidates(second);
+    fake.reset();
+    expect((await runHeaderforge(['generate', '--root', first])).code).toBe(0);
+    expect(fake.generations()).toHaveLength(2);
+
+    fake.reset();
+    const again = await runHeaderforge(['generate', '--json', '--root', second]);
+    expect(again.code).toBe(0);
+    expect(fake.generations()).toHaveLength(0);
+    expect(JSON.parse(again.stdout).summary).toMatchObject({ generated: 0 });
+  });
+
+  it('a batch asks only for the candidates the remote does not have', async () => {
+    const remote = { HEADERFORGE_REMOTE: redis.url(uniquePrefix('partial-candidates')) };
+    const candidates = async (dir: string, count: number) => {
+      const post = join(dir, 'posts', 'deep-sea.md');
+      const source = await readFile(post, 'utf8');
+      await writeFile(
+        post,
+        source.replace('  focus: top\n', `  focus: top\n  candidates: ${count}\n`),
+      );
+    };
+    const [first, second] = [await site(remote), await site(remote)];
+    await candidates(first, 2);
+    await candidates(second, 4);
+    expect((await runHeaderforge(['generate', '--root', first])).code).toBe(0);
+
+    fake.reset();
+    const more = await runHeaderforge(['generate', '--json', '--root', second]);
+    expect(more.code).toBe(0);
+    // Candidates 1 and 2 come from the remote; 3 and 4 in one request of two.
+    expect(fake.generations().map((request) => (request.body as { n?: number }).n)).toEqual([2]);
+    expect(JSON.parse(more.stdout).summary).toMatchObject({ generated: 2, failed: 0 });
+  });
+
   it('usage errors: no remote, a read-only push, a bad URL (with its password hidden)', async () => {
     const dir = await site({});
     const none = await runHeaderforge(['pull', '--root', dir]);

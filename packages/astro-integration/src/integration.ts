@@ -41,6 +41,8 @@ export function headerforge(
           env: headerforgeEnv(dev ? 'development' : 'production', root),
           // A dev server starts at once with placeholders and generates in the background.
           deferGeneration: dev,
+          // <Image>/<Picture> make the widths and formats from the master (virtual-module.ts).
+          variants: false,
           onEvent: (event) => {
             const line = logLineFor(event);
             if (line) logger[line.level](line.message);

@@ -130,6 +130,11 @@ export interface ImageStoreOptions {
   /** Report corrupt entries without moving them, and recover nothing (for `status`). */
   readOnly?: boolean;
   /**
+   * Check an image by its size against its sidecar, without hashing it (`doctor --quick`):
+   * catches a truncated or swapped file, not a same-sized edit.
+   */
+  sizesOnly?: boolean;
+  /**
    * The store of offline art: its entries are placeholders, and only placeholders (in the
    * committed cache a placeholder is refused). Default false.
    */
@@ -270,7 +275,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (known) return { status: 'hit', entry: { key, file: known.file, sidecar: known.sidecar } };
     const base = generationKey(firstInput);
     const stamps = index?.stamp([layout.sidecar(base)]);
-    const first = await lookupFirst(firstInput);
+    const first = await firstOfEntry(base, firstInput);
     // A bad first image is reported (and set aside) by its own lookup, once.
     if (first.status !== 'hit') return { status: 'miss' };
     const record = first.entry.sidecar.candidates?.find((entry) => entry.candidate === candidate);
@@ -291,6 +296,19 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (stamps && imageStamps)
       index?.remember('originals', key, [...stamps, ...imageStamps], { sidecar, file });
     return { status: 'hit', entry: { key, file, sidecar } };
+  }
+
+  // A read-only store (the commands that inspect the cache) moves nothing, so an entry's
+  // first image, hashed once, is not hashed again for each of its candidates.
+  const firstImages = options.readOnly ? new Map<string, Promise<LookupResult>>() : undefined;
+  function firstOfEntry(base: string, input: GenerationKeyInput): Promise<LookupResult> {
+    if (!firstImages) return lookupFirst(input);
+    let found = firstImages.get(base);
+    if (!found) {
+      found = lookupFirst(input);
+      firstImages.set(base, found);
+    }
+    return found;
   }
 
   /** A candidate's file alone is set aside; the entry's other images stay. */
@@ -344,6 +362,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (info.isSymbolicLink() || !info.isFile()) return `${show(file)} is not a regular file`;
     if (info.size !== sidecar.bytes)
       return `${show(file)} has ${info.size} bytes, its sidecar says ${sidecar.bytes}`;
+    if (options.sizesOnly) return undefined;
     if (options.verificationDir) {
       const memo = await readVerification(options.verificationDir, sidecar.key);
       if (
@@ -544,10 +563,15 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   function queued<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = sidecarQueues.get(key) ?? Promise.resolve();
     const next = previous.then(task, task);
-    sidecarQueues.set(
-      key,
-      next.catch(() => {}),
+    const settled = next.then(
+      () => {},
+      () => {},
     );
+    sidecarQueues.set(key, settled);
+    // The last write of a key takes its queue with it: a long build keeps no queue per key.
+    void settled.then(() => {
+      if (sidecarQueues.get(key) === settled) sidecarQueues.delete(key);
+    });
     return next;
   }
 
@@ -794,6 +818,7 @@ export function openCommittedStore(
   options: {
     readOnly?: boolean;
     trusted?: boolean;
+    sizesOnly?: boolean;
     warmIndex?: WarmIndex | undefined;
     /** Store received PNGs compactly (the `original: 'compact'` option). */
     compact?: boolean;
@@ -803,6 +828,7 @@ export function openCommittedStore(
     root: dirs.root,
     ...(options.compact ? { compact: true } : {}),
     ...(options.readOnly ? { readOnly: true } : {}),
+    ...(options.sizesOnly ? { sizesOnly: true } : {}),
     ...(options.trusted
       ? { verificationDir: derivedCacheLayout(dirs.derivedCacheDir).verification }
       : {}),

@@ -154,11 +154,14 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         io,
       );
     });
-  shared(
-    cli.command('doctor', 'Check the machine, the key, the server, the model and the cache'),
-  ).action((flags) => {
-    pending = doctor({ root: flags.root, config: flags.config, json: flags.json }, io);
-  });
+  shared(cli.command('doctor', 'Check the machine, the key, the server, the model and the cache'))
+    .option('--quick', 'Check cached images by size and sidecar instead of hashing every byte')
+    .action((flags) => {
+      pending = doctor(
+        { root: flags.root, config: flags.config, json: flags.json, quick: flags.quick },
+        io,
+      );
+    });
   cli
     .command('models', 'List the image models OpenRouter offers, with ratios, sizes and prices')
     .option('--json', 'Print JSON for scripts')

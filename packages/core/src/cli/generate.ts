@@ -53,6 +53,8 @@ export async function generate(flags: GenerateFlags, io: CliIO): Promise<number>
     options,
     env: { ...env, HEADERFORGE_MODE: 'generate' },
     ...(only ? { only } : {}),
+    // What the site's own build derives: Astro makes its responsive variants itself.
+    ...(site.host === 'astro' ? { variants: false } : {}),
     onEvent: (event) => {
       if (!flags.json) progress.event(event);
     },

@@ -9,6 +9,11 @@ export interface LoadedSite {
   options: HeaderforgeOptions;
   /** The config file the options came from. */
   source: string;
+  /**
+   * Which host builds the site: an Astro site makes its own responsive variants, so the
+   * command derives for it what an Astro build would (no variants of headerforge's own).
+   */
+  host: 'astro' | 'vite';
 }
 
 const CANDIDATES = ['astro.config', 'vite.config'].flatMap((name) =>
@@ -63,17 +68,21 @@ export async function loadSite(rootArg: string, configArg?: string): Promise<Loa
     'silent',
   );
   const config = loaded?.config ?? {};
-  const candidates = await flatten([config.integrations, config.plugins]);
-  const owner = candidates.find(
-    (item): item is { [HEADERFORGE_OPTIONS]: HeaderforgeOptions } =>
-      typeof item === 'object' && item !== null && HEADERFORGE_OPTIONS in item,
-  );
+  const carries = (item: unknown): item is { [HEADERFORGE_OPTIONS]: HeaderforgeOptions } =>
+    typeof item === 'object' && item !== null && HEADERFORGE_OPTIONS in item;
+  const integration = (await flatten([config.integrations])).find(carries);
+  const owner = integration ?? (await flatten([config.plugins])).find(carries);
   if (!owner) {
     throw new HeaderforgeError('invalid_option', `${basename(file)} does not use headerforge`, {
       hint: 'Add headerforge() from @headerforge/astro to integrations, or from @headerforge/vite to plugins.',
     });
   }
-  return { root, options: owner[HEADERFORGE_OPTIONS], source: basename(file) };
+  return {
+    root,
+    options: owner[HEADERFORGE_OPTIONS],
+    source: basename(file),
+    host: integration ? 'astro' : 'vite',
+  };
 }
 
 /** Plugin and integration lists may nest arrays and promises. */

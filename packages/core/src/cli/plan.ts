@@ -38,11 +38,16 @@ export interface PlannedPost {
  */
 export async function planSite(
   site: LoadedSite,
+  /** Judge cached images by size and sidecar, without hashing them (for a quick overview). */
+  check: { sizesOnly?: boolean } = {},
 ): Promise<{ options: ResolvedHeaderforgeOptions; posts: PlannedPost[] }> {
   const options = resolveOptions(site.options, { root: site.root });
   const { jobs } = await scanContent(options);
   const groups = groupByKey(jobs);
-  const committed = await planImages(groups, openCommittedStore(options, { readOnly: true }));
+  const committed = await planImages(
+    groups,
+    openCommittedStore(options, { readOnly: true, sizesOnly: check.sizesOnly ?? false }),
+  );
   const misses = committed.filter(({ found }) => found.status === 'miss').map(({ group }) => group);
   const placeholders = openPlaceholderStore(options, { readOnly: true });
   const offline = new Map(

@@ -14,7 +14,8 @@ export async function status(
   io: CliIO,
 ): Promise<number> {
   const site = await loadSite(flags.root, flags.config);
-  const { options, posts } = await planSite(site);
+  // An overview, so each image is judged by its size and sidecar; `doctor` hashes every byte.
+  const { options, posts } = await planSite(site, { sizesOnly: true });
   // How many images each post has to choose from (every one cached or not), and which it shows.
   const choice = (i: number) => {
     const post = posts[i] as (typeof posts)[number];

@@ -7,6 +7,16 @@ import { fromRaw, type RawImage } from './sharp-input.js';
 const MASTER_FILE = 'master.png';
 
 /**
+ * How the master PNG is compressed, by what becomes of it. `served`: a site may serve it
+ * as is (the Vite host's `master`), so zlib's default level. `intermediate`: the host
+ * decodes it and makes its own files (Astro's `<Image>`), so it only has to be lossless,
+ * and level 1 costs about half of level 6's encode (a grainy 1344×756: 23 vs 42 ms) for
+ * a file up to a fifth larger in the cache (2.9 vs 2.5 MB), which decodes no slower.
+ */
+export type MasterUse = 'served' | 'intermediate';
+const COMPRESSION_LEVEL: Readonly<Record<MasterUse, number>> = { served: 6, intermediate: 1 };
+
+/**
  * The largest size of exactly `ratio` that fits in `width`×`height`: one side stays, the
  * other is cut (1344×768 at 16:9 → 1344×756). The cut side is whichever of the two
  * neighbouring integers gets `w/h` closest to the ratio, capped at the original.
@@ -43,6 +53,7 @@ export async function cropMaster(
   ratio: number,
   focus: Focus,
   outDir: string,
+  use: MasterUse = 'served',
 ): Promise<{ file: DerivedFile; pixels: RawImage }> {
   const size = exactCropSize(original.width, original.height, ratio);
   const { data, info } = await fromRaw(original)
@@ -56,7 +67,9 @@ export async function cropMaster(
     channels: info.channels,
   };
   const file = join(outDir, MASTER_FILE);
-  const written = await fromRaw(pixels).png().toFile(file);
+  const written = await fromRaw(pixels)
+    .png({ compressionLevel: COMPRESSION_LEVEL[use] })
+    .toFile(file);
   return {
     file: {
       file,

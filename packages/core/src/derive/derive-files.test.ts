@@ -139,6 +139,33 @@ describe('deriveFiles on a 1344×768 original', () => {
   });
 });
 
+describe('deriveFiles without variants (a host that makes its own)', () => {
+  let set: Omit<DerivedSet, 'key'>;
+  let dir: string;
+  const steps: DeriveStep[] = [];
+
+  beforeAll(async () => {
+    dir = await outDir();
+    const without = { ...spec, formats: [], variants: false };
+    set = await deriveFiles(await picture(1344, 768), without, dir, (step) => steps.push(step));
+  });
+
+  it('writes only the lossless master and the social card', async () => {
+    expect(set.variants).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['master.png', 'og.jpg']);
+    expect(set.master).toMatchObject({ width: 1344, height: 756, format: 'png' });
+    expect(set.og).toMatchObject({ width: 1200, height: 630, format: 'jpeg' });
+    expect(steps).toEqual(['decode', 'crop', 'og', 'lqip', 'color']);
+  });
+
+  it('has the same master pixels, placeholder and colour as a set with variants', async () => {
+    const full = await deriveFiles(await picture(1344, 768), spec, await outDir());
+    const pixels = (file: string) => sharp(file).raw().toBuffer();
+    expect((await pixels(set.master.file)).equals(await pixels(full.master.file))).toBe(true);
+    expect([set.lqip, set.color]).toEqual([full.lqip, full.color]);
+  });
+});
+
 describe('deriveFiles', () => {
   it('keeps every width a 2688×1536 original can fill', async () => {
     const set = await deriveFiles(

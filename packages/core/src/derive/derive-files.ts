@@ -26,7 +26,7 @@ export async function deriveFiles(
   outDir: string,
   onStep?: (step: DeriveStep, ms: number) => void,
 ): Promise<Omit<DerivedSet, 'key'>> {
-  const { aspectRatio, focus, widths, formats, og } = normaliseSpec(spec);
+  const { aspectRatio, focus, widths, formats, og, variants } = normaliseSpec(spec);
   const ratio = ratioValue(aspectRatio);
   try {
     await mkdir(outDir, { recursive: true });
@@ -63,19 +63,22 @@ export async function deriveFiles(
   // this inner scope lets ~50 MB per 4K image go before the variants are encoded.
   const fromOriginal = async () => {
     const decoded = await step('decode', () => decodeOriginal(original));
-    const master = await step('crop', () => cropMaster(decoded, ratio, focus, outDir));
+    // Without variants the master is the host's input, not a file it serves: see cropMaster.
+    const master = await step('crop', () =>
+      cropMaster(decoded, ratio, focus, outDir, variants ? 'served' : 'intermediate'),
+    );
     const ogCard = og ? await step('og', () => writeOgCard(decoded, focus, outDir)) : undefined;
     return { master, ogCard };
   };
   const { master, ogCard } = await fromOriginal();
-  const variants = await step('variants', () =>
-    writeVariants(master.pixels, ratio, widths, formats, outDir),
-  );
+  const files = variants
+    ? await step('variants', () => writeVariants(master.pixels, ratio, widths, formats, outDir))
+    : [];
   const lqip = await step('lqip', () => makeLqip(master.pixels));
   const color = await step('color', () => dominantColour(master.pixels));
   return {
     master: master.file,
-    variants,
+    variants: files,
     ...(ogCard ? { og: ogCard } : {}),
     lqip,
     color,

@@ -37,6 +37,25 @@ describe('derivativeKey', () => {
     expect(derivativeKey(original, { ...spec, ...change })).not.toBe(derivativeKey(original, spec));
   });
 
+  it('differs with and without variants, so the two sets never share a directory', () => {
+    const without = derivativeKey(original, { ...spec, variants: false });
+    expect(without).not.toBe(derivativeKey(original, spec));
+    expect(without).not.toBe(derivativeKey(original, { ...spec, variants: true }));
+  });
+
+  it('keeps the key a set with variants had before the field existed', () => {
+    expect(derivativeKey(original, { ...spec, variants: true })).toBe(
+      derivativeKey(original, spec),
+    );
+  });
+
+  it('ignores widths and formats without variants: they decide no file', () => {
+    const without = derivativeKey(original, { ...spec, variants: false });
+    expect(derivativeKey(original, { ...spec, widths: [320], formats: [], variants: false })).toBe(
+      without,
+    );
+  });
+
   it('changes with the original', () => {
     expect(derivativeKey('b'.repeat(64), spec)).not.toBe(derivativeKey(original, spec));
   });
@@ -75,6 +94,9 @@ describe('derivativeKey', () => {
     expect(() => derivativeKey(original, { ...spec, widths: [640, 0] })).toThrow(/"widths"/);
     expect(() => derivativeKey(original, { ...spec, widths: [12.5] })).toThrow(HeaderforgeError);
     expect(() => derivativeKey(original, { ...spec, formats: [] })).toThrow(/"formats"/);
+    expect(() =>
+      derivativeKey(original, { ...spec, formats: ['gif' as 'webp'], variants: false }),
+    ).toThrow(/"formats"/);
     expect(() => derivativeKey(original, { ...spec, formats: ['gif' as 'webp'] })).toThrow(
       /"formats"/,
     );

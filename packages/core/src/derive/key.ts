@@ -25,13 +25,15 @@ export function derivativeKeyFor(
   spec: DeriveSpec,
   sharpLine: string,
 ): string {
-  const { aspectRatio, focus, widths, formats, og } = normaliseSpec(spec);
-  // Object literals keep insertion order, so this order is the canonical one.
+  const { aspectRatio, focus, widths, formats, og, variants } = normaliseSpec(spec);
+  // Object literals keep insertion order, so this order is the canonical one. `variants`
+  // is written only when false: sets with variants keep the keys they had before the
+  // field existed, so no site re-derives them.
   const canonical = JSON.stringify({
     v: DERIVE_VERSION,
     sharp: sharpLine,
     original: originalSha256.toLowerCase(),
-    spec: { aspectRatio, focus, widths, formats, og },
+    spec: { aspectRatio, focus, widths, formats, og, ...(variants ? {} : { variants }) },
   });
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -15,6 +15,12 @@ export interface DeriveSpec {
   formats: OutputFormat[];
   /** Also make the 1200×630 social card. */
   og: boolean;
+  /**
+   * Make the widths × formats variants (default `true`). A host that makes its own
+   * responsive images from the master (Astro's `<Image>`/`<Picture>`) sets `false`: the set
+   * is then the master, the card, the LQIP and the colour, and `widths`/`formats` are unused.
+   */
+  variants?: boolean;
 }
 
 const KNOWN_RATIOS: ReadonlySet<string> = new Set([...ASPECT_RATIOS, ...EXTENDED_ASPECT_RATIOS]);
@@ -23,7 +29,7 @@ const KNOWN_FORMATS: ReadonlySet<string> = new Set(OUTPUT_FORMATS);
 
 /**
  * The spec in its one canonical form (widths ascending and unique, formats sorted and
- * unique), so that equal intentions share a derivative key and a directory. Checked here
+ * unique, both empty without variants), so that equal intentions share a derivative key and a directory. Checked here
  * too because the spec may come from code that bypassed the options schema, and a width
  * of 0 or 1.5 would otherwise surface as an obscure sharp error after the decode.
  */
@@ -48,15 +54,18 @@ export function normaliseSpec(spec: DeriveSpec): DeriveSpec {
   if (badFormat !== undefined) {
     throw invalid('formats', `"${String(badFormat)}" is not an output format`, OUTPUT_FORMATS);
   }
-  if (spec.formats.length === 0) {
+  const variants = spec.variants !== false;
+  if (variants && spec.formats.length === 0) {
     throw invalid('formats', 'the list is empty', OUTPUT_FORMATS);
   }
   return {
     aspectRatio: spec.aspectRatio,
     focus: spec.focus,
-    widths: [...new Set(spec.widths)].sort((a, b) => a - b),
-    formats: [...new Set(spec.formats)].sort(),
+    // Without variants they decide nothing, so they must not split the cache either.
+    widths: variants ? [...new Set(spec.widths)].sort((a, b) => a - b) : [],
+    formats: variants ? [...new Set(spec.formats)].sort() : [],
     og: spec.og === true,
+    variants,
   };
 }
 

@@ -14,14 +14,33 @@ export async function readBodyBounded(
   let total = 0;
   for await (const chunk of body) {
     total += chunk.byteLength;
-    if (total > maxBytes) {
-      throw new HeaderforgeError(
-        'bad_response',
-        `${what} is larger than ${Math.round(maxBytes / 2 ** 20)} MiB; refusing to read further`,
-        { hint: 'Raise `maxResponseBytes` if your model really returns images this large.' },
-      );
-    }
+    if (total > maxBytes) throw tooLarge(what, maxBytes);
     chunks.push(chunk);
   }
   return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/**
+ * The same bound for a body read as it arrives (an event stream): the chunks pass through
+ * until the total would exceed `maxBytes`, then reading stops with the same error.
+ */
+export async function* boundedChunks(
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  what: string,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge(what, maxBytes);
+    yield chunk;
+  }
+}
+
+function tooLarge(what: string, maxBytes: number): HeaderforgeError {
+  return new HeaderforgeError(
+    'bad_response',
+    `${what} is larger than ${Math.round(maxBytes / 2 ** 20)} MiB; refusing to read further`,
+    { hint: 'Raise `maxResponseBytes` if your model really returns images this large.' },
+  );
 }

@@ -323,6 +323,19 @@ describe('generateImage: responses that are not an image', () => {
     expect(error.message).toMatch(/larger than 2 MiB/);
   });
 
+  it('a stream over maxResponseBytes is refused too, as it arrives', async () => {
+    fake.inject({ kind: 'large_body', megabytes: 3 });
+    const error = await failure(
+      client({ maxResponseBytes: 2 * 2 ** 20 }).generateImage({
+        prompt: 'x',
+        model: NANO,
+        stream: true,
+      }),
+    );
+    expect(error.code).toBe('bad_response');
+    expect(error.message).toMatch(/The response stream is larger than 2 MiB/);
+  });
+
   it('accepts an image given as a URL, and does not send the key to it', async () => {
     fake.inject({ kind: 'image_url' });
     const image = await client().generateImage({ prompt: 'linked', model: NANO });

@@ -4,7 +4,7 @@ import type { VerifiedImage } from '../image/inspect.js';
 import type { ImageMediaType } from '../image/media-types.js';
 import type { AspectRatio, ImageSize } from '../image/ratios.js';
 import type { Answer, AnswerImage } from './answer.js';
-import { readBodyBounded } from './body.js';
+import { boundedChunks, readBodyBounded } from './body.js';
 import { type ImageModel, loadImageModelCatalogue, type ModelCatalogue } from './catalogue.js';
 import { type ErrorContext, errorForBody, errorForStatus } from './classify.js';
 import {
@@ -28,6 +28,7 @@ import { parseCompletion, parseStream, type Reply } from './reply.js';
 import {
   type BodyInput,
   chatBody,
+  checkReferences,
   type InputReference,
   imagesBody,
   type ProviderPreferences,
@@ -231,12 +232,18 @@ interface Exchange {
   n: number;
 }
 
-/** Checks a request against the catalogue and builds what will be sent; nothing is paid yet. */
+/** A request checked against the catalogue: where it goes, and what it asks. Nothing is sent. */
+interface Prepared {
+  route: Route;
+  input: Omit<BodyInput, 'references'>;
+  outputModalities: readonly string[];
+}
+
 async function prepare(
   options: ResolvedOptions,
   catalogue: () => Promise<ModelCatalogue>,
   request: GenerateImageRequest,
-): Promise<{ exchange: Exchange; context: ErrorContext; route: Route }> {
+): Promise<Prepared> {
   const { model, prompt } = request;
   if (typeof prompt !== 'string' || prompt.trim() === '') {
     throw new HeaderforgeError('invalid_request', `The prompt for ${model} is empty`, {
@@ -256,28 +263,36 @@ async function prepare(
   const { transport, entry } = route;
   const outputModalities =
     transport === 'chat' ? chatOutputModalities(model, entry, models) : ['image'];
-  const references = referenceUrls(request.inputReferences);
-  const input: BodyInput = {
+  checkReferences(request.inputReferences);
+  const input = {
     model,
     prompt,
     aspectRatio: request.aspectRatio ?? '16:9',
     imageSize: request.imageSize ?? '1K',
     n,
     seed: request.seed,
-    references,
     outputFormat: request.outputFormat,
     provider: request.provider ?? options.provider,
   };
-  const accepts = acceptedBy(model, entry, transport);
-  checkRequest(model, accepts, {
+  checkRequest(model, acceptedBy(model, entry, transport), {
     ...input,
-    references: references.length,
+    references: request.inputReferences?.length ?? 0,
   });
+  return { route, input, outputModalities };
+}
 
+/** What one attempt sends for a prepared request, and the context its errors name. */
+function exchangeFor(
+  options: ResolvedOptions,
+  { route, input: checked, outputModalities }: Prepared,
+  request: GenerateImageRequest,
+): { exchange: Exchange; context: ErrorContext } {
+  const { transport, entry } = route;
+  const input: BodyInput = { ...checked, references: referenceUrls(request.inputReferences) };
   const stream = transport === 'chat' && (request.stream ?? false);
   const exchange: Exchange = {
     transport,
-    n,
+    n: input.n,
     stream,
     body:
       transport === 'images'
@@ -289,12 +304,12 @@ async function prepare(
           }),
   };
   const context: ErrorContext = {
-    model,
+    model: input.model,
     baseURL: options.baseURL,
     apiKey: options.apiKey,
     endpoint: ENDPOINT_OF[transport],
   };
-  return { exchange, context, route };
+  return { exchange, context };
 }
 
 async function generateImage(
@@ -308,7 +323,8 @@ async function generateImage(
       hint: 'Set OPENROUTER_API_KEY in the environment or in .env (keys: https://openrouter.ai/settings/keys), or build in placeholder mode.',
     });
   }
-  const { exchange, context } = await prepare(options, catalogue, request);
+  const prepared = await prepare(options, catalogue, request);
+  const { exchange, context } = exchangeFor(options, prepared, request);
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -453,7 +469,9 @@ async function readAnswer(
 ): Promise<Answer> {
   const isStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
   if (exchange.transport === 'chat' && isStream && response.body) {
-    return answerOfReply(await parseStream(response.body, options.apiKey));
+    // A stream is bounded like a whole body: a runaway one must not take the build's memory.
+    const chunks = boundedChunks(response.body, options.maxResponseBytes, 'The response stream');
+    return answerOfReply(await parseStream(chunks, options.apiKey));
   }
   const bytes = await readBodyBounded(response.body, options.maxResponseBytes, 'The response');
   const text = new TextDecoder().decode(bytes);

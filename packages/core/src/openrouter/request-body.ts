@@ -92,13 +92,16 @@ function providerField(provider: ProviderPreferences | undefined): Record<string
   return Object.keys(wire).length === 0 ? {} : { provider: wire };
 }
 
-/** The URL each reference is sent as; a reference that cannot be sent fails here, naming it. */
-export function referenceUrls(references: readonly InputReference[] | undefined): string[] {
-  return (references ?? []).map((reference, index) => {
+/**
+ * Checks that every reference can be sent, naming the first that cannot. Nothing is encoded
+ * here: a preflight checks many requests, and references may be megabytes each.
+ */
+export function checkReferences(references: readonly InputReference[] | undefined): void {
+  for (const [index, reference] of (references ?? []).entries()) {
     const where = `inputReferences[${index}]`;
     if ('url' in reference) {
       const { url } = reference;
-      if (/^data:image\/[a-z0-9.+-]+;base64,/i.test(url) || /^https?:\/\//i.test(url)) return url;
+      if (/^data:image\/[a-z0-9.+-]+;base64,/i.test(url) || /^https?:\/\//i.test(url)) continue;
       throw new HeaderforgeError(
         'invalid_request',
         `${where} is neither an http(s) URL nor a data:image/…;base64 URL (starts "${url.slice(0, 30)}")`,
@@ -114,6 +117,14 @@ export function referenceUrls(references: readonly InputReference[] | undefined)
     if (reference.bytes.byteLength === 0) {
       throw new HeaderforgeError('invalid_request', `${where} is empty (0 bytes)`);
     }
-    return `data:${reference.mediaType};base64,${Buffer.from(reference.bytes).toString('base64')}`;
-  });
+  }
+}
+
+/** The URL each (checked) reference is sent as: its own URL, or its bytes as a data URL. */
+export function referenceUrls(references: readonly InputReference[] | undefined): string[] {
+  return (references ?? []).map((reference) =>
+    'url' in reference
+      ? reference.url
+      : `data:${reference.mediaType};base64,${Buffer.from(reference.bytes).toString('base64')}`,
+  );
 }

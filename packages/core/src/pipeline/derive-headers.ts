@@ -57,6 +57,7 @@ async function deriveSet(
     widths: settings.widths,
     formats: settings.formats,
     og: settings.og,
+    variants: settings.variants !== false,
   };
   const { sha256 } = obtained.entry.sidecar;
   const key = derivativeKey(sha256, spec);

@@ -1,5 +1,6 @@
 import { generationKey } from '../cache/keys.js';
 import type { KeyLock } from '../cache/lock.js';
+import type { Lease } from '../cache/tiered-store.js';
 import { asHeaderforgeError, HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Provider } from '../providers/provider.js';
 import { receivedBytes, saveImage, storedBytes } from './generate.js';
@@ -35,7 +36,7 @@ export async function generateBatches(
     [...clusters.values()]
       .filter((groups) => groups.length > 1)
       .map((groups) =>
-        batch(run, provider, groups, made).catch((error: unknown) => {
+        batch(run, provider as BatchingProvider, groups, made).catch((error: unknown) => {
           if (run.signal?.aborted) throw run.signal.reason;
           // Paid or not, these candidates are not asked for again in this run.
           for (const group of groups) made.set(group.key, { failed: asHeaderforgeError(error) });
@@ -45,30 +46,58 @@ export async function generateBatches(
   return made;
 }
 
+/** A provider that can make several images of one prompt per request. */
+type BatchingProvider = Provider & Required<Pick<Provider, 'batchSize' | 'generateMany'>>;
+
 async function batch(
   run: PipelineRun,
-  provider: Provider,
+  provider: BatchingProvider,
   groups: ImageGroup[],
   made: Map<string, Batched>,
 ): Promise<void> {
   const job = firstJob(groups[0] as ImageGroup);
-  const size = Math.min(
-    groups.length,
-    await (provider.batchSize as (j: typeof job) => Promise<number>)(job),
-  );
+  const size = Math.min(groups.length, await provider.batchSize(job));
   if (size < 2) return;
-  const chosen = groups.slice(0, size);
+  // What a teammate's build already made is read from the shared remote, never paid again.
+  const absent: ImageGroup[] = [];
+  for (const group of groups.slice(0, size)) {
+    const shared = await run.store.readThrough(group.input);
+    if (shared) made.set(group.key, { entry: shared, source: 'remote' });
+    else absent.push(group);
+  }
+  if (absent.length < 2) return;
+  const chosen = absent;
   const release = await run.requestSlots.acquire();
   const locks: KeyLock[] = [];
+  const leases: Lease[] = [];
   try {
-    // Sorted, so two builds batching the same candidates cannot each hold what the other waits for.
-    for (const group of [...chosen].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-      locks.push(await run.store.lock(group.key, run.signal ? { signal: run.signal } : {}));
+    // Sorted, so two builds batching the same candidates cannot each hold what the other
+    // waits for: this machine's locks, then the remote's leases, as one image's path takes them.
+    const sorted = [...chosen].sort((a, b) => (a.key < b.key ? -1 : 1));
+    const waiting = () =>
+      run.emit({
+        type: 'waiting',
+        key: sorted[0]?.key as string,
+        files: filesOf(sorted[0] as ImageGroup),
+      });
+    for (const group of sorted) {
+      locks.push(
+        await run.store.lock(group.key, {
+          ...(run.signal ? { signal: run.signal } : {}),
+          onWait: waiting,
+        }),
+      );
     }
+    for (const group of sorted) {
+      leases.push(await run.store.lease(group.key, { signal: run.signal, onWait: waiting }));
+    }
+    // Looked at again under the locks and leases: another build may have made any of them
+    // meanwhile. Then each is left to its own path, which finds it.
     for (const group of chosen) {
       if ((await run.store.lookup(group.input)).status === 'hit') return;
+      if (leases.some((lease) => lease.held) && (await run.store.readThrough(group.input))) return;
     }
-    const reservation = run.budget.reserve(await provider.estimate(job, size));
+    const reservation = run.budget.reserve(await provider.estimate(job, chosen.length));
     if ('refused' in reservation) return;
     run.emit({
       type: 'started',
@@ -77,10 +106,9 @@ async function batch(
       model: job.model,
     });
     const began = performance.now();
-    const { images, refused } = await (
-      provider.generateMany as NonNullable<Provider['generateMany']>
-    )({ ...job, pick: chosen[0]?.input.candidate ?? 1 }, size, run.signal).catch(
-      async (error: unknown) => {
+    const { images, refused } = await provider
+      .generateMany({ ...job, pick: chosen[0]?.input.candidate ?? 1 }, chosen.length, run.signal)
+      .catch(async (error: unknown) => {
         const paid = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
         if (!paid) {
           reservation.cancel();
@@ -97,8 +125,7 @@ async function batch(
           `kept the unusable image returned for ${filesOf(chosen[0] as ImageGroup).join(', ')} in ${where} (it was paid for)`,
         );
         throw error;
-      },
-    );
+      });
     for (const { bytes, problem } of refused) {
       // Paid for with the others, but unusable: kept, never dropped.
       const where = await run.store.keepRejected(chosen[0]?.key as string, bytes, problem);
@@ -118,6 +145,7 @@ async function batch(
     }
   } finally {
     release();
+    for (const lease of leases) await lease.release();
     for (const lock of locks) await lock.release();
   }
 }

@@ -14,6 +14,11 @@ export interface PipelineSettings extends CacheDirs {
   widths: number[];
   formats: OutputFormat[];
   og: boolean;
+  /**
+   * Derive the widths × formats variants (default `true`); `false` for a host that makes
+   * its own responsive images from the master (see `DeriveSpec.variants`).
+   */
+  variants?: boolean | undefined;
   maxNewImages?: number | undefined;
   maxCostUsd?: number | undefined;
   /** How a paid image is kept in the committed cache; default `compact`. */

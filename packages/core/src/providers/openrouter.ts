@@ -9,11 +9,6 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
   // endpoint does not serve, a value the model does not accept) fails the job here, before
   // anything is reserved or paid.
   const routeOf = (job: HeaderJob): Promise<Route> => client.preflight(requestOf(job, false));
-  // A candidate's own seed is only sent to a model that takes seeds.
-  const takesSeeds = async (job: HeaderJob) => {
-    const { transport, entry } = await routeOf(job);
-    return acceptedBy(job.model, entry, transport).seed;
-  };
 
   return {
     id: 'openrouter',
@@ -31,12 +26,12 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
       return acceptedBy(job.model, entry, transport).n.max;
     },
     async generateMany(job, n, signal) {
+      const { entry } = await routeOf(job);
       const image = await client.generateImage({
         ...requestOf(job, false),
         n,
         ...(signal ? { signal } : {}),
       });
-      const { entry } = await routeOf(job).catch(() => ({ entry: undefined }));
       const total = costOf(image.usage, entry, {
         transport: image.transport,
         images: image.images.length,
@@ -54,11 +49,13 @@ export function createOpenRouterProvider(client: OpenRouterClient): Provider {
       return { images, refused: image.refused ?? [] };
     },
     async generate(job: HeaderJob, signal?: AbortSignal): Promise<ProvidedImage> {
+      const { transport, entry } = await routeOf(job);
+      // A candidate's own seed is only sent to a model that takes seeds.
+      const seeds = acceptedBy(job.model, entry, transport).seed;
       const image = await client.generateImage({
-        ...requestOf(job, await takesSeeds(job)),
+        ...requestOf(job, seeds),
         ...(signal ? { signal } : {}),
       });
-      const { entry } = await routeOf(job).catch(() => ({ entry: undefined }));
       const costUsd = costOf(image.usage, entry, {
         transport: image.transport,
         images: image.images.length,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { AwsClient } from 'aws4fetch';
+import type { AwsClient } from 'aws4fetch';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import {
   type BackendOptions,
@@ -27,9 +27,13 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
   const { env, timeoutMs } = options;
   const region =
     location.region ?? (env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1');
-  let client: AwsClient | undefined;
+  let client: Promise<AwsClient> | undefined;
+  // aws4fetch is loaded on the first request: a site without an S3 remote never loads it.
   const aws = () => {
-    if (client) return client;
+    client ??= makeClient();
+    return client;
+  };
+  const makeClient = async (): Promise<AwsClient> => {
     const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
     const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
     if (!accessKeyId || !secretAccessKey) {
@@ -40,7 +44,8 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
       );
     }
     const sessionToken = env.AWS_SESSION_TOKEN?.trim();
-    client = new AwsClient({
+    const { AwsClient } = await import('aws4fetch');
+    return new AwsClient({
       accessKeyId,
       secretAccessKey,
       ...(sessionToken ? { sessionToken } : {}),
@@ -50,7 +55,6 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
       retries: 1,
       initRetryMs: 100,
     });
-    return client;
   };
 
   const bucketUrl = (() => {
@@ -70,7 +74,7 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
     init: { headers?: Record<string, string>; body?: Uint8Array } = {},
   ): Promise<Response> {
     try {
-      return await aws().fetch(url, {
+      return await (await aws()).fetch(url, {
         method,
         ...(init.headers ? { headers: init.headers } : {}),
         ...(init.body ? { body: init.body } : {}),

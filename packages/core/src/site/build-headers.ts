@@ -42,6 +42,12 @@ export interface BuildHeadersInput {
   deferGeneration?: boolean;
   /** Only posts whose content path (relative to the root) matches this glob. */
   only?: string;
+  /**
+   * Derive headerforge's own widths × formats variants (default `true`). A host that makes
+   * its responsive images itself from the master, as Astro's `<Image>` does, passes `false`:
+   * each post's set is then the master, the social card, the LQIP and the colour.
+   */
+  variants?: boolean;
 }
 
 export interface BuildHeadersResult extends PipelineResult {
@@ -100,7 +106,7 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
   const pipelineMode = defer ? 'placeholder' : mode.mode;
   const result = await withRemote(options, env, emit, (remote) =>
     runPipeline(scan.jobs, {
-      settings: options,
+      settings: { ...options, variants: input.variants !== false },
       mode: pipelineMode,
       ...(provider ? { provider } : {}),
       onEvent: emit,

@@ -51,6 +51,10 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     for (const listener of listeners) listener(update);
   };
   const emit = input.onEvent ?? (() => {});
+  const settings = (options: BuildHeadersResult['options']) => ({
+    ...options,
+    variants: input.variants !== false,
+  });
   let first: Promise<BuildHeadersResult> | undefined;
   // Refreshes run one after another, so two quick saves cannot interleave their results.
   let queue: Promise<void> = Promise.resolve();
@@ -99,7 +103,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     const env = input.env ?? process.env;
     const now = await withRemote(options, env, emit, (remote) =>
       runPipeline(changed, {
-        settings: options,
+        settings: settings(options),
         mode: mode.mode === 'cache-only' ? 'cache-only' : 'placeholder',
         onEvent: emit,
         remote,
@@ -126,7 +130,13 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     provider: Provider,
   ): Promise<void> {
     const result = await withRemote(options, input.env ?? process.env, emit, (remote) =>
-      runPipeline(jobs, { settings: options, mode: 'generate', provider, onEvent: emit, remote }),
+      runPipeline(jobs, {
+        settings: settings(options),
+        mode: 'generate',
+        provider,
+        onEvent: emit,
+        remote,
+      }),
     );
     // Keep only what still matches the post: it may have been edited again meanwhile.
     const landed: string[] = [];
