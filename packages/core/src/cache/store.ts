@@ -431,43 +431,56 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     image: ImageToStore,
     meta: StoreMetadata,
   ): Promise<CachedImage> {
-    const { bytes, stored } = await storedForm(image);
+    const { bytes: received, ...size } = image;
     const candidate = input.candidate ?? 1;
-    if (candidate > 1) {
-      const base = generationKey({ ...input, candidate: undefined });
-      await ensureShard(layout.shard(base));
-      const file = layout.image(base, stored.mediaType, candidate);
-      // The paid bytes land first: a crash after this line costs nothing (see recoverCandidate).
-      await writeFileAtomic(file, bytes);
-      return addCandidate(input, candidate, file, bytes, stored, meta, false);
-    }
-    const key = generationKey(input);
-    const shard = layout.shard(key);
+    const base = generationKey({ ...input, candidate: undefined });
+    const shard = layout.shard(base);
     await ensureShard(shard);
-    await removeOrphanTempFiles(shard);
-    const file = layout.image(key, stored.mediaType);
-    // The paid bytes land first: a crash after this line costs nothing (see recoverOrphan).
-    await writeFileAtomic(file, bytes);
-    return writeSidecar(input, file, bytes, stored, meta, false);
+    if (candidate === 1) await removeOrphanTempFiles(shard);
+    const file = layout.image(base, image.mediaType, candidate);
+    // The paid bytes land first, as received: a crash after this line costs nothing (see
+    // recoverOrphan and recoverCandidate, which keep them as received).
+    await writeFileAtomic(file, received);
+    const compact = await compactForm(image);
+    let stored: { file: string; bytes: Uint8Array; image: StoredImage } = {
+      file,
+      bytes: received,
+      image: size,
+    };
+    if (compact) {
+      // Then the compact file, which no sidecar names yet (a crash here leaves the received
+      // file for recovery, and a stray that the next write or `headerforge compact` replaces).
+      stored = { ...compact, file: layout.image(base, compact.image.mediaType, candidate) };
+      await writeFileAtomic(stored.file, stored.bytes);
+    }
+    const entry =
+      candidate > 1
+        ? await addCandidate(input, candidate, stored.file, stored.bytes, stored.image, meta, false)
+        : await writeSidecar(input, stored.file, stored.bytes, stored.image, meta, false);
+    // Only once the sidecar names the compact file and records what was received does the
+    // received file go (a crash before this leaves it beside the entry, as `compact` would).
+    if (compact) await rm(file, { force: true });
+    return entry;
   }
 
-  /** The bytes to store of a received image: compact when the store compacts (a PNG). */
-  async function storedForm(
+  /** The compact form of a received image, when the store compacts and it is a PNG. */
+  async function compactForm(
     image: ImageToStore,
-  ): Promise<{ bytes: Uint8Array; stored: StoredImage }> {
-    const { bytes, ...size } = image;
-    const compact =
-      options.compact && !holdsPlaceholders
-        ? await compactImage(bytes, image.mediaType)
-        : undefined;
-    if (!compact) return { bytes, stored: size };
+  ): Promise<{ bytes: Uint8Array; image: StoredImage } | undefined> {
+    if (!options.compact || holdsPlaceholders) return undefined;
+    const compact = await compactImage(image.bytes, image.mediaType);
+    if (!compact) return undefined;
     return {
       bytes: compact.bytes,
-      stored: {
+      image: {
         width: image.width,
         height: image.height,
         mediaType: compact.mediaType,
-        received: { sha256: sha256Hex(bytes), bytes: bytes.byteLength, mediaType: image.mediaType },
+        received: {
+          sha256: sha256Hex(image.bytes),
+          bytes: image.bytes.byteLength,
+          mediaType: image.mediaType,
+        },
       },
     };
   }
