@@ -23,6 +23,8 @@ export interface BuildConfig {
   appName?: string;
   widths?: number[];
   formats?: string[];
+  /** How the paid image is kept (the pipeline's `original` setting); default compact. */
+  original?: 'compact' | 'as-received';
   /** A shared remote cache URL, and its credentials / read-only switch in `env`. */
   remote?: string;
   env?: Record<string, string>;

@@ -23,18 +23,36 @@ export function paidImages(fake: FakeOpenRouter): string[] {
 /**
  * sha256 of every file kept in a committed cache folder, its `.quarantine/` included. Not
  * kept: the temp file of a write that never got renamed (the next write in its folder
- * deletes it, however complete its bytes), and lock files.
+ * deletes it, however complete its bytes), and lock files. An image stored compactly counts
+ * as its received bytes too (the sidecar's `received.sha256`), but only when the compact file
+ * the sidecar names is there with the sidecar's hash.
  */
 export async function keptHashes(cacheDir: string): Promise<Set<string>> {
   const hashes = new Set<string>();
   const entries = await readdir(cacheDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const sidecars: string[] = [];
   for (const entry of entries) {
     const path = join(entry.parentPath, entry.name);
     const temp = entry.name.startsWith('.') && entry.name.includes('.tmp-');
     const lock = relative(cacheDir, path).split(sep)[0] === '.locks';
-    if (entry.isFile() && !temp && !lock) hashes.add(sha256(await readFile(path)));
+    if (!entry.isFile() || temp || lock) continue;
+    hashes.add(sha256(await readFile(path)));
+    if (entry.name.endsWith('.json') && SHARD.test(relative(cacheDir, entry.parentPath)))
+      sidecars.push(path);
+  }
+  for (const path of sidecars) {
+    const sidecar = JSON.parse(await readFile(path, 'utf8')) as CompactRecord & {
+      candidates?: CompactRecord[];
+    };
+    for (const record of [sidecar, ...(sidecar.candidates ?? [])])
+      if (record.received && hashes.has(record.sha256)) hashes.add(record.received.sha256);
   }
   return hashes;
+}
+
+interface CompactRecord {
+  sha256: string;
+  received?: { sha256: string };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface CrashLoopSettings {
   concurrency: number;
   model: string;
   imageSize: string;
+  /** How the builds keep paid images; default compact. */
+  original?: 'compact' | 'as-received';
 }
 
 /** One build of the loop and what it left behind. */
@@ -79,6 +81,7 @@ export async function runCrashLoop(settings: CrashLoopSettings): Promise<CrashLo
     concurrency: settings.concurrency,
     model: settings.model,
     imageSize: settings.imageSize,
+    ...(settings.original ? { original: settings.original } : {}),
     appName,
   });
   const requestsOf = (appName: string) =>
