@@ -145,7 +145,7 @@ describe('headerforge doctor', () => {
     const dir = await site();
     expect((await headerforge(['generate', '--root', dir], withKey)).code).toBe(0);
     const cache = join(dir, '.headerforge');
-    const [image = ''] = (await listFiles(cache)).filter((file) => file.endsWith('.png'));
+    const [image = ''] = (await listFiles(cache)).filter((file) => /\.(png|avif)$/.test(file));
     const original = await readFile(join(cache, image));
     const flipped = Buffer.from(original);
     flipped[flipped.length - 20] = (flipped[flipped.length - 20] ?? 0) ^ 0xff;
@@ -180,7 +180,7 @@ describe('headerforge doctor', () => {
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^ok\s+cache-verifies\s+2 cached images verified/m);
 
-    const images = (await listFiles(cache)).filter((file) => file.endsWith('.png'));
+    const images = (await listFiles(cache)).filter((file) => /\.(png|avif)$/.test(file));
     expect(images).toHaveLength(2);
     const [tampered = '', other = ''] = images;
     const original = await readFile(join(cache, tampered));
@@ -206,7 +206,7 @@ describe('headerforge doctor', () => {
     expect(await readFile(join(cache, tampered))).toEqual(flipped);
 
     await writeFile(join(cache, tampered), original);
-    const sidecar = other.replace(/\.png$/, '.json');
+    const sidecar = other.replace(/\.\w+$/, '.json');
     await rm(join(cache, sidecar));
     const orphan = await headerforge(['doctor', '--root', dir], withKey);
     expect(orphan.code).toBe(0);

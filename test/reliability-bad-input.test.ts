@@ -211,7 +211,7 @@ describe('unusual prompts and post paths', () => {
     expect(requestedPrompts().sort()).toEqual(result.headers.map((h) => h.job.prompt).sort());
     for (const header of result.headers) {
       const sidecar = JSON.parse(
-        await readFile(header.original.file.replace(/\.png$/, '.json'), 'utf8'),
+        await readFile(header.original.file.replace(/\.\w+$/, '.json'), 'utf8'),
       );
       expect(sidecar.prompt).toBe(header.job.prompt);
       expect(sidecar.sources).toEqual([header.job.file]);
@@ -255,7 +255,7 @@ describe('a tampered cache', () => {
   let dir: string;
   /** The committed image of each prompt, from the first build. */
   const images = new Map<string, string>();
-  const sidecarOf = (prompt: string) => (images.get(prompt) as string).replace(/\.png$/, '.json');
+  const sidecarOf = (prompt: string) => (images.get(prompt) as string).replace(/\.\w+$/, '.json');
 
   beforeAll(async () => {
     const files = Object.fromEntries(

@@ -324,7 +324,7 @@ describe('modes without generation', () => {
     expect(online.headers.every((h) => !h.placeholder && h.source === 'generated')).toBe(true);
     for (const header of online.headers) {
       const sidecar = JSON.parse(
-        await readFile(header.original.file.replace(/\.png$/, '.json'), 'utf8'),
+        await readFile(header.original.file.replace(/\.\w+$/, '.json'), 'utf8'),
       );
       expect(sidecar).toMatchObject({ placeholder: false, key: header.key });
     }

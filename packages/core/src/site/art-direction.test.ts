@@ -184,7 +184,8 @@ describe('candidates and pick', () => {
     // One entry holds the three: the first image's sidecar lists the others, each its own file and hash.
     const entry = await sidecarOf(shown?.key as string);
     expect(entry.candidates.map((c: { candidate: number }) => c.candidate)).toEqual([2, 3]);
-    expect(entry.candidates[0].file).toBe(`${shown?.key}-2.png`);
+    // Stored compactly (the default): the fake sends PNGs.
+    expect(entry.candidates[0].file).toBe(`${shown?.key}-2.avif`);
     expect(entry.candidates[0].sha256).toBe(now?.original.sha256);
     expect(
       new Set([entry.sha256, ...entry.candidates.map((c: { sha256: string }) => c.sha256)]).size,
@@ -244,14 +245,14 @@ describe('candidates and pick', () => {
     expect(fake.generations()).toHaveLength(0);
     expect(lowered.failures).toEqual([]);
     const files = (await readdir(join(root, '.headerforge'), { recursive: true })).filter((file) =>
-      /[0-9a-f]{64}(-\d)?\.(json|png)$/.test(file),
+      /[0-9a-f]{64}(-\d)?\.(json|avif)$/.test(file),
     );
     // One entry: its sidecar, the first image and the two later candidates, all kept.
     expect(files.map((file) => file.replace(/^.*[0-9a-f]{64}/, 'K')).sort()).toEqual([
-      'K-2.png',
-      'K-3.png',
+      'K-2.avif',
+      'K-3.avif',
+      'K.avif',
       'K.json',
-      'K.png',
     ]);
   });
 

@@ -42,6 +42,7 @@ describe('resolveOptions defaults', () => {
       maxRetries: 2,
       transport: 'auto',
       lookupCost: false,
+      original: 'compact',
     });
   });
 
