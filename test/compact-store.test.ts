@@ -1,12 +1,16 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  compactEntry,
+  compactImage,
+  type GenerationKeyInput,
+  generationKey,
+  openImageStore,
+  sha256Hex,
+} from '@headerforge/core/internal';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { photoLikePng } from '../../../../bench/photo-like.mjs';
-import { compactImage } from '../image/compact.js';
-import { compactEntry } from './compact-entry.js';
-import { type GenerationKeyInput, generationKey, sha256Hex } from './keys.js';
-import { openImageStore } from './store.js';
+import { photoLikePng } from '../bench/photo-like.mjs';
 
 let dir: string;
 beforeEach(async () => {

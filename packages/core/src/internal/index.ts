@@ -3,12 +3,14 @@
 // tests resolve it through an alias (vitest.config.ts, tsconfig.check.json), scripts that
 // run outside vitest import the built file by its path.
 
+export { compactEntry } from '../cache/compact-entry.js';
 export { type GenerationKeyInput, generationKey, sha256Hex } from '../cache/keys.js';
 export { remoteNames } from '../cache/layout.js';
 export { createRemoteCache, openRemote, type RemoteCache } from '../cache/remote-cache.js';
 export type { Sidecar } from '../cache/sidecar.js';
 export { openImageStore } from '../cache/store.js';
 export { deriveFiles } from '../derive/derive-files.js';
+export { COMPACT_ENCODING, compactImage } from '../image/compact.js';
 export { openRouterClientOptionsSchema } from '../openrouter/client-options.js';
 export { jobKeyInput } from '../pipeline/header-job.js';
 export { createRedisBackend } from '../remote/redis.js';
