@@ -8,7 +8,7 @@ import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-erro
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { autoAlt, defaultAlt } from './alt-text.js';
 import { contentPath } from './content-path.js';
-import { type ParsedFrontmatter, parseFrontmatter } from './frontmatter.js';
+import type { ParsedFrontmatter } from './frontmatter.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
 import { applyStyle, autoPrompt } from './prompt.js';
 import { attachReferences, type WantedReference } from './references.js';
@@ -120,6 +120,9 @@ async function scanPath(
       }),
     };
   }
+  // The YAML parser and the frontmatter schemas load with the first file the warm index
+  // does not know: a warm build parses none.
+  const { parseFrontmatter } = await import('./frontmatter.js');
   let parsed: ParsedFrontmatter;
   try {
     parsed = parseFrontmatter(source, { file, field: options.field });
