@@ -55,7 +55,8 @@ interface Fact {
   used: number;
 }
 
-type Sections = Record<WarmSection, Record<string, Fact>>;
+/** As parsed: each fact is checked when it is recalled, not all of them on every load. */
+type Sections = Record<WarmSection, Record<string, unknown>>;
 
 const SECTIONS: readonly WarmSection[] = ['content', 'originals', 'derived'];
 
@@ -70,7 +71,7 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
   return {
     recall<T>(section: WarmSection, id: string): T | undefined {
       const fact = sections[section][id];
-      if (!fact?.stamps.every(unchanged)) return undefined;
+      if (!isFact(fact) || !fact.stamps.every(unchanged)) return undefined;
       if (now - fact.used > TOUCH_EVERY_MS) {
         fact.used = now;
         changed = true;
@@ -95,7 +96,7 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
       changed = false;
       for (const section of SECTIONS) {
         for (const [id, fact] of Object.entries(sections[section])) {
-          if (now - fact.used > FORGET_AFTER_MS) delete sections[section][id];
+          if (!isFact(fact) || now - fact.used > FORGET_AFTER_MS) delete sections[section][id];
         }
       }
       mkdirSync(dirname(file), { recursive: true });
@@ -119,10 +120,8 @@ function load(file: string): Sections {
   const sections = empty();
   for (const section of SECTIONS) {
     const facts = record[section];
-    if (typeof facts !== 'object' || facts === null) continue;
-    for (const [id, fact] of Object.entries(facts as Record<string, unknown>)) {
-      if (isFact(fact)) sections[section][id] = fact;
-    }
+    if (typeof facts === 'object' && facts !== null && !Array.isArray(facts))
+      sections[section] = facts as Record<string, unknown>;
   }
   return sections;
 }
