@@ -1,13 +1,20 @@
 import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { buildHeaders } from '@headerforge/core';
+import { startFakeOpenRouter } from '@headerforge/core/testing';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 
-/** Every module a fresh Node process loads for `import(entry)`, as file URLs. */
-async function modulesLoadedBy(entry: string): Promise<string[]> {
+/**
+ * Every module a fresh Node process loads for `import(entry)`, as file URLs; `then` is
+ * more code to run in it, with the imported module as `entry`.
+ */
+async function modulesLoadedBy(entry: string, then = ''): Promise<string[]> {
   const script = `
     import { registerHooks } from 'node:module';
     const loaded = [];
@@ -17,7 +24,8 @@ async function modulesLoadedBy(entry: string): Promise<string[]> {
         return next(url, context);
       },
     });
-    await import(${JSON.stringify(entry)});
+    const entry = await import(${JSON.stringify(entry)});
+    ${then}
     console.log(JSON.stringify(loaded));
   `;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
@@ -51,5 +59,48 @@ describe('@headerforge/core', () => {
     const loaded = await modulesLoadedBy('@headerforge/core');
     expect(loaded.some((url) => url.includes('/packages/core/'))).toBe(true);
     expect(loaded.filter((url) => /\/node_modules\/(aws4fetch|ioredis)\//.test(url))).toEqual([]);
+  });
+});
+
+// A warm build (through the adapter entry the Vite and Astro hosts use) runs none of the
+// machinery that makes, derives or fetches images: loading it would cost every warm build
+// tens of milliseconds (bench/README.md, "Load cost").
+describe('a warm build', () => {
+  it('loads neither sharp, nor the YAML parser, nor the OpenRouter client', async () => {
+    const KEY = 'sk-or-v1-test-sentinel-warm-load';
+    const fake = await startFakeOpenRouter({ apiKey: KEY });
+    const site = await mkdtemp(join(tmpdir(), 'hf-warm-load-'));
+    try {
+      for (const name of ['dusk', 'dawn']) {
+        await mkdir(join(site, 'src/content/blog'), { recursive: true });
+        await writeFile(
+          join(site, 'src/content/blog', `${name}.md`),
+          `---\ntitle: ${name}\nheader: "A lighthouse at ${name}"\n---\nBody.\n`,
+        );
+      }
+      const options = { widths: [320], formats: ['webp' as const] };
+      const env = { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL };
+      const cold = await buildHeaders({ root: site, options, env });
+      expect(cold.summary.generated).toBe(2);
+
+      const input = JSON.stringify({ root: site, options, env });
+      const loaded = await modulesLoadedBy(
+        '@headerforge/core/adapter',
+        `const warm = await entry.createHeaderService(${input}).ready();
+         if (warm.summary.cached !== 2) throw new Error('not warm: ' + JSON.stringify(warm.summary));`,
+      );
+      expect(loaded.some((url) => url.includes('/packages/core/dist/site/build-headers.js'))).toBe(
+        true,
+      );
+      const heavy = loaded.filter((url) =>
+        /\/node_modules\/(sharp|@img|yaml)\/|\/openrouter\/client\.js$|\/derive\/derive-files\.js$|\/cache\/remote-cache\.js$/.test(
+          url,
+        ),
+      );
+      expect(heavy).toEqual([]);
+    } finally {
+      await fake.close();
+      await rm(site, { recursive: true, force: true });
+    }
   });
 });

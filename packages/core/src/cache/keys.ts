@@ -22,33 +22,25 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** JSON with object keys sorted at every depth, so equal values hash equally. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => {
-    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
-    return Object.fromEntries(
-      Object.entries(inner as Record<string, unknown>).sort(([a], [b]) =>
-        a < b ? -1 : a > b ? 1 : 0,
-      ),
-    );
-  });
-}
-
+/**
+ * The sha256 of the input's canonical JSON: its fields in code-unit order (written in that
+ * order here, since every value is a string, a number, null or a list of strings), `seed`
+ * null when unset, and `references` and `candidate` only when set, so that every key made
+ * before they existed stays the same. `keys.test.ts` pins the bytes.
+ */
 export function generationKey(input: GenerationKeyInput): string {
+  const { references, candidate } = input;
   return sha256Hex(
-    canonicalJson({
-      v: KEY_SCHEMA_VERSION,
-      provider: input.provider,
-      prompt: input.prompt,
-      model: input.model,
+    JSON.stringify({
       aspectRatio: input.aspectRatio,
+      ...(candidate !== undefined && candidate > 1 ? { candidate } : {}),
       imageSize: input.imageSize,
+      model: input.model,
+      prompt: input.prompt,
+      provider: input.provider,
+      ...(references?.length ? { references } : {}),
       seed: input.seed ?? null,
-      // Only when set, so that every key made before references and candidates stays the same.
-      ...(input.references?.length ? { references: input.references } : {}),
-      ...(input.candidate !== undefined && input.candidate > 1
-        ? { candidate: input.candidate }
-        : {}),
+      v: KEY_SCHEMA_VERSION,
     }),
   );
 }

@@ -17,7 +17,7 @@ import { IMAGE_EXTENSIONS, type ImageMediaType } from '../image/media-types.js';
  *   originals/verified/ab/<key>.json  "this image file had this hash" notes
  *   placeholders/                     offline art, laid out like the committed cache
  *   derived/                          derived sets (their own layout: derive/store.ts)
- *   warm-index.json                   what a warm build already knows
+ *   warm-index-<format>.json          what a warm build already knows (see warm-index.ts)
  *
  * A shared remote store, below its prefix:
  *   ab/<key>.json             the sidecar, byte for byte the local one
@@ -108,7 +108,11 @@ export interface DerivedCacheLayout {
   readonly placeholders: string;
   /** Derived sets. */
   readonly derived: string;
-  readonly warmIndex: string;
+  /**
+   * The warm index in a format: each format has a file of its own, so two versions of
+   * headerforge sharing the cache (switching branches) do not overwrite each other's.
+   */
+  warmIndex(format: number): string;
 }
 
 export function derivedCacheLayout(derivedCacheDir: string): DerivedCacheLayout {
@@ -116,7 +120,8 @@ export function derivedCacheLayout(derivedCacheDir: string): DerivedCacheLayout 
     verification: join(derivedCacheDir, 'originals'),
     placeholders: join(derivedCacheDir, 'placeholders'),
     derived: join(derivedCacheDir, 'derived'),
-    warmIndex: join(derivedCacheDir, 'warm-index.json'),
+    warmIndex: (format) =>
+      join(derivedCacheDir, format === 1 ? 'warm-index.json' : `warm-index-${format}.json`),
   };
 }
 

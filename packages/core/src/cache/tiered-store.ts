@@ -29,7 +29,7 @@ export interface Lease {
  * once pay once. Without a remote, every remote step is a no-op.
  */
 export interface TieredStore
-  extends Pick<ImageStore, 'lookup' | 'read' | 'persist' | 'lock' | 'keepRejected'> {
+  extends Pick<ImageStore, 'lookup' | 'recall' | 'read' | 'persist' | 'lock' | 'keepRejected'> {
   readonly local: ImageStore;
   /** The remote's label (nothing secret in it), when there is one. */
   readonly remoteLabel: string | undefined;
@@ -56,6 +56,7 @@ export function openTieredStore(
     local,
     remoteLabel: remote?.label,
     lookup: (input) => local.lookup(input),
+    recall: (input) => local.recall(input),
     read: (entry) => local.read(entry),
     persist: (input, image, meta) => local.persist(input, image, meta),
     lock: (key, options) => local.lock(key, options),

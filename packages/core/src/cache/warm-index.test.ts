@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openWarmIndex } from './warm-index.js';
 
+/** The index's file in its current format. */
+const INDEX = 'warm-index-2.json';
+
 let dir: string;
 let cache: string;
 beforeEach(async () => {
@@ -79,25 +82,34 @@ describe('openWarmIndex', () => {
   it('writes only when something changed', async () => {
     const file = join(dir, 'post.md');
     await rememberFile(file, 1);
-    const saved = await stat(join(cache, 'warm-index.json'));
+    const saved = await stat(join(cache, INDEX));
     const warm = openWarmIndex(cache);
     expect(warm.recall('content', file)).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await warm.save();
-    expect((await stat(join(cache, 'warm-index.json'))).mtimeMs).toBe(saved.mtimeMs);
+    expect((await stat(join(cache, INDEX))).mtimeMs).toBe(saved.mtimeMs);
   });
 
   it('starts empty from a torn, foreign or older index', async () => {
     const file = join(dir, 'post.md');
     await rememberFile(file, 1);
-    const path = join(cache, 'warm-index.json');
+    const path = join(cache, INDEX);
     const good = await readFile(path, 'utf8');
     await writeFile(path, good.slice(0, good.length / 2));
     expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
-    await writeFile(path, good.replace('"format":1', '"format":0'));
+    await writeFile(path, good.replace('"format":2', '"format":1'));
     expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
-    await writeFile(path, JSON.stringify({ format: 1, content: { [file]: { value: 1 } } }));
+    await writeFile(path, JSON.stringify({ format: 2, content: { [file]: { value: 1 } } }));
     expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
+  });
+
+  it('deletes the index of an older format once it writes its own', async () => {
+    await mkdir(cache, { recursive: true });
+    await writeFile(join(cache, 'warm-index.json'), JSON.stringify({ format: 1, content: {} }));
+    const file = join(dir, 'post.md');
+    const index = await rememberFile(file, 1);
+    expect(index.recall('content', file)).toBe(1);
+    await expect(stat(join(cache, 'warm-index.json'))).rejects.toThrow(/ENOENT/);
   });
 
   it('drops facts unused for 30 days when it is next written', async () => {

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { derivedCacheLayout } from './layout.js';
@@ -8,7 +8,8 @@ import { derivedCacheLayout } from './layout.js';
  *
  * - `content`: a content file's header fields, as its frontmatter last parsed;
  * - `originals`: a committed image and its sidecar, as last verified (hash included);
- * - `derived`: a derived set, as last found complete.
+ * - `derived`: a derived set, as last found complete (its manifest: file names within its
+ *   folder, so the index stays small and the set follows the cache folder).
  *
  * Each fact is recorded with the size and mtime of the files it was read from, and is
  * only recalled while all of them still match, so a warm build stats a few files per post
@@ -33,8 +34,11 @@ export interface WarmIndex {
 
 export type WarmSection = 'content' | 'originals' | 'derived';
 
-/** Bump when the shape of a remembered value changes: older indexes are then ignored. */
-const FORMAT = 1;
+/**
+ * Bump when the shape of a remembered value changes: each format has its own file, and the
+ * older ones are deleted when the new one is first written. 2: derived sets as manifests.
+ */
+const FORMAT = 2;
 /** Facts unused this long are dropped when the index is next written. */
 const FORGET_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 /** `used` is refreshed at most this often, so a warm build does not rewrite the index. */
@@ -51,13 +55,15 @@ interface Fact {
   used: number;
 }
 
-type Sections = Record<WarmSection, Record<string, Fact>>;
+/** As parsed: each fact is checked when it is recalled, not all of them on every load. */
+type Sections = Record<WarmSection, Record<string, unknown>>;
 
 const SECTIONS: readonly WarmSection[] = ['content', 'originals', 'derived'];
 
 /** Opens the index under `derivedCacheDir` (an empty one if it is missing or unreadable). */
 export function openWarmIndex(derivedCacheDir: string): WarmIndex {
-  const file = derivedCacheLayout(derivedCacheDir).warmIndex;
+  const layout = derivedCacheLayout(derivedCacheDir);
+  const file = layout.warmIndex(FORMAT);
   const sections = load(file);
   let changed = false;
   const now = Date.now();
@@ -65,7 +71,7 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
   return {
     recall<T>(section: WarmSection, id: string): T | undefined {
       const fact = sections[section][id];
-      if (!fact?.stamps.every(unchanged)) return undefined;
+      if (!isFact(fact) || !fact.stamps.every(unchanged)) return undefined;
       if (now - fact.used > TOUCH_EVERY_MS) {
         fact.used = now;
         changed = true;
@@ -90,11 +96,12 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
       changed = false;
       for (const section of SECTIONS) {
         for (const [id, fact] of Object.entries(sections[section])) {
-          if (now - fact.used > FORGET_AFTER_MS) delete sections[section][id];
+          if (!isFact(fact) || now - fact.used > FORGET_AFTER_MS) delete sections[section][id];
         }
       }
       mkdirSync(dirname(file), { recursive: true });
       await writeFileAtomic(file, JSON.stringify({ format: FORMAT, ...sections }));
+      for (let older = 1; older < FORMAT; older++) rmSync(layout.warmIndex(older), { force: true });
     },
   };
 }
@@ -113,10 +120,8 @@ function load(file: string): Sections {
   const sections = empty();
   for (const section of SECTIONS) {
     const facts = record[section];
-    if (typeof facts !== 'object' || facts === null) continue;
-    for (const [id, fact] of Object.entries(facts as Record<string, unknown>)) {
-      if (isFact(fact)) sections[section][id] = fact;
-    }
+    if (typeof facts === 'object' && facts !== null && !Array.isArray(facts))
+      sections[section] = facts as Record<string, unknown>;
   }
   return sections;
 }

@@ -1,5 +1,4 @@
 import { rm } from 'node:fs/promises';
-import { deriveFiles } from './derive-files.js';
 import type { DerivedSet } from './derived-set.js';
 import { derivativeKey } from './key.js';
 import type { DeriveSpec } from './spec.js';
@@ -25,6 +24,8 @@ export async function getDerivedSet(input: GetDerivedSetInput): Promise<DerivedS
   const key = derivativeKey(originalSha256, spec);
   const warm = await readDerivedSet(cacheDir, key);
   if (warm) return warm;
+  // The encoders (sharp) load with the first set made: a warm build needs none of them.
+  const { deriveFiles } = await import('./derive-files.js');
   const tempDir = await makeTempDir(keyDirectory(cacheDir, key));
   try {
     const files = await deriveFiles(original, spec, tempDir);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import { installedSharpVersion } from './sharp-version.js';
 import { type DeriveSpec, normaliseSpec } from './spec.js';
 
 /**
@@ -14,9 +14,7 @@ export const DERIVE_VERSION = 1;
  * generation key, so widths, formats or a sharp upgrade never touch the paid image.
  */
 export function derivativeKey(originalSha256: string, spec: DeriveSpec): string {
-  // A property read, not a call: the warm path must not run sharp, and a test that
-  // mocks sharp's default export still passes this through.
-  return derivativeKeyFor(originalSha256, spec, sharpMajor(sharp.versions.sharp));
+  return derivativeKeyFor(originalSha256, spec, sharpMajor(installedSharpVersion()));
 }
 
 /** `derivativeKey` with the sharp major given, so a sharp upgrade can be tested. */

@@ -1,4 +1,4 @@
-import { basename, join } from 'node:path';
+import { basename, sep } from 'node:path';
 import { z } from 'zod';
 import type { DerivedFile, DerivedSet } from './derived-set.js';
 
@@ -45,9 +45,11 @@ export function toManifest(key: string, set: Omit<DerivedSet, 'key'>): Manifest 
   };
 }
 
-/** A manifest's set with absolute paths inside `dir`. */
+/** A manifest's set with absolute paths inside `dir` (an absolute, normalised path). */
 export function fromManifest(manifest: Manifest, dir: string): DerivedSet {
-  const entry = (e: Manifest['master']): DerivedFile => ({ ...e, file: join(dir, e.file) });
+  // What `join` would make of a bare file name, without normalising the folder again for
+  // each of a set's files on every warm build.
+  const entry = (e: Manifest['master']): DerivedFile => ({ ...e, file: `${dir}${sep}${e.file}` });
   return {
     key: manifest.key,
     master: entry(manifest.master),

@@ -1,5 +1,7 @@
-import sharp from 'sharp';
 import { type ImageMediaType, sniffImageType } from './media-types.js';
+
+// sharp (its native binding and libvips, ~30 ms) is loaded by the first call, not with this
+// module: the cache's warm lookups import this file and never call it.
 
 export interface VerifiedImage {
   bytes: Uint8Array;
@@ -30,6 +32,7 @@ export async function inspectImage(
   }
   let width: number | undefined;
   let height: number | undefined;
+  const { default: sharp } = await import('sharp');
   try {
     ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
   } catch (cause) {
@@ -48,6 +51,7 @@ export async function inspectImage(
 export async function readImageSize(
   bytes: Uint8Array,
 ): Promise<{ width?: number | undefined; height?: number | undefined }> {
+  const { default: sharp } = await import('sharp');
   return sharp(bytes, { limitInputPixels: false })
     .metadata()
     .catch(() => ({}));

@@ -56,11 +56,16 @@ export function groupByKey(jobs: readonly HeaderJob[]): ImageGroup[] {
  */
 export function planImages(
   groups: readonly ImageGroup[],
-  store: Pick<ImageStore, 'lookup'>,
+  store: Pick<ImageStore, 'lookup' | 'recall'>,
 ): Promise<PlannedImage[]> {
   const limit = pLimit(LOOKUP_CONCURRENCY);
   return Promise.all(
-    groups.map((group) => limit(async () => ({ group, found: await store.lookup(group.input) }))),
+    groups.map((group) => {
+      // An image the warm index knows is planned at once, without a task in the queue.
+      const known = store.recall(group.input);
+      if (known) return { group, found: known };
+      return limit(async () => ({ group, found: await store.lookup(group.input) }));
+    }),
   );
 }
 

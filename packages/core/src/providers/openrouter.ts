@@ -4,7 +4,8 @@ import { candidateSeed, type HeaderJob } from '../pipeline/header-job.js';
 import { costOf, worstCaseCost } from './pricing.js';
 import type { ProvidedImage, Provider } from './provider.js';
 
-export function createOpenRouterProvider(client: OpenRouterClient): Provider {
+/** Every optional part of `Provider` included: OpenRouter's models can batch. */
+export function createOpenRouterProvider(client: OpenRouterClient): Required<Provider> {
   // The client reads the catalogue once per process. A request it refuses (a model its
   // endpoint does not serve, a value the model does not accept) fails the job here, before
   // anything is reserved or paid.

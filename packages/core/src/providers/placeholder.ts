@@ -1,5 +1,4 @@
 import { candidateSeed, type HeaderJob } from '../pipeline/header-job.js';
-import { renderPlaceholderArt } from './placeholder-art.js';
 import type { ProvidedImage, Provider } from './provider.js';
 
 /** Offline, free, deterministic art for builds without a key. */
@@ -10,6 +9,8 @@ export function createPlaceholderProvider(): Provider {
     async generate(job: HeaderJob): Promise<ProvidedImage> {
       // Each candidate its own art, as each would be its own image.
       const seed = candidateSeed(job.seed, job.pick ?? 1);
+      // Loaded on first use: the art needs sharp, which a warm build never loads.
+      const { renderPlaceholderArt } = await import('./placeholder-art.js');
       const art = await renderPlaceholderArt({
         prompt: job.prompt,
         aspectRatio: job.aspectRatio,

@@ -14,8 +14,8 @@ import {
   resolveOptions,
 } from './options.js';
 import { type ScanResult, scanContent } from './scan.js';
-import { providerFor } from './site-client.js';
-import { withRemote } from './site-remote.js';
+import { providerFor } from './site-provider.js';
+import { withRemote } from './with-remote.js';
 
 export type HeadersEvent =
   | PipelineEvent

@@ -7,8 +7,8 @@ import type { HeaderResult, PostFailure } from '../pipeline/summary.js';
 import type { Provider } from '../providers/provider.js';
 import { type BuildHeadersInput, type BuildHeadersResult, buildHeaders } from './build-headers.js';
 import { scanContent } from './scan.js';
-import { providerFor } from './site-client.js';
-import { withRemote } from './site-remote.js';
+import { providerFor } from './site-provider.js';
+import { withRemote } from './with-remote.js';
 
 /** What a host (Vite, Astro) is told when the headers it serves change. */
 export type ServiceUpdate =

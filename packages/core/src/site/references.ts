@@ -44,9 +44,10 @@ export async function attachReferences(
     });
   };
   const failures: HeaderforgeError[] = [];
+  // Most posts have none: they cost no promise.
+  const withReferences = wanted.filter(({ references }) => references.length > 0);
   await Promise.all(
-    wanted.map(async ({ job, references }) => {
-      if (references.length === 0) return;
+    withReferences.map(async ({ job, references }) => {
       const settled = await Promise.allSettled(references.map(load));
       const problems = settled.filter((result) => result.status === 'rejected');
       if (problems.length > 0) {

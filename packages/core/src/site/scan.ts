@@ -8,7 +8,7 @@ import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-erro
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { autoAlt, defaultAlt } from './alt-text.js';
 import { contentPath } from './content-path.js';
-import { type ParsedFrontmatter, parseFrontmatter } from './frontmatter.js';
+import type { ParsedFrontmatter } from './frontmatter.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
 import { applyStyle, autoPrompt } from './prompt.js';
 import { attachReferences, type WantedReference } from './references.js';
@@ -57,7 +57,13 @@ export async function scanContent(
   files.sort();
   const limit = pLimit(READ_CONCURRENCY);
   const outcomes = await Promise.all(
-    files.map((file) => limit(() => scanPath(contentPath(options.root, file), options, warmIndex))),
+    files.map((found) => {
+      const file = contentPath(options.root, found);
+      // An unchanged file is known at once: no read, and no task in the read queue.
+      return (
+        recallPath(file, options, warmIndex) ?? limit(() => scanPath(file, options, warmIndex))
+      );
+    }),
   );
 
   const jobs: HeaderJob[] = [];
@@ -94,16 +100,31 @@ export async function scanFile(
   return outcome.job;
 }
 
+/** The header field's name decides what is parsed out, so it is part of a fact's id. */
+const factId = (absolute: string, options: ResolvedHeaderforgeOptions) =>
+  `${options.field}\0${absolute}`;
+
+/** The outcome of a file the warm index knows unchanged; undefined when it must be read. */
+function recallPath(
+  file: string,
+  options: ResolvedHeaderforgeOptions,
+  warmIndex: WarmIndex | undefined,
+): Outcome | undefined {
+  if (!warmIndex) return undefined;
+  const known = warmIndex.recall<ParsedFrontmatter>(
+    'content',
+    factId(path.resolve(options.root, file), options),
+  );
+  return known && outcomeOf(file, known, options);
+}
+
 async function scanPath(
   file: string,
   options: ResolvedHeaderforgeOptions,
   warmIndex?: WarmIndex,
 ): Promise<Outcome> {
   const absolute = path.resolve(options.root, file);
-  // The header field's name decides what is parsed out, so it is part of the fact's id.
-  const id = `${options.field}\0${absolute}`;
-  const known = warmIndex?.recall<ParsedFrontmatter>('content', id);
-  if (known) return outcomeOf(file, known, options);
+  const id = factId(absolute, options);
   const stamps = warmIndex?.stamp([absolute]);
   let source: string;
   try {
@@ -120,6 +141,9 @@ async function scanPath(
       }),
     };
   }
+  // The YAML parser and the frontmatter schemas load with the first file the warm index
+  // does not know: a warm build parses none.
+  const { parseFrontmatter } = await import('./frontmatter.js');
   let parsed: ParsedFrontmatter;
   try {
     parsed = parseFrontmatter(source, { file, field: options.field });

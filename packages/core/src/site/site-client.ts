@@ -5,10 +5,7 @@ import {
   type OpenRouterClientOptions,
 } from '../openrouter/client.js';
 import { parseTransportChoice } from '../openrouter/transport.js';
-import { createOpenRouterProvider } from '../providers/openrouter.js';
-import type { Provider } from '../providers/provider.js';
-import type { HeadersEvent } from './build-headers.js';
-import type { HeaderforgeOptions, ResolvedHeaderforgeOptions } from './options.js';
+import type { HeaderforgeOptions } from './options.js';
 
 /**
  * The OpenRouter client for a site, from an explicit environment (a build's, or the site's
@@ -39,19 +36,4 @@ export function siteClient(
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
   });
-}
-
-/** The OpenRouter provider a site's options and environment call for. */
-export function providerFor(
-  options: ResolvedHeaderforgeOptions,
-  env: NodeJS.ProcessEnv,
-  overrides: Partial<OpenRouterClientOptions> | undefined,
-  emit: (event: HeadersEvent) => void,
-): Provider {
-  return createOpenRouterProvider(
-    siteClient(env, options, {
-      ...overrides,
-      onRetry: (event) => emit({ type: 'retry', ...event }),
-    }),
-  );
 }
