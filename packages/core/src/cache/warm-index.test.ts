@@ -94,9 +94,10 @@ describe('openWarmIndex', () => {
     const good = await readFile(path, 'utf8');
     await writeFile(path, good.slice(0, good.length / 2));
     expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
-    await writeFile(path, good.replace('"format":1', '"format":0'));
+    const format = (JSON.parse(good) as { format: number }).format;
+    await writeFile(path, good.replace(`"format":${format}`, `"format":${format - 1}`));
     expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
-    await writeFile(path, JSON.stringify({ format: 1, content: { [file]: { value: 1 } } }));
+    await writeFile(path, JSON.stringify({ format, content: { [file]: { value: 1 } } }));
     expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
   });
 

@@ -33,8 +33,11 @@ export interface WarmIndex {
 
 export type WarmSection = 'content' | 'originals' | 'derived';
 
-/** Bump when the shape of a remembered value changes: older indexes are then ignored. */
-const FORMAT = 1;
+/**
+ * Bump when the shape of a remembered value changes: older indexes are then ignored.
+ * 2: derived sets are remembered as their manifests (file names, not absolute paths).
+ */
+const FORMAT = 2;
 /** Facts unused this long are dropped when the index is next written. */
 const FORGET_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 /** `used` is refreshed at most this often, so a warm build does not rewrite the index. */

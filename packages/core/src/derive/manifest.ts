@@ -1,4 +1,4 @@
-import { basename, join } from 'node:path';
+import { basename, sep } from 'node:path';
 import { z } from 'zod';
 import type { DerivedFile, DerivedSet } from './derived-set.js';
 
@@ -47,7 +47,11 @@ export function toManifest(key: string, set: Omit<DerivedSet, 'key'>): Manifest 
 
 /** A manifest's set with absolute paths inside `dir`. */
 export function fromManifest(manifest: Manifest, dir: string): DerivedSet {
-  const entry = (e: Manifest['master']): DerivedFile => ({ ...e, file: join(dir, e.file) });
+  // `dir` is normalised and a name is a bare file name, so this is `join(dir, name)`, made
+  // without `join`'s character-by-character rebuild: a warm build of 10,000 posts makes
+  // 150,000 of these paths, and each then costs a few bytes beside the shared folder.
+  const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
+  const entry = (e: Manifest['master']): DerivedFile => ({ ...e, file: `${prefix}${e.file}` });
   return {
     key: manifest.key,
     master: entry(manifest.master),
