@@ -726,13 +726,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       return `${shown} is in the wrong folder for its key`;
     const read = await readSidecar(entry);
     if ('problem' in read) return read.problem;
-    // The store finds an entry by what it stands for: a sidecar whose content hashes to
-    // another key would be looked up elsewhere, so it is caught here.
     const input = sidecarInput(read.sidecar);
-    if (generationKey(input) !== entry.key)
-      return `${shown} describes a different prompt or model than its key`;
     try {
-      // The sidecar just read is judged as a lookup would judge it, without reading it again.
+      // The sidecar just read is judged as a lookup would judge it, without reading it again;
+      // that includes a sidecar whose content hashes to another key (a lookup would look for
+      // it elsewhere).
       const found = await judgeFirst(entry.key, read.sidecar);
       if (found.status !== 'hit') {
         return found.status === 'corrupt' ? found.reason : `${shown} disappeared while checking`;
