@@ -1,6 +1,7 @@
 // headerforge's own share of a warm build, in a fresh process: scan the content, hash
 // each post's key, look it up and read its derived set. Prints timings as JSON.
 import { buildHeaders } from '@headerforge/core';
+import { peakRssMiB } from './peak-rss.mjs';
 
 const root = process.argv[2];
 let scanMs = 0;
@@ -22,5 +23,7 @@ process.stdout.write(
     scanMs,
     lookupMs: result.summary.durationMs,
     totalMs,
+    // This process's own peak, Node's own start-up included.
+    peakRssMiB: peakRssMiB(),
   }),
 );

@@ -2,6 +2,7 @@
 // small (one width, one format): the figure is about large base64 bodies, not encoders.
 import { join } from 'node:path';
 import { createOpenRouterClient, createOpenRouterProvider, runPipeline } from '@headerforge/core';
+import { peakRssMiB } from './peak-rss.mjs';
 
 const { n, root, baseURL, apiKey } = JSON.parse(process.argv[2]);
 const jobs = Array.from({ length: n }, (_, i) => ({
@@ -35,7 +36,6 @@ process.stdout.write(
     generated: result.summary.generated,
     failed: result.summary.failed,
     seconds: Math.round((performance.now() - started) / 100) / 10,
-    // maxRSS is in KiB.
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMiB: peakRssMiB(),
   }),
 );

@@ -14,6 +14,7 @@ import { deriveFiles } from '../packages/core/dist/internal/index.js';
 import { compactFigure, compactRows } from './compact-figure.mjs';
 import { startFakeProcess } from './fake-process.mjs';
 import { load, loadRows } from './load.mjs';
+import { scale, scaleRows } from './scale.mjs';
 import { warmBuild } from './warm-build.mjs';
 
 const here = import.meta.dirname;
@@ -251,6 +252,7 @@ const figures = {
   memory,
   compact: compactFigure,
   load,
+  scale,
 };
 // `npm run bench -- warm memory` measures only those figures and keeps the others' last
 // results; `npm run bench -- table` only rewrites the README's table from the last results.
@@ -323,6 +325,7 @@ async function writeReadme(r) {
         ]
       : []),
     ...(r.compact ? compactRows(r.compact) : []),
+    ...scaleRows(r.scale),
     end,
   ].join('\n');
   const next = readme.includes(start)

@@ -172,6 +172,24 @@ describe('headerforge doctor', () => {
     );
   });
 
+  it('--quick reads a post the last build recorded again once it changed', async () => {
+    const dir = await site();
+    expect((await headerforge(['generate', '--root', dir], withKey)).code).toBe(0);
+    const post = join(dir, 'posts', 'hello-world.md');
+    await writeFile(
+      post,
+      (await readFile(post, 'utf8')).replace(
+        /^header: (.*)$/m,
+        'header: { prompt: $1, model: acme/nope }',
+      ),
+    );
+    const quick = await headerforge(['doctor', '--quick', '--root', dir], withKey);
+    expect(quick.code).toBe(1);
+    expect(checks(quick.stdout).find((line) => line.check === 'model')?.message).toMatch(
+      /posts\/hello-world\.md:\d+: model "acme\/nope" is not an image model/,
+    );
+  });
+
   it('hashes every cached image, names a tampered one without moving it, and warns on an orphan', async () => {
     const dir = await site();
     expect((await headerforge(['generate', '--root', dir], withKey)).code).toBe(0);

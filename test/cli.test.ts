@@ -110,6 +110,34 @@ describe('headerforge (the command)', () => {
     expect(status.costUsd).toBeGreaterThan(0);
   });
 
+  it('status trusts what the last build recorded only while the files are unchanged', async () => {
+    const site = await copyFixture('vite-blog');
+    try {
+      expect((await headerforge(['generate', '--root', site.dir], withKey)).code).toBe(0);
+      const status = async () =>
+        JSON.parse((await headerforge(['status', '--json', '--root', site.dir])).stdout)
+          .posts as Array<{ file: string; status: string; key: string }>;
+      const before = await status();
+      expect(before.map((p) => `${p.file} ${p.status}`)).toEqual([
+        'posts/deep-sea.md cached',
+        'posts/hello-world.md cached',
+      ]);
+      // A new prompt, and a cached image cut short: both seen, though the build recorded both.
+      const post = join(site.dir, 'posts/hello-world.md');
+      await writeFile(post, (await readFile(post, 'utf8')).replace('at dusk', 'at dawn'));
+      const key = before[0]?.key ?? '';
+      const image = join(site.dir, '.headerforge', key.slice(0, 2), `${key}.png`);
+      const bytes = await readFile(image);
+      await writeFile(image, bytes.subarray(0, bytes.byteLength - 1));
+      expect((await status()).map((p) => `${p.file} ${p.status}`)).toEqual([
+        'posts/deep-sea.md corrupt',
+        'posts/hello-world.md missing',
+      ]);
+    } finally {
+      await site.remove();
+    }
+  });
+
   it('generate on a terminal draws a live progress bar; in CI or a pipe it prints plain lines', async () => {
     const site = await copyFixture('vite-blog');
     try {

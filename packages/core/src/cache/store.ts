@@ -29,7 +29,7 @@ import {
   sidecarSchema,
 } from './sidecar.js';
 import { readVerification, writeVerification } from './verification.js';
-import type { WarmIndex } from './warm-index.js';
+import type { Stamps, WarmIndex } from './warm-index.js';
 
 export interface CachedImage {
   key: string;
@@ -248,6 +248,18 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     } catch {
       return quarantine(key, `${show(sidecarPath)} is not a valid headerforge sidecar`);
     }
+    return judgeFirst(key, sidecar, sidecarStamps);
+  }
+
+  /** An entry's parsed sidecar against its key, and its image against the sidecar. */
+  async function judgeFirst(
+    key: string,
+    sidecar: Sidecar,
+    sidecarStamps?: Stamps,
+  ): Promise<LookupResult> {
+    const shard = layout.shard(key);
+    const sidecarPath = layout.sidecar(key);
+    const index = options.warmIndex;
     if (sidecar.key !== key || generationKey(sidecarInput(sidecar)) !== key) {
       return quarantine(
         key,
@@ -728,10 +740,8 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
         // By shard too: the same key filed in two shards is two entries, one of them misfiled.
         const id = `${shard.name}/${of.key}`;
         const entry = entries.get(id) ?? { key: of.key, files: [], bytes: 0, shard: path };
-        const size = await lstat(full).then(
-          (info) => info.size,
-          () => 0,
-        );
+        // Synchronous: one awaited stat per file made listing 20,000 files take seconds.
+        const size = lstatQuiet(full)?.size ?? 0;
         entry.bytes += size;
         if (of.sidecar) {
           entry.sidecarFile = full;
@@ -755,7 +765,14 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   ): Promise<{ sidecar: Sidecar } | { problem: string }> {
     if (!entry.sidecarFile) return { problem: `${entry.key} has no sidecar` };
     const shown = show(entry.sidecarFile);
-    const raw = await readNoFollow(entry.sidecarFile).catch((error: unknown) => error as Error);
+    // Synchronous, like the lookup's: `doctor` and `prune` read every sidecar of the cache, and
+    // four thread-pool round trips per small file made a 10,000-entry check wait on them.
+    let raw: ReturnType<typeof readNoFollowSync> | Error;
+    try {
+      raw = readNoFollowSync(entry.sidecarFile);
+    } catch (error) {
+      raw = error as Error;
+    }
     if (raw instanceof Error) return { problem: `cannot read ${shown}: ${raw.message}` };
     if (raw === 'missing') return { problem: `${shown} disappeared while checking` };
     if (raw === 'symlink') return { problem: `${shown} is a symlink` };
@@ -775,13 +792,12 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       return `${shown} is in the wrong folder for its key`;
     const read = await readSidecar(entry);
     if ('problem' in read) return read.problem;
-    // The store finds an entry by what it stands for: a sidecar whose content hashes to
-    // another key would be looked up elsewhere, so it is caught here.
     const input = sidecarInput(read.sidecar);
-    if (generationKey(input) !== entry.key)
-      return `${shown} describes a different prompt or model than its key`;
     try {
-      const found = await lookup(input);
+      // The sidecar just read is judged as a lookup would judge it, without reading it again;
+      // that includes a sidecar whose content hashes to another key (a lookup would look for
+      // it elsewhere).
+      const found = await judgeFirst(entry.key, read.sidecar);
       if (found.status !== 'hit') {
         return found.status === 'corrupt' ? found.reason : `${shown} disappeared while checking`;
       }

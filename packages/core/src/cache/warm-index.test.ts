@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openWarmIndex } from './warm-index.js';
 
 /** The index's file in its current format. */
-const INDEX = 'warm-index-2.json';
+const INDEX = 'warm-index-3.json';
 
 let dir: string;
 let cache: string;
@@ -97,9 +97,10 @@ describe('openWarmIndex', () => {
     const good = await readFile(path, 'utf8');
     await writeFile(path, good.slice(0, good.length / 2));
     expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
-    await writeFile(path, good.replace('"format":2', '"format":1'));
+    const format = (JSON.parse(good.split('\n')[0] ?? '') as { format: number }).format;
+    await writeFile(path, good.replace(`"format":${format}`, `"format":${format - 1}`));
     expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
-    await writeFile(path, JSON.stringify({ format: 2, content: { [file]: { value: 1 } } }));
+    await writeFile(path, JSON.stringify({ format, content: { [file]: { value: 1 } } }));
     expect(openWarmIndex(cache).recall('content', file)).toBeUndefined();
   });
 
@@ -110,6 +111,37 @@ describe('openWarmIndex', () => {
     const index = await rememberFile(file, 1);
     expect(index.recall('content', file)).toBe(1);
     await expect(stat(join(cache, 'warm-index.json'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('keeps the facts a run did not recall when it saves others, and loses only a torn line', async () => {
+    const [a, b, c] = ['a.md', 'b.md', 'c.md'].map((name) => join(dir, name)) as [
+      string,
+      string,
+      string,
+    ];
+    for (const file of [a, b, c]) await writeFile(file, file);
+    const first = openWarmIndex(cache);
+    first.remember('content', a, first.stamp([a]) ?? [], { title: 'A' });
+    first.remember('originals', b, first.stamp([b]) ?? [], { title: 'B' });
+    await first.save();
+    // A later run recalls nothing and learns one more fact: the two others are kept.
+    const second = openWarmIndex(cache);
+    second.remember('derived', c, second.stamp([c]) ?? [], ['C']);
+    await second.save();
+    const third = openWarmIndex(cache);
+    expect(third.recall('content', a)).toEqual({ title: 'A' });
+    expect(third.recall('originals', b)).toEqual({ title: 'B' });
+    expect(third.recall('derived', c)).toEqual(['C']);
+    // The file cut inside its last fact: the others are still known.
+    const path = join(cache, INDEX);
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.slice(0, text.trimEnd().length - 5));
+    const torn = openWarmIndex(cache);
+    expect([torn.recall('content', a), torn.recall('originals', b)]).toEqual([
+      { title: 'A' },
+      { title: 'B' },
+    ]);
+    expect(torn.recall('derived', c)).toBeUndefined();
   });
 
   it('drops facts unused for 30 days when it is next written', async () => {

@@ -8,8 +8,7 @@ import { derivedCacheLayout } from './layout.js';
  *
  * - `content`: a content file's header fields, as its frontmatter last parsed;
  * - `originals`: a committed image and its sidecar, as last verified (hash included);
- * - `derived`: a derived set, as last found complete (its manifest: file names within its
- *   folder, so the index stays small and the set follows the cache folder).
+ * - `derived`: a derived set, as last found complete.
  *
  * Each fact is recorded with the size and mtime of the files it was read from, and is
  * only recalled while all of them still match, so a warm build stats a few files per post
@@ -35,10 +34,12 @@ export interface WarmIndex {
 export type WarmSection = 'content' | 'originals' | 'derived';
 
 /**
- * Bump when the shape of a remembered value changes: each format has its own file, and the
- * older ones are deleted when the new one is first written. 2: derived sets as manifests.
+ * Bump when the shape of a remembered value or of the file changes: each format has its own
+ * file, and the older ones are deleted when the new one is first written.
+ * 2: derived sets are remembered as their manifests (file names, not absolute paths).
+ * 3: one line per fact, parsed only when recalled (see `load`).
  */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Facts unused this long are dropped when the index is next written. */
 const FORGET_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 /** `used` is refreshed at most this often, so a warm build does not rewrite the index. */
@@ -55,10 +56,14 @@ interface Fact {
   used: number;
 }
 
-/** As parsed: each fact is checked when it is recalled, not all of them on every load. */
-type Sections = Record<WarmSection, Record<string, unknown>>;
+/**
+ * Per section, by the fact's id as JSON: the fact's line as read from the file (parsed
+ * when recalled), or a fact remembered or touched in this run.
+ */
+type Sections = Record<WarmSection, Map<string, string | Fact>>;
 
 const SECTIONS: readonly WarmSection[] = ['content', 'originals', 'derived'];
+const HEADER = JSON.stringify({ format: FORMAT });
 
 /** Opens the index under `derivedCacheDir` (an empty one if it is missing or unreadable). */
 export function openWarmIndex(derivedCacheDir: string): WarmIndex {
@@ -70,10 +75,13 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
 
   return {
     recall<T>(section: WarmSection, id: string): T | undefined {
-      const fact = sections[section][id];
-      if (!isFact(fact) || !fact.stamps.every(unchanged)) return undefined;
+      const key = JSON.stringify(id);
+      const held = sections[section].get(key);
+      const fact = typeof held === 'string' ? parseLine(held) : held;
+      if (!fact?.stamps.every(unchanged)) return undefined;
       if (now - fact.used > TOUCH_EVERY_MS) {
         fact.used = now;
+        sections[section].set(key, fact);
         changed = true;
       }
       return fact.value as T;
@@ -88,42 +96,80 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
       return stamps;
     },
     remember(section, id, stamps, value) {
-      sections[section][id] = { stamps, value, used: now };
+      sections[section].set(JSON.stringify(id), { stamps, value, used: now });
       changed = true;
     },
     async save() {
       if (!changed) return;
       changed = false;
+      const lines = [HEADER];
       for (const section of SECTIONS) {
-        for (const [id, fact] of Object.entries(sections[section])) {
-          if (!isFact(fact) || now - fact.used > FORGET_AFTER_MS) delete sections[section][id];
+        for (const [key, held] of sections[section]) {
+          // A line not recalled in this run is written back as it was read, unparsed.
+          const used = typeof held === 'string' ? usedOf(held) : held.used;
+          if (!(now - used <= FORGET_AFTER_MS)) {
+            sections[section].delete(key);
+            continue;
+          }
+          lines.push(
+            typeof held === 'string'
+              ? held
+              : `${section}\t${held.used}\t${key}\t${JSON.stringify([held.stamps, held.value])}`,
+          );
         }
       }
       mkdirSync(dirname(file), { recursive: true });
-      await writeFileAtomic(file, JSON.stringify({ format: FORMAT, ...sections }));
+      await writeFileAtomic(file, `${lines.join('\n')}\n`);
       for (let older = 1; older < FORMAT; older++) rmSync(layout.warmIndex(older), { force: true });
     },
   };
 }
 
+/**
+ * The file: a header line, then one line per fact, `<section>\t<used>\t<id as JSON>\t<[stamps,
+ * value] as JSON>` (JSON never holds a raw tab or newline). Loading only splits the lines: a
+ * 10,000-post site's index is tens of MB, and parsing all of it up front, most of which a
+ * build then reads once, made its load the slowest step and a third of its memory.
+ */
 function load(file: string): Sections {
-  const empty = (): Sections => ({ content: {}, originals: {}, derived: {} });
-  let parsed: unknown;
+  const sections: Sections = { content: new Map(), originals: new Map(), derived: new Map() };
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch {
-    return empty();
+    return sections;
   }
-  if (typeof parsed !== 'object' || parsed === null) return empty();
-  const record = parsed as Record<string, unknown>;
-  if (record.format !== FORMAT) return empty();
-  const sections = empty();
-  for (const section of SECTIONS) {
-    const facts = record[section];
-    if (typeof facts === 'object' && facts !== null && !Array.isArray(facts))
-      sections[section] = facts as Record<string, unknown>;
+  const lines = text.split('\n');
+  if (lines[0] !== HEADER) return sections;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const first = line.indexOf('\t');
+    const second = line.indexOf('\t', first + 1);
+    const third = line.indexOf('\t', second + 1);
+    if (third < 0) continue;
+    const section = sections[line.slice(0, first) as WarmSection];
+    if (section) section.set(line.slice(second + 1, third), line);
   }
   return sections;
+}
+
+function usedOf(line: string): number {
+  const first = line.indexOf('\t');
+  return Number(line.slice(first + 1, line.indexOf('\t', first + 1)));
+}
+
+/** A fact's line, or undefined when it is torn or not a fact. */
+function parseLine(line: string): Fact | undefined {
+  const third = line.indexOf('\t', line.indexOf('\t', line.indexOf('\t') + 1) + 1);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line.slice(third + 1));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
+  const fact = { stamps: parsed[0], value: parsed[1], used: usedOf(line) };
+  return isFact(fact) ? fact : undefined;
 }
 
 function isFact(value: unknown): value is Fact {

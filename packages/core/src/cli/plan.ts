@@ -1,5 +1,6 @@
 import { type GenerationKeyInput, generationKey } from '../cache/keys.js';
 import { type LookupResult, openCommittedStore, openPlaceholderStore } from '../cache/store.js';
+import { openWarmIndex } from '../cache/warm-index.js';
 import { candidateInputs, type HeaderJob } from '../pipeline/header-job.js';
 import { groupByKey, planImages } from '../pipeline/plan.js';
 import { type ResolvedHeaderforgeOptions, resolveOptions } from '../site/options.js';
@@ -42,11 +43,16 @@ export async function planSite(
   check: { sizesOnly?: boolean } = {},
 ): Promise<{ options: ResolvedHeaderforgeOptions; posts: PlannedPost[] }> {
   const options = resolveOptions(site.options, { root: site.root });
-  const { jobs } = await scanContent(options);
+  const sizesOnly = check.sizesOnly ?? false;
+  // An overview also trusts what the last build recorded and nothing changed since (each
+  // post's header fields, each entry as verified), as a build does: on a large site reading
+  // and parsing every post and sidecar again was most of the time. Read, never written.
+  const warmIndex = sizesOnly ? openWarmIndex(options.derivedCacheDir) : undefined;
+  const { jobs } = await scanContent(options, warmIndex);
   const groups = groupByKey(jobs);
   const committed = await planImages(
     groups,
-    openCommittedStore(options, { readOnly: true, sizesOnly: check.sizesOnly ?? false }),
+    openCommittedStore(options, { readOnly: true, sizesOnly, warmIndex }),
   );
   const misses = committed.filter(({ found }) => found.status === 'miss').map(({ group }) => group);
   const placeholders = openPlaceholderStore(options, { readOnly: true });

@@ -47,9 +47,11 @@ export function toManifest(key: string, set: Omit<DerivedSet, 'key'>): Manifest 
 
 /** A manifest's set with absolute paths inside `dir` (an absolute, normalised path). */
 export function fromManifest(manifest: Manifest, dir: string): DerivedSet {
-  // What `join` would make of a bare file name, without normalising the folder again for
-  // each of a set's files on every warm build.
-  const entry = (e: Manifest['master']): DerivedFile => ({ ...e, file: `${dir}${sep}${e.file}` });
+  // `dir` is normalised and a name is a bare file name, so this is `join(dir, name)`, made
+  // without `join`'s character-by-character rebuild: a warm build of 10,000 posts makes
+  // 150,000 of these paths, and each then costs a few bytes beside the shared folder.
+  const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
+  const entry = (e: Manifest['master']): DerivedFile => ({ ...e, file: `${prefix}${e.file}` });
   return {
     key: manifest.key,
     master: entry(manifest.master),

@@ -74,6 +74,26 @@ describe('buildHeaders', () => {
     expect(events.at(-1)).toMatchObject({ type: 'done', summary: { generated: 2 } });
   });
 
+  it('gives a warm build, from its index, the very sets the cold build made', async () => {
+    const cold = (await run()).result;
+    const { result: warm } = await run();
+    expect(fake.generations()).toHaveLength(2);
+    expect(warm.summary).toMatchObject({ cached: 2, generated: 0 });
+    expect(warm.headers.map((h) => h.derived)).toEqual(cold.headers.map((h) => h.derived));
+    for (const { derived } of warm.headers) {
+      for (const file of [derived.master, ...derived.variants, derived.og]) {
+        expect((await readFile(file?.file ?? '')).byteLength).toBe(file?.bytes);
+      }
+    }
+    // The index keeps each set as its manifest: one absolute path per set (its folder's
+    // stamp), not one per file.
+    const index = await readFile(
+      join(root, 'node_modules/.cache/headerforge/warm-index-3.json'),
+      'utf8',
+    );
+    expect(index).not.toContain(cold.headers[0]?.derived.master.file);
+  });
+
   it('sends the transport and provider options, and records in the sidecar what made each image', async () => {
     const { result } = await run({
       options: {
