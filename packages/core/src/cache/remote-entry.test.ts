@@ -25,6 +25,7 @@ const noisy = (format: 'png' | 'jpeg') =>
       width: 320,
       height: 180,
       channels: 3,
+      background: '#000000',
       noise: { type: 'gaussian', mean: 128, sigma: 40 },
     },
   })
