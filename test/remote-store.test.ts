@@ -146,6 +146,72 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
     }
   });
 
+  it('checks by hash and header, and decodes only when the pixels will be needed', async () => {
+    const prefix = uniquePrefix(kind);
+    const remote = open(prefix);
+    const skipPixels = { needsPixels: () => false };
+    try {
+      const good = await entryFor(`checked good ${prefix}`);
+      expect(await remote.publish(good.sidecar, good.bytes)).toBe('written');
+      const asked: string[] = [];
+      const hit = await remote.fetch(keyInputOf(good.sidecar.prompt), {
+        needsPixels: (sidecar) => {
+          asked.push(sidecar.sha256);
+          return false;
+        },
+      });
+      expect(hit.status).toBe('hit');
+      // Asked with the sidecar's hash: the derived files to look for are named by it.
+      expect(asked).toEqual([good.sidecar.sha256]);
+
+      // One byte of the body changed: same size, same valid header, another hash.
+      const changed = await entryFor(`checked changed ${prefix}`);
+      await remote.publish(changed.sidecar, changed.bytes);
+      const flipped = Buffer.from(changed.bytes);
+      const middle = Math.floor(flipped.length / 2);
+      flipped[middle] = (flipped[middle] as number) ^ 0xff;
+      await store.put(prefix, remoteNames.image(changed.sidecar), flipped);
+      const refused = await remote.fetch(keyInputOf(changed.sidecar.prompt), skipPixels);
+      expect(refused).toEqual({
+        status: 'rejected',
+        reason: 'the image does not match its sidecar’s hash',
+        name: remoteNames.image(changed.sidecar),
+      });
+
+      // A partial upload: the body cut short under its sidecar.
+      const cut = await entryFor(`checked cut ${prefix}`);
+      await remote.publish(cut.sidecar, cut.bytes);
+      const truncated = cut.bytes.slice(0, Math.floor(cut.bytes.length / 2));
+      await store.put(prefix, remoteNames.image(cut.sidecar), truncated);
+      const short = await remote.fetch(keyInputOf(cut.sidecar.prompt), skipPixels);
+      expect(short.status === 'rejected' && short.reason).toBe(
+        `the image has ${truncated.length} bytes, its sidecar says ${cut.bytes.length}`,
+      );
+
+      // The same cut body under a sidecar forged to match it: only decoding finds it out.
+      const forgedEntry = await entryFor(`checked forged ${prefix}`);
+      const forged = {
+        ...forgedEntry.sidecar,
+        sha256: sha256Hex(truncated),
+        bytes: truncated.byteLength,
+      };
+      await store.put(prefix, remoteNames.image(forged), truncated);
+      await store.put(
+        prefix,
+        remoteNames.sidecar(forged.key),
+        new TextEncoder().encode(JSON.stringify(forged)),
+      );
+      const decoded = await remote.fetch(keyInputOf(forged.prompt));
+      expect(decoded).toEqual({
+        status: 'rejected',
+        reason: 'the image does not decode',
+        name: remoteNames.image(forged),
+      });
+    } finally {
+      await remote.close();
+    }
+  });
+
   it('gives a lease to one holder at a time, and takes over one whose holder stopped', async () => {
     const prefix = uniquePrefix(kind);
     const env = { ...store.env, HEADERFORGE_REMOTE: store.url(prefix) };

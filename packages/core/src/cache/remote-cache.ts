@@ -7,7 +7,7 @@ import type { RemoteSettings } from '../remote/settings.js';
 import { keepAlive } from './keep-alive.js';
 import { type GenerationKeyInput, generationKey } from './keys.js';
 import { remoteNames } from './layout.js';
-import { checkRemoteImage, checkRemoteSidecar } from './remote-entry.js';
+import { checkRemoteImage, checkRemotePixels, checkRemoteSidecar } from './remote-entry.js';
 import type { Sidecar } from './sidecar.js';
 
 export type RemoteFetch =
@@ -23,12 +23,21 @@ export interface RemoteLease {
   release(): Promise<void>;
 }
 
+export interface RemoteFetchOptions {
+  /**
+   * Whether the caller will need the image's pixels (its derived files are missing): then
+   * the bytes are decoded before they are accepted. Otherwise they are checked by size,
+   * hash and header only. Default: they will be needed.
+   */
+  needsPixels?: (sidecar: Sidecar) => boolean | Promise<boolean>;
+}
+
 export interface RemoteCache {
   /** The store's URL, nothing secret in it. */
   readonly label: string;
   readonly readOnly: boolean;
   /** Looks `input`'s entry up and checks it; never throws. */
-  fetch(input: GenerationKeyInput): Promise<RemoteFetch>;
+  fetch(input: GenerationKeyInput, options?: RemoteFetchOptions): Promise<RemoteFetch>;
   /** Uploads a paid image and its sidecar; an existing entry is never overwritten. */
   publish(sidecar: Sidecar, bytes: Uint8Array): Promise<RemotePublish>;
   /**
@@ -72,7 +81,10 @@ export function createRemoteCache(
     options.onUnavailable?.(remoteError(backend.label, error, options.timeoutMs));
   };
 
-  async function fetch(input: GenerationKeyInput): Promise<RemoteFetch> {
+  async function fetch(
+    input: GenerationKeyInput,
+    fetchOptions: RemoteFetchOptions = {},
+  ): Promise<RemoteFetch> {
     if (down) return { status: 'unavailable' };
     const key = generationKey(input);
     const name = remoteNames.sidecar(key);
@@ -85,12 +97,25 @@ export function createRemoteCache(
       const imageName = remoteNames.image(sidecar);
       const bytes = await backend.get(imageName);
       if (!bytes) return { status: 'rejected', reason: 'its image is missing', name: imageName };
-      const problem = await checkRemoteImage(sidecar, bytes);
+      const problem =
+        checkRemoteImage(sidecar, bytes) ??
+        ((await needsPixels(sidecar, fetchOptions))
+          ? await checkRemotePixels(sidecar, bytes)
+          : undefined);
       if (problem) return { status: 'rejected', reason: problem, name: imageName };
       return { status: 'hit', sidecar, bytes };
     } catch (error) {
       markDown(error);
       return { status: 'unavailable' };
+    }
+  }
+
+  /** A failure to tell (a local read) is no failure of the remote's: the pixels are checked. */
+  async function needsPixels(sidecar: Sidecar, fetchOptions: RemoteFetchOptions) {
+    try {
+      return (await fetchOptions.needsPixels?.(sidecar)) ?? true;
+    } catch {
+      return true;
     }
   }
 

@@ -1,4 +1,4 @@
-import { sniffImageType } from '../image/media-types.js';
+import { readImageHeader } from '../image/header.js';
 import { generationKey, sha256Hex } from './keys.js';
 import { type Sidecar, sidecarInput, sidecarSchema } from './sidecar.js';
 
@@ -25,24 +25,35 @@ export function checkRemoteSidecar(
 }
 
 /**
- * Checks remote image bytes against their sidecar: size, sha256, the type the bytes really
- * are, and that they decode to the recorded dimensions (a decompression bomb is refused from
- * its header, before decoding). Returns the reason for a rejection, or undefined.
+ * Checks remote image bytes against their sidecar without decoding them: their size and
+ * sha256 (a truncated, torn or swapped object fails here), the type their magic bytes say,
+ * and the pixel size their header declares. Returns the reason for a rejection, or
+ * undefined. Cheap enough for every image a build reads through.
  */
-export async function checkRemoteImage(
-  sidecar: Sidecar,
-  bytes: Uint8Array,
-): Promise<string | undefined> {
+export function checkRemoteImage(sidecar: Sidecar, bytes: Uint8Array): string | undefined {
   if (bytes.byteLength !== sidecar.bytes)
     return `the image has ${bytes.byteLength} bytes, its sidecar says ${sidecar.bytes}`;
   if (sha256Hex(bytes) !== sidecar.sha256) return 'the image does not match its sidecar’s hash';
-  if (sniffImageType(bytes) !== sidecar.mediaType)
+  const header = readImageHeader(bytes);
+  if (header?.mediaType !== sidecar.mediaType)
     return `the image is not the ${sidecar.mediaType} its sidecar says`;
+  if (header.width !== sidecar.width || header.height !== sidecar.height)
+    return `the image is ${header.width}×${header.height}, its sidecar says ${sidecar.width}×${sidecar.height}`;
+  return undefined;
+}
+
+/**
+ * Decodes bytes that passed `checkRemoteImage`, within the pixels their sidecar records (a
+ * header that claims more was refused there, so a decompression bomb is never decoded).
+ * Only worth its cost when the pixels are about to be needed: bytes whose derived files are
+ * kept were decoded when those were made, and derived files are found by these bytes' hash.
+ */
+export async function checkRemotePixels(
+  sidecar: Sidecar,
+  bytes: Uint8Array,
+): Promise<string | undefined> {
   const { default: sharp } = await import('sharp');
   try {
-    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-    if (meta.width !== sidecar.width || meta.height !== sidecar.height)
-      return `the image is ${meta.width}×${meta.height}, its sidecar says ${sidecar.width}×${sidecar.height}`;
     await sharp(bytes, { limitInputPixels: sidecar.width * sidecar.height })
       .raw()
       .toBuffer();

@@ -635,6 +635,19 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     return { key, file, sidecar };
   }
 
+  // Shards whose dead writers' temp files were swept by this store: once per shard is enough.
+  const sweptShards = new Set<string>();
+  async function sweepOnce(shard: string): Promise<void> {
+    if (sweptShards.has(shard)) return;
+    await removeOrphanTempFiles(shard);
+    sweptShards.add(shard);
+  }
+
+  /**
+   * An adopted image's folder is flushed by its sidecar's write right after (same shard):
+   * a crash in between loses a copy the remote still has, never a paid image, and shows no
+   * torn file (both were fsynced before their renames).
+   */
   async function adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage> {
     const { key } = sidecar;
     if (!isGenerationKey(key) || sidecar.file !== imageFileName(key, sidecar.mediaType))
@@ -648,7 +661,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       const base = generationKey({ ...input, candidate: undefined });
       await ensureShard(layout.shard(base));
       const file = layout.image(base, sidecar.mediaType, candidate);
-      await writeFileAtomic(file, bytes);
+      await writeFileAtomic(file, bytes, { syncFolder: false });
       return addCandidate(
         input,
         candidate,
@@ -669,17 +682,22 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     }
     const shard = layout.shard(key);
     await ensureShard(shard);
-    await removeOrphanTempFiles(shard);
+    await sweepOnce(shard);
     const file = layout.image(key, sidecar.mediaType);
-    await writeFileAtomic(file, bytes);
+    await writeFileAtomic(file, bytes, { syncFolder: false });
     // The other candidates' files are not here: each is listed when it arrives.
     const { candidates: _elsewhere, ...own } = sidecar;
     return saveSidecar(file, own);
   }
 
+  // The cache's .gitignore is put back once per store (a build), not once per image.
+  let gitignoreChecked = false;
   async function ensureShard(shard: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    await writeFile(layout.gitignore, CACHE_GITIGNORE, { flag: 'wx' }).catch(() => {});
+    if (!gitignoreChecked) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(layout.gitignore, CACHE_GITIGNORE, { flag: 'wx' }).catch(() => {});
+      gitignoreChecked = true;
+    }
     await mkdir(shard, { recursive: true });
     const info = await lstat(shard);
     if (!info.isDirectory()) {

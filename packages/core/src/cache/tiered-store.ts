@@ -1,9 +1,9 @@
 import pLimit from 'p-limit';
 import { type GenerationKeyInput, generationKey } from './keys.js';
-import type { RemoteCache } from './remote-cache.js';
+import type { RemoteCache, RemoteFetchOptions } from './remote-cache.js';
 import type { CachedImage, ImageStore } from './store.js';
 
-/** Remote reads at once: each is a round trip, and checking an image decodes it. */
+/** Remote reads at once: each is two round trips, and checking an image may decode it. */
 const REMOTE_CONCURRENCY = 8;
 
 /** What happened at the remote, for the run's counters and log. */
@@ -33,8 +33,14 @@ export interface TieredStore
   readonly local: ImageStore;
   /** The remote's label (nothing secret in it), when there is one. */
   readonly remoteLabel: string | undefined;
-  /** The remote's checked entry for `input`, written to the local cache; no request is made. */
-  readThrough(input: GenerationKeyInput): Promise<CachedImage | undefined>;
+  /**
+   * The remote's checked entry for `input`, written to the local cache; no request is made.
+   * Its pixels are decoded only when `options.needsPixels` says they will be needed.
+   */
+  readThrough(
+    input: GenerationKeyInput,
+    options?: RemoteFetchOptions,
+  ): Promise<CachedImage | undefined>;
   /** Waits for and takes the remote lease on `key`. */
   lease(
     key: string,
@@ -62,10 +68,10 @@ export function openTieredStore(
     lock: (key, options) => local.lock(key, options),
     keepRejected: (key, bytes, reason) => local.keepRejected(key, bytes, reason),
 
-    async readThrough(input) {
+    async readThrough(input, options) {
       if (!remote) return undefined;
       const key = generationKey(input);
-      const found = await remoteLimit(() => remote.fetch(input));
+      const found = await remoteLimit(() => remote.fetch(input, options));
       if (found.status === 'unavailable') onRemote({ type: 'unavailable', key });
       if (found.status === 'rejected') {
         onRemote({ type: 'rejected', key, reason: found.reason, name: found.name });

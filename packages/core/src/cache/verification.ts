@@ -29,6 +29,10 @@ export async function writeVerification(
   note: VerificationNote,
 ): Promise<void> {
   const path = notePath(dir, key);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, JSON.stringify(note));
+  // Its shard folder is there but for the first note in it: made only when missing.
+  await writeFile(path, JSON.stringify(note)).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, JSON.stringify(note));
+  });
 }

@@ -10,8 +10,15 @@ const TEMP_MARK = '.tmp-';
  * Writes a file so that readers see either the old content or the whole new content:
  * a temp file in the same folder, fsynced, then renamed over the target (rename is atomic
  * within a file system), then the folder fsynced so the rename itself survives a crash.
+ * `syncFolder: false` leaves that last step to the caller's next write in the same folder
+ * (one folder fsync makes every rename in it durable): for a file that may be lost in a
+ * crash, as long as it is never seen torn.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: { syncFolder?: boolean } = {},
+): Promise<void> {
   const temp = join(
     dirname(path),
     `.${basename(path)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`,
@@ -32,7 +39,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rm(temp, { force: true });
     throw error;
   }
-  await syncDirectory(dirname(path));
+  if (options.syncFolder !== false) await syncDirectory(dirname(path));
 }
 
 function isTempFile(name: string): boolean {

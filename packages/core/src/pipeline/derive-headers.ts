@@ -1,4 +1,5 @@
 import type { ImageStore } from '../cache/store.js';
+import type { WarmIndex } from '../cache/warm-index.js';
 import type { DerivedSet } from '../derive/derived-set.js';
 import { getDerivedSet } from '../derive/get-derived-set.js';
 import { derivativeKey } from '../derive/key.js';
@@ -42,6 +43,62 @@ export async function deriveHeaders(
 }
 
 /**
+ * Whether every derived set `group`'s posts need from an original with this hash is already
+ * made: then deriving them reads no pixel of it. An image no post shows is derived later,
+ * if ever, so it counts as needing its pixels.
+ */
+export async function derivedSetsKept(
+  run: PipelineRun,
+  group: ImageGroup,
+  sha256: string,
+): Promise<boolean> {
+  if (group.jobs.length === 0) return false;
+  for (const job of group.jobs) {
+    if (!(await keptSet(run, derivedSetKey(run, job, sha256), run.warmIndex))) return false;
+  }
+  return true;
+}
+
+/** Asks the read-through to decode an image only when its posts' derived sets are missing. */
+export const pixelsNeededBy =
+  (run: PipelineRun, group: ImageGroup) =>
+  async ({ sha256 }: { sha256: string }): Promise<boolean> =>
+    !(await derivedSetsKept(run, group, sha256));
+
+function specOf(run: PipelineRun, job: HeaderJob): DeriveSpec {
+  const { settings } = run;
+  return {
+    aspectRatio: job.aspectRatio,
+    focus: job.focus,
+    widths: settings.widths,
+    formats: settings.formats,
+    og: settings.og,
+    variants: settings.variants !== false,
+  };
+}
+
+const derivedSetKey = (run: PipelineRun, job: HeaderJob, sha256: string) =>
+  derivativeKey(sha256, specOf(run, job));
+
+/** A derived set remembered by the warm index or read from the derived cache. */
+async function keptSet(
+  run: PipelineRun,
+  key: string,
+  index: WarmIndex | undefined,
+): Promise<DerivedSet | undefined> {
+  const setDir = keyDirectory(run.derivedDir, key);
+  // Remembered as its manifest (file names, not paths): a set is a tenth of the index's
+  // size that way, which is what a 10,000-post site loads on every build.
+  const known = index?.recall<Manifest>('derived', key);
+  if (known) return fromManifest(known, setDir);
+  // The set's folder changes whenever a file in it is added, removed or renamed.
+  const stamps = index?.stamp([setDir]);
+  const warm = await readDerivedSet(run.derivedDir, key);
+  if (warm && stamps) index?.remember('derived', key, stamps, toManifest(key, warm));
+  return warm;
+}
+
+/**
  * The derived set of one original for one post's crop: remembered by the warm index, read
  * from the derived cache, or made (within the pixel budget) and remembered.
  */
@@ -52,31 +109,15 @@ async function deriveSet(
   store: ImageStore,
 ): Promise<DerivedSet> {
   const { settings, derivedDir } = run;
-  const spec: DeriveSpec = {
-    aspectRatio: job.aspectRatio,
-    focus: job.focus,
-    widths: settings.widths,
-    formats: settings.formats,
-    og: settings.og,
-    variants: settings.variants !== false,
-  };
+  const spec = specOf(run, job);
   const { sha256 } = obtained.entry.sidecar;
   const key = derivativeKey(sha256, spec);
   // Placeholders come and go; only sets of committed images are worth remembering.
   const index = obtained.source === 'placeholder' ? undefined : run.warmIndex;
-  const setDir = keyDirectory(derivedDir, key);
-  // Remembered as its manifest (file names, not paths): a set is a tenth of the index's
-  // size that way, which is what a 10,000-post site loads on every build.
-  const known = index?.recall<Manifest>('derived', key);
-  if (known) return fromManifest(known, setDir);
-  // The set's folder changes whenever a file in it is added, removed or renamed.
-  const stamps = index?.stamp([setDir]);
-  const warm = await readDerivedSet(derivedDir, key);
-  if (warm) {
-    if (stamps) index?.remember('derived', key, stamps, toManifest(key, warm));
-    return warm;
-  }
+  const warm = await keptSet(run, key, index);
+  if (warm) return warm;
   run.derivedCold = true;
+  const setDir = keyDirectory(derivedDir, key);
   const { width, height } = obtained.entry.sidecar;
   return run
     .deriveLimit(width * height, async () => {

@@ -3,6 +3,7 @@ import type { KeyLock } from '../cache/lock.js';
 import type { Lease } from '../cache/tiered-store.js';
 import { asHeaderforgeError, HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Provider } from '../providers/provider.js';
+import { pixelsNeededBy } from './derive-headers.js';
 import { receivedBytes, saveImage, storedBytes } from './generate.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
@@ -61,7 +62,9 @@ async function batch(
   // What a teammate's build already made is read from the shared remote, never paid again.
   const absent: ImageGroup[] = [];
   for (const group of groups.slice(0, size)) {
-    const shared = await run.store.readThrough(group.input);
+    const shared = await run.store.readThrough(group.input, {
+      needsPixels: pixelsNeededBy(run, group),
+    });
     if (shared) made.set(group.key, { entry: shared, source: 'remote' });
     else absent.push(group);
   }
@@ -95,7 +98,9 @@ async function batch(
     // meanwhile. Then each is left to its own path, which finds it.
     for (const group of chosen) {
       if ((await run.store.lookup(group.input)).status === 'hit') return;
-      if (leases.some((lease) => lease.held) && (await run.store.readThrough(group.input))) return;
+      const pixels = { needsPixels: pixelsNeededBy(run, group) };
+      if (leases.some((lease) => lease.held) && (await run.store.readThrough(group.input, pixels)))
+        return;
     }
     const reservation = run.budget.reserve(await provider.estimate(job, chosen.length));
     if ('refused' in reservation) return;

@@ -2,6 +2,7 @@ import type { CachedImage } from '../cache/store.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { ProvidedImage, Provider } from '../providers/provider.js';
 import type { Reservation } from './budget.js';
+import { pixelsNeededBy } from './derive-headers.js';
 import { notGeneratedOnFullDisk } from './disk-full.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup } from './plan.js';
@@ -61,7 +62,9 @@ export async function generate(
       // Once the lease is ours, the remote is read again: the machine that held it may have
       // published the image since our first look (even without us waiting, if this key was
       // queued behind others).
-      const shared = lease.held ? await run.store.readThrough(group.input) : undefined;
+      const shared = lease.held
+        ? await run.store.readThrough(group.input, { needsPixels: pixelsNeededBy(run, group) })
+        : undefined;
       if (shared) {
         reservation.cancel();
         return { entry: shared, source: 'remote' };

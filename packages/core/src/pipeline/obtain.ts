@@ -1,5 +1,6 @@
 import type { CachedImage } from '../cache/store.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { pixelsNeededBy } from './derive-headers.js';
 import { generate } from './generate.js';
 import type { HeaderJob } from './header-job.js';
 import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
@@ -30,7 +31,9 @@ export async function obtainImage(
     run.tally.cached();
     return { entry: found.entry, source: 'cache' };
   }
-  const shared = await run.store.readThrough(group.input);
+  const shared = await run.store.readThrough(group.input, {
+    needsPixels: pixelsNeededBy(run, group),
+  });
   if (shared) return { entry: shared, source: 'remote' };
   // A candidate no post shows changes no page: cache-only does not fail for it (offline
   // art is still made for it, as for every candidate, so that it can be looked at).
