@@ -39,8 +39,8 @@ export function headerforge(
           root,
           options: siteOptions,
           env: headerforgeEnv(dev ? 'development' : 'production', root),
-          // A dev server starts at once with placeholders and generates in the background.
-          deferGeneration: dev,
+          // A dev server listens at once: headers not made yet are pending, made in the background.
+          deferWork: dev,
           // <Image>/<Picture> make the widths and formats from the master (virtual-module.ts).
           variants: false,
           onEvent: (event) => {

@@ -134,8 +134,8 @@ export function headerforge(
           env,
           onEvent: log,
           onUpdate,
-          // A dev server starts at once with placeholders and generates in the background.
-          deferGeneration: isDev,
+          // A dev server listens at once: headers not made yet are pending, made in the background.
+          deferWork: isDev,
           ...(client ? { client } : {}),
         });
       service = newService();

@@ -87,6 +87,11 @@ export interface StoreListing {
 export interface ImageStore {
   readonly dir: string;
   lookup(input: GenerationKeyInput): Promise<LookupResult>;
+  /**
+   * The entry as the warm index remembers it verified, while its files are unchanged: a few
+   * stats, no read and no hash. Undefined when the index does not know it (then `lookup`).
+   */
+  recall(input: GenerationKeyInput): CachedImage | undefined;
   read(entry: CachedImage): Promise<Uint8Array>;
   persist(
     input: GenerationKeyInput,
@@ -191,15 +196,25 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     return candidate > 1 ? lookupCandidate(input, candidate) : lookupFirst(input);
   }
 
+  function recall(input: GenerationKeyInput): CachedImage | undefined {
+    const key = generationKey(input);
+    const index = options.warmIndex;
+    if ((input.candidate ?? 1) > 1) {
+      const known = index?.recall<{ sidecar: Sidecar; file: string }>('originals', key);
+      return known && { key, file: known.file, sidecar: known.sidecar };
+    }
+    const known = index?.recall<Sidecar>('originals', key);
+    return known && { key, file: join(layout.shard(key), known.file), sidecar: known };
+  }
+
   /** An entry's first image: the whole entry, as before candidates. */
   async function lookupFirst(input: GenerationKeyInput): Promise<LookupResult> {
+    const known = recall(input);
+    if (known) return { status: 'hit', entry: known };
     const key = generationKey(input);
     const shard = layout.shard(key);
     const sidecarPath = layout.sidecar(key);
     const index = options.warmIndex;
-    const known = index?.recall<Sidecar>('originals', key);
-    if (known)
-      return { status: 'hit', entry: { key, file: join(shard, known.file), sidecar: known } };
     const sidecarStamps = index?.stamp([sidecarPath]);
 
     // The warm path, taken once per post on every build: small reads and stats, done
@@ -258,11 +273,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     input: GenerationKeyInput,
     candidate: number,
   ): Promise<LookupResult> {
+    const known = recall(input);
+    if (known) return { status: 'hit', entry: known };
     const key = generationKey(input);
     const firstInput = { ...input, candidate: undefined };
     const index = options.warmIndex;
-    const known = index?.recall<{ sidecar: Sidecar; file: string }>('originals', key);
-    if (known) return { status: 'hit', entry: { key, file: known.file, sidecar: known.sidecar } };
     const base = generationKey(firstInput);
     const stamps = index?.stamp([layout.sidecar(base)]);
     const first = await firstOfEntry(base, firstInput);
@@ -742,6 +757,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   return {
     dir,
     lookup,
+    recall,
     keepRejected,
     async read(entry) {
       const bytes = await readNoFollow(entry.file);

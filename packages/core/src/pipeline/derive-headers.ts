@@ -8,6 +8,7 @@ import type { HeaderJob } from './header-job.js';
 import type { Obtained } from './obtain.js';
 import type { ImageGroup } from './plan.js';
 import { onWriteError, type PipelineRun, shown } from './run.js';
+import type { PipelineSettings } from './settings.js';
 import type { HeaderResult } from './summary.js';
 
 /**
@@ -40,6 +41,18 @@ export async function deriveHeaders(
   return headers;
 }
 
+/** What a post's derived set is made to: its crop, and the site's widths, formats and card. */
+export function deriveSpecFor(settings: PipelineSettings, job: HeaderJob): DeriveSpec {
+  return {
+    aspectRatio: job.aspectRatio,
+    focus: job.focus,
+    widths: settings.widths,
+    formats: settings.formats,
+    og: settings.og,
+    variants: settings.variants !== false,
+  };
+}
+
 /**
  * The derived set of one original for one post's crop: remembered by the warm index, read
  * from the derived cache, or made (within the pixel budget) and remembered.
@@ -51,14 +64,7 @@ async function deriveSet(
   store: ImageStore,
 ): Promise<DerivedSet> {
   const { settings, derivedDir } = run;
-  const spec: DeriveSpec = {
-    aspectRatio: job.aspectRatio,
-    focus: job.focus,
-    widths: settings.widths,
-    formats: settings.formats,
-    og: settings.og,
-    variants: settings.variants !== false,
-  };
+  const spec = deriveSpecFor(settings, job);
   const { sha256 } = obtained.entry.sidecar;
   const key = derivativeKey(sha256, spec);
   // Placeholders come and go; only sets of committed images are worth remembering.

@@ -3,8 +3,9 @@ import { asHeaderforgeError, type HeaderforgeError } from '../errors/headerforge
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { jobKeyInput } from '../pipeline/header-job.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
+import type { PipelineMode } from '../pipeline/settings.js';
 import type { HeaderResult, PostFailure } from '../pipeline/summary.js';
-import type { Provider } from '../providers/provider.js';
+import { backgroundMayStart } from './background-hold.js';
 import { type BuildHeadersInput, type BuildHeadersResult, buildHeaders } from './build-headers.js';
 import { scanContent } from './scan.js';
 import { providerFor } from './site-client.js';
@@ -18,7 +19,11 @@ export type ServiceUpdate =
   | { type: 'error'; error: HeaderforgeError };
 
 export interface HeaderService {
-  /** The first full run, started once however often it is asked for. */
+  /**
+   * The first run, started once however often it is asked for. With `deferWork` (a dev
+   * server) it resolves after the scan and the warm lookups: posts not made yet are served
+   * pending and made in the background, each reported as it lands.
+   */
   ready(): Promise<BuildHeadersResult>;
   /** The headers being served now, by content file (relative to the root). */
   headers(): ReadonlyMap<string, HeaderResult>;
@@ -36,6 +41,9 @@ export interface HeaderServiceInput extends BuildHeadersInput {
   onUpdate?: (update: ServiceUpdate) => void;
 }
 
+/** Headers landing in the background are reported together, at most this often. */
+const LANDING_BATCH_MS = 1000;
+
 const jobKey = (job: HeaderJob) => generationKey(jobKeyInput(job));
 
 /** Same image, same crop: nothing to redo for the post. */
@@ -51,6 +59,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     for (const listener of listeners) listener(update);
   };
   const emit = input.onEvent ?? (() => {});
+  const env = input.env ?? process.env;
   const settings = (options: BuildHeadersResult['options']) => ({
     ...options,
     variants: input.variants !== false,
@@ -58,17 +67,16 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   let first: Promise<BuildHeadersResult> | undefined;
   // Refreshes run one after another, so two quick saves cannot interleave their results.
   let queue: Promise<void> = Promise.resolve();
+  const landings = createLandings(notify);
 
   function ready(): Promise<BuildHeadersResult> {
     first ??= buildHeaders(input).then((result) => {
       for (const header of result.headers) served.set(header.job.file, header);
-      if (result.deferred.length > 0) {
-        const env = input.env ?? process.env;
-        generateInBackground(
-          result.deferred,
-          result.options,
-          providerFor(result.options, env, input.client, emit),
-        ).catch((error: unknown) => notify({ type: 'error', error: asHeaderforgeError(error) }));
+      if (result.deferred.length > 0 && result.mode.mode !== 'off') {
+        const { mode, options } = result;
+        backgroundMayStart()
+          .then(() => makeInBackground(result.deferred, options, mode.mode as PipelineMode))
+          .catch((error: unknown) => notify({ type: 'error', error: asHeaderforgeError(error) }));
       }
       return result;
     });
@@ -100,7 +108,6 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
 
     // Cached images (an undo, a prompt used elsewhere) come straight from the cache; the
     // rest show offline art at once, and the real image when it exists.
-    const env = input.env ?? process.env;
     const now = await withRemote(options, env, emit, (remote) =>
       runPipeline(changed, {
         settings: settings(options),
@@ -118,36 +125,38 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     });
     if (now.failures.length > 0) notify({ type: 'failed', failures: now.failures });
     if (mode.mode === 'generate' && waiting.length > 0) {
-      generateInBackground(waiting, options, providerFor(options, env, input.client, emit)).catch(
-        (error: unknown) => notify({ type: 'error', error: asHeaderforgeError(error) }),
+      makeInBackground(waiting, options, 'generate').catch((error: unknown) =>
+        notify({ type: 'error', error: asHeaderforgeError(error) }),
       );
     }
   }
 
-  async function generateInBackground(
+  /**
+   * Makes `jobs` in `mode` while the server serves what it has, showing each header as it
+   * lands (unless its post was edited again meanwhile). The pipeline bounds the work:
+   * `concurrency` requests, and derivations within a pixel budget.
+   */
+  async function makeInBackground(
     jobs: HeaderJob[],
     options: BuildHeadersResult['options'],
-    provider: Provider,
+    mode: PipelineMode,
   ): Promise<void> {
-    const result = await withRemote(options, input.env ?? process.env, emit, (remote) =>
+    const provider = mode === 'generate' ? providerFor(options, env, input.client, emit) : undefined;
+    const result = await withRemote(options, env, emit, (remote) =>
       runPipeline(jobs, {
         settings: settings(options),
-        mode: 'generate',
-        provider,
+        mode,
+        ...(provider ? { provider } : {}),
         onEvent: emit,
+        onHeader(header) {
+          const now = served.get(header.job.file);
+          if (!now || !sameHeader(now.job, header.job)) return;
+          served.set(header.job.file, header);
+          landings.add(header);
+        },
         remote,
       }),
-    );
-    // Keep only what still matches the post: it may have been edited again meanwhile.
-    const landed: string[] = [];
-    for (const header of result.headers) {
-      const now = served.get(header.job.file);
-      if (now && sameHeader(now.job, header.job)) {
-        served.set(header.job.file, header);
-        landed.push(header.job.file);
-      }
-    }
-    if (landed.length > 0) notify({ type: 'headers-changed', files: landed, placeholder: false });
+    ).finally(landings.flush);
     if (result.failures.length > 0) notify({ type: 'failed', failures: result.failures });
   }
 
@@ -162,5 +171,32 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+  };
+}
+
+/**
+ * Headers that landed, reported as one `headers-changed` per batch: a background run of
+ * hundreds of posts reloads a page a few times, not once per post.
+ */
+function createLandings(notify: (update: ServiceUpdate) => void) {
+  const files = new Set<string>();
+  let placeholder = false;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (files.size === 0) return;
+    const update: ServiceUpdate = { type: 'headers-changed', files: [...files], placeholder };
+    files.clear();
+    placeholder = false;
+    notify(update);
+  };
+  return {
+    add(header: HeaderResult) {
+      files.add(header.job.file);
+      placeholder ||= header.placeholder;
+      timer ??= setTimeout(flush, LANDING_BATCH_MS).unref();
+    },
+    flush,
   };
 }

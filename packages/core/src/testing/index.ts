@@ -12,3 +12,4 @@ export {
 } from './fake-openrouter.js';
 export type { RecordedAnswer, RecordedRequest } from './recorded-request.js';
 export type { FakeScenario, FakeWhen, GenerationEndpoint } from './scenarios.js';
+export { holdBackgroundWork } from './hold-background.js';
