@@ -185,6 +185,12 @@ export function headerforge(
       },
     },
 
+    async closeBundle() {
+      // The dev server is closing: its background work stops with it. A host that made the
+      // service stops it itself.
+      if (isDev && !host?.service) await service?.close();
+    },
+
     configureServer(devServer) {
       server = devServer;
       let timer: NodeJS.Timeout | undefined;

@@ -154,6 +154,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   const show = (path: string) => (options.root ? relative(options.root, path) : path);
   const layout = cacheLayout(dir);
   const holdsPlaceholders = options.placeholders === true;
+  const warmSection = holdsPlaceholders ? 'placeholders' : 'originals';
 
   /**
    * A scratch folder of the cache (`.quarantine`, `.locks`), made when missing. A link there
@@ -200,10 +201,10 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const key = generationKey(input);
     const index = options.warmIndex;
     if ((input.candidate ?? 1) > 1) {
-      const known = index?.recall<{ sidecar: Sidecar; file: string }>('originals', key);
+      const known = index?.recall<{ sidecar: Sidecar; file: string }>(warmSection, key);
       return known && { key, file: known.file, sidecar: known.sidecar };
     }
-    const known = index?.recall<Sidecar>('originals', key);
+    const known = index?.recall<Sidecar>(warmSection, key);
     return known && { key, file: join(layout.shard(key), known.file), sidecar: known };
   }
 
@@ -258,7 +259,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const problem = await verifyImageFile(file, sidecar);
     if (problem) return quarantine(key, problem);
     if (sidecarStamps && imageStamps) {
-      index?.remember('originals', key, [...sidecarStamps, ...imageStamps], sidecar);
+      index?.remember(warmSection, key, [...sidecarStamps, ...imageStamps], sidecar);
     }
     return { status: 'hit', entry: { key, file, sidecar } };
   }
@@ -299,7 +300,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const problem = await verifyImageFile(file, sidecar);
     if (problem) return quarantineCandidate(key, file, problem);
     if (stamps && imageStamps)
-      index?.remember('originals', key, [...stamps, ...imageStamps], { sidecar, file });
+      index?.remember(warmSection, key, [...stamps, ...imageStamps], { sidecar, file });
     return { status: 'hit', entry: { key, file, sidecar } };
   }
 
@@ -452,7 +453,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const file = layout.image(key, image.mediaType);
     // The paid bytes land first: a crash after this line costs nothing (see recoverOrphan).
     await writeFileAtomic(file, image.bytes);
-    return writeSidecar(input, file, image.bytes, image, meta, false);
+    const entry = await writeSidecar(input, file, image.bytes, image, meta, false);
+    // Known good, as written: the next start recalls it without hashing it again.
+    const stamps = options.warmIndex?.stamp([layout.sidecar(key), file]);
+    if (stamps) options.warmIndex?.remember(warmSection, key, stamps, entry.sidecar);
+    return entry;
   }
 
   async function writeSidecar(
@@ -820,12 +825,13 @@ export function openCommittedStore(
 /** Offline art, kept in the regenerable cache and never in the committed one. */
 export function openPlaceholderStore(
   dirs: CacheDirs,
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean; warmIndex?: WarmIndex | undefined } = {},
 ): ImageStore {
   return openImageStore(derivedCacheLayout(dirs.derivedCacheDir).placeholders, {
     root: dirs.root,
     placeholders: true,
     ...(options.readOnly ? { readOnly: true } : {}),
+    ...(options.warmIndex ? { warmIndex: options.warmIndex } : {}),
   });
 }
 

@@ -8,6 +8,7 @@ import { derivedCacheLayout } from './layout.js';
  *
  * - `content`: a content file's header fields, as its frontmatter last parsed;
  * - `originals`: a committed image and its sidecar, as last verified (hash included);
+ * - `placeholders`: the same for offline art (same keys, so a section of its own);
  * - `derived`: a derived set, as last found complete.
  *
  * Each fact is recorded with the size and mtime of the files it was read from, and is
@@ -31,7 +32,7 @@ export interface WarmIndex {
   save(): Promise<void>;
 }
 
-export type WarmSection = 'content' | 'originals' | 'derived';
+export type WarmSection = 'content' | 'originals' | 'placeholders' | 'derived';
 
 /** Bump when the shape of a remembered value changes: older indexes are then ignored. */
 const FORMAT = 1;
@@ -53,7 +54,7 @@ interface Fact {
 
 type Sections = Record<WarmSection, Record<string, Fact>>;
 
-const SECTIONS: readonly WarmSection[] = ['content', 'originals', 'derived'];
+const SECTIONS: readonly WarmSection[] = ['content', 'originals', 'placeholders', 'derived'];
 
 /** Opens the index under `derivedCacheDir` (an empty one if it is missing or unreadable). */
 export function openWarmIndex(derivedCacheDir: string): WarmIndex {
@@ -100,7 +101,7 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
 }
 
 function load(file: string): Sections {
-  const empty = (): Sections => ({ content: {}, originals: {}, derived: {} });
+  const empty = (): Sections => ({ content: {}, originals: {}, placeholders: {}, derived: {} });
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));

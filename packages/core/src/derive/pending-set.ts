@@ -54,7 +54,9 @@ async function makePendingSet(
   const height = Math.round(width / ratioValue(aspectRatio));
   const name = `v${PENDING_VERSION}-${aspectRatio.replace(':', 'x')}`;
   const master = await plainImage(join(dir, `${name}.png`), width, height, 'png');
-  const card = og ? await plainImage(join(dir, `v${PENDING_VERSION}-og.jpg`), OG.width, OG.height, 'jpeg') : undefined;
+  const card = og
+    ? await plainImage(join(dir, `v${PENDING_VERSION}-og.jpg`), OG.width, OG.height, 'jpeg')
+    : undefined;
   const lqip = await plain(16, Math.max(1, Math.round(16 / ratioValue(aspectRatio))))
     .webp({ quality: 40 })
     .toBuffer();

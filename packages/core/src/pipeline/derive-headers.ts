@@ -67,8 +67,8 @@ async function deriveSet(
   const spec = deriveSpecFor(settings, job);
   const { sha256 } = obtained.entry.sidecar;
   const key = derivativeKey(sha256, spec);
-  // Placeholders come and go; only sets of committed images are worth remembering.
-  const index = obtained.source === 'placeholder' ? undefined : run.warmIndex;
+  // Offline art's sets too: a dev server shows them at start by recalling them.
+  const index = run.warmIndex;
   const known = index?.recall<DerivedSet>('derived', key);
   if (known) return known;
   // The set's folder changes whenever a file in it is added, removed or renamed.

@@ -1,4 +1,4 @@
-import { openCommittedStore } from '../cache/store.js';
+import { openCommittedStore, openPlaceholderStore } from '../cache/store.js';
 import type { WarmIndex } from '../cache/warm-index.js';
 import type { DerivedSet } from '../derive/derived-set.js';
 import { derivativeKey } from '../derive/key.js';
@@ -6,32 +6,39 @@ import { pendingSet } from '../derive/pending-set.js';
 import { deriveSpecFor } from './derive-headers.js';
 import type { HeaderJob } from './header-job.js';
 import { groupByKey } from './plan.js';
-import type { PipelineSettings } from './settings.js';
+import type { PipelineMode, PipelineSettings } from './settings.js';
 import type { HeaderResult } from './summary.js';
 
 export interface RecalledHeaders {
   /** Every post: its header when the caches hold it made, a pending one otherwise. */
   headers: HeaderResult[];
-  /** The posts shown as pending, for a later `runPipeline` to make. */
-  pending: HeaderJob[];
+  /**
+   * The posts a later `runPipeline` in `mode` still has to make: those shown pending, and in
+   * `generate` mode those shown as offline art.
+   */
+  toMake: HeaderJob[];
 }
 
 /**
  * Each post's header as far as the warm index already knows it whole (its original verified
  * and its derived set complete), at the cost of a few stats per post: nothing is read,
- * hashed, rendered or derived, however many posts are missing. Every other post gets the
- * shared pending set (`source: 'pending'`). What a dev server shows before it listens.
+ * hashed, rendered or derived, however many posts are missing. The committed image first;
+ * else, unless `mode` is `cache-only`, offline art made by an earlier run. Every other post
+ * gets the shared pending set (`source: 'pending'`). What a dev server shows before it listens.
  */
 export async function recallHeaders(
   jobs: readonly HeaderJob[],
   settings: PipelineSettings,
   warmIndex: WarmIndex,
+  mode: PipelineMode,
 ): Promise<RecalledHeaders> {
-  const store = openCommittedStore(settings, { trusted: true, warmIndex });
+  const committed = openCommittedStore(settings, { trusted: true, warmIndex });
+  const offline = mode === 'cache-only' ? undefined : openPlaceholderStore(settings, { warmIndex });
   const headers: HeaderResult[] = [];
-  const pending: HeaderJob[] = [];
+  const toMake: HeaderJob[] = [];
   for (const group of groupByKey(jobs)) {
-    const entry = store.recall(group.input);
+    const real = committed.recall(group.input);
+    const entry = real ?? offline?.recall(group.input);
     for (const job of group.jobs) {
       const derived =
         entry &&
@@ -44,11 +51,12 @@ export async function recallHeaders(
         headers.push({
           job,
           key: group.key,
-          source: 'cache',
-          placeholder: false,
+          source: real ? 'cache' : 'placeholder',
+          placeholder: !real,
           original: { file, width: sidecar.width, height: sidecar.height, sha256: sidecar.sha256 },
           derived,
         });
+        if (!real && mode === 'generate') toMake.push(job);
         continue;
       }
       const stand = await pendingSet(settings.derivedCacheDir, job.aspectRatio, settings.og);
@@ -58,14 +66,19 @@ export async function recallHeaders(
         key: group.key,
         source: 'pending',
         placeholder: true,
-        original: { file: master.file, width: master.width, height: master.height, sha256: stand.sha256 },
+        original: {
+          file: master.file,
+          width: master.width,
+          height: master.height,
+          sha256: stand.sha256,
+        },
         derived: stand.derived,
       });
-      pending.push(job);
+      toMake.push(job);
     }
   }
   headers.sort((a, b) => compare(a.job.file, b.job.file));
-  return { headers, pending };
+  return { headers, toMake };
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -78,7 +78,7 @@ export function startRun(
     emit,
     tally,
     store: openTieredStore(local, options.remote, tally.remote),
-    placeholders: openPlaceholderStore(settings),
+    placeholders: openPlaceholderStore(settings, { warmIndex }),
     placeholderArt: createPlaceholderProvider(),
     budget: createBudget(settings),
     requestSlots: createRequestSlots(settings.concurrency),

@@ -46,8 +46,8 @@ export interface BuildHeadersInput {
   /**
    * Make nothing now: each post gets its header as the warm index already knows it whole
    * (original and derived set: a few stats, nothing read, rendered, derived or hashed), or
-   * else a shared pending stand-in (`source: 'pending'`), and is listed in `deferred` for
-   * the caller to make in the mode the site is in. A dev server listens at once this way,
+   * else a shared pending stand-in (`source: 'pending'`); what is still to make is listed
+   * in `deferred`, for the caller to make in the mode the site is in. A dev server listens at once this way,
    * however many posts are missing from the caches.
    */
   deferWork?: boolean;
@@ -117,8 +117,9 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
     : {};
   if (input.deferWork) {
     const settings = { ...options, variants: input.variants !== false };
-    const recalled = await recallHeaders(scan.jobs, settings, warmIndex);
-    emit({ type: 'deferred', posts: scan.jobs.length, pending: recalled.pending.length });
+    const recalled = await recallHeaders(scan.jobs, settings, warmIndex, mode.mode);
+    const pending = recalled.headers.filter((header) => header.source === 'pending').length;
+    emit({ type: 'deferred', posts: scan.jobs.length, pending });
     // What the scan learnt, for the run that makes the rest (it opens the index afresh).
     await warmIndex.save().catch((error: unknown) =>
       emit({
@@ -132,12 +133,12 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
       summary: {
         ...emptySummary(),
         posts: scan.jobs.length,
-        cached: recalled.headers.length - recalled.pending.length,
+        cached: recalled.headers.filter((header) => header.source === 'cache').length,
       },
       mode,
       options,
       scan,
-      deferred: recalled.pending,
+      deferred: recalled.toMake,
       ...remoteInfo,
     };
   }

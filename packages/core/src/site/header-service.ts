@@ -35,6 +35,11 @@ export interface HeaderService {
   refresh(): Promise<void>;
   /** Also tell `listener` about updates; returns a function that stops it. */
   subscribe(listener: (update: ServiceUpdate) => void): () => void;
+  /**
+   * Stops the background work (the server is closing): nothing more is asked for or
+   * reported. Resolves once the work under way has stopped and the caches are left tidy.
+   */
+  close(): Promise<void>;
 }
 
 export interface HeaderServiceInput extends BuildHeadersInput {
@@ -67,16 +72,31 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   let first: Promise<BuildHeadersResult> | undefined;
   // Refreshes run one after another, so two quick saves cannot interleave their results.
   let queue: Promise<void> = Promise.resolve();
-  const landings = createLandings(notify);
+  const stopping = new AbortController();
+  const landings = createLandings((update) => {
+    if (!stopping.signal.aborted) notify(update);
+  });
+  const working = new Set<Promise<void>>();
+  /** Background work, stopped by `close`; its failure is reported unless it was stopped. */
+  const inBackground = (work: () => Promise<void>) => {
+    const done = work()
+      .catch((error: unknown) => {
+        if (!stopping.signal.aborted) notify({ type: 'error', error: asHeaderforgeError(error) });
+      })
+      .finally(() => working.delete(done));
+    working.add(done);
+  };
 
   function ready(): Promise<BuildHeadersResult> {
     first ??= buildHeaders(input).then((result) => {
       for (const header of result.headers) served.set(header.job.file, header);
       if (result.deferred.length > 0 && result.mode.mode !== 'off') {
         const { mode, options } = result;
-        backgroundMayStart()
-          .then(() => makeInBackground(result.deferred, options, mode.mode as PipelineMode))
-          .catch((error: unknown) => notify({ type: 'error', error: asHeaderforgeError(error) }));
+        inBackground(async () => {
+          await backgroundMayStart();
+          if (stopping.signal.aborted) return;
+          await makeInBackground(result.deferred, options, mode.mode as PipelineMode);
+        });
       }
       return result;
     });
@@ -125,9 +145,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     });
     if (now.failures.length > 0) notify({ type: 'failed', failures: now.failures });
     if (mode.mode === 'generate' && waiting.length > 0) {
-      makeInBackground(waiting, options, 'generate').catch((error: unknown) =>
-        notify({ type: 'error', error: asHeaderforgeError(error) }),
-      );
+      inBackground(() => makeInBackground(waiting, options, 'generate'));
     }
   }
 
@@ -141,13 +159,15 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     options: BuildHeadersResult['options'],
     mode: PipelineMode,
   ): Promise<void> {
-    const provider = mode === 'generate' ? providerFor(options, env, input.client, emit) : undefined;
+    const provider =
+      mode === 'generate' ? providerFor(options, env, input.client, emit) : undefined;
     const result = await withRemote(options, env, emit, (remote) =>
       runPipeline(jobs, {
         settings: settings(options),
         mode,
         ...(provider ? { provider } : {}),
         onEvent: emit,
+        signal: stopping.signal,
         onHeader(header) {
           const now = served.get(header.job.file);
           if (!now || !sameHeader(now.job, header.job)) return;
@@ -157,7 +177,8 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
         remote,
       }),
     ).finally(landings.flush);
-    if (result.failures.length > 0) notify({ type: 'failed', failures: result.failures });
+    if (result.failures.length > 0 && !stopping.signal.aborted)
+      notify({ type: 'failed', failures: result.failures });
   }
 
   return {
@@ -170,6 +191,10 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    async close() {
+      stopping.abort();
+      await Promise.all(working);
     },
   };
 }
