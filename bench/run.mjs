@@ -11,6 +11,7 @@ import { startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
 // Repository-only internals (not exported by the package) are imported by their built path.
 import { deriveFiles } from '../packages/core/dist/internal/index.js';
+import { devStart, devStartRows } from './dev-start.mjs';
 import { startFakeProcess } from './fake-process.mjs';
 import { warmBuild } from './warm-build.mjs';
 
@@ -247,6 +248,7 @@ const figures = {
   cold: coldGeneration,
   rateLimit: rateLimited,
   memory,
+  devStart,
 };
 // `npm run bench -- warm memory` measures only those figures and keeps the others' last
 // results; `npm run bench -- table` only rewrites the README's table from the last results.
@@ -317,6 +319,7 @@ async function writeReadme(r) {
             )} ms; ${r.derivation.astro1K.files + 1} files per post (the master, the card and the set's manifest) | ≤ 100 ms, ≤ 4 files | ${ok(r.derivation.astro1K.totalMs <= 100 && r.derivation.astro1K.files + 1 <= 4)} |`,
         ]
       : []),
+    ...devStartRows(r.devStart),
     end,
   ].join('\n');
   const next = readme.includes(start)

@@ -17,6 +17,7 @@ import {
 import { type Logger, type Plugin, searchForWorkspaceRoot, type ViteDevServer } from 'vite';
 import { headerforgeEnv } from './env.js';
 import { expandHeaderElements } from './html.js';
+import { serverIdle } from './server-idle.js';
 import { RESOLVED_VIRTUAL_ID, VIRTUAL_ID, viteModuleFields } from './virtual-module.js';
 
 export type { HeaderforgeOptions };
@@ -193,6 +194,8 @@ export function headerforge(
 
     configureServer(devServer) {
       server = devServer;
+      // Headers still to make wait while the server answers requests.
+      service?.yieldTo(serverIdle(devServer));
       let timer: NodeJS.Timeout | undefined;
       const changed = (file: string) => {
         if (!CONTENT_FILE.test(file)) return;

@@ -82,20 +82,22 @@ async function deriveSet(
   run.derivedCold = true;
   const { width, height } = obtained.entry.sidecar;
   return run
-    .deriveLimit(width * height, async () => {
-      // Read from the cache once a slot is free, even when this run just generated the
-      // image: bytes held while queued would pile up whenever generation outpaces derivation.
-      const original = await store.read(obtained.entry);
-      const set = await getDerivedSet({
-        original,
-        originalSha256: sha256,
-        spec,
-        cacheDir: derivedDir,
-      });
-      const made = index?.stamp([setDir]);
-      if (made) index?.remember('derived', key, made, set);
-      return set;
-    })
+    .deriveLimit(width * height, () =>
+      run.pace(async () => {
+        // Read from the cache once a slot is free, even when this run just generated the
+        // image: bytes held while queued would pile up whenever generation outpaces derivation.
+        const original = await store.read(obtained.entry);
+        const set = await getDerivedSet({
+          original,
+          originalSha256: sha256,
+          spec,
+          cacheDir: derivedDir,
+        });
+        const made = index?.stamp([setDir]);
+        if (made) index?.remember('derived', key, made, set);
+        return set;
+      }),
+    )
     .catch((error: unknown) => {
       throw onWriteError(
         run,

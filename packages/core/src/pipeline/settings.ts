@@ -32,6 +32,12 @@ export interface RunPipelineOptions {
   onEvent?: (event: PipelineEvent) => void;
   /** Each post's header as soon as it is made, before the run ends (a dev server shows it). */
   onHeader?: (header: HeaderResult) => void;
+  /**
+   * Runs each step that takes the CPU (rendering offline art, deriving a set). A dev server
+   * making headers in the background passes one that waits while it answers requests, so
+   * that this work never slows a page. Default: the step at once.
+   */
+  pace?: <T>(step: () => Promise<T>) => Promise<T>;
   signal?: AbortSignal;
   /** What earlier builds verified (default: the one in `derivedCacheDir`); saved at the end. */
   warmIndex?: WarmIndex;

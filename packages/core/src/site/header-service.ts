@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { generationKey } from '../cache/keys.js';
 import { asHeaderforgeError, type HeaderforgeError } from '../errors/headerforge-error.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
@@ -36,6 +37,12 @@ export interface HeaderService {
   /** Also tell `listener` about updates; returns a function that stops it. */
   subscribe(listener: (update: ServiceUpdate) => void): () => void;
   /**
+   * Lets a server put its requests first: background work starts once `idle()` resolves,
+   * and waits for it again before each step that takes the CPU (rendering, deriving). A
+   * dev server passes one that resolves once it listens and while it answers no request.
+   */
+  yieldTo(idle: () => Promise<void>): void;
+  /**
    * Stops the background work (the server is closing): nothing more is asked for or
    * reported. Resolves once the work under way has stopped and the caches are left tidy.
    */
@@ -46,6 +53,8 @@ export interface HeaderServiceInput extends BuildHeadersInput {
   onUpdate?: (update: ServiceUpdate) => void;
 }
 
+/** CPU-heavy background steps at once (the pipeline's own limits apply within them). */
+const BACKGROUND_STEPS = 2;
 /** Headers landing in the background are reported together, at most this often. */
 const LANDING_BATCH_MS = 1000;
 
@@ -77,6 +86,21 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     if (!stopping.signal.aborted) notify(update);
   });
   const working = new Set<Promise<void>>();
+  let idle = () => Promise.resolve();
+  const stopped = new Promise<void>((resolve) =>
+    stopping.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  /** Waits for the server to have time, or for `close` (a server that never listened). */
+  const untilIdle = async () => {
+    await Promise.race([idle(), stopped]);
+    stopping.signal.throwIfAborted();
+  };
+  const steps = pLimit(BACKGROUND_STEPS);
+  const pace = <T>(step: () => Promise<T>): Promise<T> =>
+    steps(async () => {
+      await untilIdle();
+      return step();
+    });
   /** Background work, stopped by `close`; its failure is reported unless it was stopped. */
   const inBackground = (work: () => Promise<void>) => {
     const done = work()
@@ -93,8 +117,8 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
       if (result.deferred.length > 0 && result.mode.mode !== 'off') {
         const { mode, options } = result;
         inBackground(async () => {
-          await backgroundMayStart();
-          if (stopping.signal.aborted) return;
+          await Promise.race([backgroundMayStart(), stopped]);
+          await untilIdle();
           await makeInBackground(result.deferred, options, mode.mode as PipelineMode);
         });
       }
@@ -168,6 +192,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
         ...(provider ? { provider } : {}),
         onEvent: emit,
         signal: stopping.signal,
+        pace,
         onHeader(header) {
           const now = served.get(header.job.file);
           if (!now || !sameHeader(now.job, header.job)) return;
@@ -191,6 +216,9 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    yieldTo(next) {
+      idle = next;
     },
     async close() {
       stopping.abort();
