@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { derivedCacheLayout } from '../cache/layout.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { type AspectRatio, nominalPixelSize, ratioValue } from '../image/ratios.js';
 import type { DerivedFile, DerivedSet } from './derived-set.js';
+import { solidPng } from './solid-png.js';
 
 /** A quiet grey, as a loading skeleton: the page keeps its layout until the header lands. */
 const PENDING_COLOUR = '#d4d7dd';
 const OG = { width: 1200, height: 630 } as const;
 
 /** Bump when the pending images change, so that older ones on disk are not reused. */
-const PENDING_VERSION = 1;
+const PENDING_VERSION = 2;
 
 export interface PendingSet {
   derived: DerivedSet;
@@ -53,44 +53,37 @@ async function makePendingSet(
   const { width } = nominalPixelSize(aspectRatio, '1K');
   const height = Math.round(width / ratioValue(aspectRatio));
   const name = `v${PENDING_VERSION}-${aspectRatio.replace(':', 'x')}`;
-  const master = await plainImage(join(dir, `${name}.png`), width, height, 'png');
+  const master = await plainImage(join(dir, `${name}.png`), width, height);
   const card = og
-    ? await plainImage(join(dir, `v${PENDING_VERSION}-og.jpg`), OG.width, OG.height, 'jpeg')
+    ? await plainImage(join(dir, `v${PENDING_VERSION}-og.png`), OG.width, OG.height)
     : undefined;
-  const lqip = await plain(16, Math.max(1, Math.round(16 / ratioValue(aspectRatio))))
-    .webp({ quality: 40 })
-    .toBuffer();
+  const lqip = solidPng(16, Math.max(1, Math.round(16 / ratioValue(aspectRatio))), PENDING_COLOUR);
   return {
     derived: {
       key: name,
       master: master.file,
       variants: [],
       ...(card ? { og: card.file } : {}),
-      lqip: `data:image/webp;base64,${lqip.toString('base64')}`,
+      lqip: `data:image/png;base64,${lqip.toString('base64')}`,
       color: PENDING_COLOUR,
     },
     sha256: master.sha256,
   };
 }
 
-const plain = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, background: PENDING_COLOUR } });
-
-/** The image at `path`, written unless an earlier process already did (it is a few KB). */
+/** The image at `path`, written unless an earlier process already did. */
 async function plainImage(
   path: string,
   width: number,
   height: number,
-  format: 'png' | 'jpeg',
 ): Promise<{ file: DerivedFile; sha256: string }> {
   let bytes: Uint8Array | undefined = await readFile(path).catch(() => undefined);
   if (!bytes?.byteLength) {
-    const image = plain(width, height);
-    bytes = await (format === 'png' ? image.png() : image.jpeg({ quality: 80 })).toBuffer();
+    bytes = solidPng(width, height, PENDING_COLOUR);
     await writeFileAtomic(path, bytes);
   }
   return {
-    file: { file: path, width, height, format, bytes: bytes.byteLength },
+    file: { file: path, width, height, format: 'png', bytes: bytes.byteLength },
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
 }
