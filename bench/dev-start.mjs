@@ -28,15 +28,20 @@ const slug = (i) => `post-${String(i).padStart(4, '0')}`;
  * Medians of `runs` alternating starts per site (plain, then headerforge), for each host
  * and number of posts; the figure is the median of the paired ratios, as for warm builds.
  */
-export async function devStart({ sizes = [24, 300], runs = 5, log = console.log } = {}) {
+export async function devStart({
+  sizes = [24, 300],
+  runs = 5,
+  hosts = ['vite', 'astro'],
+  log = console.log,
+} = {}) {
   const out = { runs, definition: 'spawn → first 200 page answer', sites: {} };
   for (const posts of sizes) {
     const dir = join(repo, '.tmp', 'bench-dev', String(posts));
     const sites = {
-      vite: await writeViteSites(join(dir, 'vite'), posts),
-      astro: await writeAstroSites(join(dir, 'astro'), posts),
+      vite: hosts.includes('vite') && (await writeViteSites(join(dir, 'vite'), posts)),
+      astro: hosts.includes('astro') && (await writeAstroSites(join(dir, 'astro'), posts)),
     };
-    for (const host of ['vite', 'astro']) {
+    for (const host of hosts) {
       const roots = sites[host];
       // An untimed start of each fills Vite's and Astro's own caches (dependency
       // optimisation, content store), the same for both sites.
@@ -205,11 +210,16 @@ const median = (values) => {
 };
 const round = (value) => Math.round(value * 100) / 100;
 
-// `node bench/dev-start.mjs [posts…]`: this figure alone, printed (the lead records it
-// with `npm run bench -- devStart`).
+// `node bench/dev-start.mjs [vite|astro] [posts…]`: this figure alone, printed (the lead
+// records it with `npm run bench -- devStart`).
 if (import.meta.main) {
-  const sizes = process.argv.slice(2).map(Number);
-  const result = await devStart(sizes.length > 0 ? { sizes } : {});
+  const args = process.argv.slice(2);
+  const hosts = args.filter((arg) => arg === 'vite' || arg === 'astro');
+  const sizes = args.filter((arg) => /^\d+$/.test(arg)).map(Number);
+  const result = await devStart({
+    ...(sizes.length > 0 ? { sizes } : {}),
+    ...(hosts.length > 0 ? { hosts } : {}),
+  });
   console.log(JSON.stringify(result, null, 2));
   for (const row of devStartRows(result)) console.log(row);
 }

@@ -2,13 +2,12 @@ import type { ImageStore } from '../cache/store.js';
 import type { DerivedSet } from '../derive/derived-set.js';
 import { getDerivedSet } from '../derive/get-derived-set.js';
 import { derivativeKey } from '../derive/key.js';
-import type { DeriveSpec } from '../derive/spec.js';
 import { keyDirectory, readDerivedSet } from '../derive/store.js';
+import { deriveSpecFor } from './derive-spec.js';
 import type { HeaderJob } from './header-job.js';
 import type { Obtained } from './obtain.js';
 import type { ImageGroup } from './plan.js';
 import { onWriteError, type PipelineRun, shown } from './run.js';
-import type { PipelineSettings } from './settings.js';
 import type { HeaderResult } from './summary.js';
 
 /**
@@ -39,18 +38,6 @@ export async function deriveHeaders(
     });
   }
   return headers;
-}
-
-/** What a post's derived set is made to: its crop, and the site's widths, formats and card. */
-export function deriveSpecFor(settings: PipelineSettings, job: HeaderJob): DeriveSpec {
-  return {
-    aspectRatio: job.aspectRatio,
-    focus: job.focus,
-    widths: settings.widths,
-    formats: settings.formats,
-    og: settings.og,
-    variants: settings.variants !== false,
-  };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { WarmIndex } from '../cache/warm-index.js';
 import type { DerivedSet } from '../derive/derived-set.js';
 import { derivativeKey } from '../derive/key.js';
 import { pendingSet } from '../derive/pending-set.js';
-import { deriveSpecFor } from './derive-headers.js';
+import { deriveSpecFor } from './derive-spec.js';
 import type { HeaderJob } from './header-job.js';
 import { groupByKey } from './plan.js';
 import type { PipelineMode, PipelineSettings } from './settings.js';

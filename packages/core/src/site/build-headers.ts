@@ -5,9 +5,9 @@ import type { OpenRouterClientOptions } from '../openrouter/client.js';
 import type { PipelineEvent } from '../pipeline/events.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { recallHeaders } from '../pipeline/recall-headers.js';
-import { runPipeline } from '../pipeline/run-pipeline.js';
 import { emptySummary, type PipelineResult } from '../pipeline/summary.js';
 import { resolveRemote } from '../remote/settings.js';
+import { loadPipeline } from './load-pipeline.js';
 import { type ModeDecision, resolveMode } from './mode.js';
 import {
   type HeaderforgeOptions,
@@ -15,8 +15,6 @@ import {
   resolveOptions,
 } from './options.js';
 import { type ScanResult, scanContent } from './scan.js';
-import { providerFor } from './site-client.js';
-import { withRemote } from './site-remote.js';
 
 export type HeadersEvent =
   | PipelineEvent
@@ -143,6 +141,7 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
     };
   }
 
+  const { runPipeline, providerFor, withRemote } = await loadPipeline();
   const defer = mode.mode === 'generate' && input.deferGeneration === true;
   const provider =
     mode.mode === 'generate' && !defer ? providerFor(options, env, input.client, emit) : undefined;

@@ -3,14 +3,12 @@ import { generationKey } from '../cache/keys.js';
 import { asHeaderforgeError, type HeaderforgeError } from '../errors/headerforge-error.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { jobKeyInput } from '../pipeline/header-job.js';
-import { runPipeline } from '../pipeline/run-pipeline.js';
 import type { PipelineMode } from '../pipeline/settings.js';
 import type { HeaderResult, PostFailure } from '../pipeline/summary.js';
 import { backgroundMayStart } from './background-hold.js';
 import { type BuildHeadersInput, type BuildHeadersResult, buildHeaders } from './build-headers.js';
+import { loadPipeline } from './load-pipeline.js';
 import { scanContent } from './scan.js';
-import { providerFor } from './site-client.js';
-import { withRemote } from './site-remote.js';
 
 /** What a host (Vite, Astro) is told when the headers it serves change. */
 export type ServiceUpdate =
@@ -152,6 +150,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
 
     // Cached images (an undo, a prompt used elsewhere) come straight from the cache; the
     // rest show offline art at once, and the real image when it exists.
+    const { runPipeline, withRemote } = await loadPipeline();
     const now = await withRemote(options, env, emit, (remote) =>
       runPipeline(changed, {
         settings: settings(options),
@@ -183,6 +182,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     options: BuildHeadersResult['options'],
     mode: PipelineMode,
   ): Promise<void> {
+    const { runPipeline, providerFor, withRemote } = await loadPipeline();
     const provider =
       mode === 'generate' ? providerFor(options, env, input.client, emit) : undefined;
     const result = await withRemote(options, env, emit, (remote) =>
