@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type DeriveSpec, normaliseSpec } from './spec.js';
 
 /**
@@ -14,9 +16,37 @@ export const DERIVE_VERSION = 1;
  * generation key, so widths, formats or a sharp upgrade never touch the paid image.
  */
 export function derivativeKey(originalSha256: string, spec: DeriveSpec): string {
-  // A property read, not a call: the warm path must not run sharp, and a test that
-  // mocks sharp's default export still passes this through.
-  return derivativeKeyFor(originalSha256, spec, sharpMajor(sharp.versions.sharp));
+  return derivativeKeyFor(originalSha256, spec, installedSharpLine());
+}
+
+let sharpLine: string | undefined;
+/**
+ * The installed sharp's major line, from its package.json: the warm path (a dev server's
+ * start included) looks keys up without loading sharp's native library, let alone running it.
+ */
+function installedSharpLine(): string {
+  if (sharpLine === undefined) {
+    // sharp's entry is one folder below its package (`dist/` now, `lib/` before).
+    let dir = dirname(fileURLToPath(import.meta.resolve('sharp')));
+    for (;;) {
+      try {
+        const found = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+          name?: string;
+          version?: string;
+        };
+        if (found.name === 'sharp' && found.version) {
+          sharpLine = sharpMajor(found.version);
+          break;
+        }
+      } catch {
+        // No package.json here: look one folder up.
+      }
+      const parent = dirname(dir);
+      if (parent === dir) throw new Error('Cannot find the installed sharp package.json');
+      dir = parent;
+    }
+  }
+  return sharpLine;
 }
 
 /** `derivativeKey` with the sharp major given, so a sharp upgrade can be tested. */
