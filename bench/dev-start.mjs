@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { usePlainImages, writeSites } from './astro-site.mjs';
 
@@ -32,14 +32,17 @@ export async function devStart({
   sizes = [24, 300],
   runs = 5,
   hosts = ['vite', 'astro'],
+  // Where the sites are written; they resolve `@headerforge/*` from the node_modules above it
+  // (another build of headerforge can be measured by giving a folder under its checkout).
+  dir = join(repo, '.tmp', 'bench-dev'),
   log = console.log,
 } = {}) {
   const out = { runs, definition: 'spawn → first 200 page answer', sites: {} };
   for (const posts of sizes) {
-    const dir = join(repo, '.tmp', 'bench-dev', String(posts));
+    const under = join(dir, String(posts));
     const sites = {
-      vite: hosts.includes('vite') && (await writeViteSites(join(dir, 'vite'), posts)),
-      astro: hosts.includes('astro') && (await writeAstroSites(join(dir, 'astro'), posts)),
+      vite: hosts.includes('vite') && (await writeViteSites(join(under, 'vite'), posts)),
+      astro: hosts.includes('astro') && (await writeAstroSites(join(under, 'astro'), posts)),
     };
     for (const host of hosts) {
       const roots = sites[host];
@@ -210,15 +213,18 @@ const median = (values) => {
 };
 const round = (value) => Math.round(value * 100) / 100;
 
-// `node bench/dev-start.mjs [vite|astro] [posts…]`: this figure alone, printed (the lead
-// records it with `npm run bench -- devStart`).
+// `node bench/dev-start.mjs [vite|astro] [posts…] [--runs=N] [--dir=…]`: this figure alone,
+// printed (the lead records it with `npm run bench -- devStart`).
 if (import.meta.main) {
   const args = process.argv.slice(2);
   const hosts = args.filter((arg) => arg === 'vite' || arg === 'astro');
   const sizes = args.filter((arg) => /^\d+$/.test(arg)).map(Number);
+  const flag = (name) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
   const result = await devStart({
     ...(sizes.length > 0 ? { sizes } : {}),
     ...(hosts.length > 0 ? { hosts } : {}),
+    ...(flag('runs') ? { runs: Number(flag('runs')) } : {}),
+    ...(flag('dir') ? { dir: resolve(flag('dir')) } : {}),
   });
   console.log(JSON.stringify(result, null, 2));
   for (const row of devStartRows(result)) console.log(row);
