@@ -12,6 +12,7 @@ import sharp from 'sharp';
 // Repository-only internals (not exported by the package) are imported by their built path.
 import { deriveFiles } from '../packages/core/dist/internal/index.js';
 import { compactFigure, compactRows } from './compact-figure.mjs';
+import { devStart, devStartRows } from './dev-start.mjs';
 import { startFakeProcess } from './fake-process.mjs';
 import { load, loadRows } from './load.mjs';
 import { scale, scaleRows } from './scale.mjs';
@@ -253,6 +254,7 @@ const figures = {
   compact: compactFigure,
   load,
   scale,
+  devStart,
 };
 // `npm run bench -- warm memory` measures only those figures and keeps the others' last
 // results; `npm run bench -- table` only rewrites the README's table from the last results.
@@ -326,6 +328,7 @@ async function writeReadme(r) {
       : []),
     ...(r.compact ? compactRows(r.compact) : []),
     ...scaleRows(r.scale),
+    ...devStartRows(r.devStart),
     end,
   ].join('\n');
   const next = readme.includes(start)

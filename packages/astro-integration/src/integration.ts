@@ -1,6 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { HeaderforgeOptions } from '@headerforge/core/adapter';
-import { HEADERFORGE_OPTIONS, registerHeaderService } from '@headerforge/core/adapter/light';
+import {
+  HEADERFORGE_OPTIONS,
+  type HeaderService,
+  registerHeaderService,
+} from '@headerforge/core/adapter/light';
 import type { HeaderforgeViteOptions } from '@headerforge/vite';
 import type { AstroIntegration } from 'astro';
 import { HEADERFORGE_TYPES } from './types.js';
@@ -18,6 +22,7 @@ export function headerforge(
   options: HeaderforgeAstroOptions = {},
 ): AstroIntegration & { [HEADERFORGE_OPTIONS]: HeaderforgeOptions } {
   let refreshLoaders: (() => void) | undefined;
+  let service: HeaderService | undefined;
   const { client, ...siteOptions } = options;
   return {
     name: '@headerforge/astro',
@@ -35,12 +40,12 @@ export function headerforge(
         ] = await Promise.all([import('@headerforge/core/adapter'), import('@headerforge/vite')]);
         const root = fileURLToPath(config.root);
         const dev = command === 'dev';
-        const service = createHeaderService({
+        service = createHeaderService({
           root,
           options: siteOptions,
           env: headerforgeEnv(dev ? 'development' : 'production', root),
-          // A dev server starts at once with placeholders and generates in the background.
-          deferGeneration: dev,
+          // A dev server listens at once: headers not made yet are pending, made in the background.
+          deferWork: dev,
           // <Image>/<Picture> make the widths and formats from the master (virtual-module.ts).
           variants: false,
           onEvent: (event) => {
@@ -71,6 +76,10 @@ export function headerforge(
         // Entries filled by headerforgeLoader follow the images as they land.
         if (refreshContent)
           refreshLoaders = () => void refreshContent({ loaders: ['headerforge'] });
+      },
+      'astro:server:done': async () => {
+        // The headers still being made in the background stop with the server.
+        await service?.close();
       },
     },
   };

@@ -14,9 +14,16 @@ import {
   resolveOptions,
   type ServiceUpdate,
 } from '@headerforge/core/adapter';
-import { type Logger, type Plugin, searchForWorkspaceRoot, type ViteDevServer } from 'vite';
+import {
+  type Logger,
+  type Plugin,
+  type ResolvedConfig,
+  searchForWorkspaceRoot,
+  type ViteDevServer,
+} from 'vite';
 import { headerforgeEnv } from './env.js';
 import { expandHeaderElements } from './html.js';
+import { serverIdle } from './server-idle.js';
 import { RESOLVED_VIRTUAL_ID, VIRTUAL_ID, viteModuleFields } from './virtual-module.js';
 
 export type { HeaderforgeOptions };
@@ -89,6 +96,25 @@ export function headerforge(
     if (error) showError(server, error, failures[0]?.file, logError);
   };
 
+  /** This plugin's own service, kept while Vite resolves the same root and command again. */
+  const ownService = (config: ResolvedConfig, env: ReturnType<typeof headerforgeEnv>) => {
+    const id = JSON.stringify([config.root, isDev]);
+    if (service && serviceId === id) return;
+    serviceId = id;
+    newService = () =>
+      createHeaderService({
+        root: config.root,
+        options,
+        env,
+        onEvent: log,
+        onUpdate,
+        // A dev server listens at once: headers not made yet are pending, made in the background.
+        deferWork: isDev,
+        ...(client ? { client } : {}),
+      });
+    service = newService();
+  };
+
   return {
     name: 'headerforge',
     enforce: 'pre',
@@ -122,23 +148,12 @@ export function headerforge(
         // The host made the service (it also serves other parts, such as a content loader).
         if (service !== host.service) host.service.subscribe(onUpdate);
         service = host.service;
-        return;
+      } else {
+        ownService(config, env);
       }
-      const id = JSON.stringify([config.root, isDev]);
-      if (service && serviceId === id) return;
-      serviceId = id;
-      newService = () =>
-        createHeaderService({
-          root: config.root,
-          options,
-          env,
-          onEvent: log,
-          onUpdate,
-          // A dev server starts at once with placeholders and generates in the background.
-          deferGeneration: isDev,
-          ...(client ? { client } : {}),
-        });
-      service = newService();
+      // A dev server scans while Vite sets itself up; `buildStart` waits for the same run
+      // and reports its errors.
+      if (isDev) service?.ready().catch(() => {});
     },
 
     async buildStart() {
@@ -185,8 +200,16 @@ export function headerforge(
       },
     },
 
+    async closeBundle() {
+      // The dev server is closing: its background work stops with it. A host that made the
+      // service stops it itself.
+      if (isDev && !host?.service) await service?.close();
+    },
+
     configureServer(devServer) {
       server = devServer;
+      // Headers still to make wait while the server answers requests.
+      service?.yieldTo(serverIdle(devServer));
       let timer: NodeJS.Timeout | undefined;
       const changed = (file: string) => {
         if (!CONTENT_FILE.test(file)) return;

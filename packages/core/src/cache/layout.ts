@@ -17,6 +17,7 @@ import { IMAGE_EXTENSIONS, type ImageMediaType } from '../image/media-types.js';
  *   originals/verified/ab/<key>.json  "this image file had this hash" notes
  *   placeholders/                     offline art, laid out like the committed cache
  *   derived/                          derived sets (their own layout: derive/store.ts)
+ *   pending/                          the stand-in a dev server shows until a header is made
  *   warm-index-<format>.json          what a warm build already knows (see warm-index.ts)
  *
  * A shared remote store, below its prefix:
@@ -108,6 +109,8 @@ export interface DerivedCacheLayout {
   readonly placeholders: string;
   /** Derived sets. */
   readonly derived: string;
+  /** The shared stand-in images of headers not made yet (derive/pending-set.ts). */
+  readonly pending: string;
   /**
    * The warm index in a format: each format has a file of its own, so two versions of
    * headerforge sharing the cache (switching branches) do not overwrite each other's.
@@ -120,6 +123,7 @@ export function derivedCacheLayout(derivedCacheDir: string): DerivedCacheLayout 
     verification: join(derivedCacheDir, 'originals'),
     placeholders: join(derivedCacheDir, 'placeholders'),
     derived: join(derivedCacheDir, 'derived'),
+    pending: join(derivedCacheDir, 'pending'),
     warmIndex: (format) =>
       join(derivedCacheDir, format === 1 ? 'warm-index.json' : `warm-index-${format}.json`),
   };

@@ -164,6 +164,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   const show = (path: string) => (options.root ? relative(options.root, path) : path);
   const layout = cacheLayout(dir);
   const holdsPlaceholders = options.placeholders === true;
+  const warmSection = holdsPlaceholders ? 'placeholders' : 'originals';
 
   /**
    * A scratch folder of the cache (`.quarantine`, `.locks`), made when missing. A link there
@@ -211,10 +212,10 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (!index) return undefined;
     const key = generationKey(input);
     if ((input.candidate ?? 1) > 1) {
-      const known = index.recall<{ sidecar: Sidecar; file: string }>('originals', key);
+      const known = index.recall<{ sidecar: Sidecar; file: string }>(warmSection, key);
       return known && { status: 'hit', entry: { key, file: known.file, sidecar: known.sidecar } };
     }
-    const known = index.recall<Sidecar>('originals', key);
+    const known = index.recall<Sidecar>(warmSection, key);
     return (
       known && {
         status: 'hit',
@@ -286,7 +287,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const problem = await verifyImageFile(file, sidecar);
     if (problem) return quarantine(key, problem);
     if (sidecarStamps && imageStamps) {
-      index?.remember('originals', key, [...sidecarStamps, ...imageStamps], sidecar);
+      index?.remember(warmSection, key, [...sidecarStamps, ...imageStamps], sidecar);
     }
     return { status: 'hit', entry: { key, file, sidecar } };
   }
@@ -327,7 +328,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const problem = await verifyImageFile(file, sidecar);
     if (problem) return quarantineCandidate(key, file, problem);
     if (stamps && imageStamps)
-      index?.remember('originals', key, [...stamps, ...imageStamps], { sidecar, file });
+      index?.remember(warmSection, key, [...stamps, ...imageStamps], { sidecar, file });
     return { status: 'hit', entry: { key, file, sidecar } };
   }
 
@@ -493,6 +494,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     // Only once the sidecar names the compact file and records what was received does the
     // received file go (a crash before this leaves it beside the entry, as `compact` would).
     if (compact) await rm(file, { force: true });
+    if (candidate === 1) {
+      // Known good, as written: the next start recalls it without hashing it again.
+      const stamps = options.warmIndex?.stamp([layout.sidecar(base), stored.file]);
+      if (stamps) options.warmIndex?.remember(warmSection, base, stamps, entry.sidecar);
+    }
     return entry;
   }
 
@@ -908,12 +914,13 @@ export function openCommittedStore(
 /** Offline art, kept in the regenerable cache and never in the committed one. */
 export function openPlaceholderStore(
   dirs: CacheDirs,
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean; warmIndex?: WarmIndex | undefined } = {},
 ): ImageStore {
   return openImageStore(derivedCacheLayout(dirs.derivedCacheDir).placeholders, {
     root: dirs.root,
     placeholders: true,
     ...(options.readOnly ? { readOnly: true } : {}),
+    ...(options.warmIndex ? { warmIndex: options.warmIndex } : {}),
   });
 }
 

@@ -8,6 +8,7 @@ import { derivedCacheLayout } from './layout.js';
  *
  * - `content`: a content file's header fields, as its frontmatter last parsed;
  * - `originals`: a committed image and its sidecar, as last verified (hash included);
+ * - `placeholders`: the same for offline art (same keys, so a section of its own);
  * - `derived`: a derived set, as last found complete.
  *
  * Each fact is recorded with the size and mtime of the files it was read from, and is
@@ -31,7 +32,7 @@ export interface WarmIndex {
   save(): Promise<void>;
 }
 
-export type WarmSection = 'content' | 'originals' | 'derived';
+export type WarmSection = 'content' | 'originals' | 'placeholders' | 'derived';
 
 /**
  * Bump when the shape of a remembered value or of the file changes: each format has its own
@@ -62,7 +63,7 @@ interface Fact {
  */
 type Sections = Record<WarmSection, Map<string, string | Fact>>;
 
-const SECTIONS: readonly WarmSection[] = ['content', 'originals', 'derived'];
+const SECTIONS: readonly WarmSection[] = ['content', 'originals', 'placeholders', 'derived'];
 const HEADER = JSON.stringify({ format: FORMAT });
 
 /** Opens the index under `derivedCacheDir` (an empty one if it is missing or unreadable). */
@@ -132,7 +133,12 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
  * build then reads once, made its load the slowest step and a third of its memory.
  */
 function load(file: string): Sections {
-  const sections: Sections = { content: new Map(), originals: new Map(), derived: new Map() };
+  const sections: Sections = {
+    content: new Map(),
+    originals: new Map(),
+    placeholders: new Map(),
+    derived: new Map(),
+  };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

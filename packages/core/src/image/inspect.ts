@@ -32,9 +32,8 @@ export async function inspectImage(
   }
   let width: number | undefined;
   let height: number | undefined;
-  const { default: sharp } = await import('sharp');
   try {
-    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
+    ({ width, height } = await (await loadSharp())(bytes, { limitInputPixels: false }).metadata());
   } catch (cause) {
     return { problem: `the ${actual} image cannot be read: ${(cause as Error).message}` };
   }
@@ -51,10 +50,18 @@ export async function inspectImage(
 export async function readImageSize(
   bytes: Uint8Array,
 ): Promise<{ width?: number | undefined; height?: number | undefined }> {
-  const { default: sharp } = await import('sharp');
+  const sharp = await loadSharp();
   return sharp(bytes, { limitInputPixels: false })
     .metadata()
     .catch(() => ({}));
+}
+
+/**
+ * sharp, loaded on first use: the cache store imports this module, and a dev server that
+ * only looks headers up starts without loading sharp's native library.
+ */
+async function loadSharp() {
+  return (await import('sharp')).default;
 }
 
 function normaliseType(type: string): string {

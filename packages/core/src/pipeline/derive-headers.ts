@@ -4,8 +4,8 @@ import type { DerivedSet } from '../derive/derived-set.js';
 import { getDerivedSet } from '../derive/get-derived-set.js';
 import { derivativeKey } from '../derive/key.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
-import type { DeriveSpec } from '../derive/spec.js';
 import { keyDirectory, readDerivedSet } from '../derive/store.js';
+import { deriveSpecFor } from './derive-spec.js';
 import type { HeaderJob } from './header-job.js';
 import type { Obtained } from './obtain.js';
 import type { ImageGroup } from './plan.js';
@@ -65,20 +65,8 @@ export const pixelsNeededBy =
   async ({ sha256 }: { sha256: string }): Promise<boolean> =>
     !(await derivedSetsKept(run, group, sha256));
 
-function specOf(run: PipelineRun, job: HeaderJob): DeriveSpec {
-  const { settings } = run;
-  return {
-    aspectRatio: job.aspectRatio,
-    focus: job.focus,
-    widths: settings.widths,
-    formats: settings.formats,
-    og: settings.og,
-    variants: settings.variants !== false,
-  };
-}
-
 const derivedSetKey = (run: PipelineRun, job: HeaderJob, sha256: string) =>
-  derivativeKey(sha256, specOf(run, job));
+  derivativeKey(sha256, deriveSpecFor(run.settings, job));
 
 /** A derived set remembered by the warm index or read from the derived cache. */
 async function keptSet(
@@ -109,31 +97,33 @@ async function deriveSet(
   store: ImageStore,
 ): Promise<DerivedSet> {
   const { settings, derivedDir } = run;
-  const spec = specOf(run, job);
+  const spec = deriveSpecFor(run.settings, job);
   const { sha256 } = obtained.entry.sidecar;
   const key = derivativeKey(sha256, spec);
-  // Placeholders come and go; only sets of committed images are worth remembering.
-  const index = obtained.source === 'placeholder' ? undefined : run.warmIndex;
+  // Offline art's sets too: a dev server shows them at start by recalling them.
+  const index = run.warmIndex;
   const warm = await keptSet(run, key, index);
   if (warm) return warm;
   run.derivedCold = true;
   const setDir = keyDirectory(derivedDir, key);
   const { width, height } = obtained.entry.sidecar;
   return run
-    .deriveLimit(width * height, async () => {
-      // From the pixels as received when this run just generated the image (the cache may
-      // hold a compact re-encoding of them); otherwise read from the cache once a slot is free.
-      const original = obtained.bytes ?? (await store.read(obtained.entry));
-      const set = await getDerivedSet({
-        original,
-        originalSha256: sha256,
-        spec,
-        cacheDir: derivedDir,
-      });
-      const made = index?.stamp([setDir]);
-      if (made) index?.remember('derived', key, made, toManifest(key, set));
-      return set;
-    })
+    .deriveLimit(width * height, () =>
+      run.pace(async () => {
+        // From the pixels as received when this run just generated the image (the cache may
+        // hold a compact re-encoding of them); otherwise read from the cache once a slot is free.
+        const original = obtained.bytes ?? (await store.read(obtained.entry));
+        const set = await getDerivedSet({
+          original,
+          originalSha256: sha256,
+          spec,
+          cacheDir: derivedDir,
+        });
+        const made = index?.stamp([setDir]);
+        if (made) index?.remember('derived', key, made, toManifest(key, set));
+        return set;
+      }),
+    )
     .catch((error: unknown) => {
       throw onWriteError(
         run,

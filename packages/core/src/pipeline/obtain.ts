@@ -78,8 +78,10 @@ async function placeholderFor(
 ): Promise<CachedImage> {
   const existing = await run.placeholders.lookup(input);
   if (existing.status === 'hit') return existing.entry;
-  const art = await run.placeholderArt.generate(job);
-  return run.placeholders.persist(input, art, { placeholder: true, sources });
+  return run.pace(async () => {
+    const art = await run.placeholderArt.generate(job);
+    return run.placeholders.persist(input, art, { placeholder: true, sources });
+  });
 }
 
 function cacheMissError(group: ImageGroup): HeaderforgeError {

@@ -58,7 +58,11 @@ export async function runPipeline(
           const settled = batched.get(image.group.key);
           if (settled && 'failed' in settled) throw settled.failed;
           const obtained = settled ?? (await obtainImage(run, image));
-          if (obtained) headers.push(...(await deriveHeaders(run, image.group, obtained)));
+          if (obtained) {
+            const made = await deriveHeaders(run, image.group, obtained);
+            headers.push(...made);
+            for (const header of made) options.onHeader?.(header);
+          }
         } catch (error) {
           if (run.signal?.aborted) throw run.signal.reason;
           const reported = onWriteError(run, error, 'writing to the caches');

@@ -46,6 +46,8 @@ export interface PipelineRun {
    */
   readonly requestSlots: ReturnType<typeof createRequestSlots>;
   readonly deriveLimit: ReturnType<typeof createPixelBudget>;
+  /** See `RunPipelineOptions.pace`. */
+  readonly pace: <T>(step: () => Promise<T>) => Promise<T>;
   readonly warmIndex: WarmIndex;
   readonly derivedDir: string;
   /**
@@ -82,11 +84,12 @@ export function startRun(
     emit,
     tally,
     store: openTieredStore(local, options.remote, tally.remote),
-    placeholders: openPlaceholderStore(settings),
+    placeholders: openPlaceholderStore(settings, { warmIndex }),
     placeholderArt: createPlaceholderProvider(),
     budget: createBudget(settings),
     requestSlots: createRequestSlots(settings.concurrency),
     deriveLimit: createPixelBudget(DERIVE_PIXEL_BUDGET, DERIVE_CONCURRENCY),
+    pace: options.pace ?? ((step) => step()),
     warmIndex,
     derivedDir: derivedCacheLayout(settings.derivedCacheDir).derived,
     diskFull: false,

@@ -4,6 +4,7 @@ import type { WarmIndex } from '../cache/warm-index.js';
 import type { OutputFormat } from '../image/output-formats.js';
 import type { Provider } from '../providers/provider.js';
 import type { PipelineEvent } from './events.js';
+import type { HeaderResult } from './summary.js';
 
 /** What becomes of an image missing from the cache (the site's mode, once it is not `off`). */
 export type PipelineMode = 'generate' | 'cache-only' | 'placeholder';
@@ -31,6 +32,14 @@ export interface RunPipelineOptions {
   /** Makes the paid images; required in `generate` mode. */
   provider?: Provider;
   onEvent?: (event: PipelineEvent) => void;
+  /** Each post's header as soon as it is made, before the run ends (a dev server shows it). */
+  onHeader?: (header: HeaderResult) => void;
+  /**
+   * Runs each step that takes the CPU (rendering offline art, deriving a set). A dev server
+   * making headers in the background passes one that waits while it answers requests, so
+   * that this work never slows a page. Default: the step at once.
+   */
+  pace?: <T>(step: () => Promise<T>) => Promise<T>;
   signal?: AbortSignal;
   /** What earlier builds verified (default: the one in `derivedCacheDir`); saved at the end. */
   warmIndex?: WarmIndex;

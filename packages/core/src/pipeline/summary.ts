@@ -6,8 +6,12 @@ import type { HeaderJob } from './header-job.js';
 export interface HeaderResult {
   job: HeaderJob;
   key: string;
-  /** Where the original came from in this run. */
-  source: 'cache' | 'remote' | 'generated' | 'reused' | 'placeholder';
+  /**
+   * Where the original came from in this run. `pending`: not made yet (a dev server that
+   * listens before making its headers); a shared plain stand-in is served until it is.
+   */
+  source: 'cache' | 'remote' | 'generated' | 'reused' | 'placeholder' | 'pending';
+  /** Something stands in for the real image: offline art, or the pending stand-in. */
   placeholder: boolean;
   original: { file: string; width: number; height: number; sha256: string };
   derived: DerivedSet;

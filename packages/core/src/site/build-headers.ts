@@ -4,9 +4,10 @@ import type { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { OpenRouterClientOptions } from '../openrouter/client.js';
 import type { PipelineEvent } from '../pipeline/events.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
-import { runPipeline } from '../pipeline/run-pipeline.js';
+import { recallHeaders } from '../pipeline/recall-headers.js';
 import { emptySummary, type PipelineResult } from '../pipeline/summary.js';
 import { resolveRemote } from '../remote/settings.js';
+import { loadPipeline } from './load-pipeline.js';
 import { type ModeDecision, resolveMode } from './mode.js';
 import {
   type HeaderforgeOptions,
@@ -14,14 +15,14 @@ import {
   resolveOptions,
 } from './options.js';
 import { type ScanResult, scanContent } from './scan.js';
-import { providerFor } from './site-provider.js';
-import { withRemote } from './with-remote.js';
 
 export type HeadersEvent =
   | PipelineEvent
   | { type: 'mode'; decision: ModeDecision }
   | { type: 'remote'; label: string; readOnly: boolean }
   | { type: 'scanned'; files: number; headers: number; skipped: number; durationMs: number }
+  /** With `deferWork`: how many posts are served pending, to be made in the background. */
+  | { type: 'deferred'; posts: number; pending: number }
   | { type: 'retry'; model: string; attempt: number; delayMs: number; error: HeaderforgeError };
 
 export interface BuildHeadersInput {
@@ -40,6 +41,14 @@ export interface BuildHeadersInput {
    * `deferred` instead of generating: a dev server starts at once and generates afterwards.
    */
   deferGeneration?: boolean;
+  /**
+   * Make nothing now: each post gets its header as the warm index already knows it whole
+   * (original and derived set: a few stats, nothing read, rendered, derived or hashed), or
+   * else a shared pending stand-in (`source: 'pending'`); what is still to make is listed
+   * in `deferred`, for the caller to make in the mode the site is in. A dev server listens at once this way,
+   * however many posts are missing from the caches.
+   */
+  deferWork?: boolean;
   /** Only posts whose content path (relative to the root) matches this glob. */
   only?: string;
   /**
@@ -54,7 +63,7 @@ export interface BuildHeadersResult extends PipelineResult {
   mode: ModeDecision;
   options: ResolvedHeaderforgeOptions;
   scan: ScanResult;
-  /** Jobs shown as placeholders because generation was deferred (see `deferGeneration`). */
+  /** Jobs shown as placeholders or pending because work was deferred (see `deferGeneration`, `deferWork`). */
   deferred: HeaderJob[];
   /** The shared remote cache this run used, if the site has one. */
   remote?: { label: string; readOnly: boolean } | undefined;
@@ -100,6 +109,39 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
     durationMs: performance.now() - scanStarted,
   });
 
+  const remote = resolveRemote(options, env);
+  const remoteInfo = remote
+    ? { remote: { label: remote.location.label, readOnly: remote.readOnly } }
+    : {};
+  if (input.deferWork) {
+    const settings = { ...options, variants: input.variants !== false };
+    const recalled = await recallHeaders(scan.jobs, settings, warmIndex, mode.mode);
+    const pending = recalled.headers.filter((header) => header.source === 'pending').length;
+    emit({ type: 'deferred', posts: scan.jobs.length, pending });
+    // What the scan learnt, for the run that makes the rest (it opens the index afresh).
+    await warmIndex.save().catch((error: unknown) =>
+      emit({
+        type: 'warning',
+        message: `Could not save the warm-build index: ${(error as Error).message}`,
+      }),
+    );
+    return {
+      headers: recalled.headers,
+      failures: [],
+      summary: {
+        ...emptySummary(),
+        posts: scan.jobs.length,
+        cached: recalled.headers.filter((header) => header.source === 'cache').length,
+      },
+      mode,
+      options,
+      scan,
+      deferred: recalled.toMake,
+      ...remoteInfo,
+    };
+  }
+
+  const { runPipeline, providerFor, withRemote } = await loadPipeline();
   const defer = mode.mode === 'generate' && input.deferGeneration === true;
   const provider =
     mode.mode === 'generate' && !defer ? providerFor(options, env, input.client, emit) : undefined;
@@ -118,13 +160,5 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
   const deferred = defer
     ? result.headers.filter((header) => header.placeholder).map((header) => header.job)
     : [];
-  const remote = resolveRemote(options, env);
-  return {
-    ...result,
-    mode,
-    options,
-    scan,
-    deferred,
-    ...(remote ? { remote: { label: remote.location.label, readOnly: remote.readOnly } } : {}),
-  };
+  return { ...result, mode, options, scan, deferred, ...remoteInfo };
 }

@@ -1,14 +1,14 @@
+import pLimit from 'p-limit';
 import { generationKey } from '../cache/keys.js';
 import { asHeaderforgeError, type HeaderforgeError } from '../errors/headerforge-error.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { jobKeyInput } from '../pipeline/header-job.js';
-import { runPipeline } from '../pipeline/run-pipeline.js';
+import type { PipelineMode } from '../pipeline/settings.js';
 import type { HeaderResult, PostFailure } from '../pipeline/summary.js';
-import type { Provider } from '../providers/provider.js';
+import { backgroundMayStart } from './background-hold.js';
 import { type BuildHeadersInput, type BuildHeadersResult, buildHeaders } from './build-headers.js';
+import { loadPipeline } from './load-pipeline.js';
 import { scanContent } from './scan.js';
-import { providerFor } from './site-provider.js';
-import { withRemote } from './with-remote.js';
 
 /** What a host (Vite, Astro) is told when the headers it serves change. */
 export type ServiceUpdate =
@@ -18,7 +18,11 @@ export type ServiceUpdate =
   | { type: 'error'; error: HeaderforgeError };
 
 export interface HeaderService {
-  /** The first full run, started once however often it is asked for. */
+  /**
+   * The first run, started once however often it is asked for. With `deferWork` (a dev
+   * server) it resolves after the scan and the warm lookups: posts not made yet are served
+   * pending and made in the background, each reported as it lands.
+   */
   ready(): Promise<BuildHeadersResult>;
   /** The headers being served now, by content file (relative to the root). */
   headers(): ReadonlyMap<string, HeaderResult>;
@@ -30,11 +34,27 @@ export interface HeaderService {
   refresh(): Promise<void>;
   /** Also tell `listener` about updates; returns a function that stops it. */
   subscribe(listener: (update: ServiceUpdate) => void): () => void;
+  /**
+   * Lets a server put its requests first: background work starts once `idle()` resolves,
+   * and waits for it again before each step that takes the CPU (rendering, deriving). A
+   * dev server passes one that resolves once it listens and while it answers no request.
+   */
+  yieldTo(idle: () => Promise<void>): void;
+  /**
+   * Stops the background work (the server is closing): nothing more is asked for or
+   * reported. Resolves once the work under way has stopped and the caches are left tidy.
+   */
+  close(): Promise<void>;
 }
 
 export interface HeaderServiceInput extends BuildHeadersInput {
   onUpdate?: (update: ServiceUpdate) => void;
 }
+
+/** CPU-heavy background steps at once (the pipeline's own limits apply within them). */
+const BACKGROUND_STEPS = 2;
+/** Headers landing in the background are reported together, at most this often. */
+const LANDING_BATCH_MS = 1000;
 
 const jobKey = (job: HeaderJob) => generationKey(jobKeyInput(job));
 
@@ -51,6 +71,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     for (const listener of listeners) listener(update);
   };
   const emit = input.onEvent ?? (() => {});
+  const env = input.env ?? process.env;
   const settings = (options: BuildHeadersResult['options']) => ({
     ...options,
     variants: input.variants !== false,
@@ -58,17 +79,46 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   let first: Promise<BuildHeadersResult> | undefined;
   // Refreshes run one after another, so two quick saves cannot interleave their results.
   let queue: Promise<void> = Promise.resolve();
+  const stopping = new AbortController();
+  const landings = createLandings((update) => {
+    if (!stopping.signal.aborted) notify(update);
+  });
+  const working = new Set<Promise<void>>();
+  let idle = () => Promise.resolve();
+  const stopped = new Promise<void>((resolve) =>
+    stopping.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  /** Waits for the server to have time, or for `close` (a server that never listened). */
+  const untilIdle = async () => {
+    await Promise.race([idle(), stopped]);
+    stopping.signal.throwIfAborted();
+  };
+  const steps = pLimit(BACKGROUND_STEPS);
+  const pace = <T>(step: () => Promise<T>): Promise<T> =>
+    steps(async () => {
+      await untilIdle();
+      return step();
+    });
+  /** Background work, stopped by `close`; its failure is reported unless it was stopped. */
+  const inBackground = (work: () => Promise<void>) => {
+    const done = work()
+      .catch((error: unknown) => {
+        if (!stopping.signal.aborted) notify({ type: 'error', error: asHeaderforgeError(error) });
+      })
+      .finally(() => working.delete(done));
+    working.add(done);
+  };
 
   function ready(): Promise<BuildHeadersResult> {
     first ??= buildHeaders(input).then((result) => {
       for (const header of result.headers) served.set(header.job.file, header);
-      if (result.deferred.length > 0) {
-        const env = input.env ?? process.env;
-        generateInBackground(
-          result.deferred,
-          result.options,
-          providerFor(result.options, env, input.client, emit),
-        ).catch((error: unknown) => notify({ type: 'error', error: asHeaderforgeError(error) }));
+      if (result.deferred.length > 0 && result.mode.mode !== 'off') {
+        const { mode, options } = result;
+        inBackground(async () => {
+          await Promise.race([backgroundMayStart(), stopped]);
+          await untilIdle();
+          await makeInBackground(result.deferred, options, mode.mode as PipelineMode);
+        });
       }
       return result;
     });
@@ -100,7 +150,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
 
     // Cached images (an undo, a prompt used elsewhere) come straight from the cache; the
     // rest show offline art at once, and the real image when it exists.
-    const env = input.env ?? process.env;
+    const { runPipeline, withRemote } = await loadPipeline();
     const now = await withRemote(options, env, emit, (remote) =>
       runPipeline(changed, {
         settings: settings(options),
@@ -118,37 +168,42 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     });
     if (now.failures.length > 0) notify({ type: 'failed', failures: now.failures });
     if (mode.mode === 'generate' && waiting.length > 0) {
-      generateInBackground(waiting, options, providerFor(options, env, input.client, emit)).catch(
-        (error: unknown) => notify({ type: 'error', error: asHeaderforgeError(error) }),
-      );
+      inBackground(() => makeInBackground(waiting, options, 'generate'));
     }
   }
 
-  async function generateInBackground(
+  /**
+   * Makes `jobs` in `mode` while the server serves what it has, showing each header as it
+   * lands (unless its post was edited again meanwhile). The pipeline bounds the work:
+   * `concurrency` requests, and derivations within a pixel budget.
+   */
+  async function makeInBackground(
     jobs: HeaderJob[],
     options: BuildHeadersResult['options'],
-    provider: Provider,
+    mode: PipelineMode,
   ): Promise<void> {
-    const result = await withRemote(options, input.env ?? process.env, emit, (remote) =>
+    const { runPipeline, providerFor, withRemote } = await loadPipeline();
+    const provider =
+      mode === 'generate' ? providerFor(options, env, input.client, emit) : undefined;
+    const result = await withRemote(options, env, emit, (remote) =>
       runPipeline(jobs, {
         settings: settings(options),
-        mode: 'generate',
-        provider,
+        mode,
+        ...(provider ? { provider } : {}),
         onEvent: emit,
+        signal: stopping.signal,
+        pace,
+        onHeader(header) {
+          const now = served.get(header.job.file);
+          if (!now || !sameHeader(now.job, header.job)) return;
+          served.set(header.job.file, header);
+          landings.add(header);
+        },
         remote,
       }),
-    );
-    // Keep only what still matches the post: it may have been edited again meanwhile.
-    const landed: string[] = [];
-    for (const header of result.headers) {
-      const now = served.get(header.job.file);
-      if (now && sameHeader(now.job, header.job)) {
-        served.set(header.job.file, header);
-        landed.push(header.job.file);
-      }
-    }
-    if (landed.length > 0) notify({ type: 'headers-changed', files: landed, placeholder: false });
-    if (result.failures.length > 0) notify({ type: 'failed', failures: result.failures });
+    ).finally(landings.flush);
+    if (result.failures.length > 0 && !stopping.signal.aborted)
+      notify({ type: 'failed', failures: result.failures });
   }
 
   return {
@@ -162,5 +217,39 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    yieldTo(next) {
+      idle = next;
+    },
+    async close() {
+      stopping.abort();
+      await Promise.all(working);
+    },
+  };
+}
+
+/**
+ * Headers that landed, reported as one `headers-changed` per batch: a background run of
+ * hundreds of posts reloads a page a few times, not once per post.
+ */
+function createLandings(notify: (update: ServiceUpdate) => void) {
+  const files = new Set<string>();
+  let placeholder = false;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (files.size === 0) return;
+    const update: ServiceUpdate = { type: 'headers-changed', files: [...files], placeholder };
+    files.clear();
+    placeholder = false;
+    notify(update);
+  };
+  return {
+    add(header: HeaderResult) {
+      files.add(header.job.file);
+      placeholder ||= header.placeholder;
+      timer ??= setTimeout(flush, LANDING_BATCH_MS).unref();
+    },
+    flush,
   };
 }

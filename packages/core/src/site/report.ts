@@ -105,6 +105,13 @@ export function logLineFor(event: HeadersEvent): LogLine | undefined {
         level: 'info',
         message: `${event.headers} header${event.headers === 1 ? '' : 's'} in ${event.files} content files (${Math.round(event.durationMs)} ms)`,
       };
+    case 'deferred':
+      return event.pending === 0
+        ? undefined
+        : {
+            level: 'info',
+            message: `${event.pending} of ${event.posts} headers pending: made in the background, pages update as they land`,
+          };
     case 'planned':
       return event.missing === 0
         ? undefined

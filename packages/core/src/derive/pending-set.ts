@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { derivedCacheLayout } from '../cache/layout.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { type AspectRatio, nominalPixelSize, ratioValue } from '../image/ratios.js';
+import type { DerivedFile, DerivedSet } from './derived-set.js';
+import { solidPng } from './solid-png.js';
+
+/** A quiet grey, as a loading skeleton: the page keeps its layout until the header lands. */
+const PENDING_COLOUR = '#d4d7dd';
+const OG = { width: 1200, height: 630 } as const;
+
+/** Bump when the pending images change, so that older ones on disk are not reused. */
+const PENDING_VERSION = 2;
+
+export interface PendingSet {
+  derived: DerivedSet;
+  /** The master's sha256: it stands in for the original too. */
+  sha256: string;
+}
+
+const made = new Map<string, Promise<PendingSet>>();
+
+/**
+ * The set a dev server shows for a header it has not made yet: one plain image per aspect
+ * ratio (at the ratio's 1K size, so the page keeps its layout), a card when the site makes
+ * cards, and a matching LQIP and colour. Shared by every pending post and made once per
+ * process (a few ms): a start never renders or derives anything per post.
+ */
+export function pendingSet(
+  derivedCacheDir: string,
+  aspectRatio: AspectRatio,
+  og: boolean,
+): Promise<PendingSet> {
+  const id = JSON.stringify([derivedCacheDir, aspectRatio, og]);
+  let set = made.get(id);
+  if (!set) {
+    set = makePendingSet(derivedCacheLayout(derivedCacheDir).pending, aspectRatio, og);
+    // A failed write (a full disk) is tried again by the next caller.
+    set.catch(() => made.delete(id));
+    made.set(id, set);
+  }
+  return set;
+}
+
+async function makePendingSet(
+  dir: string,
+  aspectRatio: AspectRatio,
+  og: boolean,
+): Promise<PendingSet> {
+  await mkdir(dir, { recursive: true });
+  const { width } = nominalPixelSize(aspectRatio, '1K');
+  const height = Math.round(width / ratioValue(aspectRatio));
+  const name = `v${PENDING_VERSION}-${aspectRatio.replace(':', 'x')}`;
+  const master = await plainImage(join(dir, `${name}.png`), width, height);
+  const card = og
+    ? await plainImage(join(dir, `v${PENDING_VERSION}-og.png`), OG.width, OG.height)
+    : undefined;
+  const lqip = solidPng(16, Math.max(1, Math.round(16 / ratioValue(aspectRatio))), PENDING_COLOUR);
+  return {
+    derived: {
+      key: name,
+      master: master.file,
+      variants: [],
+      ...(card ? { og: card.file } : {}),
+      lqip: `data:image/png;base64,${lqip.toString('base64')}`,
+      color: PENDING_COLOUR,
+    },
+    sha256: master.sha256,
+  };
+}
+
+/** The image at `path`, written unless an earlier process already did. */
+async function plainImage(
+  path: string,
+  width: number,
+  height: number,
+): Promise<{ file: DerivedFile; sha256: string }> {
+  let bytes: Uint8Array | undefined = await readFile(path).catch(() => undefined);
+  if (!bytes?.byteLength) {
+    bytes = solidPng(width, height, PENDING_COLOUR);
+    await writeFileAtomic(path, bytes);
+  }
+  return {
+    file: { file: path, width, height, format: 'png', bytes: bytes.byteLength },
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+}

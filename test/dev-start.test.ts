@@ -1,0 +1,239 @@
+import { join } from 'node:path';
+import {
+  type FakeOpenRouter,
+  holdBackgroundWork,
+  startFakeOpenRouter,
+} from '@headerforge/core/testing';
+import sharp from 'sharp';
+import { createLogger, createServer, type ViteDevServer } from 'vite';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { copyFixture } from './support/fixtures.js';
+import { until } from './support/until.js';
+
+// A dev server listens before it makes its headers (issue 16, item 5). The work it does in
+// the background is held here (`holdBackgroundWork`), so what it serves before that work
+// is seen without a race: pending stand-ins, or what the caches already hold made.
+
+interface Header {
+  src: string;
+  isPlaceholder: boolean;
+}
+
+const releases: Array<() => void> = [];
+const hold = () => {
+  const release = holdBackgroundWork();
+  releases.push(release);
+  return release;
+};
+afterEach(() => {
+  for (const release of releases.splice(0)) release();
+});
+
+const PENDING = /\/pending\/v\d+-16x9\.png/;
+
+/** What headerforge printed, as a terminal shows it. */
+const logged: string[] = [];
+const customLogger = {
+  ...createLogger('silent'),
+  info: (message: string) => void logged.push(message),
+  warn: (message: string) => void logged.push(message),
+};
+/** The background run ended (its summary line, e.g. `2 headers · … · 0 failed · $0.00 · 0.4 s`). */
+const backgroundDone = () =>
+  until(
+    async () => logged.filter((line) => /\d+ headers? · .* failed ·/.test(line)),
+    (lines) => lines.length > 0,
+    'the background run to end',
+  );
+
+async function startVite(dir: string): Promise<{ server: ViteDevServer; base: string }> {
+  logged.length = 0;
+  const server = await createServer({
+    root: dir,
+    configFile: join(dir, 'vite.config.js'),
+    customLogger,
+    server: { port: 0, host: '127.0.0.1' },
+  });
+  await server.listen();
+  return { server, base: server.resolvedUrls?.local[0] as string };
+}
+
+async function viteHeaders(server: ViteDevServer): Promise<Record<string, Header>> {
+  const module = await server.ssrLoadModule('virtual:headerforge');
+  return module.headers as Record<string, Header>;
+}
+
+async function imageSize(url: URL): Promise<string> {
+  const response = await fetch(url);
+  expect(response.status).toBe(200);
+  const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+  return `${meta.width}x${meta.height}`;
+}
+
+const featured = (html: string) =>
+  /<picture class="featured"[\s\S]*?<img src="([^"]+)"/.exec(html)?.[1] ?? 'missing';
+
+describe('vite dev, without a key', () => {
+  let site: Awaited<ReturnType<typeof copyFixture>>;
+  afterAll(async () => site?.remove());
+
+  it('serves pending headers before making any, then the offline art; a restart shows the art at once', {
+    timeout: 60_000,
+  }, async () => {
+    site = await copyFixture('vite-blog', { env: { HEADERFORGE_MODE: 'placeholder' } });
+    const release = hold();
+    const { server, base } = await startVite(site.dir);
+    try {
+      const page = await fetch(base);
+      expect(page.status).toBe(200);
+      const src = featured(await page.text());
+      expect(src).toMatch(PENDING);
+      expect(await imageSize(new URL(src, base))).toBe('1344x756');
+      const pending = await viteHeaders(server);
+      expect(Object.keys(pending).sort()).toEqual(['posts/deep-sea.md', 'posts/hello-world.md']);
+      for (const header of Object.values(pending)) {
+        expect(header.isPlaceholder).toBe(true);
+        expect(header.src).toMatch(PENDING);
+      }
+
+      release();
+      const art = await until(
+        () => viteHeaders(server),
+        (h) => Object.values(h).every((header) => !PENDING.test(header.src)),
+        'the offline art',
+      );
+      for (const header of Object.values(art)) expect(header.isPlaceholder).toBe(true);
+      await backgroundDone();
+      expect(await imageSize(new URL(art['posts/hello-world.md']?.src as string, base))).toBe(
+        '960x540',
+      );
+      const html = await (await fetch(base)).text();
+      expect(featured(html)).not.toMatch(PENDING);
+    } finally {
+      await server.close();
+    }
+
+    // The art made above is in the caches: a new server shows it before any background work.
+    hold();
+    const again = await startVite(site.dir);
+    try {
+      const src = featured(await (await fetch(again.base)).text());
+      expect(src).not.toMatch(PENDING);
+      expect(await imageSize(new URL(src, again.base))).toBe('960x540');
+    } finally {
+      await again.server.close();
+    }
+  });
+});
+
+describe('vite dev, with a key', () => {
+  const KEY = 'sk-or-v1-test-sentinel-dev-start';
+  let fake: FakeOpenRouter;
+  let site: Awaited<ReturnType<typeof copyFixture>>;
+  afterAll(async () => {
+    await fake?.close();
+    await site?.remove();
+  });
+
+  it('pays for nothing before it answers, then shows the images; a restart serves them from the cache at once', {
+    timeout: 60_000,
+  }, async () => {
+    fake = await startFakeOpenRouter({ apiKey: KEY });
+    site = await copyFixture('vite-blog', {
+      env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL },
+    });
+    const release = hold();
+    const { server, base } = await startVite(site.dir);
+    try {
+      expect(featured(await (await fetch(base)).text())).toMatch(PENDING);
+      const pending = await viteHeaders(server);
+      expect(Object.values(pending).map((header) => header.src)).toEqual([
+        expect.stringMatching(PENDING),
+        expect.stringMatching(PENDING),
+      ]);
+      expect(fake.generations()).toHaveLength(0);
+
+      release();
+      const ready = await until(
+        () => viteHeaders(server),
+        (h) => Object.values(h).every((header) => !header.isPlaceholder),
+        'the generated images',
+      );
+      expect(fake.generations()).toHaveLength(2);
+      expect(await imageSize(new URL(ready['posts/hello-world.md']?.src as string, base))).toBe(
+        '960x540',
+      );
+      await backgroundDone();
+    } finally {
+      await server.close();
+    }
+
+    hold();
+    const again = await startVite(site.dir);
+    try {
+      const headers = await viteHeaders(again.server);
+      for (const header of Object.values(headers)) {
+        expect(header.isPlaceholder).toBe(false);
+        expect(header.src).not.toMatch(PENDING);
+      }
+      const src = featured(await (await fetch(again.base)).text());
+      expect(await imageSize(new URL(src, again.base))).toBe('960x540');
+      expect(fake.generations()).toHaveLength(2);
+    } finally {
+      await again.server.close();
+    }
+  });
+});
+
+describe('astro dev, without a key', () => {
+  // Astro's dev server under vitest needs VITEST and NODE_ENV out of the environment.
+  const saved = { VITEST: process.env.VITEST, NODE_ENV: process.env.NODE_ENV };
+  let site: Awaited<ReturnType<typeof copyFixture>>;
+  let server: { address: { port: number }; stop(): Promise<void> } | undefined;
+  afterAll(async () => {
+    await server?.stop();
+    await site?.remove();
+    Object.assign(process.env, saved);
+  });
+
+  const hero = async (path: string) => {
+    const html = await (await fetch(`http://127.0.0.1:${server?.address.port}${path}`)).text();
+    const img = /<img [^>]*class="hero"[^>]*>/.exec(html)?.[0] ?? '';
+    const src = decodeURIComponent(/src="([^"]+)"/.exec(img)?.[1] ?? 'missing');
+    return { src, placeholder: /data-headerforge-placeholder="(\w+)"/.exec(img)?.[1] };
+  };
+
+  it('serves pending headers through getHeader and the loader, then the offline art', {
+    timeout: 120_000,
+  }, async () => {
+    delete process.env.VITEST;
+    delete process.env.NODE_ENV;
+    site = await copyFixture('astro-blog', { env: { HEADERFORGE_MODE: 'placeholder' } });
+    const release = hold();
+    const { dev } = await import('astro');
+    server = (await dev({
+      root: site.dir,
+      logLevel: 'error',
+      server: { host: '127.0.0.1', port: 0 },
+    })) as typeof server;
+
+    // getHeader(entry) in a page, and an image() field filled by headerforgeLoader.
+    const blog = await hero('/blog/lighthouse/');
+    expect(blog.src).toMatch(PENDING);
+    expect(blog.placeholder).toBe('true');
+    expect((await hero('/notes/field-notes/')).src).toMatch(PENDING);
+
+    release();
+    const art = await until(
+      () => hero('/blog/lighthouse/'),
+      (h) => h.src !== 'missing' && !PENDING.test(h.src),
+      'the offline art in the page',
+    );
+    expect(art.placeholder).toBe('true');
+    await until(
+      () => hero('/notes/field-notes/'),
+      (h) => h.src !== 'missing' && !PENDING.test(h.src),
+      'the offline art in the loader entry',
+    );
+  });
+});
