@@ -5,7 +5,7 @@ import { basename, join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../files/atomic-write.js';
 import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.js';
-import { compactImage } from '../image/compact.js';
+import { compactImage, type EncodeLimit } from '../image/compact.js';
 import { readImageSize } from '../image/inspect.js';
 import { type ImageMediaType, sniffImageType } from '../image/media-types.js';
 import { type GenerationKeyInput, generationKey, isGenerationKey, sha256Hex } from './keys.js';
@@ -154,6 +154,8 @@ export interface ImageStoreOptions {
    * hash, size and type in the sidecar. Not for placeholders. Default false.
    */
   compact?: boolean;
+  /** Where compact encodes wait for memory (the pipeline's pixel budget); default: at once. */
+  encodeLimit?: EncodeLimit;
 }
 
 /**
@@ -507,7 +509,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     image: ImageToStore,
   ): Promise<{ bytes: Uint8Array; image: StoredImage } | undefined> {
     if (!options.compact || holdsPlaceholders) return undefined;
-    const compact = await compactImage(image.bytes, image.mediaType);
+    const compact = await compactImage(image.bytes, image.mediaType, image, options.encodeLimit);
     if (!compact) return undefined;
     return {
       bytes: compact.bytes,
@@ -897,11 +899,13 @@ export function openCommittedStore(
     warmIndex?: WarmIndex | undefined;
     /** Store received PNGs compactly (the `original: 'compact'` option). */
     compact?: boolean;
+    encodeLimit?: EncodeLimit;
   } = {},
 ): ImageStore {
   return openImageStore(dirs.cacheDir, {
     root: dirs.root,
     ...(options.compact ? { compact: true } : {}),
+    ...(options.encodeLimit ? { encodeLimit: options.encodeLimit } : {}),
     ...(options.readOnly ? { readOnly: true } : {}),
     ...(options.sizesOnly ? { sizesOnly: true } : {}),
     ...(options.trusted

@@ -1,3 +1,6 @@
+import { readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { sha256Hex } from '../cache/keys.js';
 import type { ImageStore } from '../cache/store.js';
 import type { WarmIndex } from '../cache/warm-index.js';
 import type { DerivedSet } from '../derive/derived-set.js';
@@ -29,15 +32,22 @@ export async function deriveHeaders(
   }
   const { sidecar, file } = obtained.entry;
   const headers: HeaderResult[] = [];
-  for (const job of group.jobs) {
-    headers.push({
-      job,
-      key: group.key,
-      source: obtained.source,
-      placeholder,
-      original: { file, width: sidecar.width, height: sidecar.height, sha256: sidecar.sha256 },
-      derived: await (sets.get(job.focus) as Promise<DerivedSet>),
-    });
+  try {
+    for (const job of group.jobs) {
+      headers.push({
+        job,
+        key: group.key,
+        source: obtained.source,
+        placeholder,
+        original: { file, width: sidecar.width, height: sidecar.height, sha256: sidecar.sha256 },
+        derived: await (sets.get(job.focus) as Promise<DerivedSet>),
+      });
+    }
+  } finally {
+    if (obtained.receivedFile) {
+      await Promise.allSettled(sets.values());
+      await rm(dirname(obtained.receivedFile), { recursive: true, force: true }).catch(() => {});
+    }
   }
   return headers;
 }
@@ -112,7 +122,9 @@ async function deriveSet(
       run.pace(async () => {
         // From the pixels as received when this run just generated the image (the cache may
         // hold a compact re-encoding of them); otherwise read from the cache once a slot is free.
-        const original = obtained.bytes ?? (await store.read(obtained.entry));
+        const original =
+          (obtained.receivedFile ? await readReceived(obtained) : undefined) ??
+          (await store.read(obtained.entry));
         const set = await getDerivedSet({
           original,
           originalSha256: sha256,
@@ -131,4 +143,14 @@ async function deriveSet(
         `writing the resized images in ${shown(run, settings.derivedCacheDir)}`,
       );
     });
+}
+
+/**
+ * The received bytes kept for derivation, or undefined when they are gone or not what the
+ * sidecar says was received (then derivation reads the cache's compact file).
+ */
+async function readReceived(obtained: Obtained): Promise<Uint8Array | undefined> {
+  const bytes = await readFile(obtained.receivedFile as string).catch(() => undefined);
+  const expected = obtained.entry.sidecar.received?.sha256;
+  return bytes && sha256Hex(bytes) === expected ? bytes : undefined;
 }

@@ -4,7 +4,7 @@ import type { Lease } from '../cache/tiered-store.js';
 import { asHeaderforgeError, HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Provider } from '../providers/provider.js';
 import { pixelsNeededBy } from './derive-headers.js';
-import { receivedBytes, saveImage, storedBytes } from './generate.js';
+import { keepReceived, saveImage, storedBytes } from './generate.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
 import type { PipelineRun } from './run.js';
@@ -145,7 +145,11 @@ async function batch(
       run.tally.paid(image.costUsd);
       const entry = await saveImage(run, group, image);
       run.tally.generated(group, image.costUsd, performance.now() - began);
-      made.set(group.key, { entry, source: 'generated', ...receivedBytes(entry, image.bytes) });
+      made.set(group.key, {
+        entry,
+        source: 'generated',
+        ...(await keepReceived(run, entry, image.bytes)),
+      });
       await run.store.publish(entry, await storedBytes(run, entry, image.bytes));
     }
   } finally {

@@ -1,4 +1,7 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CachedImage } from '../cache/store.js';
+import { makeTempDir } from '../derive/temp-dirs.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { ProvidedImage, Provider } from '../providers/provider.js';
 import type { Reservation } from './budget.js';
@@ -104,7 +107,7 @@ async function generateAndPublish(
   const entry = await saveImage(run, group, image).finally(releaseSlot);
   run.tally.generated(group, image.costUsd, performance.now() - began);
   await run.store.publish(entry, await storedBytes(run, entry, image.bytes));
-  return { entry, source: 'generated', ...receivedBytes(entry, image.bytes) };
+  return { entry, source: 'generated', ...(await keepReceived(run, entry, image.bytes)) };
 }
 
 /** Only once it is saved is the slot given back: a killed build loses at most `concurrency` paid images. */
@@ -142,11 +145,26 @@ export async function storedBytes(
 }
 
 /**
- * The received bytes to derive from, only when the cache holds something else: held until
- * derivation, they are not worth holding when reading the cache gives the same bytes.
+ * Keeps the received bytes to derive from, only when the cache holds something else (their
+ * compact form): in a temp folder of the derived cache, not in memory, since generation may
+ * run far ahead of derivation and a 4K PNG is about 30 MB. Derivation deletes the folder; a
+ * build killed first leaves it to the stale-temp sweep. A spill that fails (a full disk) only
+ * means deriving from the compact file.
  */
-export function receivedBytes(entry: CachedImage, received: Uint8Array): { bytes?: Uint8Array } {
-  return entry.sidecar.received ? { bytes: received } : {};
+export async function keepReceived(
+  run: PipelineRun,
+  entry: CachedImage,
+  received: Uint8Array,
+): Promise<{ receivedFile?: string }> {
+  if (!entry.sidecar.received) return {};
+  try {
+    const dir = await makeTempDir(join(run.derivedDir, entry.key.slice(0, 2), entry.key));
+    const file = join(dir, 'received');
+    await writeFile(file, received);
+    return { receivedFile: file };
+  } catch {
+    return {};
+  }
 }
 
 /** An image that was paid for but refused is kept in the quarantine, never dropped. */

@@ -12,10 +12,11 @@ export interface Obtained {
   entry: CachedImage;
   source: HeaderResult['source'];
   /**
-   * The image's bytes as received, when this run just generated it: its derivatives are made
-   * from them, not from the compact file stored in the cache (so no new image loses quality twice).
+   * A file of the image's bytes as received, when this run just generated it and the cache
+   * holds their compact form: its derivatives are made from them, not from the compact file
+   * (so no new image loses quality twice). Deleted once its headers are derived.
    */
-  bytes?: Uint8Array;
+  receivedFile?: string;
 }
 
 /**

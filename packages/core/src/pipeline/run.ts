@@ -71,10 +71,14 @@ export function startRun(
   const emit = options.onEvent ?? (() => {});
   const warmIndex = options.warmIndex ?? openWarmIndex(settings.derivedCacheDir);
   const tally = createTally(groups, posts, emit, options.remote?.label);
+  // Compact encodes share the derivations' pixel budget: at 4K either one alone is most of
+  // what a build may hold.
+  const deriveLimit = createPixelBudget(DERIVE_PIXEL_BUDGET, DERIVE_CONCURRENCY);
   const local = openCommittedStore(settings, {
     trusted: true,
     warmIndex,
     compact: settings.original !== 'as-received',
+    encodeLimit: deriveLimit,
   });
   return {
     settings,
@@ -88,7 +92,7 @@ export function startRun(
     placeholderArt: createPlaceholderProvider(),
     budget: createBudget(settings),
     requestSlots: createRequestSlots(settings.concurrency),
-    deriveLimit: createPixelBudget(DERIVE_PIXEL_BUDGET, DERIVE_CONCURRENCY),
+    deriveLimit,
     pace: options.pace ?? ((step) => step()),
     warmIndex,
     derivedDir: derivedCacheLayout(settings.derivedCacheDir).derived,
