@@ -26,6 +26,7 @@ const result = await runPipeline(jobs, {
     widths: [640],
     formats: ['webp'],
     og: false,
+    ...(process.env.BENCH_ORIGINAL ? { original: process.env.BENCH_ORIGINAL } : {}),
   },
   mode: 'generate',
   provider: createOpenRouterProvider(createOpenRouterClient({ apiKey, baseURL })),

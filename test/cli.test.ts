@@ -126,7 +126,12 @@ describe('headerforge (the command)', () => {
       const post = join(site.dir, 'posts/hello-world.md');
       await writeFile(post, (await readFile(post, 'utf8')).replace('at dusk', 'at dawn'));
       const key = before[0]?.key ?? '';
-      const image = join(site.dir, '.headerforge', key.slice(0, 2), `${key}.png`);
+      const shard = join(site.dir, '.headerforge', key.slice(0, 2));
+      // Stored compactly (the default): the name's extension is the stored format's.
+      const stored = (await readdir(shard)).find(
+        (n) => n.startsWith(`${key}.`) && !n.endsWith('.json'),
+      );
+      const image = join(shard, stored ?? `${key}.png`);
       const bytes = await readFile(image);
       await writeFile(image, bytes.subarray(0, bytes.byteLength - 1));
       expect((await status()).map((p) => `${p.file} ${p.status}`)).toEqual([

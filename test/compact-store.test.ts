@@ -129,4 +129,30 @@ describe('compact storage', () => {
     expect(again.images).toBe(0);
     expect(await readdir(shard)).not.toContain(`${key}-2.png`);
   });
+
+  it('keeps an image larger than 2K as received in a build; headerforge compact stores it as WebP', async () => {
+    // 2880×1620 (4.7 megapixels): AVIF's encoder would need ~140 MB, WebP's is used offline.
+    const [w, h] = [2880, 1620];
+    const large = await photoLikePng('sky', 4, w, h);
+    const store = openImageStore(dir, { compact: true });
+    const entry = await store.persist(
+      input,
+      { bytes: large, mediaType: 'image/png', width: w, height: h },
+      meta,
+    );
+    expect(entry.sidecar).toMatchObject({ mediaType: 'image/png', sha256: sha256Hex(large) });
+    expect(entry.sidecar.received).toBeUndefined();
+    const [listed] = (await store.list()).entries;
+    const read = await store.readSidecar(listed as NonNullable<typeof listed>);
+    if (!('sidecar' in read)) throw new Error(read.problem);
+    const done = await compactEntry(listed as NonNullable<typeof listed>, read.sidecar, {
+      dryRun: false,
+    });
+    expect(done).toMatchObject({ images: 1, problems: [] });
+    const after = await openImageStore(dir).lookup(input);
+    expect(after).toMatchObject({
+      status: 'hit',
+      entry: { sidecar: { mediaType: 'image/webp', received: { sha256: sha256Hex(large) } } },
+    });
+  });
 });

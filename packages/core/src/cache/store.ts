@@ -5,7 +5,7 @@ import { basename, join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../files/atomic-write.js';
 import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.js';
-import { compactImage, type EncodeLimit } from '../image/compact.js';
+import { BUILD_COMPACT_MAX_PIXELS, compactImage, type EncodeLimit } from '../image/compact.js';
 import { readImageSize } from '../image/inspect.js';
 import { type ImageMediaType, sniffImageType } from '../image/media-types.js';
 import { type GenerationKeyInput, generationKey, isGenerationKey, sha256Hex } from './keys.js';
@@ -509,7 +509,13 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     image: ImageToStore,
   ): Promise<{ bytes: Uint8Array; image: StoredImage } | undefined> {
     if (!options.compact || holdsPlaceholders) return undefined;
-    const compact = await compactImage(image.bytes, image.mediaType, image, options.encodeLimit);
+    const compact = await compactImage(
+      image.bytes,
+      image.mediaType,
+      image,
+      options.encodeLimit,
+      BUILD_COMPACT_MAX_PIXELS,
+    );
     if (!compact) return undefined;
     return {
       bytes: compact.bytes,

@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import type { ImageMediaType } from './media-types.js';
 
 /** One way to store a received PNG compactly. */
@@ -28,8 +28,9 @@ export const COMPACT_ENCODING: CompactEncoding = {
 };
 
 /**
- * Above 4.2 megapixels (a 4K image is 16.5), AVIF's encoder alone would take a build past its
- * 512 MB: WebP q95 (SSIM ≥ 0.98 on the same pictures, a third of AVIF's memory) is used there.
+ * Above 4.2 megapixels (a 4K image is 16.5), AVIF's encoder alone would take a process past
+ * 512 MB: WebP q95 (SSIM ≥ 0.98 on the same pictures, under half of AVIF's memory) is used
+ * there, by `headerforge compact` only (see BUILD_COMPACT_MAX_PIXELS).
  */
 export const LARGE_COMPACT_ENCODING: CompactEncoding = {
   mediaType: 'image/webp',
@@ -38,6 +39,13 @@ export const LARGE_COMPACT_ENCODING: CompactEncoding = {
 };
 
 const LARGE_PIXELS = 4_200_000;
+
+/**
+ * The largest image a build stores compactly as it arrives. Even WebP's encoder adds ~300 MB
+ * at 4K beside a build's response bodies and derivations (bench/, "memory"): larger images
+ * are kept as received, and `headerforge compact`, run on its own, converts them.
+ */
+export const BUILD_COMPACT_MAX_PIXELS = LARGE_PIXELS;
 
 /** The encoding for an image of `pixels` pixels. */
 export function compactEncodingFor(pixels: number): CompactEncoding {
@@ -64,10 +72,14 @@ export async function compactImage(
   mediaType: ImageMediaType,
   size?: { width: number; height: number },
   limit?: EncodeLimit,
+  maxPixels = Number.POSITIVE_INFINITY,
 ): Promise<CompactImage | undefined> {
   if (mediaType !== 'image/png') return undefined;
   const pixels = size ? size.width * size.height : await readPixels(bytes);
+  if (pixels > maxPixels) return undefined;
   const encoding = compactEncodingFor(pixels);
+  // sharp loads with the first encode: a warm build, which stores nothing, never loads it.
+  const { default: sharp } = await import('sharp');
   const encode = () => encoding.encode(sharp(bytes)).toBuffer();
   const encoded = await (limit ? limit(pixels * encoding.weight, encode) : encode());
   if (encoded.byteLength >= bytes.byteLength) return undefined;
@@ -75,6 +87,7 @@ export async function compactImage(
 }
 
 async function readPixels(bytes: Uint8Array): Promise<number> {
+  const { default: sharp } = await import('sharp');
   const { width = 0, height = 0 } = await sharp(bytes).metadata();
   return width * height;
 }
