@@ -217,7 +217,7 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default('compact')
     .meta(
       doc(
-        'How each paid image is kept in `cacheDir`: `compact` re-encodes a PNG the model sent as AVIF quality 90 (about a tenth of the size; the sidecar records the hash and size of the bytes as received), `as-received` keeps the bytes exactly as paid for. `headerforge compact` converts an existing cache.',
+        'How each paid image is kept in `cacheDir`: `compact` re-encodes a PNG the model sent as AVIF quality 90 (about a tenth of the size; the sidecar records the hash and size of the bytes as received; a build keeps images larger than 2K as received), `as-received` keeps the bytes exactly as paid for. `headerforge compact` converts an existing cache, larger images included (as WebP).',
         oneOf(['compact', 'as-received']),
       ),
     ),
