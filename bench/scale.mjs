@@ -165,7 +165,9 @@ const sourcesRoot = join(repo, '.tmp', 'bench-scale', 'sources', 'headerforge');
 async function realSources(env) {
   const root = sourcesRoot;
   await writeSites(dirname(root), SOURCES);
-  const result = await buildHeaders({ root, env });
+  // Kept as received (PNG), so that each clone can differ by a text chunk (`withTextChunk`).
+  // How the originals are stored changes neither the keys nor the lookup, which reads no image.
+  const result = await buildHeaders({ root, env, options: { original: 'as-received' } });
   if (result.failures.length > 0 || result.headers.length !== SOURCES)
     throw new Error(`scale: ${result.failures.length} of the ${SOURCES} source images failed`);
   return Promise.all(
