@@ -98,10 +98,15 @@ export interface ImageStore {
    */
   recall(input: GenerationKeyInput): LookupResult | undefined;
   read(entry: CachedImage): Promise<Uint8Array>;
+  /**
+   * Saves a paid image and its sidecar. `landed` is called once the bytes as received are
+   * on disk, before a compact encode: from then on a crash costs nothing.
+   */
   persist(
     input: GenerationKeyInput,
     image: ImageToStore,
     meta: StoreMetadata,
+    landed?: () => void,
   ): Promise<CachedImage>;
   /**
    * Writes an entry made elsewhere (the shared remote cache) with its sidecar as it was,
@@ -466,6 +471,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     input: GenerationKeyInput,
     image: ImageToStore,
     meta: StoreMetadata,
+    landed?: () => void,
   ): Promise<CachedImage> {
     const { bytes: received, ...size } = image;
     const candidate = input.candidate ?? 1;
@@ -477,6 +483,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     // The paid bytes land first, as received: a crash after this line costs nothing (see
     // recoverOrphan and recoverCandidate, which keep them as received).
     await writeFileAtomic(file, received);
+    landed?.();
     const compact = await compactForm(image);
     let stored: { file: string; bytes: Uint8Array; image: StoredImage } = {
       file,

@@ -64,7 +64,7 @@ export function openTieredStore(
     lookup: (input) => local.lookup(input),
     recall: (input) => local.recall(input),
     read: (entry) => local.read(entry),
-    persist: (input, image, meta) => local.persist(input, image, meta),
+    persist: (input, image, meta, landed) => local.persist(input, image, meta, landed),
     lock: (key, options) => local.lock(key, options),
     keepRejected: (key, bytes, reason) => local.keepRejected(key, bytes, reason),
 

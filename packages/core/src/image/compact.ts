@@ -39,6 +39,8 @@ export const LARGE_COMPACT_ENCODING: CompactEncoding = {
 };
 
 const LARGE_PIXELS = 4_200_000;
+/** Encodes heavier than this (in pixel-equivalents) wait for the pipeline's pixel budget. */
+const LIMITED_WEIGHT = 4_000_000;
 
 /**
  * The largest image a build stores compactly as it arrives. Even WebP's encoder adds ~300 MB
@@ -81,7 +83,10 @@ export async function compactImage(
   // sharp loads with the first encode: a warm build, which stores nothing, never loads it.
   const { default: sharp } = await import('sharp');
   const encode = () => encoding.encode(sharp(bytes)).toBuffer();
-  const encoded = await (limit ? limit(pixels * encoding.weight, encode) : encode());
+  const weight = pixels * encoding.weight;
+  // A 1K encode (~30 MB, ~30 ms) goes at once: queued behind derivations, it would only
+  // delay the image's own derivation.
+  const encoded = await (limit && weight > LIMITED_WEIGHT ? limit(weight, encode) : encode());
   if (encoded.byteLength >= bytes.byteLength) return undefined;
   return { bytes: new Uint8Array(encoded), mediaType: encoding.mediaType };
 }

@@ -104,28 +104,38 @@ async function generateAndPublish(
   }
   reservation.settle(image.costUsd);
   run.tally.paid(image.costUsd);
-  const entry = await saveImage(run, group, image).finally(releaseSlot);
+  const entry = await saveImage(run, group, image, releaseSlot).finally(releaseSlot);
   run.tally.generated(group, image.costUsd, performance.now() - began);
   await run.store.publish(entry, await storedBytes(run, entry, image.bytes));
   return { entry, source: 'generated', ...(await keepReceived(run, entry, image.bytes)) };
 }
 
-/** Only once it is saved is the slot given back: a killed build loses at most `concurrency` paid images. */
+/**
+ * Saves a paid image. Only once its bytes have landed is `landed` called (the request slot
+ * given back): a killed build loses at most `concurrency` paid images, and a compact encode
+ * after that holds no slot.
+ */
 export function saveImage(
   run: PipelineRun,
   group: ImageGroup,
   image: ProvidedImage,
+  landed?: () => void,
 ): Promise<CachedImage> {
   return run.store
-    .persist(group.input, image, {
-      placeholder: false,
-      costUsd: image.costUsd,
-      generationId: image.generationId,
-      usage: image.usage,
-      transport: image.transport,
-      servedBy: image.servedBy,
-      sources: filesOf(group),
-    })
+    .persist(
+      group.input,
+      image,
+      {
+        placeholder: false,
+        costUsd: image.costUsd,
+        generationId: image.generationId,
+        usage: image.usage,
+        transport: image.transport,
+        servedBy: image.servedBy,
+        sources: filesOf(group),
+      },
+      landed,
+    )
     .catch((error: unknown) => {
       throw onWriteError(
         run,
