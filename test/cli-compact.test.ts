@@ -1,22 +1,13 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runHeaderforge } from './support/cli.js';
+import { fakeForFile } from './support/fake-server.js';
 import { makeSite } from './support/fixtures.js';
 
 const KEY = 'sk-or-v1-test-sentinel-compact';
-let fake: FakeOpenRouter;
-const cleanup: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  fake = await startFakeOpenRouter({ apiKey: KEY });
-});
-afterAll(async () => {
-  await fake.close();
-  for (const remove of cleanup) await remove();
-});
-
-const env = () => ({ OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL });
+const server = fakeForFile(KEY);
+const { cleanup, env } = server;
 const posts = Object.fromEntries(
   ['harbour', 'forest', 'dunes'].map((name) => [
     `src/content/blog/${name}.md`,
@@ -41,16 +32,21 @@ async function sidecars(
   return found;
 }
 
+/** Runs `headerforge generate` in `root`; the sha256 of each image the fake sent, sorted. */
+async function generateSent(root: string): Promise<Array<string | undefined>> {
+  const before = server.fake.generations().length;
+  expect(await runHeaderforge(['generate', '--root', root], env())).toMatchObject({ code: 0 });
+  return server.fake
+    .generations()
+    .slice(before)
+    .map((g) => g.answer?.imageSha256)
+    .sort();
+}
+
 describe('compact storage, end to end', () => {
   it('a fresh generation is stored compact, recording the sha256 of the PNG the fake sent', async () => {
     const root = await site('compact-fresh', {});
-    const before = fake.generations().length;
-    expect(await runHeaderforge(['generate', '--root', root], env())).toMatchObject({ code: 0 });
-    const sent = fake
-      .generations()
-      .slice(before)
-      .map((g) => g.answer?.imageSha256)
-      .sort();
+    const sent = await generateSent(root);
     const stored = await sidecars(root);
     expect(stored.map((s) => s.received?.sha256).sort()).toEqual(sent);
     for (const sidecar of stored) expect(sidecar).toMatchObject({ mediaType: 'image/avif' });
@@ -58,13 +54,7 @@ describe('compact storage, end to end', () => {
 
   it("original: 'as-received' keeps the bytes as sent; compact converts such a cache once; builds after it make no request", async () => {
     const root = await site('compact-old', { original: 'as-received' });
-    const before = fake.generations().length;
-    expect(await runHeaderforge(['generate', '--root', root], env())).toMatchObject({ code: 0 });
-    const sent = fake
-      .generations()
-      .slice(before)
-      .map((g) => g.answer?.imageSha256)
-      .sort();
+    const sent = await generateSent(root);
     const old = await sidecars(root);
     expect(old.map((s) => s.sha256).sort()).toEqual(sent);
     for (const sidecar of old) expect(sidecar.received).toBeUndefined();
@@ -82,9 +72,9 @@ describe('compact storage, end to end', () => {
       join(root, 'vite.config.mjs'),
       (await readFile(join(root, 'vite.config.mjs'), 'utf8')).replace('"as-received"', '"compact"'),
     );
-    const requests = fake.generations().length;
+    const requests = server.fake.generations().length;
     expect(await runHeaderforge(['generate', '--root', root], env())).toMatchObject({ code: 0 });
-    expect(fake.generations().length).toBe(requests);
+    expect(server.fake.generations().length).toBe(requests);
     expect((await runHeaderforge(['doctor', '--root', root], env())).stdout).not.toMatch(
       /cache.*fail/i,
     );

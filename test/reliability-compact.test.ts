@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { doctorCacheCheck, paidImagesLost } from './support/cache-audit.js';
 import { headerforgeBin, runHeaderforge } from './support/cli.js';
 import { expectCleanCrashRuns, runCrashLoop } from './support/crash-loop.js';
+import { fakeForFile } from './support/fake-server.js';
 import { SMALL_IMAGES } from './support/faults.js';
 import { makeSite } from './support/fixtures.js';
 import { seededRandom, testSeed } from './support/prng.js';
@@ -19,17 +19,8 @@ const KILLS = 8;
 const POSTS = 14;
 const BUILD_KILLS = 8;
 
-let fake: FakeOpenRouter;
-const cleanup: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  fake = await startFakeOpenRouter({ apiKey: KEY });
-});
-afterAll(async () => {
-  await fake.close();
-  for (const remove of cleanup) await remove();
-});
-
-const env = () => ({ OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL });
+const server = fakeForFile(KEY);
+const { cleanup, env } = server;
 
 /** Every file in the cache's shards, by name. */
 async function shardFiles(cacheDir: string): Promise<string[]> {
@@ -92,7 +83,7 @@ describe(`headerforge compact killed with SIGKILL ${KILLS} times (seed ${SEED})`
     expect((await shardFiles(cacheDir)).filter((name) => name.endsWith('.png'))).toHaveLength(
       images,
     );
-    const paid = fake.generations().length;
+    const paid = server.fake.generations().length;
 
     const random = seededRandom(SEED);
     const killedAt: number[] = [];
@@ -105,7 +96,7 @@ describe(`headerforge compact killed with SIGKILL ${KILLS} times (seed ${SEED})`
       expect(checks.find((check) => check.check === 'cache-verifies')).toMatchObject({
         status: 'ok',
       });
-      expect(await paidImagesLost(fake, cacheDir)).toEqual([]);
+      expect(await paidImagesLost(server.fake, cacheDir)).toEqual([]);
     }
     // The kills landed part way: some files converted, never all of them.
     expect(killedAt.some((count) => count > 0 && count < images)).toBe(true);
@@ -127,10 +118,10 @@ describe(`headerforge compact killed with SIGKILL ${KILLS} times (seed ${SEED})`
         ),
     );
     for (const sidecar of sidecars) expect(sidecar.received?.mediaType).toBe('image/png');
-    expect(await paidImagesLost(fake, cacheDir)).toEqual([]);
+    expect(await paidImagesLost(server.fake, cacheDir)).toEqual([]);
     // The converted cache serves the next build with no request.
     expect(await runHeaderforge(['generate', '--root', root], env())).toMatchObject({ code: 0 });
-    expect(fake.generations()).toHaveLength(paid);
+    expect(server.fake.generations()).toHaveLength(paid);
   });
 
   it(`builds storing compactly, killed ${BUILD_KILLS} times, lose no paid image and leave a cache that verifies`, {
@@ -141,9 +132,9 @@ describe(`headerforge compact killed with SIGKILL ${KILLS} times (seed ${SEED})`
     const made = await makeSite('compact-build-kills', {}, { ...SMALL_IMAGES });
     cleanup.push(made.remove);
     const prompts = Array.from({ length: 20 }, (_, i) => `A lighthouse in fog, compact crash ${i}`);
-    fake.reset();
+    server.fake.reset();
     const outcome = await runCrashLoop({
-      fake,
+      fake: server.fake,
       root: made.dir,
       apiKey: KEY,
       prompts,
@@ -156,6 +147,6 @@ describe(`headerforge compact killed with SIGKILL ${KILLS} times (seed ${SEED})`
     expect(outcome.final.code).toBe(0);
     expect(outcome.final.requests).toBe(outcome.uniqueKeys - outcome.final.persistedBefore);
     expect(await doctorCacheCheck(made.dir, env())).toMatchObject({ status: 'ok' });
-    expect(await paidImagesLost(fake, join(made.dir, '.headerforge'))).toEqual([]);
+    expect(await paidImagesLost(server.fake, join(made.dir, '.headerforge'))).toEqual([]);
   });
 });
