@@ -170,8 +170,9 @@ async function remoteWarmBuild(root, env, astroBuild, startStore, log, runs = 3)
         const result = await astroBuild('headerforge', remoteEnv);
         times.push(result.ms);
         sharpCalls += result.sharp.ours;
+        // Images written locally by the read-through (stored compactly: not only PNGs).
         remoteHits = (await readdir(local, { recursive: true })).filter((f) =>
-          f.endsWith('.png'),
+          /\.(png|avif|webp|jpg|gif)$/.test(f),
         ).length;
         log(
           `warm build ${i + 1}/${runs} from ${store.name}: ${(result.ms / 1000).toFixed(1)} s (local hits ${(localTimes[i] / 1000).toFixed(1)} s)`,
