@@ -98,7 +98,15 @@ describe('a build whose disk fills up', () => {
     // Once the disk is full, no new image is paid for: only those already in flight are lost.
     const lost = await paidImagesLost(fake, cacheDir);
     expect(lost.length).toBeLessThanOrEqual(CONCURRENCY);
-    const saved = (await committedFiles(cacheDir)).filter((name) => !name.endsWith('.json'));
+    // Keys with an image on disk: a key stored compactly may hold its received file and its
+    // compact one when the disk filled between their writes (the next build keeps the first).
+    const saved = [
+      ...new Set(
+        (await committedFiles(cacheDir))
+          .filter((name) => !name.endsWith('.json'))
+          .map((name) => name.slice(0, 64)),
+      ),
+    ];
     expect(saved.length).toBeGreaterThan(0);
     const requests = fake.generations().length;
     expect(requests).toBeLessThanOrEqual(saved.length + CONCURRENCY);
