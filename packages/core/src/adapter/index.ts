@@ -16,6 +16,7 @@ export {
 } from '../site/header-service.js';
 export { type HeaderforgeOptions, resolveOptions } from '../site/options.js';
 export { failuresError, logLineFor } from '../site/report.js';
+export { createServerIdle, type ServerIdle } from '../site/server-idle.js';
 export { findHeader } from './find-header.js';
 export { headersModuleCode, type ModuleFields } from './headers-module.js';
 export { escapeAttribute } from './html-attribute.js';
