@@ -516,13 +516,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     image: ImageToStore,
   ): Promise<{ bytes: Uint8Array; image: StoredImage } | undefined> {
     if (!options.compact || holdsPlaceholders) return undefined;
-    const compact = await compactImage(
-      image.bytes,
-      image.mediaType,
-      image,
-      options.encodeLimit,
-      BUILD_COMPACT_MAX_PIXELS,
-    );
+    const compact = await compactImage(image.bytes, image.mediaType, {
+      size: image,
+      ...(options.encodeLimit ? { limit: options.encodeLimit } : {}),
+      maxPixels: BUILD_COMPACT_MAX_PIXELS,
+    });
     if (!compact) return undefined;
     return {
       bytes: compact.bytes,

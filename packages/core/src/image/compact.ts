@@ -72,10 +72,16 @@ export type EncodeLimit = <T>(weight: number, task: () => Promise<T>) => Promise
 export async function compactImage(
   bytes: Uint8Array,
   mediaType: ImageMediaType,
-  size?: { width: number; height: number },
-  limit?: EncodeLimit,
-  maxPixels = Number.POSITIVE_INFINITY,
+  options: {
+    /** The image's size, when known (else read from its header). */
+    size?: { width: number; height: number };
+    /** Where a heavy encode waits for memory (the pipeline's pixel budget). */
+    limit?: EncodeLimit;
+    /** Larger images are kept as received. */
+    maxPixels?: number;
+  } = {},
 ): Promise<CompactImage | undefined> {
+  const { size, limit, maxPixels = Number.POSITIVE_INFINITY } = options;
   if (mediaType !== 'image/png') return undefined;
   const pixels = size ? size.width * size.height : await readPixels(bytes);
   if (pixels > maxPixels) return undefined;
