@@ -116,6 +116,8 @@ export interface DerivedCacheLayout {
    * headerforge sharing the cache (switching branches) do not overwrite each other's.
    */
   warmIndex(format: number): string;
+  /** The warm index's file of whole headers, in a format (see `warm-index.ts`). */
+  warmHeaders(format: number): string;
 }
 
 export function derivedCacheLayout(derivedCacheDir: string): DerivedCacheLayout {
@@ -126,6 +128,7 @@ export function derivedCacheLayout(derivedCacheDir: string): DerivedCacheLayout 
     pending: join(derivedCacheDir, 'pending'),
     warmIndex: (format) =>
       join(derivedCacheDir, format === 1 ? 'warm-index.json' : `warm-index-${format}.json`),
+    warmHeaders: (format) => join(derivedCacheDir, `warm-headers-${format}.json`),
   };
 }
 

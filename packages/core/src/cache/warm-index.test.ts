@@ -1,6 +1,16 @@
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  cp,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openWarmIndex } from './warm-index.js';
 
@@ -157,5 +167,51 @@ describe('openWarmIndex', () => {
     const reopened = openWarmIndex(cache);
     expect(reopened.recall('content', fresh)).toBe('fresh');
     expect(reopened.recall('content', old)).toBeUndefined();
+  });
+
+  it("checks a copied project's own files, not the ones it was copied from", async () => {
+    const project = join(dir, 'project');
+    const file = join(project, 'src/post.md');
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, 'first version');
+    // Whole milliseconds, which a copy keeps exactly.
+    const whole = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await utimes(file, whole, whole);
+    const projectCache = join(project, 'node_modules/.cache/headerforge');
+    const index = openWarmIndex(projectCache);
+    index.remember('content', 'post', index.stamp([file]) ?? [], 'first');
+    await index.save();
+    const copy = join(dir, 'copy');
+    await cp(project, copy, { recursive: true, preserveTimestamps: true });
+    const copyCache = join(copy, 'node_modules/.cache/headerforge');
+    // Unchanged, timestamps and all: the copy's index knows its own file.
+    expect(openWarmIndex(copyCache).recall('content', 'post')).toBe('first');
+    // Changed in the copy only: the copy's index no longer trusts the fact.
+    await writeFile(join(copy, 'src/post.md'), 'second, longer version');
+    expect(openWarmIndex(copyCache).recall('content', 'post')).toBeUndefined();
+    expect(openWarmIndex(projectCache).recall('content', 'post')).toBe('first');
+  });
+
+  it('keeps whole headers in a file of their own, read only when they are asked for', async () => {
+    const file = join(dir, 'post.md');
+    await writeFile(file, 'x');
+    const index = openWarmIndex(cache);
+    const stamps = index.stamp([file]) ?? [];
+    index.remember('content', 'post', stamps, 'fields');
+    await index.save();
+    const facts = await readFile(join(cache, INDEX), 'utf8');
+    const next = openWarmIndex(cache);
+    expect(next.stampsOf('content', 'post')).toEqual(stamps);
+    next.remember('headers', 'post', stamps, 'whole');
+    await next.save();
+    // The facts' file is not rewritten for a header; the header is in its own file.
+    expect(await readFile(join(cache, INDEX), 'utf8')).toBe(facts);
+    expect(await readFile(join(cache, 'warm-headers-1.json'), 'utf8')).toContain('whole');
+    // A build that asks only for headers never reads the facts' file.
+    await writeFile(join(cache, INDEX), 'not an index');
+    const reopened = openWarmIndex(cache);
+    expect(reopened.recall('headers', 'post')).toBe('whole');
+    await writeFile(file, 'changed');
+    expect(openWarmIndex(cache).recall('headers', 'post')).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { derivedCacheLayout } from './layout.js';
+import { type DerivedCacheLayout, derivedCacheLayout } from './layout.js';
 
 /**
  * What a warm build already knows, kept in one file of the regenerable cache:
@@ -26,13 +26,19 @@ export interface WarmIndex {
    * when one is missing or a symlink (facts about those are not remembered).
    */
   stamp(paths: readonly string[]): Stamps | undefined;
+  /**
+   * The stamps of the fact under `id`, if every file it came from is unchanged: a fact made
+   * from it is valid for as long as they are.
+   */
+  stampsOf(section: WarmSection, id: string): Stamps | undefined;
   /** Remembers `value` as read from the files `stamps` describes. */
   remember(section: WarmSection, id: string, stamps: Stamps, value: unknown): void;
   /** Writes the index if anything changed (atomically; a lost race only costs speed). */
   save(): Promise<void>;
 }
 
-export type WarmSection = 'content' | 'originals' | 'placeholders' | 'derived';
+/** `headers`: a post's whole header, as made from the facts of the other four (see `pipeline/known-headers.ts`). */
+export type WarmSection = 'content' | 'originals' | 'placeholders' | 'derived' | 'headers';
 
 /**
  * Bump when the shape of a remembered value or of the file changes: each format has its own
@@ -41,12 +47,14 @@ export type WarmSection = 'content' | 'originals' | 'placeholders' | 'derived';
  * 3: one line per fact, parsed only when recalled (see `load`).
  */
 const FORMAT = 3;
+/** The same for the file of the `headers` section. */
+const HEADERS_FORMAT = 1;
 /** Facts unused this long are dropped when the index is next written. */
 const FORGET_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 /** `used` is refreshed at most this often, so a warm build does not rewrite the index. */
 const TOUCH_EVERY_MS = 24 * 60 * 60 * 1000;
 
-/** [path, size, mtimeMs, is a directory]. */
+/** [path (relative to the index's folder; absolute in older lines), size, mtimeMs, is a directory]. */
 type Stamp = [string, number, number, boolean];
 /** What `WarmIndex.stamp` returns; two of them can be concatenated. */
 export type Stamps = readonly Stamp[];
@@ -58,105 +66,173 @@ interface Fact {
 }
 
 /**
- * Per section, by the fact's id as JSON: the fact's line as read from the file (parsed
- * when recalled), or a fact remembered or touched in this run.
+ * Per section, by the fact's id as JSON: where the fact's line starts in its file as read
+ * (parsed when recalled), or a fact remembered or touched in this run.
  */
-type Sections = Record<WarmSection, Map<string, string | Fact>>;
+type Section = Map<string, number | Fact>;
 
-const SECTIONS: readonly WarmSection[] = ['content', 'originals', 'placeholders', 'derived'];
-const HEADER = JSON.stringify({ format: FORMAT });
+/**
+ * The index's two files. Whole headers have a file of their own: a build that knows every
+ * post's header whole reads only that one, and never loads the facts they were made from.
+ */
+const PARTS = [
+  {
+    sections: ['content', 'originals', 'placeholders', 'derived'],
+    header: JSON.stringify({ format: FORMAT }),
+    file: (layout: DerivedCacheLayout) => layout.warmIndex(FORMAT),
+    older: (layout: DerivedCacheLayout) =>
+      Array.from({ length: FORMAT - 1 }, (_, i) => layout.warmIndex(i + 1)),
+  },
+  {
+    sections: ['headers'],
+    header: JSON.stringify({ headers: HEADERS_FORMAT }),
+    file: (layout: DerivedCacheLayout) => layout.warmHeaders(HEADERS_FORMAT),
+    older: (layout: DerivedCacheLayout) =>
+      Array.from({ length: HEADERS_FORMAT - 1 }, (_, i) => layout.warmHeaders(i + 1)),
+  },
+] as const satisfies ReadonlyArray<{
+  sections: readonly WarmSection[];
+  header: string;
+  file: (layout: DerivedCacheLayout) => string;
+  older: (layout: DerivedCacheLayout) => string[];
+}>;
+
+/** One file of the index, read on first use. */
+interface Part {
+  readonly file: string;
+  readonly header: string;
+  readonly older: readonly string[];
+  readonly sections: ReadonlyMap<WarmSection, Section>;
+  /** The file's text as read ('' before it is read, or when it is missing). */
+  text: string;
+  loaded: boolean;
+  changed: boolean;
+}
 
 /** Opens the index under `derivedCacheDir` (an empty one if it is missing or unreadable). */
 export function openWarmIndex(derivedCacheDir: string): WarmIndex {
   const layout = derivedCacheLayout(derivedCacheDir);
-  const file = layout.warmIndex(FORMAT);
-  const sections = load(file);
-  let changed = false;
+  const parts: Part[] = PARTS.map((part) => ({
+    file: part.file(layout),
+    header: part.header,
+    older: part.older(layout),
+    sections: new Map(part.sections.map((section) => [section, new Map()])),
+    text: '',
+    loaded: false,
+    changed: false,
+  }));
+  const partOf = new Map(
+    parts.flatMap((part) => [...part.sections.keys()].map((section) => [section, part] as const)),
+  );
+  /** The section's facts, its file read first if this is the first use of it. */
+  const open = (name: WarmSection): { part: Part; section: Section } => {
+    const part = partOf.get(name) as Part;
+    if (!part.loaded) {
+      part.loaded = true;
+      part.text = load(part.file, part.header, part.sections);
+    }
+    return { part, section: part.sections.get(name) as Section };
+  };
+  const lineAt = (part: Part, start: number) =>
+    part.text.slice(start, part.text.indexOf('\n', start));
   const now = Date.now();
+  const unchanged = isUnchanged(derivedCacheDir);
+
+  /** The fact under `id` if every file it came from is unchanged. */
+  const valid = (name: WarmSection, id: string): Fact | undefined => {
+    const { part, section } = open(name);
+    const key = JSON.stringify(id);
+    const held = section.get(key);
+    const fact = typeof held === 'number' ? parseLine(lineAt(part, held)) : held;
+    if (!fact?.stamps.every(unchanged)) return undefined;
+    if (now - fact.used > TOUCH_EVERY_MS) {
+      fact.used = now;
+      section.set(key, fact);
+      part.changed = true;
+    }
+    return fact;
+  };
 
   return {
     recall<T>(section: WarmSection, id: string): T | undefined {
-      const key = JSON.stringify(id);
-      const held = sections[section].get(key);
-      const fact = typeof held === 'string' ? parseLine(held) : held;
-      if (!fact?.stamps.every(unchanged)) return undefined;
-      if (now - fact.used > TOUCH_EVERY_MS) {
-        fact.used = now;
-        sections[section].set(key, fact);
-        changed = true;
-      }
-      return fact.value as T;
+      return valid(section, id)?.value as T | undefined;
+    },
+    stampsOf(section, id) {
+      return valid(section, id)?.stamps;
     },
     stamp(paths) {
       const stamps: Stamp[] = [];
       for (const path of paths) {
         const stamp = stampOf(path);
         if (!stamp) return undefined;
+        stamp[0] = relative(derivedCacheDir, path);
         stamps.push(stamp);
       }
       return stamps;
     },
-    remember(section, id, stamps, value) {
-      sections[section].set(JSON.stringify(id), { stamps, value, used: now });
-      changed = true;
+    remember(name, id, stamps, value) {
+      const { part, section } = open(name);
+      section.set(JSON.stringify(id), { stamps, value, used: now });
+      part.changed = true;
     },
     async save() {
-      if (!changed) return;
-      changed = false;
-      const lines = [HEADER];
-      for (const section of SECTIONS) {
-        for (const [key, held] of sections[section]) {
-          // A line not recalled in this run is written back as it was read, unparsed.
-          const used = typeof held === 'string' ? usedOf(held) : held.used;
-          if (!(now - used <= FORGET_AFTER_MS)) {
-            sections[section].delete(key);
-            continue;
+      for (const part of parts) {
+        if (!part.changed) continue;
+        part.changed = false;
+        const lines = [part.header];
+        for (const [name, section] of part.sections) {
+          for (const [key, held] of section) {
+            // A line not recalled in this run is written back as it was read, unparsed.
+            const line = typeof held === 'number' ? lineAt(part, held) : undefined;
+            const fact = held as Fact;
+            const used = line === undefined ? fact.used : usedOf(line);
+            if (!(now - used <= FORGET_AFTER_MS)) {
+              section.delete(key);
+              continue;
+            }
+            lines.push(
+              line ?? `${name}\t${fact.used}\t${key}\t${JSON.stringify([fact.stamps, fact.value])}`,
+            );
           }
-          lines.push(
-            typeof held === 'string'
-              ? held
-              : `${section}\t${held.used}\t${key}\t${JSON.stringify([held.stamps, held.value])}`,
-          );
         }
+        mkdirSync(dirname(part.file), { recursive: true });
+        await writeFileAtomic(part.file, `${lines.join('\n')}\n`);
+        for (const older of part.older) rmSync(older, { force: true });
       }
-      mkdirSync(dirname(file), { recursive: true });
-      await writeFileAtomic(file, `${lines.join('\n')}\n`);
-      for (let older = 1; older < FORMAT; older++) rmSync(layout.warmIndex(older), { force: true });
     },
   };
 }
 
 /**
  * The file: a header line, then one line per fact, `<section>\t<used>\t<id as JSON>\t<[stamps,
- * value] as JSON>` (JSON never holds a raw tab or newline). Loading only splits the lines: a
- * 10,000-post site's index is tens of MB, and parsing all of it up front, most of which a
- * build then reads once, made its load the slowest step and a third of its memory.
+ * value] as JSON>` (JSON never holds a raw tab or newline). Loading only finds where each
+ * line starts: a 10,000-post site's index is tens of MB, and parsing all of it up front,
+ * most of which a build then reads once, made its load the slowest step and a third of its
+ * memory. Its lines are not even split apart: tens of thousands of strings kept until the
+ * end of the build made the heap's young generation grow to its largest size.
  */
-function load(file: string): Sections {
-  const sections: Sections = {
-    content: new Map(),
-    originals: new Map(),
-    placeholders: new Map(),
-    derived: new Map(),
-  };
+function load(file: string, header: string, sections: ReadonlyMap<WarmSection, Section>): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return sections;
+    return '';
   }
-  const lines = text.split('\n');
-  if (lines[0] !== HEADER) return sections;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const first = line.indexOf('\t');
-    const second = line.indexOf('\t', first + 1);
-    const third = line.indexOf('\t', second + 1);
-    if (third < 0) continue;
-    const section = sections[line.slice(0, first) as WarmSection];
-    if (section) section.set(line.slice(second + 1, third), line);
+  if (!text.startsWith(`${header}\n`)) return '';
+  for (let start = header.length + 1; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const first = text.indexOf('\t', start);
+    const second = first < 0 ? -1 : text.indexOf('\t', first + 1);
+    const third = second < 0 ? -1 : text.indexOf('\t', second + 1);
+    // A torn last line (no newline) is not a fact.
+    if (third >= 0 && third < end && end < text.length) {
+      const section = sections.get(text.slice(start, first) as WarmSection);
+      if (section) section.set(text.slice(second + 1, third), start);
+    }
+    start = end + 1;
   }
-  return sections;
+  return text;
 }
 
 function usedOf(line: string): number {
@@ -208,7 +284,29 @@ function stampOf(path: string): Stamp | undefined {
   return [path, info.isDirectory() ? 0 : info.size, info.mtimeMs, info.isDirectory()];
 }
 
-function unchanged([path, size, mtimeMs, isDirectory]: Stamp): boolean {
-  const now = stampOf(path);
-  return now !== undefined && now[1] === size && now[2] === mtimeMs && now[3] === isDirectory;
+/**
+ * Whether the file a stamp describes is as it was. Stamps name files relative to the index's
+ * folder (absolute in older lines): a copy of a whole project (the regenerable cache with it)
+ * checks its own files, never the ones it was copied from.
+ */
+function isUnchanged(derivedCacheDir: string): (stamp: Stamp) => boolean {
+  // Resolved once per folder: a post's stamps are in a few folders shared by many posts.
+  const folders = new Map<string, string>();
+  const absolute = (stored: string) => {
+    if (isAbsolute(stored)) return stored;
+    const cut = stored.lastIndexOf(sep);
+    const folder = cut < 0 ? '' : stored.slice(0, cut);
+    let resolved = folders.get(folder);
+    if (resolved === undefined) {
+      resolved = resolve(derivedCacheDir, folder);
+      folders.set(folder, resolved);
+    }
+    return resolved.endsWith(sep)
+      ? `${resolved}${stored.slice(cut + 1)}`
+      : `${resolved}${sep}${stored.slice(cut + 1)}`;
+  };
+  return ([path, size, mtimeMs, isDirectory]) => {
+    const now = stampOf(absolute(path));
+    return now !== undefined && now[1] === size && now[2] === mtimeMs && now[3] === isDirectory;
+  };
 }
