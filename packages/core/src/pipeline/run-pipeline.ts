@@ -21,8 +21,21 @@ export async function runPipeline(
   options: RunPipelineOptions,
 ): Promise<PipelineResult> {
   const started = performance.now();
-  const groups = groupByKey(jobs);
-  const run = startRun(groups, jobs.length, options);
+  // Posts whose whole header the warm index knows need no lookup and no derived set.
+  const knownHeaders: HeaderResult[] = [];
+  const toLookUp: HeaderJob[] = [];
+  for (const job of jobs) {
+    const header = options.known?.get(job);
+    if (header) knownHeaders.push(header);
+    else toLookUp.push(job);
+  }
+  const groups = groupByKey(toLookUp);
+  const lookedUp = new Set(groups.map((group) => group.key));
+  // Their images, but for those that other posts' groups bring already.
+  const knownImages = new Set(
+    knownHeaders.map((header) => header.key).filter((key) => !lookedUp.has(key)),
+  );
+  const run = startRun(groups, jobs.length, options, knownImages.size);
 
   // 1. Plan: which images are already in the committed cache.
   const planned = await planImages(groups, run.store);
@@ -33,16 +46,21 @@ export async function runPipeline(
   run.emit({
     type: 'planned',
     posts: jobs.length,
-    unique: groups.length,
-    cached: groups.length - missing,
+    unique: groups.length + knownImages.size,
+    cached: groups.length + knownImages.size - missing,
     missing,
     mode: run.mode,
   });
+  const headers: HeaderResult[] = [...knownHeaders];
+  for (const header of knownHeaders) options.onHeader?.(header);
+  for (const _ of knownImages) {
+    run.tally.cached();
+    run.tally.progress();
+  }
 
   // 2. Obtain every original (a post's missing candidates first, several per request where
   // the model allows), then 3. derive its posts' headers, each image as soon as it is ready.
   const batched = await generateBatches(run, planned);
-  const headers: HeaderResult[] = [];
   // A prompt's later candidates are filed in its first image's entry: each waits for that
   // image to be settled first (they are planned after it).
   const settledImages = new Map<string, Promise<void>>();
@@ -61,7 +79,10 @@ export async function runPipeline(
           if (obtained) {
             const made = await deriveHeaders(run, image.group, obtained);
             headers.push(...made);
-            for (const header of made) options.onHeader?.(header);
+            for (const header of made) {
+              options.onHeader?.(header);
+              options.known?.remember(header);
+            }
           }
         } catch (error) {
           if (run.signal?.aborted) throw run.signal.reason;

@@ -63,6 +63,8 @@ export function startRun(
   groups: readonly ImageGroup[],
   posts: number,
   options: RunPipelineOptions,
+  /** Images already known whole, beside `groups` (see `RunPipelineOptions.known`). */
+  knownImages = 0,
 ): PipelineRun {
   const { settings, mode } = options;
   if (mode === 'generate' && !options.provider) {
@@ -70,7 +72,7 @@ export function startRun(
   }
   const emit = options.onEvent ?? (() => {});
   const warmIndex = options.warmIndex ?? openWarmIndex(settings.derivedCacheDir);
-  const tally = createTally(groups, posts, emit, options.remote?.label);
+  const tally = createTally(groups, posts, emit, options.remote?.label, knownImages);
   // Compact encodes share the derivations' pixel budget: at 4K either one alone is most of
   // what a build may hold.
   const deriveLimit = createPixelBudget(DERIVE_PIXEL_BUDGET, DERIVE_CONCURRENCY);

@@ -4,6 +4,7 @@ import type { WarmIndex } from '../cache/warm-index.js';
 import type { OutputFormat } from '../image/output-formats.js';
 import type { Provider } from '../providers/provider.js';
 import type { PipelineEvent } from './events.js';
+import type { HeaderJob } from './header-job.js';
 import type { HeaderResult } from './summary.js';
 
 /** What becomes of an image missing from the cache (the site's mode, once it is not `off`). */
@@ -48,4 +49,17 @@ export interface RunPipelineOptions {
    * (write-back), with a lease per key so that machines building at once pay once.
    */
   remote?: RemoteCache | undefined;
+  /**
+   * Headers the warm index knows whole (see `site/known-headers.ts`): their posts are not
+   * looked up; every header this run makes from a local hit is offered to it.
+   */
+  known?: KnownHeaders | undefined;
+}
+
+/** Whole headers kept from build to build, by post. */
+export interface KnownHeaders {
+  /** The post's header, if it is known whole. */
+  get(job: HeaderJob): HeaderResult | undefined;
+  /** A header this run made from a local hit, to be known whole by the next build. */
+  remember(header: HeaderResult): void;
 }

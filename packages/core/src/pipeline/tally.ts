@@ -33,11 +33,14 @@ export function createTally(
   posts: number,
   emit: (event: PipelineEvent) => void,
   remoteLabel: string | undefined,
+  /** Images beside `groups` that need no lookup (known whole): counted, and reported done. */
+  knownImages = 0,
 ): Tally {
+  const total = groups.length + knownImages;
   const { durationMs: _, ...counters }: PipelineSummary = {
     ...emptySummary(),
     posts,
-    unique: groups.length,
+    unique: total,
   };
   const byKey = new Map(groups.map((group) => [group.key, group]));
   const files = (key: string) => {
@@ -151,7 +154,7 @@ export function createTally(
     },
     progress() {
       done += 1;
-      emit({ type: 'progress', done, total: groups.length, counters: { ...counters } });
+      emit({ type: 'progress', done, total, counters: { ...counters } });
     },
     summary(durationMs) {
       return { ...counters, durationMs };

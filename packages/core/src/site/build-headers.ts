@@ -7,6 +7,7 @@ import type { HeaderJob } from '../pipeline/header-job.js';
 import { recallHeaders } from '../pipeline/recall-headers.js';
 import { emptySummary, type PipelineResult } from '../pipeline/summary.js';
 import { resolveRemote } from '../remote/settings.js';
+import { knownHeaders } from './known-headers.js';
 import { loadPipeline } from './load-pipeline.js';
 import { type ModeDecision, resolveMode } from './mode.js';
 import {
@@ -96,7 +97,11 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
 
   const scanStarted = performance.now();
   const warmIndex = openWarmIndex(options.derivedCacheDir);
-  const scanned = await scanContent(options, warmIndex);
+  // Whole headers are for a run that makes them; one that defers its work only recalls.
+  const known = input.deferWork
+    ? undefined
+    : knownHeaders(warmIndex, options, input.variants !== false);
+  const scanned = await scanContent(options, warmIndex, known);
   const { only } = input;
   const scan = only
     ? { ...scanned, jobs: scanned.jobs.filter((job) => matchesGlob(job.file, only)) }
@@ -155,6 +160,7 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
       ...(input.signal ? { signal: input.signal } : {}),
       remote,
       warmIndex,
+      known,
     }),
   );
   const deferred = defer

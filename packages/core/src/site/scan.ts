@@ -8,6 +8,7 @@ import type { HeaderJob } from '../pipeline/header-job.js';
 import { autoAlt, defaultAlt } from './alt-text.js';
 import { contentPath } from './content-path.js';
 import type { ParsedFrontmatter } from './frontmatter.js';
+import { contentFactId, type KnownHeaderSource } from './known-headers.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
 import { applyStyle, autoPrompt } from './prompt.js';
 import { attachReferences, type WantedReference } from './references.js';
@@ -42,6 +43,8 @@ export async function scanContent(
   options: ResolvedHeaderforgeOptions,
   /** Remembers each file's header fields, so an unchanged file is not read again. */
   warmIndex?: WarmIndex,
+  /** Posts whose whole header the warm index knows: their jobs as it keeps them. */
+  known?: KnownHeaderSource,
 ): Promise<ScanResult> {
   const files = await glob(options.include, {
     cwd: options.root,
@@ -58,6 +61,8 @@ export async function scanContent(
     files.map((found) => {
       const file = contentPath(options.root, found);
       // An unchanged file is known at once: no read, and no task in the read queue.
+      const job = known?.recall(file);
+      if (job) return { kind: 'job', job, references: [] } satisfies Outcome;
       return (
         recallPath(file, options, warmIndex) ?? limit(() => scanPath(file, options, warmIndex))
       );
@@ -98,9 +103,8 @@ export async function scanFile(
   return outcome.job;
 }
 
-/** The header field's name decides what is parsed out, so it is part of a fact's id. */
 const factId = (absolute: string, options: ResolvedHeaderforgeOptions) =>
-  `${options.field}\0${absolute}`;
+  contentFactId(options, absolute);
 
 /** The outcome of a file the warm index knows unchanged; undefined when it must be read. */
 function recallPath(

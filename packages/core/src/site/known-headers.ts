@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sha256Hex } from '../cache/keys.js';
+import { derivedCacheLayout } from '../cache/layout.js';
+import type { WarmIndex } from '../cache/warm-index.js';
+import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
+import { installedSharpVersion } from '../derive/sharp-version.js';
+import { keyDirectory } from '../derive/store.js';
+import type { HeaderJob } from '../pipeline/header-job.js';
+import type { KnownHeaders } from '../pipeline/settings.js';
+import type { HeaderResult } from '../pipeline/summary.js';
+import type { ResolvedHeaderforgeOptions } from './options.js';
+
+/** A post's whole header as the warm index keeps it (the set as its manifest: names, not paths). */
+interface KnownHeader {
+  job: HeaderJob;
+  key: string;
+  original: HeaderResult['original'];
+  derived: Manifest;
+}
+
+/** The post's file and the site's settings, as scanned: what finds a post's whole header. */
+export interface KnownHeaderSource extends KnownHeaders {
+  /** The post's job, if the warm index knows its header whole; `get(job)` then gives the header. */
+  recall(file: string): HeaderJob | undefined;
+}
+
+/**
+ * Whole headers, for a warm build to skip every step between a post's file and its header.
+ *
+ * A header is made from facts the warm index keeps apart: the post's header fields (its
+ * file), its original (the image and its sidecar) and its derived set (the set's folder).
+ * Once a build has made a post's header from a local hit, the header is remembered with the
+ * stamps of all of those files together: while none of them changes, the next build takes
+ * the header as it is, with one stat per file and one line parsed, instead of parsing the
+ * post's fields again, hashing its key, and finding its image and its set (three lines, two
+ * hashes and a dozen small objects per post). The site's settings, headerforge's version
+ * and sharp's are in the fact's id, so any of them changing makes every header anew, from
+ * the facts it is made of.
+ *
+ * Only headers a build would make the same way from those files alone are remembered: none
+ * with reference images (their bytes travel with the job) and none with several candidates
+ * (each build checks the candidates it does not show).
+ */
+export function knownHeaders(
+  warmIndex: WarmIndex,
+  options: ResolvedHeaderforgeOptions,
+  variants: boolean,
+): KnownHeaderSource {
+  const settings = fingerprint(options, variants);
+  const derivedDir = derivedCacheLayout(options.derivedCacheDir).derived;
+  const byJob = new Map<HeaderJob, HeaderResult>();
+  const idOf = (file: string) => `${settings}\0${file}`;
+
+  return {
+    recall(file) {
+      const known = warmIndex.recall<KnownHeader>('headers', idOf(file));
+      if (!known || known.job.file !== file) return undefined;
+      const { job, key, original, derived } = known;
+      byJob.set(job, {
+        job,
+        key,
+        source: 'cache',
+        placeholder: false,
+        original,
+        derived: fromManifest(derived, keyDirectory(derivedDir, derived.key)),
+      });
+      return job;
+    },
+    get: (job) => byJob.get(job),
+    remember(header) {
+      const { job } = header;
+      if (header.source !== 'cache' || byJob.has(job)) return;
+      if ((job.references?.length ?? 0) > 0 || (job.candidates ?? 1) > 1) return;
+      const content = warmIndex.stampsOf(
+        'content',
+        contentFactId(options, path.resolve(options.root, job.file)),
+      );
+      const original = content && warmIndex.stampsOf('originals', header.key);
+      const set = original && warmIndex.stampsOf('derived', header.derived.key);
+      if (!set) return;
+      const value: KnownHeader = {
+        job,
+        key: header.key,
+        original: header.original,
+        derived: toManifest(header.derived.key, header.derived),
+      };
+      warmIndex.remember('headers', idOf(job.file), [...content, ...original, ...set], value);
+    },
+  };
+}
+
+/**
+ * A content file's fact in the warm index: the header field's name decides what is parsed
+ * out of it, so it is part of the id.
+ */
+export const contentFactId = (options: ResolvedHeaderforgeOptions, absolute: string) =>
+  `${options.field}\0${absolute}`;
+
+/** Everything besides the files that decides a post's header, hashed. */
+function fingerprint(options: ResolvedHeaderforgeOptions, variants: boolean): string {
+  return sha256Hex(
+    JSON.stringify({
+      headerforge: headerforgeVersion(),
+      sharp: installedSharpVersion(),
+      variants,
+      options,
+    }),
+  ).slice(0, 32);
+}
+
+let version: string | undefined;
+
+/**
+ * This package's version, from its package.json (two folders up, from `src` and from
+ * `dist`). Where it cannot be read (bundled into something else), a whole header is still
+ * remade whenever the site's settings or sharp change, only not on an upgrade.
+ */
+function headerforgeVersion(): string {
+  if (version === undefined) {
+    try {
+      const file = new URL('../../package.json', import.meta.url);
+      version = String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version);
+    } catch {
+      version = 'unknown';
+    }
+  }
+  return version;
+}
