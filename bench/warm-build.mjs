@@ -91,7 +91,7 @@ export async function warmBuild({ posts = 1000, runs = 7, log = console.log } = 
       const counts = join(scratch, `lookup-sharp-${i}.json`);
       const { stdout } = await run(
         process.execPath,
-        [`--import=${countSharp}`, join(here, 'lookup-child.mjs'), roots.headerforge],
+        [`--import=${countSharp}`, join(here, 'lookup-child.mjs'), roots.headerforge, 'astro'],
         { env: { ...env, HEADERFORGE_BENCH_SHARP_COUNT: counts } },
       );
       const lookup = JSON.parse(stdout);
