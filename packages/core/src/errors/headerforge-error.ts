@@ -33,7 +33,15 @@ export interface HeaderforgeErrorOptions {
   cause?: unknown;
   /** The bytes of a paid-for image that was refused (see `HeaderforgeError.rejectedImage`). */
   rejectedImage?: Uint8Array;
+  /** How far the failure reaches beyond its own request (see `HeaderforgeError.scope`). */
+  scope?: HeaderforgeErrorScope;
 }
+
+/**
+ * `run`: every request of the run would fail the same way (the key, the credits, the API's
+ * address); `model`: every request for the same model would (it does not exist).
+ */
+export type HeaderforgeErrorScope = 'run' | 'model';
 
 /**
  * The one error type headerforge throws. `code` is stable for programs, `message` names
@@ -46,6 +54,11 @@ export class HeaderforgeError extends Error {
   readonly status?: number;
   readonly hint?: string;
   readonly retryAfterMs?: number;
+  /**
+   * Set when the failure is not this request's alone: a build stops starting requests of
+   * that scope at the first one, and says it once.
+   */
+  readonly scope?: HeaderforgeErrorScope;
   /**
    * An image OpenRouter returned, and billed, that could not be used (not an image, the
    * wrong type, too many pixels). Whoever caches images keeps it rather than drop what was
@@ -60,6 +73,7 @@ export class HeaderforgeError extends Error {
     if (options.status !== undefined) this.status = options.status;
     if (options.hint !== undefined) this.hint = options.hint;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.scope !== undefined) this.scope = options.scope;
     if (options.rejectedImage !== undefined)
       Object.defineProperty(this, 'rejectedImage', { value: options.rejectedImage });
   }

@@ -1,4 +1,8 @@
-import { HeaderforgeError, type HeaderforgeErrorCode } from '../errors/headerforge-error.js';
+import {
+  HeaderforgeError,
+  type HeaderforgeErrorCode,
+  type HeaderforgeErrorScope,
+} from '../errors/headerforge-error.js';
 import { excerpt, redact } from './redact.js';
 import { type ErrorBody, ErrorBodySchema } from './schemas.js';
 
@@ -25,6 +29,16 @@ function codeForStatus(status: number): HeaderforgeErrorCode {
   return 'upstream';
 }
 
+/** How far a failure of this code reaches: the whole run, the model, or its request alone. */
+function scopeFor(code: HeaderforgeErrorCode, message: string): HeaderforgeErrorScope | undefined {
+  if (code === 'auth' || code === 'insufficient_credits') return 'run';
+  // A missing model, or a base URL that is not the API's: the same for every request.
+  if (code === 'not_found') return modelNotFound(message) ? 'model' : 'run';
+  return undefined;
+}
+
+const modelNotFound = (message: string) => /endpoints? found|model/i.test(message);
+
 function hintFor(code: HeaderforgeErrorCode, context: ErrorContext, message: string): string {
   switch (code) {
     case 'auth':
@@ -34,7 +48,7 @@ function hintFor(code: HeaderforgeErrorCode, context: ErrorContext, message: str
     case 'moderation':
       return 'The model’s moderation flagged the prompt. Reword it, or pick another model.';
     case 'not_found':
-      return /endpoints? found|model/i.test(message)
+      return modelNotFound(message)
         ? `OpenRouter has no image endpoint for "${context.model}". List image models with \`headerforge models\` (GET /models?output_modalities=image).`
         : `${context.baseURL}${context.endpoint ?? '/chat/completions'} does not exist. OPENROUTER_BASE_URL should be the API root (https://openrouter.ai/api/v1). Images are made at /images or at /chat/completions with "modalities"; /images/generations (OpenAI's path) answers 404.`;
     case 'invalid_request':
@@ -65,10 +79,12 @@ export function errorForStatus(
     ? redact(body.message, context.apiKey)
     : `unexpected body: ${excerpt(bodyText, context.apiKey)}`;
   const message = `OpenRouter answered ${status}${describe(context.model)}: ${detail}`;
+  const scope = scopeFor(code, detail);
   return new HeaderforgeError(code, message, {
     status,
     retryable: RETRYABLE_STATUSES.has(status),
     hint: hintFor(code, context, detail),
+    ...(scope ? { scope } : {}),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   });
 }
@@ -86,6 +102,7 @@ export function errorForBody(
   const code = Number.isInteger(status) ? codeForStatus(status) : 'upstream';
   const detail = redact(error.message ?? 'no message', context.apiKey);
   const place = where === 'stream' ? 'mid-stream' : 'in a 200 response';
+  const scope = scopeFor(code, detail);
   return new HeaderforgeError(
     code,
     `OpenRouter reported an error ${place}${describe(context.model)}: ${detail}`,
@@ -94,6 +111,7 @@ export function errorForBody(
       retryable: where === 'body' && RETRYABLE_STATUSES.has(status),
       hint: hintFor(code, context, detail),
       ...(Number.isInteger(status) ? { status } : {}),
+      ...(scope ? { scope } : {}),
     },
   );
 }

@@ -377,6 +377,7 @@ function chatOutputModalities(
     `Model "${model}" is not an image model on OpenRouter (not in GET /models?output_modalities=image)`,
     {
       hint: `Use one of: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''}. \`headerforge models\` lists them all.`,
+      scope: 'model',
     },
   );
 }
@@ -408,6 +409,8 @@ async function attemptGeneration(
           `Could not reach ${options.baseURL} for ${context.model}: ${detail}`,
           {
             retryable: true,
+            // Tried again first; once every attempt failed, no other request would fare better.
+            scope: 'run',
             cause: safeCause(cause, options.apiKey),
             hint: 'Check the network and OPENROUTER_BASE_URL.',
           },

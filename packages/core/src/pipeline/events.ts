@@ -29,6 +29,12 @@ export type PipelineEvent =
   | { type: 'remote-rejected'; key: string; files: string[]; reason: string; name: string }
   | { type: 'remote-written'; key: string; files: string[] }
   | { type: 'failed'; key: string; files: string[]; error: HeaderforgeError }
+  /**
+   * A failure that every request of its scope would meet (the key, the credits, the API's
+   * address; or a model that does not exist): no more such requests start in this run, and
+   * the posts they were for fail with it, each without an event of its own.
+   */
+  | { type: 'halted'; error: HeaderforgeError; model?: string }
   | { type: 'skipped'; key: string; files: string[]; reason: string }
   | { type: 'progress'; done: number; total: number; counters: Counters }
   | { type: 'warning'; message: string }

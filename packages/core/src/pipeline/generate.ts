@@ -9,7 +9,7 @@ import { pixelsNeededBy } from './derive-headers.js';
 import { notGeneratedOnFullDisk } from './disk-full.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup } from './plan.js';
-import { onWriteError, type PipelineRun, shown } from './run.js';
+import { haltedFor, noteHalt, onWriteError, type PipelineRun, shown } from './run.js';
 
 /**
  * Pays for an image, once across every build that wants it at the same time: within the
@@ -89,12 +89,20 @@ async function generateAndPublish(
 ): Promise<Obtained> {
   const provider = run.provider as Provider;
   const model = group.input.model;
+  // Another request may have met a run-wide failure while this one waited for its lock.
+  const halted = haltedFor(run, model);
+  if (halted) {
+    reservation.cancel();
+    throw halted;
+  }
   run.emit({ type: 'started', key: group.key, files: filesOf(group), model });
   const began = performance.now();
   let image: ProvidedImage;
   try {
     image = await provider.generate(firstJob(group), run.signal);
   } catch (error) {
+    // Noted before the slot is given back, so that no request waiting for it starts.
+    if (error instanceof HeaderforgeError) noteHalt(run, error, model);
     releaseSlot();
     // A refused image was paid for: it counts against the cap, at the price reserved for it.
     if (error instanceof HeaderforgeError && error.rejectedImage) reservation.settle(undefined);

@@ -4,7 +4,7 @@ import { pixelsNeededBy } from './derive-headers.js';
 import { generate } from './generate.js';
 import type { HeaderJob } from './header-job.js';
 import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
-import type { PipelineRun } from './run.js';
+import { haltedFor, type PipelineRun } from './run.js';
 import type { HeaderResult } from './summary.js';
 
 /** An image's original, and where this run got it. */
@@ -46,6 +46,13 @@ export async function obtainImage(
   if (run.mode === 'placeholder') return obtainPlaceholder(run, group);
   const release = await run.requestSlots.acquire();
   try {
+    // Once the key, the credits or the model is known to fail, the posts still waiting
+    // fail with it at once: no more requests, and one line for all of them.
+    const halted = haltedFor(run, group.input.model);
+    if (halted) {
+      run.tally.failed(group, halted);
+      return undefined;
+    }
     return await generate(run, group, release);
   } finally {
     release();

@@ -5,7 +5,7 @@ import { generateBatches } from './generate-batch.js';
 import type { HeaderJob } from './header-job.js';
 import { obtainImage } from './obtain.js';
 import { groupByKey, planImages } from './plan.js';
-import { finishRun, onWriteError, startRun } from './run.js';
+import { finishRun, noteHalt, onWriteError, startRun } from './run.js';
 import type { RunPipelineOptions } from './settings.js';
 import type { HeaderResult, PipelineResult } from './summary.js';
 
@@ -86,8 +86,9 @@ export async function runPipeline(
           }
         } catch (error) {
           if (run.signal?.aborted) throw run.signal.reason;
-          const reported = onWriteError(run, error, 'writing to the caches');
-          run.tally.failed(image.group, asHeaderforgeError(reported));
+          const reported = asHeaderforgeError(onWriteError(run, error, 'writing to the caches'));
+          noteHalt(run, reported, image.group.input.model);
+          run.tally.failed(image.group, reported);
         } finally {
           run.tally.progress();
         }

@@ -4,6 +4,7 @@ import { type ImageStore, openCommittedStore, openPlaceholderStore } from '../ca
 import { openTieredStore, type TieredStore } from '../cache/tiered-store.js';
 import { openWarmIndex, type WarmIndex } from '../cache/warm-index.js';
 import { removeStaleTempDirs } from '../derive/temp-dirs.js';
+import type { HeaderforgeError } from '../errors/headerforge-error.js';
 import { isDiskFull } from '../files/disk-space.js';
 import { createPlaceholderProvider } from '../providers/placeholder.js';
 import type { Provider } from '../providers/provider.js';
@@ -57,6 +58,11 @@ export interface PipelineRun {
   diskFull: boolean;
   /** Set once a derived set had to be made, so that stale temp folders are worth a look. */
   derivedCold: boolean;
+  /**
+   * Failures that every later request of their scope would meet, by scope: the run (`''`)
+   * or a model. Once one is here, no request of its scope starts (see `haltedFor`).
+   */
+  readonly halts: Map<string, HeaderforgeError>;
 }
 
 export function startRun(
@@ -100,7 +106,20 @@ export function startRun(
     derivedDir: derivedCacheLayout(settings.derivedCacheDir).derived,
     diskFull: false,
     derivedCold: false,
+    halts: new Map(),
   };
+}
+
+/** Remembers a failure that reaches further than its own request (see `PipelineRun.halts`). */
+export function noteHalt(run: PipelineRun, error: HeaderforgeError, model: string): void {
+  if (!error.scope) return;
+  const scope = error.scope === 'model' ? model : '';
+  if (!run.halts.has(scope)) run.halts.set(scope, error);
+}
+
+/** The failure that stops requests for `model` in this run, if one happened. */
+export function haltedFor(run: PipelineRun, model: string): HeaderforgeError | undefined {
+  return run.halts.get('') ?? run.halts.get(model);
 }
 
 /** A write that found the disk full stops the spending at once, and says so plainly. */

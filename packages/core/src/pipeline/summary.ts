@@ -1,5 +1,5 @@
 import type { DerivedSet } from '../derive/derived-set.js';
-import type { HeaderforgeErrorCode } from '../errors/headerforge-error.js';
+import type { HeaderforgeErrorCode, HeaderforgeErrorScope } from '../errors/headerforge-error.js';
 import type { HeaderJob } from './header-job.js';
 
 /** One post's header, as a run made it. */
@@ -24,6 +24,8 @@ export interface PostFailure {
   code: HeaderforgeErrorCode;
   message: string;
   hint?: string | undefined;
+  /** Set when the failure was not the post's own (see `HeaderforgeError.scope`). */
+  scope?: HeaderforgeErrorScope | undefined;
 }
 
 export interface PipelineSummary {

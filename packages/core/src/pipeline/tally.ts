@@ -20,6 +20,10 @@ export interface Tally {
   paid(costUsd: number | undefined): void;
   generated(group: ImageGroup, costUsd: number | undefined, durationMs: number): void;
   skipped(group: ImageGroup, reason: string): void;
+  /**
+   * The image failed, and its posts with it. A failure that reaches further than its own
+   * request (`error.scope`) is reported once, by a `halted` event, however many it fails.
+   */
   failed(group: ImageGroup, error: HeaderforgeError): void;
   remote(outcome: RemoteOutcome): void;
   warning(message: string): void;
@@ -53,8 +57,23 @@ export function createTally(
   const failures: PostFailure[] = [];
   let done = 0;
 
+  // The scopes already reported halted: the run itself (''), or a model.
+  const halted = new Set<string>();
+  /** Whether `error` is told by a `halted` event (the first of its scope) or not at all. */
+  const toldOnce = (group: ImageGroup, error: HeaderforgeError): boolean => {
+    if (!error.scope) return false;
+    const model = error.scope === 'model' ? group.input.model : '';
+    if (!halted.has(model)) {
+      halted.add(model);
+      emit({ type: 'halted', error, ...(model ? { model } : {}) });
+    }
+    return true;
+  };
+
   const failed = (group: ImageGroup, error: HeaderforgeError) => {
+    const told = toldOnce(group, error);
     if (group.jobs.length === 0) {
+      if (told) return;
       // A candidate no post shows: its page is whole without it.
       emit({
         type: 'warning',
@@ -63,7 +82,7 @@ export function createTally(
       return;
     }
     counters.failed += 1;
-    emit({ type: 'failed', key: group.key, files: filesOf(group), error });
+    if (!told) emit({ type: 'failed', key: group.key, files: filesOf(group), error });
     for (const job of group.jobs) {
       failures.push({
         file: job.file,
@@ -72,6 +91,7 @@ export function createTally(
         code: error.code,
         message: error.message,
         hint: error.hint,
+        ...(error.scope ? { scope: error.scope } : {}),
       });
     }
   };

@@ -16,7 +16,7 @@ import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { emptySummary } from '../pipeline/summary.js';
 import { type FakeOpenRouter, startFakeOpenRouter } from '../testing/index.js';
 import { type BuildHeadersInput, buildHeaders, type HeadersEvent } from './build-headers.js';
-import { failuresError, formatProgress, formatSummary } from './report.js';
+import { failuresError, formatProgress, formatSummary, logLineFor } from './report.js';
 
 // Every post the pipeline looks up has its generation key hashed; a post whose header is
 // known whole has none. Counting the calls tells the two paths apart.
@@ -219,6 +219,71 @@ describe('buildHeaders', () => {
       code: 'invalid_frontmatter',
       message: expect.stringMatching(/src\/content\/blog\/broken\.md:5: .*size/),
     });
+  });
+});
+
+describe('a failure every request would meet', () => {
+  const posts = (count: number, header = '') =>
+    Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [
+        `src/content/blog/p${String(i).padStart(2, '0')}.md`,
+        `---\ntitle: Post ${i}\nheader:\n  prompt: "Prompt ${i}"\n${header}---\n`,
+      ]),
+    );
+  const posted = () => fake.requests.filter((request) => request.method === 'POST');
+
+  it('stops at the first answer for a revoked key: at most `concurrency` requests, and one line for every post', async () => {
+    await site(posts(20));
+    const { result, events } = await run({
+      env: { OPENROUTER_API_KEY: 'sk-or-v1-revoked', OPENROUTER_BASE_URL: fake.baseURL },
+      options: { ...options, concurrency: 4 },
+    });
+    expect(posted().length).toBeGreaterThan(0);
+    expect(posted().length).toBeLessThanOrEqual(4);
+    expect(result.summary).toMatchObject({ posts: 22, failed: 22, generated: 0 });
+    expect(new Set(result.failures.map((failure) => failure.code))).toEqual(new Set(['auth']));
+    expect(events.filter((event) => event.type === 'failed')).toEqual([]);
+    const halted = events.filter((event) => event.type === 'halted');
+    expect(halted).toHaveLength(1);
+    expect(logLineFor(halted[0] as HeadersEvent)?.message).toMatch(
+      /^OpenRouter answered 401.*\. No more requests in this build\. Check OPENROUTER_API_KEY/,
+    );
+    expect(failuresError(result)?.message.split('\n')).toEqual([
+      '22 of 22 header images could not be made:',
+      expect.stringMatching(
+        /^ {2}22 posts \(src\/content\/blog\/fox\.mdx and 21 more\): OpenRouter answered 401/,
+      ),
+      expect.stringMatching(/^ {4}hint: Check OPENROUTER_API_KEY/),
+    ]);
+  });
+
+  it("stops asking for a model that does not exist, and makes the other posts' images", async () => {
+    await site(posts(6, '  model: nobody/no-such-image-model\n'));
+    const { result, events } = await run({ options: { ...options, concurrency: 1 } });
+    const asked = (model: string) =>
+      posted().filter((request) => (request.body as { model?: string }).model === model);
+    // The catalogue says so before any request is paid for; said once for the six posts.
+    expect(asked('nobody/no-such-image-model')).toHaveLength(0);
+    expect(asked('google/gemini-2.5-flash-image')).toHaveLength(2);
+    expect(result.summary).toMatchObject({ posts: 8, failed: 6, generated: 2 });
+    expect(events.filter((event) => event.type === 'failed')).toEqual([]);
+    expect(events.filter((event) => event.type === 'halted')).toEqual([
+      expect.objectContaining({ model: 'nobody/no-such-image-model' }),
+    ]);
+    expect(failuresError(result)?.message.split('\n')[1]).toMatch(
+      /^ {2}6 posts \(src\/content\/blog\/p00\.md and 5 more\): Model "nobody\/no-such-image-model" is not an image model/,
+    );
+  });
+
+  it('stops when the API cannot be reached, after the first request has used its retries', async () => {
+    await site(posts(5));
+    const { result } = await run({
+      env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: 'http://127.0.0.1:9/api/v1' },
+      options: { ...options, concurrency: 1, maxRetries: 0 },
+    });
+    expect(result.summary).toMatchObject({ posts: 7, failed: 7 });
+    const lines = failuresError(result)?.message.split('\n');
+    expect(lines?.[1]).toMatch(/^ {2}7 posts .*: Could not reach http:\/\/127\.0\.0\.1:9\/api\/v1/);
   });
 });
 

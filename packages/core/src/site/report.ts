@@ -64,8 +64,21 @@ export function failuresError(result: {
     `${failures.length}${of} header image${failures.length === 1 && !of ? '' : 's'} could not be made:`,
   ];
   for (const [hint, group] of byHint) {
-    for (const failure of group) {
-      lines.push(`  ${failure.file}${failure.line ? `:${failure.line}` : ''}: ${failure.message}`);
+    // Posts failed by one failure of the run or of a model (a revoked key fails them all)
+    // share one line; each other failure is its post's own.
+    const byMessage = new Map<string, PostFailure[]>();
+    group.forEach((failure, i) => {
+      const id = failure.scope ? `${failure.scope}\0${failure.message}` : String(i);
+      byMessage.set(id, [...(byMessage.get(id) ?? []), failure]);
+    });
+    for (const same of byMessage.values()) {
+      const [first] = same as [PostFailure];
+      const { message } = first;
+      lines.push(
+        same.length === 1
+          ? `  ${first.file}${first.line ? `:${first.line}` : ''}: ${message}`
+          : `  ${same.length} posts (${postList(same.map((failure) => failure.file))}): ${message}`,
+      );
     }
     if (hint) lines.push(`    hint: ${hint}`);
   }
@@ -147,6 +160,14 @@ export function logLineFor(event: HeadersEvent): LogLine | undefined {
       return { level: 'warn', message: `skipped ${postList(event.files)}: ${event.reason}` };
     case 'failed':
       return { level: 'error', message: `${postList(event.files)}: ${event.error.message}` };
+    case 'halted': {
+      const { error, model } = event;
+      const hint = error.hint ? ` ${error.hint}` : '';
+      return {
+        level: 'error',
+        message: `${error.message}. No more ${model ? `${model} ` : ''}requests in this build.${hint}`,
+      };
+    }
     case 'retry':
       return {
         level: 'warn',
