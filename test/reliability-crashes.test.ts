@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
@@ -63,6 +63,9 @@ describe(`${KILLS} builds killed with SIGKILL at random points (seed ${SEED})`, 
       status: 'ok',
       message: `${outcome.uniqueKeys} cached images verified (every byte hashed)`,
     });
+    // The killed builds' locks are gone: the normal build removed them, images cached or not.
+    const locks = await readdir(join(site.dir, '.headerforge/.locks')).catch(() => []);
+    expect(locks.filter((name) => name.endsWith('.lock'))).toEqual([]);
     // Derivations cut short left nothing behind either: a fresh site on the same cache
     // derives byte-identical headers, and pays for nothing.
     const fresh = await mkdtemp(join(tmpdir(), 'hf-crash-fresh-'));

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireKeyLock } from './lock.js';
+import { acquireKeyLock, removeDeadLocks } from './lock.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -98,5 +98,28 @@ describe('acquireKeyLock', () => {
     await expect(acquireKeyLock(path, { pollMs: 10, signal: controller.signal })).rejects.toThrow(
       'gave up',
     );
+  });
+});
+
+describe('removeDeadLocks', () => {
+  it('removes the locks of dead processes on this host, and only those', async () => {
+    const holder = (pid: number, host = hostname()) =>
+      JSON.stringify({ pid, host, token: `t${pid}`, since: new Date().toISOString() });
+    const dead = await deadPid();
+    const live = execFile(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      await writeFile(join(dir, 'dead.lock'), holder(dead));
+      await writeFile(join(dir, 'live.lock'), holder(live.pid as number));
+      await writeFile(join(dir, 'mine.lock'), holder(process.pid));
+      await writeFile(join(dir, 'elsewhere.lock'), holder(dead, `not-${hostname()}`));
+      expect(await removeDeadLocks(dir)).toBe(1);
+      expect((await readdir(dir)).sort()).toEqual(['elsewhere.lock', 'live.lock', 'mine.lock']);
+    } finally {
+      live.kill();
+    }
+  });
+
+  it('is quiet about a folder that does not exist', async () => {
+    expect(await removeDeadLocks(join(dir, 'missing'))).toBe(0);
   });
 });

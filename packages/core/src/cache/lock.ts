@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -87,6 +97,29 @@ async function tryCreate(path: string, me: LockHolder): Promise<boolean> {
   } finally {
     await rm(temp, { force: true });
   }
+}
+
+/**
+ * Removes the locks in `dir` whose holder was a process of this host that is gone. A build
+ * killed while it generated leaves its lock behind, and a later build that finds the image
+ * cached never takes that key's lock again, so it would stay. Locks of live processes and
+ * of other hosts (whose processes cannot be checked from here) are left alone. Returns how
+ * many were removed.
+ */
+export async function removeDeadLocks(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => []);
+  let removed = 0;
+  for (const name of names) {
+    if (!name.endsWith('.lock')) continue;
+    const path = join(dir, name);
+    const holder = await readHolder(path);
+    if (!holder || holder.host !== hostname() || holder.pid === process.pid) continue;
+    if (isProcessAlive(holder.pid)) continue;
+    await breakLock(path, holder);
+    removed++;
+  }
+  if (names.length > 0) await removeOrphanTempFiles(dir);
+  return removed;
 }
 
 async function readHolder(path: string): Promise<LockHolder | undefined> {

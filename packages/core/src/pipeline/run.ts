@@ -134,8 +134,16 @@ export function shown(run: PipelineRun, path: string): string {
   return relative(run.settings.root, path) || '.';
 }
 
-/** Tidies the derived cache after cold work and saves what this run learnt for the next. */
+/**
+ * Tidies the caches (the derived cache after cold work; the locks of builds on this host
+ * that were killed holding them) and saves what this run learnt for the next.
+ */
 export async function finishRun(run: PipelineRun): Promise<void> {
+  await run.store.local
+    .removeDeadLocks()
+    .catch((error: unknown) =>
+      run.tally.warning(`Could not remove stale locks: ${(error as Error).message}`),
+    );
   // Only after cold work: a warm build should not walk the derived cache.
   if (run.derivedCold) {
     await removeStaleTempDirs(run.derivedDir, STALE_TEMP_MS).catch((error: unknown) =>
