@@ -56,15 +56,43 @@ afterAll(async () => {
 });
 
 const env = () => ({ OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake?.baseURL ?? '' });
-const build = () =>
+/**
+ * A build, by default with a body limit small enough for the room check before each request
+ * to pass on the 1 MiB disk until it is nearly full (an answer here is at most ~150 KB).
+ */
+const build = (maxResponseBytes = ANSWER_LIMIT) =>
   buildHeaders({
     root: site?.dir ?? '',
     options: OPTIONS,
     env: env(),
-    client: { retryBaseDelayMs: 20 },
+    client: { retryBaseDelayMs: 20, maxResponseBytes },
   });
+const ANSWER_LIMIT = 192 * 2 ** 10;
 
 describe('a build whose disk fills up', () => {
+  it('stops before paying when the disk cannot hold one answer', async (context) => {
+    if (skipped || !fake || !site) {
+      context.skip(skipped);
+      return;
+    }
+    // The default body limit (128 MiB) cannot land on a 1 MiB disk: no request is made.
+    const result = await build(128 * 2 ** 20);
+    expect(fake.generations()).toHaveLength(0);
+    expect(result.failures).toHaveLength(POSTS);
+    for (const failure of result.failures) {
+      expect(failure, failure.file).toMatchObject({
+        code: 'io',
+        message: expect.stringMatching(/disk is full.*nothing was paid for|disk is full/),
+        hint: expect.stringMatching(/free space/i),
+      });
+    }
+    expect(result.failures[0]?.message).toMatch(
+      /^The disk is full: not generated for posts\/post-\d+\.md, nothing was paid for\. The disk holding .*disk\/cache has [\d.]+ MiB free; an answer may need 256 MiB/,
+    );
+    expect(await committedFiles(join(site.dir, 'disk', 'cache'))).toEqual([]);
+    fake.reset();
+  });
+
   it('fails with a clear error naming the posts, leaves no corrupt entry, and stops paying', {
     timeout: 120_000,
   }, async (context) => {

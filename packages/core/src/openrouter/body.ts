@@ -40,7 +40,7 @@ export async function* boundedChunks(
 function tooLarge(what: string, maxBytes: number): HeaderforgeError {
   return new HeaderforgeError(
     'bad_response',
-    `${what} is larger than ${Math.round(maxBytes / 2 ** 20)} MiB; refusing to read further`,
+    `${what} is larger than ${maxBytes >= 2 ** 20 ? `${Math.round(maxBytes / 2 ** 20)} MiB` : `${Math.round(maxBytes / 2 ** 10)} KiB`}; refusing to read further`,
     { hint: 'Raise `maxResponseBytes` if your model really returns images this large.' },
   );
 }

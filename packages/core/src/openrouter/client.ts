@@ -119,6 +119,8 @@ export interface OpenRouterClient {
   readonly baseURL: string;
   /** The `max_tokens` sent with chat completions (the most a chat answer can bill for). */
   readonly maxTokens: number;
+  /** The most bytes an answer's body may have before it is refused. */
+  readonly maxResponseBytes: number;
   generateImage(request: GenerateImageRequest): Promise<GeneratedImage>;
   /** The image models of both endpoints, merged; fails when neither list can be read. */
   listImageModels(options?: { signal?: AbortSignal }): Promise<ImageModel[]>;
@@ -162,6 +164,7 @@ export function createOpenRouterClient(options: OpenRouterClientOptions = {}): O
   return {
     baseURL: resolved.baseURL,
     maxTokens: resolved.maxTokens,
+    maxResponseBytes: resolved.maxResponseBytes,
     generateImage: (request) => generateImage(resolved, catalogue, request),
     listImageModels: async () => {
       const result = await catalogue();

@@ -7,6 +7,7 @@ import type { ProvidedImage, Provider } from '../providers/provider.js';
 import type { Reservation } from './budget.js';
 import { pixelsNeededBy } from './derive-headers.js';
 import { notGeneratedOnFullDisk } from './disk-full.js';
+import { roomForAnswer } from './disk-room.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup } from './plan.js';
 import { haltedFor, noteHalt, onWriteError, type PipelineRun, shown } from './run.js';
@@ -95,12 +96,30 @@ async function generateAndPublish(
     reservation.cancel();
     throw halted;
   }
+  // Counted from before the room check: checks running side by side each count the others.
+  run.answersInFlight++;
+  if (provider.maxAnswerBytes !== undefined) {
+    const short = await roomForAnswer(
+      run,
+      provider.maxAnswerBytes,
+      run.answersInFlight - 1,
+      filesOf(group).join(', '),
+    );
+    if (short) {
+      // Nothing more is paid for in this run: the next answer would have nowhere to go.
+      run.answersInFlight--;
+      run.diskFull = true;
+      reservation.cancel();
+      throw short;
+    }
+  }
   run.emit({ type: 'started', key: group.key, files: filesOf(group), model });
   const began = performance.now();
   let image: ProvidedImage;
   try {
     image = await provider.generate(firstJob(group), run.signal);
   } catch (error) {
+    run.answersInFlight--;
     // Noted before the slot is given back, so that no request waiting for it starts.
     if (error instanceof HeaderforgeError) noteHalt(run, error, model);
     releaseSlot();
@@ -112,7 +131,10 @@ async function generateAndPublish(
   }
   reservation.settle(image.costUsd);
   run.tally.paid(image.costUsd);
-  const entry = await saveImage(run, group, image, releaseSlot).finally(releaseSlot);
+  const entry = await saveImage(run, group, image, releaseSlot).finally(() => {
+    run.answersInFlight--;
+    releaseSlot();
+  });
   run.tally.generated(group, image.costUsd, performance.now() - began);
   await run.store.publish(entry, await storedBytes(run, entry, image.bytes));
   return { entry, source: 'generated', ...(await keepReceived(run, entry, image.bytes)) };

@@ -58,6 +58,8 @@ export interface PipelineRun {
   diskFull: boolean;
   /** Set once a derived set had to be made, so that stale temp folders are worth a look. */
   derivedCold: boolean;
+  /** Paid requests sent whose answers are not saved yet: the room they may still need. */
+  answersInFlight: number;
   /**
    * Failures that every later request of their scope would meet, by scope: the run (`''`)
    * or a model. Once one is here, no request of its scope starts (see `haltedFor`).
@@ -106,6 +108,7 @@ export function startRun(
     derivedDir: derivedCacheLayout(settings.derivedCacheDir).derived,
     diskFull: false,
     derivedCold: false,
+    answersInFlight: 0,
     halts: new Map(),
   };
 }

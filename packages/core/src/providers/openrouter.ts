@@ -13,6 +13,7 @@ export function createOpenRouterProvider(client: OpenRouterClient): Required<Pro
 
   return {
     id: 'openrouter',
+    maxAnswerBytes: client.maxResponseBytes,
     async estimate(job, n = 1) {
       const { transport, entry } = await routeOf(job);
       return worstCaseCost(job.prompt, entry, {

@@ -21,6 +21,11 @@ export interface ProvidedImage {
 
 export interface Provider {
   readonly id: 'openrouter' | 'placeholder';
+  /**
+   * The largest answer one request may bring (its body limit, in bytes): the room a paid
+   * image may need on disk. Absent for offline art, which is paid for by nobody.
+   */
+  readonly maxAnswerBytes?: number;
   generate(job: HeaderJob, signal?: AbortSignal): Promise<ProvidedImage>;
   /**
    * The most the job can cost, in USD, before it runs: what the budget reserves (0 for

@@ -1,6 +1,6 @@
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { OpenRouterClientOptions } from '../openrouter/client.js';
-import { DEFAULT_BASE_URL } from '../openrouter/client-options.js';
+import { DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES } from '../openrouter/client-options.js';
 import { parseTransportChoice } from '../openrouter/transport.js';
 import type { Provider } from '../providers/provider.js';
 import type { HeadersEvent } from './build-headers.js';
@@ -37,6 +37,7 @@ export function providerFor(
   };
   return {
     id: 'openrouter',
+    maxAnswerBytes: overrides?.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     estimate: async (job, n) => (await provider()).estimate(job, n),
     batchSize: async (job) => (await provider()).batchSize(job),
     generateMany: async (job, n, signal) => (await provider()).generateMany(job, n, signal),
