@@ -181,6 +181,19 @@ describe('a sentinel API key', () => {
   });
 
   it('never appears in dist, either cache, any sidecar or any build log', async () => {
+    // Sidecars written by both transports are among those searched.
+    const transports = new Set<string>();
+    for (const name of FIXTURES) {
+      const cache = join(sites.get(name)?.dir as string, '.headerforge');
+      for (const file of await listFiles(cache)) {
+        if (!/^[0-9a-f]{2}\/[0-9a-f]{64}\.json$/.test(file)) continue;
+        const sidecar = JSON.parse(await readFile(join(cache, file), 'utf8')) as {
+          transport?: string;
+        };
+        if (sidecar.transport) transports.add(sidecar.transport);
+      }
+    }
+    expect([...transports].sort()).toContain('images');
     for (const name of FIXTURES) {
       for (const dir of OUTPUTS) {
         const { read, found } = await leaksIn(join(sites.get(name)?.dir as string, dir));
@@ -211,6 +224,30 @@ describe('a sentinel API key', () => {
         expect(() => JSON.parse(run.stdout), `${name}: ${args.join(' ')}\n${text}`).not.toThrow();
         expectNoKey(text, `${name}: headerforge ${args.join(' ')}`);
       }
+      // The commands that write: the post's file is put back after them.
+      const dir = sites.get(name)?.dir as string;
+      const post = join(dir, postOf(name));
+      const before = await readFile(post, 'utf8');
+      const sheet = join(dir, 'sheet-under-test.html');
+      for (const args of [
+        ['compact', '--dry-run', '--json'],
+        ['compact', '--json'],
+        ['pick', postOf(name), '1', '--json'],
+        ['reroll', postOf(name), '--candidates', '2', '--json'],
+        ['sheet', '--out', sheet, '--json'],
+      ]) {
+        const run = await runHeaderforge([...args, '--root', dir], {
+          OPENROUTER_BASE_URL: fake.baseURL,
+        });
+        const text = `${run.stdout}\n${run.stderr}`;
+        expect(run.code, `${name}: ${args.join(' ')}\n${text}`).toBe(0);
+        expect(() => JSON.parse(run.stdout), `${name}: ${args.join(' ')}\n${text}`).not.toThrow();
+        expectNoKey(text, `${name}: headerforge ${args.join(' ')}`);
+      }
+      // The contact sheet: a page of every candidate, written beside the site.
+      expectNoKey(await readFile(sheet, 'utf8'), `${name}: the contact sheet`);
+      await rm(sheet);
+      await writeFile(post, before);
     }
     const models = await runHeaderforge(['models', '--json'], {
       OPENROUTER_BASE_URL: fake.baseURL,
