@@ -336,6 +336,19 @@ describe('generateImage: responses that are not an image', () => {
     expect(error.message).toMatch(/The response stream is larger than 2 MiB/);
   });
 
+  it.each([
+    ['another host', 'https://images.example'],
+    ['the same host on another scheme', 'https://127.0.0.1'],
+  ])('refuses an image URL on %s than the API, fetching nothing', async (_, origin) => {
+    fake.inject({ kind: 'image_url', origin });
+    const error = await failure(client().generateImage({ prompt: 'linked', model: NANO }));
+    expect(error.code).toBe('bad_response');
+    expect(error.message).toMatch(
+      /neither a data: URL nor on 127\.0\.0\.1:\d+, the API's own host, so it was not fetched/,
+    );
+    expect(fake.requests.filter((r) => r.path.startsWith('/files/'))).toEqual([]);
+  });
+
   it('accepts an image given as a URL, and does not send the key to it', async () => {
     fake.inject({ kind: 'image_url' });
     const image = await client().generateImage({ prompt: 'linked', model: NANO });

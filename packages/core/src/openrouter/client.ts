@@ -99,6 +99,8 @@ export interface GeneratedImage extends AnswerImageFile {
   images: AnswerImageFile[];
   /** Images of the answer that were paid for but failed verification; keep them. */
   refused?: Array<{ bytes: Uint8Array; problem: string }>;
+  /** How many images the answer held beyond the `n` asked for: neither decoded nor kept. */
+  unasked?: number;
   text?: string;
   usage?: { promptTokens?: number; completionTokens?: number; cost?: number };
   generationId?: string;
@@ -537,6 +539,8 @@ async function imagesFromAnswer(
       problem: error.message,
     }));
   }
+  const asked = Math.max(exchange.n, 1);
+  if (answer.images.length > asked) result.unasked = answer.images.length - asked;
   if (answer.text) result.text = answer.text;
   if (answer.id) result.generationId = answer.id;
   if (answer.provider) result.servedBy = answer.provider;
@@ -606,15 +610,18 @@ function fetchImage(
       return await verifyImage(bytes, declaredType, options.maxPixels);
     }
     const parsed = URL.canParse(url) ? new URL(url) : undefined;
-    const loopback = parsed && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-    if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
+    const api = new URL(options.baseURL);
+    // Only from the API's own host (scheme and port included): an answer must not make a
+    // build fetch from wherever it says (another host, the local network, a metadata service).
+    if (!parsed || parsed.origin !== api.origin) {
       throw new HeaderforgeError(
         'bad_response',
-        `the image URL is neither a data: URL nor https (${excerpt(url, options.apiKey, 60)})`,
+        `the image URL is neither a data: URL nor on ${api.host}, the API's own host, so it was not fetched (${excerpt(url, options.apiKey, 60)})`,
       );
     }
-    // The image host is not OpenRouter: never send it the key.
-    const response = await options.fetch(parsed, { signal });
+    // The key is not needed to download: it is never sent. No redirect is followed (it could
+    // lead anywhere).
+    const response = await options.fetch(parsed, { signal, redirect: 'error' });
     if (!response.ok) {
       throw new HeaderforgeError(
         'bad_response',

@@ -9,7 +9,7 @@ import { pixelsNeededBy } from './derive-headers.js';
 import { notGeneratedOnFullDisk } from './disk-full.js';
 import { roomForAnswer } from './disk-room.js';
 import type { Obtained } from './obtain.js';
-import { filesOf, firstJob, type ImageGroup } from './plan.js';
+import { filesOf, firstJob, type ImageGroup, postList } from './plan.js';
 import { haltedFor, noteHalt, onWriteError, type PipelineRun, shown } from './run.js';
 
 /**
@@ -131,6 +131,11 @@ async function generateAndPublish(
   }
   reservation.settle(image.costUsd);
   run.tally.paid(image.costUsd);
+  if (image.unasked) {
+    run.tally.warning(
+      `${model} answered ${image.unasked + 1} images for ${postList(filesOf(group))}, where one was asked for: kept the first only`,
+    );
+  }
   const entry = await saveImage(run, group, image, releaseSlot).finally(() => {
     run.answersInFlight--;
     releaseSlot();

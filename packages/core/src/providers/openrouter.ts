@@ -84,6 +84,7 @@ export function createOpenRouterProvider(client: OpenRouterClient): Required<Pro
         usage,
         transport: image.transport,
         servedBy: image.servedBy,
+        ...(image.unasked ? { unasked: image.unasked } : {}),
       };
     },
   };

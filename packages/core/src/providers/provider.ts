@@ -17,6 +17,8 @@ export interface ProvidedImage {
   transport?: Transport | undefined;
   /** The upstream provider that served it, when the answer said. */
   servedBy?: string | undefined;
+  /** Images the answer held beyond the ones asked for, not kept (worth a warning). */
+  unasked?: number | undefined;
 }
 
 export interface Provider {

@@ -118,6 +118,28 @@ describe('buildHeaders', () => {
     expect(index).not.toContain(cold.headers[0]?.derived.master.file);
   });
 
+  it('keeps only the image asked for when an answer holds more, and says so', async () => {
+    fake.inject({ kind: 'extra_images', count: 2 }, { always: true });
+    const { result, events } = await run({ options: { ...options, transport: 'images' } });
+    expect(result.failures).toEqual([]);
+    expect(result.summary.generated).toBe(2);
+    const warnings = events
+      .filter((event) => event.type === 'warning')
+      .map((event) => event.message);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /answered 3 images for src\/content\/blog\/(fox\.mdx|lighthouse\.md), where one was asked for: kept the first only/,
+      ),
+      expect.stringMatching(
+        /answered 3 images for src\/content\/blog\/(fox\.mdx|lighthouse\.md), where one was asked for: kept the first only/,
+      ),
+    ]);
+    const images = (await readdir(join(root, '.headerforge'), { recursive: true })).filter((name) =>
+      /\.(png|avif|webp)$/.test(name),
+    );
+    expect(images).toHaveLength(2);
+  });
+
   it('sends the transport and provider options, and records in the sidecar what made each image', async () => {
     const { result } = await run({
       options: {

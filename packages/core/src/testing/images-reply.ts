@@ -5,7 +5,7 @@ import type { ImagesRequest } from './images-request.js';
 import { type ArtSpec, renderArt } from './render-art.js';
 import { jsonReply, type Reply } from './reply.js';
 import type { ReplyContext } from './reply-context.js';
-import { type FakeScenario, fewerImagesCount } from './scenarios.js';
+import { type FakeScenario, fewerImagesCount, rehosted } from './scenarios.js';
 import { noUsage, perImageUsage, shownUsage } from './usage.js';
 
 /** One image of an answer, and the bytes it decodes to (none when it does not decode). */
@@ -49,8 +49,14 @@ export async function imagesReply(
         context,
         await makeImages(request, fewerImagesCount(scenario, request.n)),
       );
+    case 'extra_images':
+      return answered(
+        request,
+        context,
+        await makeImages(request, request.n + (scenario.count ?? 1)),
+      );
     case 'image_url':
-      return answered(request, context, await linkedImages(request, context));
+      return answered(request, context, await linkedImages(request, context, scenario.origin));
     case 'invalid_base64':
     case 'not_an_image':
     case 'wrong_type':
@@ -103,11 +109,16 @@ function makeImages(request: ImagesRequest, count: number, first = 0): Promise<M
   );
 }
 
-async function linkedImages(request: ImagesRequest, context: ReplyContext): Promise<Made[]> {
+async function linkedImages(
+  request: ImagesRequest,
+  context: ReplyContext,
+  origin: string | undefined,
+): Promise<Made[]> {
   return Promise.all(
     Array.from({ length: request.n }, async (_, variant) => {
       const png = await renderArt(artOf(request, variant));
-      return { entry: { url: context.publishFile(png), media_type: 'image/png' }, bytes: png };
+      const url = rehosted(context.publishFile(png), origin);
+      return { entry: { url, media_type: 'image/png' }, bytes: png };
     }),
   );
 }

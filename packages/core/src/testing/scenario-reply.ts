@@ -11,7 +11,7 @@ import type { GenerationRequest } from './generation-request.js';
 import { renderArt } from './render-art.js';
 import { eventStreamReply, jsonReply, type Reply } from './reply.js';
 import type { ReplyContext } from './reply-context.js';
-import { type FakeScenario, fewerImagesCount, type ScenarioOf } from './scenarios.js';
+import { type FakeScenario, fewerImagesCount, rehosted, type ScenarioOf } from './scenarios.js';
 import { countTokens, imageCompletionTokens, noUsage, shownUsage, usageFor } from './usage.js';
 
 /** Scenarios that answer normally, but with a broken or unusual image. */
@@ -46,6 +46,8 @@ export async function scenarioReply(
       return midStreamErrorReply(request, context, scenario.message);
     case 'no_images':
       return answerReply(request, context, textAnswer(request, scenario.text));
+    case 'extra_images':
+      return normalReply(request, context);
     case 'fewer_images':
       // Chat makes one image at most: none, or the usual answer.
       return fewerImagesCount(scenario, 1) === 0
@@ -86,7 +88,7 @@ async function imagePayload(
 ): Promise<{ url: string; bytes?: Buffer }> {
   if (scenario.kind === 'image_url') {
     const png = await renderArt(artOf(request));
-    return { url: context.publishFile(png), bytes: png };
+    return { url: rehosted(context.publishFile(png), scenario.origin), bytes: png };
   }
   const { base64, bytes } = await brokenImage(scenario, artOf(request));
   return { url: `data:image/png;base64,${base64}`, ...(bytes ? { bytes } : {}) };

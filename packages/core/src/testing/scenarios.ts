@@ -27,6 +27,11 @@ export type FakeScenario =
    */
   | { kind: 'fewer_images'; count?: number }
   /**
+   * More images than asked: `count` more (default 1) than n, billed for all of them. Images
+   * only; chat answers as usual.
+   */
+  | { kind: 'extra_images'; count?: number }
+  /**
    * Payload that is not valid base64. Chat: the `data:image/png;base64,` URL. Images: the first
    * entry's `b64_json`.
    */
@@ -51,9 +56,11 @@ export type FakeScenario =
   | { kind: 'mid_stream_error'; message?: string }
   /**
    * The image comes as an http URL served by the fake (`/files/<id>.png`, always a PNG). Chat:
-   * instead of the data URL. Images: every entry has `url` instead of `b64_json`.
+   * instead of the data URL. Images: every entry has `url` instead of `b64_json`. With
+   * `origin` (e.g. `https://images.example`), the URL names that origin instead of the fake's:
+   * one a client must refuse to fetch.
    */
-  | { kind: 'image_url' }
+  | { kind: 'image_url'; origin?: string }
   /** A tiny PNG whose header claims 60000×60000 pixels (images: the first entry). */
   | { kind: 'bomb' }
   /**
@@ -69,6 +76,13 @@ export type ScenarioOf<K extends FakeScenario['kind']> = Extract<FakeScenario, {
 export function fewerImagesCount(scenario: ScenarioOf<'fewer_images'>, n: number): number {
   const count = scenario.count ?? n - 1;
   return Math.min(n, Math.max(0, Number.isFinite(count) ? Math.floor(count) : 0));
+}
+
+/** `url` with its origin replaced by `origin`, when one is given (the `image_url` scenario). */
+export function rehosted(url: string, origin: string | undefined): string {
+  if (origin === undefined) return url;
+  const { pathname, search } = new URL(url);
+  return `${origin}${pathname}${search}`;
 }
 
 /** Which generation requests a scenario applies to. */
