@@ -9,7 +9,11 @@ export interface BudgetLimits {
 }
 
 export interface Reservation {
-  settle(actualCostUsd: number | undefined): void;
+  /**
+   * The request was billed: counts its real cost, or the reserved worst case when the cost
+   * is unknown (an image refused after it was paid for). Returns what was counted.
+   */
+  settle(actualCostUsd: number | undefined): number;
   /** The request failed before producing an image: give the slot back. */
   cancel(): void;
 }
@@ -48,10 +52,12 @@ export function createBudget(limits: BudgetLimits): Budget {
       let open = true;
       return {
         settle(actual) {
-          if (!open) return;
+          if (!open) return 0;
           open = false;
           reservedUsd -= estimateUsd;
-          spentUsd += actual ?? estimateUsd;
+          const counted = actual ?? estimateUsd;
+          spentUsd += counted;
+          return counted;
         },
         cancel() {
           if (!open) return;

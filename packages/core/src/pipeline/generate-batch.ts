@@ -119,8 +119,9 @@ async function batch(
           reservation.cancel();
           throw error;
         }
-        // Paid for but unusable: it counts against the cap, and is kept, never dropped.
-        reservation.settle(undefined);
+        // Paid for but unusable: it counts against the cap and in the summary, and is kept,
+        // never dropped.
+        run.tally.paid(reservation.settle(undefined));
         const where = await run.store.keepRejected(
           chosen[0]?.key as string,
           paid,

@@ -123,9 +123,11 @@ async function generateAndPublish(
     // Noted before the slot is given back, so that no request waiting for it starts.
     if (error instanceof HeaderforgeError) noteHalt(run, error, model);
     releaseSlot();
-    // A refused image was paid for: it counts against the cap, at the price reserved for it.
-    if (error instanceof HeaderforgeError && error.rejectedImage) reservation.settle(undefined);
-    else reservation.cancel();
+    // A refused image was paid for: it counts against the cap and in the summary, at the
+    // price reserved for it (its answer's own cost is not known).
+    if (error instanceof HeaderforgeError && error.rejectedImage) {
+      run.tally.paid(reservation.settle(undefined));
+    } else reservation.cancel();
     await keepRejected(run, group, error);
     throw error;
   }

@@ -223,6 +223,7 @@ function recordAnswer(
   const first = reply.image ?? reply.images?.[0];
   if (first) answer.imageSha256 = sha256(first);
   if (reply.images) answer.imageSha256s = reply.images.map(sha256);
+  if (reply.billed?.cost !== undefined) answer.billedUsd = reply.billed.cost;
   record.answer = answer;
   return answer;
 }

@@ -14,6 +14,8 @@ export interface RecordedAnswer {
    * (`imageSha256` is the first of them). Absent on chat answers, which carry one image at most.
    */
   imageSha256s?: string[];
+  /** What OpenRouter would bill for the answer, in USD (its `usage.cost`, shown or not). */
+  billedUsd?: number;
   /**
    * The whole answer was handed to the connection. False while it is being written, and for
    * good when it was cut (truncated, stalled, reset) or the client hung up first.
