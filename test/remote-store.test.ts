@@ -260,6 +260,40 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
     }
   });
 
+  it('a holder whose lease was taken over releases nothing of the new holder’s', async () => {
+    const prefix = uniquePrefix(kind);
+    const env = { ...store.env, HEADERFORGE_REMOTE: store.url(prefix) };
+    const settings = resolveRemote({ remote: undefined }, env);
+    if (!settings) throw new Error('no remote');
+    const backendOf = () =>
+      settings.location.kind === 's3'
+        ? createS3Backend(settings.location, { env, timeoutMs: 5000 })
+        : createRedisBackend(settings.location, { env, timeoutMs: 5000 });
+    const key = generationKey(keyInputOf(`lease slow ${prefix}`));
+    const [mine, other] = [backendOf(), backendOf()];
+    try {
+      const slow = await mine.tryLease(key, 1000);
+      expect(slow).toBeDefined();
+      // The slow holder stops refreshing; once its lease expires, another takes it over.
+      const next = await until(
+        () => other.tryLease(key, 1000),
+        Boolean,
+        'the lease to be taken over',
+        10_000,
+      );
+      await slow?.release();
+      // Still held: a third holder cannot take it until it expires or is released.
+      expect(await mine.tryLease(key, 60_000)).toBeUndefined();
+      await next?.release();
+      const third = await mine.tryLease(key, 60_000);
+      expect(third).toBeDefined();
+      await third?.release();
+    } finally {
+      await mine.close();
+      await other.close();
+    }
+  });
+
   it('a read-only remote reads but never writes or leases', async () => {
     const prefix = uniquePrefix(kind);
     const writer = open(prefix);

@@ -193,7 +193,17 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
         return true;
       },
       async release() {
-        // Only delete our own lease: after an expiry someone else may hold it now.
+        // Only our own lease: after an expiry someone else may hold it now. The delete is
+        // conditional on the ETag we last wrote, so it is atomic: a lease taken over between
+        // any check and the delete is never removed.
+        const conditional = await request('DELETE', objectUrl(leaseName), {
+          headers: { 'If-Match': ours },
+        });
+        await conditional.body?.cancel();
+        // Deleted, gone already, or someone else's now.
+        if (conditional.ok || conditional.status === 404 || conditional.status === 412) return;
+        // A store without conditional deletes (answering 400 or 501): the lease's token is
+        // checked first instead, which leaves a moment for a takeover to be lost.
         const current = await get(leaseName);
         if (!current) return;
         const holder = JSON.parse(new TextDecoder().decode(current)) as { token?: string };
