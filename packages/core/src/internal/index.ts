@@ -16,3 +16,4 @@ export { jobKeyInput } from '../pipeline/header-job.js';
 export { createRedisBackend } from '../remote/redis.js';
 export { createS3Backend } from '../remote/s3.js';
 export { resolveRemote } from '../remote/settings.js';
+export { scanFile } from '../site/scan.js';

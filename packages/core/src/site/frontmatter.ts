@@ -14,18 +14,51 @@ import {
   oneOf,
 } from './options.js';
 
-const promptSchema = z.string().trim().min(1);
+/**
+ * Longer than any image prompt people write: most likely a pasted file. Every request would
+ * carry it, and bill for it.
+ */
+export const MAX_PROMPT_LENGTH = 32_000;
+/**
+ * C0 and C1 control characters other than tab, newline and carriage return: invisible in an
+ * editor, and a model, a terminal or a log may take them for something else.
+ */
+const CONTROL_CHARACTER = /(?![\t\n\r])\p{Cc}/u;
+
+/** What is wrong with a prompt as written, if anything (after trimming). */
+function promptProblem(prompt: string): string | undefined {
+  const text = prompt.trim();
+  if (text.length === 0) return 'is an empty prompt; write what the image should show';
+  if (text.length > MAX_PROMPT_LENGTH) {
+    return `is a prompt of ${text.length.toLocaleString('en')} characters, more than the ${MAX_PROMPT_LENGTH.toLocaleString('en')} a prompt may have (every request carries it); shorten it`;
+  }
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control) return `contains a control character (${codePoint(control[0])}); remove it`;
+  return undefined;
+}
+
+const codePoint = (character: string) =>
+  `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+const promptSchema = z
+  .string()
+  .refine((prompt) => promptProblem(prompt) === undefined)
+  .transform((prompt) => prompt.trim());
+/** A string without control characters (`CONTROL_CHARACTER`). */
+const plainText = () =>
+  z
+    .string()
+    .trim()
+    .refine((text) => !CONTROL_CHARACTER.test(text));
 
 /** The object form of a post's header field; `expected` feeds the error messages. */
 const headerObjectSchema = z.strictObject({
   /** What the image shows. Kept verbatim, surrounding whitespace aside. */
   prompt: promptSchema.meta({ expected: 'a non-empty string describing the image' }),
   /** Alt text; derived from the prompt when absent, `""` marks the image as decorative. */
-  alt: z.string().trim().optional().meta({ expected: 'a string' }),
+  alt: plainText().optional().meta({ expected: 'a string without control characters' }),
   /** Model for this post instead of the site's. */
-  model: z
-    .string()
-    .trim()
+  model: plainText()
     .min(1)
     .optional()
     .meta({ expected: 'an OpenRouter model id such as "google/gemini-3-pro-image-preview"' }),
@@ -179,9 +212,7 @@ interface Problem {
 function headerProblems(value: unknown, pair: Pair | undefined, field: string): Problem[] {
   const at = nodeStart(pair?.value) ?? nodeStart(pair?.key) ?? 0;
   if (typeof value === 'string') {
-    return [
-      { offset: at, text: `"${field}" is an empty prompt; write what the image should show` },
-    ];
+    return [{ offset: at, text: `"${field}" ${promptProblem(value) ?? 'is not a prompt'}` }];
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [
@@ -212,6 +243,15 @@ function headerProblems(value: unknown, pair: Pair | undefined, field: string): 
     reported.add(key);
     const keyPair = findPair(map, key);
     const expected = expectedOf(key);
+    const prompt = object[key];
+    // Too long, or a control character: said as such (an empty one is "must be" below).
+    if (key === 'prompt' && typeof prompt === 'string' && prompt.trim().length > 0) {
+      problems.push({
+        offset: nodeStart(keyPair?.value) ?? nodeStart(keyPair?.key) ?? at,
+        text: `"${field}.prompt" ${promptProblem(prompt) ?? 'is not a prompt'}`,
+      });
+      continue;
+    }
     problems.push(
       object[key] === undefined
         ? { offset: at, text: `"${field}" needs a "${key}": ${expected}` }

@@ -224,11 +224,13 @@ function buildJob(
   const title = typeof data.title === 'string' ? data.title.trim() || undefined : undefined;
   const post = { file, ...(title === undefined ? {} : { title }) };
   if (header !== undefined) {
+    // One text, one key: "é" typed as one code point or as e and an accent asks for one image.
+    const userPrompt = header.prompt.normalize('NFC');
     return {
       ...post,
       ...(headerLine === undefined ? {} : { line: headerLine }),
-      prompt: applyStyle(options.style, header.prompt),
-      userPrompt: header.prompt,
+      prompt: applyStyle(options.style, userPrompt).normalize('NFC'),
+      userPrompt,
       alt: header.alt ?? defaultAlt(header.prompt),
       model: header.model ?? options.model,
       aspectRatio: header.aspectRatio ?? options.aspectRatio,
@@ -241,11 +243,11 @@ function buildJob(
   }
   if (options.auto === false || headerDisabled || title === undefined) return undefined;
   const description = typeof data.description === 'string' ? data.description : undefined;
-  const userPrompt = autoPrompt(options.auto.template, { title, description });
+  const userPrompt = autoPrompt(options.auto.template, { title, description })?.normalize('NFC');
   if (userPrompt === undefined) return undefined;
   return {
     ...post,
-    prompt: applyStyle(options.style, userPrompt),
+    prompt: applyStyle(options.style, userPrompt).normalize('NFC'),
     userPrompt,
     alt: autoAlt(title),
     model: options.model,
