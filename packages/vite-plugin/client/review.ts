@@ -282,7 +282,9 @@ function openEditor(card: HTMLElement, field: 'prompt' | 'alt'): void {
   shown.replaceWith(editor);
   const close = () => {
     editor.remove();
-    cards.delete(file);
+    // Rendered again from the listing, with its text as saved.
+    const rendered = cards.get(file);
+    if (rendered) rendered.data = '';
     render();
   };
   save.addEventListener('click', async () => {

@@ -53,6 +53,7 @@ const STYLE = `
   --bg: #141517; --card: #1e2023; --fg: #e7e7e4; --muted: #a0a3a8; --line: #34373c;
   --accent: #8aa4ff; --accent-fg: #10131a; --warn: #f0b25a; --bad: #ff8a80; --ok: #6fd49a; } }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; background: var(--bg); color: var(--fg); }
 button, input, textarea, select { font: inherit; color: inherit; }
 button { border: 1px solid var(--line); background: var(--card); border-radius: 6px; padding: .3em .75em; cursor: pointer; }
