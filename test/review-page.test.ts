@@ -173,9 +173,7 @@ describe('the review page in Chromium (Vite)', { timeout: 90_000 }, () => {
     expect(await review.locator('html').getAttribute('data-theme')).toBe('light');
     await theme.click();
     expect(await review.locator('html').getAttribute('data-theme')).toBe('dark');
-    const background = await review
-      .locator('body')
-      .evaluate((body) => getComputedStyle(body as unknown as Element).backgroundColor);
+    const background = await review.evaluate('getComputedStyle(document.body).backgroundColor');
     expect(background).toBe('rgb(20, 21, 23)');
   });
 });
