@@ -5,6 +5,7 @@
 export async function loadReview() {
   const review = await import('./review.js');
   return {
+    reviewScan: review.reviewScan,
     reviewListing: review.reviewListing,
     reviewThumbnail: review.reviewThumbnail,
     reviewTarget: review.reviewTarget,

@@ -9,10 +9,36 @@ import type { ModeDecision } from './mode.js';
 import { candidatesSchema, type ResolvedHeaderforgeOptions } from './options.js';
 import { pickCandidate, rerollPost, setPostText } from './post-edits.js';
 import type { SiteRef } from './post-header.js';
-import { scanContent } from './scan.js';
+import { type ScanResult, scanContent } from './scan.js';
 
 // What the dev server's review page shows of a site: every post with its header and all its
 // candidates, read from the content and the caches (no request is ever paid for here).
+
+/** The site's content as last scanned (`reviewScan`). */
+export type ContentScan = () => Promise<ScanResult>;
+
+/**
+ * One scan of the content shared by the page's requests (a listing and its hundreds of
+ * thumbnails), made again after `invalidate`: the dev server calls it on every file event.
+ */
+export function reviewScan(options: ResolvedHeaderforgeOptions): ContentScan & {
+  invalidate(): void;
+} {
+  let last: Promise<ScanResult> | undefined;
+  const scan = () => {
+    last ??= scanContent(options);
+    // A failed scan (invalid frontmatter) is not kept: the next request tries again.
+    last.catch(() => {
+      last = undefined;
+    });
+    return last;
+  };
+  return Object.assign(scan, {
+    invalidate() {
+      last = undefined;
+    },
+  });
+}
 
 export interface ReviewCandidate {
   number: number;
@@ -59,6 +85,7 @@ export interface ReviewListing {
  */
 export async function reviewListing(input: {
   options: ResolvedHeaderforgeOptions;
+  scan: ContentScan;
   mode: ModeDecision;
   served: ReadonlyMap<string, HeaderResult>;
   failures: ReadonlyMap<string, PostFailure>;
@@ -68,7 +95,7 @@ export async function reviewListing(input: {
   const base = { mode: mode.mode, ...(notice ? { notice } : {}) };
   let jobs: HeaderJob[];
   try {
-    jobs = (await scanContent(options)).jobs;
+    jobs = (await input.scan()).jobs;
   } catch (error) {
     const { message, hint } = error as { message: string; hint?: string };
     return { ...base, posts: [], error: { message, ...(hint ? { hint } : {}) } };
@@ -153,10 +180,11 @@ const THUMBNAIL_QUALITY = 72;
  */
 export async function reviewThumbnail(
   options: ResolvedHeaderforgeOptions,
+  scan: ContentScan,
   file: string,
   number: number,
 ): Promise<Uint8Array | undefined> {
-  const job = (await scanContent(options)).jobs.find((found) => found.file === file);
+  const job = (await scan()).jobs.find((found) => found.file === file);
   const input = job && candidateInputs(job)[number - 1];
   if (!input) return undefined;
   const stores = openStores(options);
@@ -178,6 +206,7 @@ export async function reviewThumbnail(
  */
 export async function reviewTarget(
   options: ResolvedHeaderforgeOptions,
+  scan: ContentScan,
   post: string,
 ): Promise<{ file: string } | { refused: 'outside-root' | 'not-content'; message: string }> {
   const absolute = path.resolve(options.root, post);
@@ -192,8 +221,8 @@ export async function reviewTarget(
     return { refused: 'outside-root', message: `${post}: not a path inside the site's root` };
   }
   const file = relative.split(path.sep).join('/');
-  const scan = await scanContent(options);
-  if (!scan.jobs.some((job) => job.file === file) && !scan.skipped.includes(file)) {
+  const { jobs, skipped } = await scan();
+  if (!jobs.some((job) => job.file === file) && !skipped.includes(file)) {
     return {
       refused: 'not-content',
       message: `${file}: not a content file of the site (its \`include\` globs do not match it)`,

@@ -14,6 +14,8 @@ import { createReviewEvents } from './events.js';
 import { createReviewGuard } from './guard.js';
 import { reviewPage } from './page.js';
 
+type ReviewModule = Awaited<ReturnType<typeof loadReview>>;
+
 /** Where the review page lives on the dev server. */
 export const REVIEW_PATH = '/__headerforge/';
 /** A POST body is a post's path and a prompt at most. */
@@ -48,8 +50,13 @@ export function attachReview(input: ReviewInput): Review {
   const failures = new Map<string, PostFailure>();
   let subscribed: HeaderService | undefined;
   let unsubscribe = () => {};
+  /** The content as scanned for the page, made again after any file event. */
+  let scan: ReturnType<ReviewModule['reviewScan']> | undefined;
+  const invalidate = () => scan?.invalidate();
+  server.watcher.on('all', invalidate);
 
   const onUpdate = (update: ServiceUpdate) => {
+    invalidate();
     if (update.type === 'headers-changed') {
       for (const file of update.files) failures.delete(file);
       events.send({ type: 'changed', files: update.files, placeholder: update.placeholder });
@@ -72,12 +79,16 @@ export function attachReview(input: ReviewInput): Review {
     if (subscribed !== service) {
       unsubscribe();
       failures.clear();
+      scan = undefined;
       subscribed = service;
       unsubscribe = service.subscribe(onUpdate);
       const first = await service.ready();
       for (const failure of first.failures) failures.set(failure.file, failure);
     }
-    return { service, result: await service.ready() };
+    const result = await service.ready();
+    const review = await loadReview();
+    scan ??= review.reviewScan(result.options);
+    return { service, result, review, scan };
   };
 
   server.middlewares.use((request, response, next) => {
@@ -114,11 +125,11 @@ export function attachReview(input: ReviewInput): Review {
     if (path === 'client.js')
       return send(response, 200, 'text/javascript', await readFile(CLIENT_SCRIPT, 'utf8'));
     if (path === 'api/events') return events.open(response);
-    const review = await loadReview();
-    const { service, result } = await ready();
+    const { service, result, review, scan } = await ready();
     if (path === 'api/posts') {
       const listing = await review.reviewListing({
         options: result.options,
+        scan,
         mode: result.mode,
         served: service.headers(),
         failures,
@@ -128,10 +139,10 @@ export function attachReview(input: ReviewInput): Review {
     if (path === 'api/image') {
       const post = url.searchParams.get('post') ?? '';
       const number = Number(url.searchParams.get('n'));
-      const target = await review.reviewTarget(result.options, post);
+      const target = await review.reviewTarget(result.options, scan, post);
       if ('refused' in target)
         return sendJson(response, 403, { error: { message: target.message } });
-      const image = await review.reviewThumbnail(result.options, target.file, number);
+      const image = await review.reviewThumbnail(result.options, scan, target.file, number);
       if (!image)
         return sendJson(response, 404, { error: { message: `${post}: no image ${number}` } });
       // The URL names the image's key: the same URL is always the same picture.
@@ -149,20 +160,19 @@ export function attachReview(input: ReviewInput): Review {
     const body = await readBody(request);
     if (body === undefined)
       return sendJson(response, 413, { error: { message: 'the request body is too large' } });
-    const review = await loadReview();
     let value: unknown;
     try {
       value = JSON.parse(body);
     } catch {
       return sendJson(response, 400, { error: { message: 'the request body is not JSON' } });
     }
+    const { service, result, review, scan } = await ready();
     const parsed = review.parseReviewAction({
       ...(typeof value === 'object' && value !== null ? value : {}),
       action: path.slice('api/'.length),
     });
     if ('problem' in parsed) return sendJson(response, 400, { error: { message: parsed.problem } });
-    const { service, result } = await ready();
-    const target = await review.reviewTarget(result.options, parsed.action.post);
+    const target = await review.reviewTarget(result.options, scan, parsed.action.post);
     if ('refused' in target) return sendJson(response, 403, { error: { message: target.message } });
     let done: unknown;
     try {
@@ -174,6 +184,7 @@ export function attachReview(input: ReviewInput): Review {
       const { message, hint } = error as { message: string; hint?: string };
       return sendJson(response, 400, { error: { message, ...(hint ? { hint } : {}) } });
     }
+    invalidate();
     // Without waiting for the file watcher: the page hears of the change at once, and the
     // image is made in the background through the service's own pipeline.
     void service.refresh();
@@ -186,6 +197,7 @@ export function attachReview(input: ReviewInput): Review {
       if (line) events.send({ type: 'progress', level: line.level, message: line.message });
     },
     close() {
+      server.watcher.off('all', invalidate);
       unsubscribe();
       events.close();
     },
