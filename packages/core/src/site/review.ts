@@ -106,6 +106,7 @@ export async function reviewListing(input: {
       const served = input.served.get(job.file);
       const failure = input.failures.get(job.file);
       const current = served && generationKey(jobKeyInput(job)) === served.key;
+      const candidates = await candidatesOf(job, stores);
       return {
         file: job.file,
         ...(job.title === undefined ? {} : { title: job.title }),
@@ -116,15 +117,28 @@ export async function reviewListing(input: {
         size: job.imageSize,
         aspectRatio: job.aspectRatio,
         ...(job.seed === undefined ? {} : { seed: job.seed }),
-        source: failure ? 'failed' : current ? served.source : 'pending',
+        source: failure ? 'failed' : sourceOf(current ? served : undefined, candidates),
         ...(failure
           ? { error: { message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } }
           : {}),
-        candidates: await candidatesOf(job, stores),
+        candidates,
       } satisfies ReviewPost;
     }),
   );
   return { ...base, posts };
+}
+
+/**
+ * Where the served header came from; while the server has not taken a header up yet (it
+ * reports landings about once a second), what the caches hold for the pick.
+ */
+function sourceOf(
+  served: HeaderResult | undefined,
+  candidates: readonly ReviewCandidate[],
+): HeaderResult['source'] {
+  if (served && served.source !== 'pending') return served.source;
+  const picked = candidates.find((candidate) => candidate.picked)?.state;
+  return picked === 'cached' ? 'cache' : picked === 'placeholder' ? 'placeholder' : 'pending';
 }
 
 function noticeOf(mode: ModeDecision): string | undefined {

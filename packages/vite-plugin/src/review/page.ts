@@ -71,7 +71,9 @@ button.primary { background: var(--accent); color: var(--accent-fg); border-colo
 #help dd { margin: 0; color: var(--muted); }
 kbd { font: .85em ui-monospace, monospace; border: 1px solid var(--line); border-radius: 4px; padding: 0 .3em; }
 #notice { margin: 1rem 1.25rem 0; padding: .6rem .9rem; border-radius: 6px; border: 1px solid var(--warn); color: var(--warn); }
-#status { margin: .5rem 1.25rem 0; min-height: 1.3em; color: var(--muted); font: .85em ui-monospace, monospace; }
+#status { position: fixed; bottom: 0; left: 0; right: 0; z-index: 2; margin: 0; padding: .3rem 1.25rem;
+  background: var(--card); border-top: 1px solid var(--line); color: var(--muted); font: .8rem ui-monospace, monospace; }
+#status:empty { display: none; }
 #posts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 380px), 1fr));
   gap: 1rem; padding: 1rem 1.25rem 3rem; }
 article { background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden;
