@@ -70,7 +70,11 @@ describe('the review page on astro dev', { timeout: 90_000 }, () => {
     );
     await newImage(null);
     // Every header made: nothing is paid for from here on but what the tests ask for.
-    await until(() => review.locator('article .busy').count(), (n) => n === 0, 'every header');
+    await until(
+      () => review.locator('article .busy').count(),
+      (n) => n === 0,
+      'every header',
+    );
     const posts = await review
       .locator('article[data-post]')
       .evaluateAll((cards) => cards.map((one) => one.getAttribute('data-post')));

@@ -74,6 +74,19 @@ describe('the review page on the Vite dev server', () => {
     expect(hello.candidates[0].picked).toBe(true);
   });
 
+  it('is named in the terminal banner', () => {
+    const lines: string[] = [];
+    const logger = server.config.logger;
+    const info = logger.info;
+    logger.info = (message) => void lines.push(message);
+    try {
+      server.printUrls();
+    } finally {
+      logger.info = info;
+    }
+    expect(lines.join('\n')).toContain(`headerforge: ${new URL('/__headerforge/', base).href}`);
+  });
+
   it('answers nothing to a request for another host name (DNS rebinding)', async () => {
     const port = new URL(base).port;
     const answer = await raw(base, 'GET', '/__headerforge/api/posts', {
