@@ -227,9 +227,7 @@ export function headerforge(
       // The review page: a dev server's only, never a build's (Astro's build runs a server too).
       if (isDev && options.review !== false) {
         review = attachReview({ server: devServer, root, options, service: () => service });
-        announceReview(devServer, (message) =>
-          host?.logger ? host.logger.info(message) : logger?.info(`[headerforge] ${message}`),
-        );
+        announceReview(devServer, host?.logger && ((message) => host.logger?.info(message)));
       }
     },
   };
