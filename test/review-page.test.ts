@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -165,6 +166,39 @@ describe('the review page in Chromium (Vite)', { timeout: 90_000 }, () => {
     await review.keyboard.press('1');
     await until(frontmatter, (text) => text.includes('pick: 1'), 'pick: 1 from the keyboard');
     await newImage(before);
+  });
+
+  it('refuses what another site’s page sends it (a form, a no-cors fetch), and nothing changes', async () => {
+    const target = new URL('/__headerforge/api/reroll', base).href;
+    const body = JSON.stringify({ post });
+    const attacker = createHttpServer((_request, response) => {
+      response.setHeader('content-type', 'text/html');
+      response.end(`<!doctype html>
+        <form id="form" method="POST" action="${target}" enctype="text/plain">
+          <input name='${body.slice(0, -1)}, "x": "' value='"}'>
+        </form>
+        <script>
+          fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', body: ${JSON.stringify(body)} })
+            .finally(() => document.getElementById('form').submit());
+        </script>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const before = await frontmatter();
+    const requests = fake.generations().length;
+    const page = await browser.newPage();
+    try {
+      const port = (attacker.address() as { port: number }).port;
+      await page.goto(`http://127.0.0.1:${port}/`);
+      // The form's POST lands on the review API, which answers 403.
+      await page.waitForURL(target);
+      expect(await page.textContent('body')).toContain('not the review page');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await frontmatter()).toBe(before);
+      expect(fake.generations()).toHaveLength(requests);
+    } finally {
+      await page.close();
+      attacker.close();
+    }
   });
 
   it('switches between light and dark themes', async () => {

@@ -183,6 +183,31 @@ describe('the review page on the Vite dev server', () => {
   });
 });
 
+describe('a failed header on the review page', () => {
+  it('shows the post as failed, with the error and its hint', async () => {
+    fake.inject(
+      { kind: 'status', status: 400, message: 'The prompt was refused' },
+      { always: true, match: { prompt: 'forbidden' } },
+    );
+    const answer = await reviewWrite(
+      base,
+      'prompt',
+      { post, text: 'A forbidden lighthouse' },
+      { 'x-headerforge-token': token },
+    );
+    expect(answer.status).toBe(200);
+    const listing = await until(
+      async () => JSON.parse((await raw(base, 'GET', '/__headerforge/api/posts')).body),
+      (now) => now.posts.some((one: { source: string }) => one.source === 'failed'),
+      'the failure in the listing',
+    );
+    const failed = listing.posts.find((one: { file: string }) => one.file === post);
+    expect(failed.prompt).toBe('A forbidden lighthouse');
+    expect(failed.error.message).toContain('The prompt was refused');
+    expect(failed.error.hint).toBeTruthy();
+  });
+});
+
 describe('where the review page is not', () => {
   it('is off with `review: false`', async () => {
     const off = await copyFixture('vite-blog', {
