@@ -124,8 +124,9 @@ export function attachReview(input: ReviewInput): Review {
     if (path === '') return send(response, 200, 'text/html', reviewPage({ token: guard.token }));
     if (path === 'client.js')
       return send(response, 200, 'text/javascript', await readFile(CLIENT_SCRIPT, 'utf8'));
-    if (path === 'api/events') return events.open(response);
     const { service, result, review, scan } = await ready();
+    // After `ready`: the page hears of every update from the service it is subscribed to.
+    if (path === 'api/events') return events.open(response);
     if (path === 'api/posts') {
       const listing = await review.reviewListing({
         options: result.options,
