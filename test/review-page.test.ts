@@ -201,6 +201,29 @@ describe('the review page in Chromium (Vite)', { timeout: 90_000 }, () => {
     }
   });
 
+  it('refuses, from the page itself, a POST without the token and a path outside the root', async () => {
+    const before = await frontmatter();
+    const requests = fake.generations().length;
+    const statuses = await review.evaluate(`(async () => {
+      const token = document.querySelector('meta[name="headerforge-token"]').content;
+      const send = (body, headers) =>
+        fetch('/__headerforge/api/prompt', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        }).then((response) => response.status);
+      return [
+        await send({ post: '${post}', text: 'No token' }, {}),
+        await send({ post: '../outside.md', text: 'Escaped' }, { 'x-headerforge-token': token }),
+        await send({ post: '${post}', text: 'With the token' }, { 'x-headerforge-token': 'wrong' }),
+      ];
+    })()`);
+    expect(statuses).toEqual([403, 403, 403]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await frontmatter()).toBe(before);
+    expect(fake.generations()).toHaveLength(requests);
+  });
+
   it('switches between light and dark themes', async () => {
     const theme = review.locator('#theme');
     await theme.click();
