@@ -76,7 +76,11 @@ describe('the review page in Chromium (Vite)', { timeout: 90_000 }, () => {
       .poll(() => review.locator('article[data-post]').count(), { timeout: 30_000 })
       .toBe(2);
     await newImage(null);
-    await until(() => review.locator('article .busy').count(), (n) => n === 0, 'every header');
+    await until(
+      () => review.locator('article .busy').count(),
+      (n) => n === 0,
+      'every header',
+    );
     expect(await card().locator('h2').textContent()).toBe('Hello, world');
     expect(await card().locator('[data-field="prompt"]').textContent()).toBe(
       'A lighthouse at dusk, watercolour',
