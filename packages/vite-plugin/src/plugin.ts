@@ -23,6 +23,8 @@ import {
 } from 'vite';
 import { headerforgeEnv } from './env.js';
 import { expandHeaderElements } from './html.js';
+import { announceReview } from './review/banner.js';
+import { attachReview, type Review } from './review/middleware.js';
 import { serverIdle } from './server-idle.js';
 import { RESOLVED_VIRTUAL_ID, VIRTUAL_ID, viteModuleFields } from './virtual-module.js';
 
@@ -68,8 +70,10 @@ export function headerforge(
   let newService: (() => HeaderService) | undefined;
   let watchedBuilds = 0;
   let server: ViteDevServer | undefined;
+  let review: Review | undefined;
 
   const log = (event: HeadersEvent) => {
+    review?.onEvent(event);
     const line = logLineFor(event);
     if (!line) return;
     if (host?.logger) host.logger[line.level](line.message);
@@ -203,6 +207,7 @@ export function headerforge(
     async closeBundle() {
       // The dev server is closing: its background work stops with it. A host that made the
       // service stops it itself.
+      review?.close();
       if (isDev && !host?.service) await service?.close();
     },
 
@@ -219,6 +224,11 @@ export function headerforge(
       devServer.watcher.on('change', changed);
       devServer.watcher.on('add', changed);
       devServer.watcher.on('unlink', changed);
+      // The review page: a dev server's only, never a build's (Astro's build runs a server too).
+      if (isDev && options.review !== false) {
+        review = attachReview({ server: devServer, root, options, service: () => service });
+        announceReview(devServer, host?.logger && ((message) => host.logger?.info(message)));
+      }
     },
   };
 }

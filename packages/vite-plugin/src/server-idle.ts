@@ -11,7 +11,12 @@ export function serverIdle(server: ViteDevServer): () => Promise<void> {
   // Middleware mode: the host's own server is already up.
   if (!http || http.listening) gate.listening();
   else http.once('listening', () => gate.listening());
-  server.middlewares.use((_request, response, next) => {
+  server.middlewares.use((request, response, next) => {
+    // A stream that stays open (the review page's progress events) is no request to wait for.
+    if (request.headers.accept === 'text/event-stream') {
+      next();
+      return;
+    }
     gate.requestStarted();
     response.once('close', () => gate.requestEnded());
     next();

@@ -14,8 +14,15 @@ export {
   type HeaderService,
   type ServiceUpdate,
 } from '../site/header-service.js';
+export { loadReview } from '../site/load-review.js';
 export { type HeaderforgeOptions, resolveOptions } from '../site/options.js';
 export { failuresError, logLineFor } from '../site/report.js';
+export type {
+  ReviewAction,
+  ReviewCandidate,
+  ReviewListing,
+  ReviewPost,
+} from '../site/review.js';
 export { createServerIdle, type ServerIdle } from '../site/server-idle.js';
 export { findHeader } from './find-header.js';
 export { headersModuleCode, type ModuleFields } from './headers-module.js';

@@ -4,12 +4,12 @@ import type { HeaderJob } from '../pipeline/header-job.js';
 import { requestOf } from '../providers/openrouter.js';
 import { estimateCost } from '../providers/pricing.js';
 import { type BuildHeadersResult, buildHeaders } from '../site/build-headers.js';
+import { rerollPost } from '../site/post-edits.js';
 import { siteClient } from '../site/site-client.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { type LoadedSite, loadSite } from './load-site.js';
 import { planSite } from './plan.js';
 import { progressReporter } from './progress.js';
-import { rerollPost } from './reroll.js';
 import { table, usd } from './table.js';
 
 export interface GenerateFlags {

@@ -31,6 +31,7 @@ describe('resolveOptions defaults', () => {
       auto: false,
       references: [],
       candidates: 1,
+      review: true,
       concurrency: 4,
       cacheDir: path.join(root, '.headerforge'),
       derivedCacheDir: path.join(root, 'node_modules/.cache/headerforge'),

@@ -179,6 +179,15 @@ export const headerforgeOptionsSchema = z.strictObject({
         CANDIDATES_EXPECTED,
       ),
     ),
+  review: z
+    .boolean()
+    .default(true)
+    .meta(
+      doc(
+        'The review page at `/__headerforge/` in `vite dev` and `astro dev`: every header with its candidates, and actions that edit the frontmatter (see [Review page](#review-page)). `false` turns it off; a build never serves it.',
+        'true or false',
+      ),
+    ),
   concurrency: z
     .int()
     .min(1)

@@ -1,12 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { type HeaderField, parseFrontmatter } from '../site/frontmatter.js';
-import { type ResolvedHeaderforgeOptions, resolveOptions } from '../site/options.js';
-import { scanContent } from '../site/scan.js';
-import type { LoadedSite } from './load-site.js';
+import { type HeaderField, parseFrontmatter } from './frontmatter.js';
+import {
+  type HeaderforgeOptions,
+  type ResolvedHeaderforgeOptions,
+  resolveOptions,
+} from './options.js';
+import { scanContent } from './scan.js';
 
-/** A post a command edits: its file as read, and its header as parsed from it. */
+/** A site whose posts are edited: its root and its options as the config gives them. */
+export interface SiteRef {
+  root: string;
+  options: HeaderforgeOptions;
+}
+
+/** A post an edit (a command, the review page) changes: its file as read, and its header as parsed from it. */
 export interface PostHeader {
   options: ResolvedHeaderforgeOptions;
   /** Relative to the site root, as `headerforge status` lists it. */
@@ -27,7 +36,7 @@ export interface PostChoice {
  * The content file `post` names (relative to the site root, `./` allowed), read for
  * editing. `label` starts the error when there is no such post: the command as typed.
  */
-export async function findPost(site: LoadedSite, post: string, label: string): Promise<PostHeader> {
+export async function findPost(site: SiteRef, post: string, label: string): Promise<PostHeader> {
   const options = resolveOptions(site.options, { root: site.root });
   const file = post.replace(/^\.\//, '');
   const scan = await scanContent(options);
