@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { buildHeaders, failuresError, type HeadersEvent } from '@headerforge/core';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
+import { createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHeaderforge } from './support/cli.js';
 import { copyFixture, listFiles } from './support/fixtures.js';
+import { type RawAnswer, raw, reviewToken, reviewWrite } from './support/review.js';
 
 // Both fixtures built with a sentinel key, the way users build them (the vite and astro
 // commands, the key in the site's .env), then every file they wrote and every line they
@@ -257,6 +259,54 @@ describe('a sentinel API key', () => {
     expectNoKey(`${models.stdout}\n${models.stderr}`, 'headerforge models --json');
   });
 
+  it('never appears in the review page: its HTML, its script, or any answer it makes', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = sites.get('vite-blog')?.dir as string;
+    const server = await createServer({
+      root: dir,
+      configFile: join(dir, 'vite.config.js'),
+      logLevel: 'silent',
+      server: { port: 0, host: '127.0.0.1' },
+    });
+    try {
+      await server.listen();
+      const base = server.resolvedUrls?.local[0] as string;
+      const token = await reviewToken(base);
+      const answers: Array<[string, RawAnswer]> = [];
+      const get = async (path: string) => answers.push([path, await raw(base, 'GET', path)]);
+      await get('/__headerforge/');
+      await get('/__headerforge/client.js');
+      await get('/__headerforge/api/posts');
+      const listing = JSON.parse(answers.at(-1)?.[1].body ?? '{}') as {
+        posts?: Array<{ file: string }>;
+      };
+      const post = listing.posts?.[0]?.file ?? 'posts/hello-world.md';
+      await get(`/__headerforge/api/image?post=${encodeURIComponent(post)}&n=1`);
+      await get('/__headerforge/api/nothing-here');
+      answers.push([
+        'a write without the token',
+        await reviewWrite(base, 'pick', { post, candidate: 1 }, {}),
+      ]);
+      answers.push([
+        'a write outside the root',
+        await reviewWrite(
+          base,
+          'pick',
+          { post: '../outside.md', candidate: 1 },
+          {
+            'x-headerforge-token': token,
+          },
+        ),
+      ]);
+      answers.push(['the event stream', await eventStreamStart(base)]);
+      for (const [path, answer] of answers) expectNoKey(answer.body, `review page: ${path}`);
+      expect(answers.filter(([, answer]) => answer.status === 200).length).toBeGreaterThan(3);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('never appears in an error object, however it is printed or serialised', async () => {
     const dir = sites.get('vite-blog')?.dir as string;
     const events: HeadersEvent[] = [];
@@ -285,3 +335,26 @@ describe('a sentinel API key', () => {
     expectNoKey(JSON.stringify(events), 'the build events');
   });
 });
+
+/** The first second of the review page's event stream. */
+async function eventStreamStart(base: string): Promise<RawAnswer> {
+  const controller = new AbortController();
+  const response = await fetch(new URL('/__headerforge/api/events', base), {
+    signal: controller.signal,
+  });
+  let body = '';
+  const reader = response.body?.getReader();
+  const stop = setTimeout(() => controller.abort(), 1000);
+  try {
+    for (;;) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      body += new TextDecoder().decode(chunk.value);
+    }
+  } catch {
+    // Aborted after a second: what arrived is what is searched.
+  } finally {
+    clearTimeout(stop);
+  }
+  return { status: response.status, body };
+}
