@@ -97,14 +97,32 @@ export function knownHeaders(
 export const contentFactId = (options: ResolvedHeaderforgeOptions, absolute: string) =>
   `${options.field}\0${absolute}`;
 
+/**
+ * Options that never change a header made from a local hit: how a run pays, retries and
+ * reports, and the dev server's review page. Changing one of them keeps every header whole.
+ */
+const NOT_IN_A_HEADER = [
+  'review',
+  'concurrency',
+  'mode',
+  'maxNewImages',
+  'maxCostUsd',
+  'timeoutMs',
+  'maxRetries',
+  'lookupCost',
+  'remote',
+] as const satisfies ReadonlyArray<keyof ResolvedHeaderforgeOptions>;
+
 /** Everything besides the files that decides a post's header, hashed. */
 function fingerprint(options: ResolvedHeaderforgeOptions, variants: boolean): string {
+  const decisive: Partial<ResolvedHeaderforgeOptions> = { ...options };
+  for (const name of NOT_IN_A_HEADER) delete decisive[name];
   return sha256Hex(
     JSON.stringify({
       headerforge: headerforgeVersion(),
       sharp: installedSharpVersion(),
       variants,
-      options,
+      options: decisive,
     }),
   ).slice(0, 32);
 }
