@@ -272,6 +272,7 @@ describe('generateImage: responses that are not an image', () => {
     ['not_an_image', /not PNG, JPEG, WebP, GIF or AVIF/],
     ['wrong_type', /declared as image\/png but its bytes are image\/jpeg/],
     ['bomb', /60000×60000 pixels/],
+    ['svg', /not PNG, JPEG, WebP, GIF or AVIF/],
   ] as const)('%s is a bad_response naming the model', async (kind, message) => {
     fake.inject({ kind });
     const error = await failure(client().generateImage({ prompt: 'x', model: NANO }));
@@ -281,7 +282,7 @@ describe('generateImage: responses that are not an image', () => {
     expect(fake.generations()).toHaveLength(1);
   });
 
-  it.each(['not_an_image', 'wrong_type', 'bomb'] as const)(
+  it.each(['not_an_image', 'wrong_type', 'bomb', 'svg'] as const)(
     '%s hands the paid-for bytes on with the error, out of its serialisation',
     async (kind) => {
       fake.inject({ kind });

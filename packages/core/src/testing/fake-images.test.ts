@@ -863,6 +863,7 @@ describe('records of /images requests', () => {
       status: 200,
       imageSha256: hashes[0],
       imageSha256s: hashes,
+      billedUsd: expect.closeTo(0.039 * hashes.length, 9),
       delivered: true,
     });
     // The first image of the broken answer does not decode: only the second is recorded.
@@ -872,12 +873,14 @@ describe('records of /images requests', () => {
       scenario: 'invalid_base64',
       imageSha256: second,
       imageSha256s: [second],
+      billedUsd: expect.any(Number),
       delivered: true,
     });
     expect(empty).toEqual({
       status: 200,
       scenario: 'no_images',
       imageSha256s: [],
+      billedUsd: 0,
       delivered: true,
     });
   });

@@ -906,16 +906,23 @@ describe('answer recording', () => {
     await expect.poll(() => fake.generations().every((r) => r.answer?.delivered)).toBe(true);
     const answers = fake.generations().map((request) => request.answer);
     expect(answers).toEqual([
-      { status: 200, imageSha256: sha256(decodeDataUrl(imageUrlOf(json)).bytes), delivered: true },
+      {
+        status: 200,
+        imageSha256: sha256(decodeDataUrl(imageUrlOf(json)).bytes),
+        billedUsd: expect.any(Number),
+        delivered: true,
+      },
       {
         status: 200,
         scenario: 'wrong_type',
         imageSha256: sha256(decodeDataUrl(imageUrlOf(mislabelled)).bytes),
+        billedUsd: expect.any(Number),
         delivered: true,
       },
+      // Not billed: no `billedUsd`.
       { status: 503, scenario: 'status', delivered: true },
-      // Its bytes cannot be decoded, so no image was delivered.
-      { status: 200, scenario: 'invalid_base64', delivered: true },
+      // Its bytes cannot be decoded, so no image was delivered (but it was billed).
+      { status: 200, scenario: 'invalid_base64', billedUsd: expect.any(Number), delivered: true },
     ]);
   });
 

@@ -61,6 +61,7 @@ export async function imagesReply(
     case 'not_an_image':
     case 'wrong_type':
     case 'bomb':
+    case 'svg':
     case 'large_body': {
       const rest = await makeImages(request, request.n - 1, 1);
       return answered(request, context, [await brokenFirst(scenario, request), ...rest]);
@@ -124,8 +125,8 @@ async function linkedImages(
 }
 
 async function brokenFirst(scenario: BrokenImageScenario, request: ImagesRequest): Promise<Made> {
-  const { base64, bytes } = await brokenImage(scenario, artOf(request, 0));
-  return { entry: { b64_json: base64, media_type: 'image/png' }, ...(bytes ? { bytes } : {}) };
+  const { base64, bytes, mediaType = 'image/png' } = await brokenImage(scenario, artOf(request, 0));
+  return { entry: { b64_json: base64, media_type: mediaType }, ...(bytes ? { bytes } : {}) };
 }
 
 function artOf({ model, prompt, seed, width, height }: ImagesRequest, variant: number): ArtSpec {

@@ -58,6 +58,7 @@ export async function scenarioReply(
     case 'wrong_type':
     case 'image_url':
     case 'bomb':
+    case 'svg':
     case 'large_body': {
       const { url, bytes } = await imagePayload(scenario, request, context);
       return withImage(answerReply(request, context, imageAnswer(request, url)), bytes);
@@ -90,8 +91,8 @@ async function imagePayload(
     const png = await renderArt(artOf(request));
     return { url: rehosted(context.publishFile(png), scenario.origin), bytes: png };
   }
-  const { base64, bytes } = await brokenImage(scenario, artOf(request));
-  return { url: `data:image/png;base64,${base64}`, ...(bytes ? { bytes } : {}) };
+  const { base64, bytes, mediaType = 'image/png' } = await brokenImage(scenario, artOf(request));
+  return { url: `data:${mediaType};base64,${base64}`, ...(bytes ? { bytes } : {}) };
 }
 
 function midStreamErrorReply(

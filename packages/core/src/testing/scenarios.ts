@@ -63,6 +63,8 @@ export type FakeScenario =
   | { kind: 'image_url'; origin?: string }
   /** A tiny PNG whose header claims 60000×60000 pixels (images: the first entry). */
   | { kind: 'bomb' }
+  /** An SVG (with a script) labelled image/svg+xml (images: the first entry). */
+  | { kind: 'svg' }
   /**
    * A real PNG padded so the response body is about `megabytes` (default 40) MB (images: the
    * first entry).
