@@ -1,4 +1,5 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHeaderforge } from './support/cli.js';
@@ -124,6 +125,29 @@ describe('headerforge pick', () => {
       code: 2,
       stderr: expect.stringContaining('missing required args'),
     });
+  });
+
+  it('refuses to write a post that is a symlink to a file outside the site', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'hf-pick-elsewhere-'));
+    try {
+      const target = join(elsewhere, 'outside.md');
+      await writeFile(target, LIGHTHOUSE);
+      await symlink(target, postPath('linked.md'));
+      for (const args of [
+        ['pick', 'posts/linked.md', '2'],
+        ['reroll', 'posts/linked.md'],
+      ]) {
+        const run = await headerforge(...args);
+        expect(run.code, args.join(' ')).not.toBe(0);
+        expect(run.stderr).toMatch(
+          /posts\/linked\.md is outside the project root, through a symlink to .*outside\.md; headerforge edits only files inside it/,
+        );
+      }
+      expect(await readFile(target, 'utf8')).toBe(LIGHTHOUSE);
+    } finally {
+      await rm(postPath('linked.md'), { force: true });
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('pick and reroll are in --help', async () => {

@@ -32,6 +32,7 @@ const plugin = () =>
     formats: ['webp'],
     cacheDir: join(outside, 'committed'),
     derivedCacheDir: join(outside, 'derived'),
+    outsideRoot: [outside],
   });
 
 describe('caches outside the project root', () => {

@@ -66,7 +66,7 @@ describe('stress: three Vite sites built at once on one cache', () => {
         config,
         text.replace(
           "include: ['posts/**/*.md'],",
-          `include: ['posts/**/*.md'],\n      cacheDir: ${JSON.stringify(shared)},`,
+          `include: ['posts/**/*.md'],\n      cacheDir: ${JSON.stringify(shared)},\n      outsideRoot: [${JSON.stringify(shared)}],`,
         ),
       );
       for (let n = 0; n < EXTRA_POSTS; n++) {

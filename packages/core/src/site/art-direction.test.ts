@@ -1,6 +1,16 @@
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../cache/keys.js';
@@ -122,6 +132,29 @@ describe('references', () => {
       /src\/content\/p\.md:3: header\.references\[0\]: reference image "brand\/missing\.webp" does not exist/,
     );
     expect(fake.generations()).toHaveLength(0);
+  });
+
+  it('outside the project root, through .. or a symlink, are refused unless outsideRoot allows them', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'hf-art-elsewhere-'));
+    try {
+      await writeFile(join(elsewhere, 'brand.png'), await swatch('#123456'));
+      await symlink(join(elsewhere, 'brand.png'), join(root, 'linked.png'));
+      const outside = relative(root, join(elsewhere, 'brand.png'));
+      await write({ 'src/content/p.md': post('  prompt: P\n  references: [linked.png]') });
+      await expect(build({ references: [outside] })).rejects.toThrow(
+        /site option "references"\[0\]: reference image ".*brand\.png" is outside the project root \(.*\); list its folder in the `outsideRoot` option/,
+      );
+      await expect(build({ references: [] })).rejects.toThrow(
+        /src\/content\/p\.md:3: header\.references\[0\]: reference image "linked\.png" is outside the project root, through a symlink to .*brand\.png/,
+      );
+      expect(fake.generations()).toHaveLength(0);
+      // Allowed: both are read, and sent.
+      const allowed = await build({ references: [outside], outsideRoot: [elsewhere] });
+      expect(allowed.failures).toEqual([]);
+      expect((fake.generations()[0]?.body as Body).input_references).toHaveLength(2);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('beyond what the model accepts fail before any request', async () => {

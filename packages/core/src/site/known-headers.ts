@@ -111,6 +111,7 @@ const NOT_IN_A_HEADER = [
   'maxRetries',
   'lookupCost',
   'remote',
+  'outsideRoot',
 ] as const satisfies ReadonlyArray<keyof ResolvedHeaderforgeOptions>;
 
 /** Everything besides the files that decides a post's header, hashed. */

@@ -1,3 +1,5 @@
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -44,6 +46,7 @@ describe('resolveOptions defaults', () => {
       transport: 'auto',
       lookupCost: false,
       original: 'compact',
+      outsideRoot: [],
     });
   });
 
@@ -60,6 +63,7 @@ describe('resolveOptions defaults', () => {
         imageSize: '0.5K',
         style: '  Flat vector art.  ',
         cacheDir: '../shared-cache',
+        outsideRoot: ['../shared-cache'],
         mode: 'cache-only',
         maxNewImages: 0,
         maxCostUsd: 1.5,
@@ -200,6 +204,41 @@ describe('option documentation', () => {
       const { description, expected } = property as { description?: unknown; expected?: unknown };
       expect(description, name).toMatch(/^[A-Z`].{15,}[.)]$/s);
       expect(expected, name).toEqual(expect.any(String));
+    }
+  });
+});
+
+describe('cacheDir outside the project root', () => {
+  it('is refused through .. or an absolute path, naming the option and the way out', () => {
+    for (const cacheDir of ['../shared-cache', path.resolve('/elsewhere/cache')]) {
+      const error = problemsOf({ cacheDir });
+      expect(error.code).toBe('invalid_option');
+      expect(error.message).toMatch(
+        /^Invalid headerforge option "cacheDir": ".*" is outside the project root/,
+      );
+      expect(error.hint).toContain(`outsideRoot: [${JSON.stringify(cacheDir)}]`);
+    }
+  });
+
+  it('is refused through a symlink, and allowed by outsideRoot', async () => {
+    const site = await mkdtemp(path.join(tmpdir(), 'hf-options-site-'));
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'hf-options-elsewhere-'));
+    try {
+      await symlink(elsewhere, path.join(site, 'cache-link'));
+      expect(() => resolveOptions({ cacheDir: 'cache-link/images' }, { root: site })).toThrow(
+        /"cacheDir": "cache-link\/images" is outside the project root \(.*\), through a symlink to .*hf-options-elsewhere-.*images/,
+      );
+      const allowed = resolveOptions(
+        { cacheDir: 'cache-link/images', outsideRoot: [elsewhere] },
+        { root: site },
+      );
+      expect(allowed.cacheDir).toBe(path.join(site, 'cache-link/images'));
+      expect(
+        resolveOptions({ cacheDir: '../x', outsideRoot: ['..'] }, { root: site }).cacheDir,
+      ).toBe(path.resolve(site, '../x'));
+    } finally {
+      await rm(site, { recursive: true, force: true });
+      await rm(elsewhere, { recursive: true, force: true });
     }
   });
 });

@@ -15,6 +15,7 @@ import { DEFAULT_REMOTE_TIMEOUT_MS } from '../remote/settings.js';
 import { redactRemoteUrl, remoteUrlSchema } from '../remote/url.js';
 import { closestName } from './closest-name.js';
 import { describeValue } from './describe-value.js';
+import { outsideRoot } from './inside-root.js';
 import { MODES } from './mode.js';
 import { DEFAULT_AUTO_TEMPLATE } from './prompt.js';
 
@@ -210,6 +211,15 @@ export const headerforgeOptionsSchema = z.strictObject({
         'a non-empty path',
       ),
     ),
+  outsideRoot: z
+    .array(z.string().trim().min(1))
+    .default([])
+    .meta(
+      doc(
+        'Folders outside the project root that `cacheDir` and reference images may be in (relative to the root, or absolute), e.g. a cache shared by the sites of a monorepo. Without it, a path that leaves the root, through `..`, an absolute path elsewhere or a symlink, is refused.',
+        'a list of folder paths',
+      ),
+    ),
   derivedCacheDir: z
     .string()
     .trim()
@@ -401,10 +411,22 @@ export function resolveOptions(
     throw new HeaderforgeError('invalid_option', message, { hint: HINT });
   }
   const root = path.resolve(context.root);
+  const cacheDir = path.resolve(root, result.data.cacheDir);
+  // The cache is written and committed: a path that leaves the site is a mistake unless said.
+  const outside = outsideRoot(root, cacheDir, result.data.outsideRoot);
+  if (outside) {
+    throw new HeaderforgeError(
+      'invalid_option',
+      `Invalid headerforge option "cacheDir": ${describeValue(result.data.cacheDir)} is outside the project root (${root})${outside.through === 'symlink' ? `, through a symlink to ${outside.real}` : ''}`,
+      {
+        hint: `Keep the cache inside the site, or allow its folder with the \`outsideRoot\` option: outsideRoot: [${JSON.stringify(result.data.cacheDir)}].`,
+      },
+    );
+  }
   return {
     ...result.data,
     root,
-    cacheDir: path.resolve(root, result.data.cacheDir),
+    cacheDir,
     derivedCacheDir: path.resolve(root, result.data.derivedCacheDir),
   };
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { type HeaderField, parseFrontmatter } from './frontmatter.js';
+import { outsideRoot } from './inside-root.js';
 import {
   type HeaderforgeOptions,
   type ResolvedHeaderforgeOptions,
@@ -47,6 +48,15 @@ export async function findPost(site: SiteRef, post: string, label: string): Prom
     });
   }
   const path = join(options.root, file);
+  // A post that is a symlink to a file outside the site is read by a build, never written.
+  const outside = outsideRoot(options.root, path, options.outsideRoot);
+  if (outside) {
+    throw new HeaderforgeError(
+      'invalid_option',
+      `${label}: ${file} is outside the project root${outside.through === 'symlink' ? `, through a symlink to ${outside.real}` : ''}; headerforge edits only files inside it`,
+      { hint: 'Edit the file where it is, or list its folder in the `outsideRoot` option.' },
+    );
+  }
   const source = await readFile(path, 'utf8');
   const { header } = parseFrontmatter(source, { file, field: options.field });
   return { options, file, path, source, ...(header ? { header } : {}) };

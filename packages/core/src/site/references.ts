@@ -5,6 +5,7 @@ import { HeaderforgeError, type HeaderforgeErrorCode } from '../errors/headerfor
 import { readImageSize } from '../image/inspect.js';
 import { sniffImageType } from '../image/media-types.js';
 import type { HeaderJob, ReferenceImage } from '../pipeline/header-job.js';
+import { outsideRoot } from './inside-root.js';
 import { MAX_REFERENCE_BYTES } from './options.js';
 
 /** A reference a post asks for, and where it was asked (for the message if it is bad). */
@@ -24,13 +25,22 @@ export interface WantedReference {
 export async function attachReferences(
   wanted: ReadonlyArray<{ job: HeaderJob; references: readonly WantedReference[] }>,
   root: string,
+  /** Folders outside the root that references may be in (the `outsideRoot` option). */
+  allowed: readonly string[] = [],
 ): Promise<void> {
   const loaded = new Map<string, Promise<ReferenceImage>>();
   const load = (reference: WantedReference) => {
     const absolute = path.resolve(root, reference.path);
     let pending = loaded.get(absolute);
     if (!pending) {
-      pending = readReference(absolute, reference.path);
+      const outside = outsideRoot(root, absolute, allowed);
+      pending = outside
+        ? Promise.reject(
+            new Error(
+              `is outside the project root${outside.through === 'symlink' ? `, through a symlink to ${outside.real}` : ` (${absolute})`}; list its folder in the \`outsideRoot\` option to allow it`,
+            ),
+          )
+        : readReference(absolute, reference.path);
       loaded.set(absolute, pending);
     }
     return pending.catch((problem: unknown) => {

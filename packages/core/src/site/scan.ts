@@ -83,7 +83,7 @@ export async function scanContent(
     else if (outcome.kind === 'failed') failures.push(outcome.error);
   }
   if (failures.length > 0) throw combine(failures);
-  await attachReferences(wanted, options.root);
+  await attachReferences(wanted, options.root, options.outsideRoot);
   return { jobs, files: readCount, skipped };
 }
 
@@ -99,7 +99,7 @@ export async function scanFile(
   const outcome = await scanPath(contentPath(options.root, absPath), options);
   if (outcome.kind === 'failed') throw outcome.error;
   if (outcome.kind !== 'job') return undefined;
-  await attachReferences([outcome], options.root);
+  await attachReferences([outcome], options.root, options.outsideRoot);
   return outcome.job;
 }
 
