@@ -151,7 +151,7 @@ describe('references', () => {
       // Allowed: both are read, and sent.
       const allowed = await build({ references: [outside], outsideRoot: [elsewhere] });
       expect(allowed.failures).toEqual([]);
-      expect((fake.generations()[0]?.body as Body).input_references).toHaveLength(2);
+      expect((fake.generations()[0]?.body as Body | undefined)?.input_references).toHaveLength(2);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }
