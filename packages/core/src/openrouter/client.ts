@@ -414,8 +414,9 @@ async function attemptGeneration(
           `Could not reach ${options.baseURL} for ${context.model}: ${detail}`,
           {
             retryable: true,
-            // Tried again first; once every attempt failed, no other request would fare better.
-            scope: 'run',
+            // Refused or not found (no server there at all): once every attempt failed, no
+            // other request would fare better. A reset or a broken socket is this request's.
+            ...(unreachable(cause) ? { scope: 'run' as const } : {}),
             cause: safeCause(cause, options.apiKey),
             hint: 'Check the network and OPENROUTER_BASE_URL.',
           },
@@ -713,4 +714,23 @@ function catalogueError(error: Error, options: ResolvedOptions): HeaderforgeErro
       hint: 'Check the network and OPENROUTER_BASE_URL.',
     },
   );
+}
+
+/** System error codes for an address with no server behind it (nothing was ever connected). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
+
+/** Whether a fetch failure means the API's address cannot be reached at all. */
+function unreachable(cause: unknown): boolean {
+  for (let current = cause, depth = 0; current && depth < 4; depth++) {
+    const { code } = current as { code?: unknown };
+    if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }

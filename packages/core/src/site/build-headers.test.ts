@@ -9,6 +9,8 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -299,13 +301,22 @@ describe('a failure every request would meet', () => {
 
   it('stops when the API cannot be reached, after the first request has used its retries', async () => {
     await site(posts(5));
-    const { result } = await run({
-      env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: 'http://127.0.0.1:9/api/v1' },
+    // A port nothing listens on: connections are refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const baseURL = `http://127.0.0.1:${port}/api/v1`;
+    const { result, events } = await run({
+      env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: baseURL },
       options: { ...options, concurrency: 1, maxRetries: 0 },
     });
     expect(result.summary).toMatchObject({ posts: 7, failed: 7 });
+    expect(events.filter((event) => event.type === 'halted')).toHaveLength(1);
     const lines = failuresError(result)?.message.split('\n');
-    expect(lines?.[1]).toMatch(/^ {2}7 posts .*: Could not reach http:\/\/127\.0\.0\.1:9\/api\/v1/);
+    expect(lines?.[1]).toMatch(
+      new RegExp(`^ {2}7 posts .*: Could not reach ${baseURL.replaceAll('.', '\\.')}`),
+    );
   });
 });
 
