@@ -35,28 +35,30 @@ export function headerforge(
         // Loaded here, not with this module: the content config imports this package too
         // (for headerforgeLoader), through Vite, on every build, and needs none of it.
         const [
-          { createHeaderService, logLineFor },
+          { createHeaderService, forHost, logLineFor },
           { headerforgeEnv, headerforge: headerforgeVite },
         ] = await Promise.all([import('@headerforge/core/adapter'), import('@headerforge/vite')]);
         const root = fileURLToPath(config.root);
         const dev = command === 'dev';
-        service = createHeaderService({
-          root,
-          options: siteOptions,
-          env: headerforgeEnv(dev ? 'development' : 'production', root),
-          // A dev server listens at once: headers not made yet are pending, made in the background.
-          deferWork: dev,
-          // <Image>/<Picture> make the widths and formats from the master (virtual-module.ts).
-          variants: false,
-          onEvent: (event) => {
-            const line = logLineFor(event);
-            if (line) logger[line.level](line.message);
-          },
-          ...(client ? { client } : {}),
-          onUpdate: (update) => {
-            if (update.type === 'headers-changed') refreshLoaders?.();
-          },
-        });
+        service = hostErrors(forHost, () =>
+          createHeaderService({
+            root,
+            options: siteOptions,
+            env: headerforgeEnv(dev ? 'development' : 'production', root),
+            // A dev server listens at once: headers not made yet are pending, made in the background.
+            deferWork: dev,
+            // <Image>/<Picture> make the widths and formats from the master (virtual-module.ts).
+            variants: false,
+            onEvent: (event) => {
+              const line = logLineFor(event);
+              if (line) logger[line.level](line.message);
+            },
+            ...(client ? { client } : {}),
+            onUpdate: (update) => {
+              if (update.type === 'headers-changed') refreshLoaders?.();
+            },
+          }),
+        );
         registerHeaderService(root, service);
         updateConfig({
           vite: {
@@ -83,4 +85,13 @@ export function headerforge(
       },
     },
   };
+}
+
+/** `make()`, with a mistake it finds (an invalid option) thrown as a host shows it best. */
+function hostErrors<T>(forHost: (error: unknown) => unknown, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw forHost(error);
+  }
 }

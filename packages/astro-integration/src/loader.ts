@@ -2,6 +2,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   contentPath,
+  forHost,
   headersSignature,
   lookupHeaderService,
 } from '@headerforge/core/adapter/light';
@@ -30,7 +31,9 @@ export function headerforgeLoader(inner: Loader, options: HeaderforgeLoaderOptio
       // Absent on `astro sync` (no work is done there) or without the integration.
       const service = lookupHeaderService(root);
       if (!service) return inner.load(context);
-      await service.ready();
+      await service.ready().catch((error: unknown) => {
+        throw forHost(error);
+      });
       const headers = service.headers();
       // Entries are re-read when their file changes; also when any header changed.
       const signature = headersSignature(headers);

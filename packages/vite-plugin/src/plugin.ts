@@ -2,6 +2,7 @@ import { relative, resolve } from 'node:path';
 import {
   createHeaderService,
   failuresError,
+  forHost,
   HEADERFORGE_OPTIONS,
   type HeaderforgeOptions,
   type HeaderService,
@@ -130,7 +131,7 @@ export function headerforge(
       // a cache folder sits outside the project. Setting `allow` turns off Vite's own
       // workspace detection, so the workspace root is listed too.
       const root = resolve(config.root ?? process.cwd());
-      const resolved = resolveOptions(options, { root });
+      const resolved = ready(() => resolveOptions(options, { root }));
       return {
         server: {
           fs: {
@@ -167,7 +168,7 @@ export function headerforge(
       // of one build, with one service.
       if (this.meta.watchMode && isWatchBuild && watchedBuilds++ > 0 && newService)
         service = newService();
-      const result = await (service as HeaderService).ready();
+      const result = await settled((service as HeaderService).ready());
       if (this.meta.watchMode && isWatchBuild) {
         // So that editing a post's header is a change `vite build --watch` rebuilds for.
         for (const file of (service as HeaderService).headers().keys()) {
@@ -176,7 +177,8 @@ export function headerforge(
       }
       const error = failuresError(result);
       if (!error) return;
-      if (!isDev) this.error(error.hint ? `${error.message}\n${error.hint}` : error.message);
+      // Its hint in its message: Vite prints an error's message only.
+      if (!isDev) throw forHost(error, 'message');
       logError(error.message);
     },
 
@@ -187,7 +189,7 @@ export function headerforge(
     async load(id) {
       if (id !== RESOLVED_VIRTUAL_ID) return undefined;
       const active = service as HeaderService;
-      await active.ready();
+      await settled(active.ready());
       return headersModuleCode(active.headers().values(), host?.moduleFields ?? viteModuleFields);
     },
 
@@ -196,7 +198,7 @@ export function headerforge(
       order: 'pre',
       async handler(html, context) {
         const active = service as HeaderService;
-        await active.ready();
+        await settled(active.ready());
         return expandHeaderElements(html, active.headers(), {
           root,
           page: relative(root, context.filename),
@@ -245,5 +247,25 @@ function showError(
   server.ws.send({
     type: 'error',
     err: { message, stack: '', plugin: 'headerforge', ...(file ? { id: file } : {}) },
+  });
+}
+
+/**
+ * `work`'s result, or its mistake (an invalid option, a bad post) thrown as a host shows it
+ * best: the message with its hint (Vite prints an error's message only), without a stack
+ * trace (see `forHost`).
+ */
+function ready<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw forHost(error, 'message');
+  }
+}
+
+/** `ready` for a promise. */
+function settled<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    throw forHost(error, 'message');
   });
 }

@@ -165,7 +165,7 @@ export function logLineFor(event: HeadersEvent): LogLine | undefined {
       const hint = error.hint ? ` ${error.hint}` : '';
       return {
         level: 'error',
-        message: `${error.message}. No more ${model ? `${model} ` : ''}requests in this build.${hint}`,
+        message: `${error.message.replace(/[.\s]+$/, '')}. No more ${model ? `${model} ` : ''}requests in this build.${hint}`,
       };
     }
     case 'retry':

@@ -1,0 +1,25 @@
+import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
+
+/**
+ * What a host (Vite, Astro) should throw for `error`. A HeaderforgeError is a mistake to fix
+ * (a key, an option, a post), named in its message, with a hint: not a bug to trace. Hosts
+ * print an error's stack trace, and Astro its cause's too, under the message; so it is
+ * thrown without either. Anything else, an unexpected failure, is thrown as it is.
+ */
+export function forHost(
+  error: unknown,
+  /** `message`: the hint as the message's last line, for a host that prints only the message. */
+  hint: 'own' | 'message' = 'own',
+): unknown {
+  if (!isHeaderforgeError(error)) return error;
+  const inMessage = hint === 'message' && error.hint !== undefined;
+  const message = inMessage ? `${error.message}\n${error.hint}` : error.message;
+  const shown = new HeaderforgeError(error.code, message, {
+    retryable: error.retryable,
+    ...(error.hint === undefined || inMessage ? {} : { hint: error.hint }),
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.scope === undefined ? {} : { scope: error.scope }),
+  });
+  shown.stack = '';
+  return shown;
+}
