@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { type Dirent, statSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
@@ -644,7 +644,8 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const { key } = sidecar;
     await writeFileAtomic(layout.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`);
     if (options.verificationDir) {
-      const info = await stat(file);
+      // Synchronous, as the note's write: once per image saved or read through.
+      const info = statSync(file);
       await writeVerification(options.verificationDir, key, {
         sha256: sidecar.sha256,
         size: info.size,
@@ -654,12 +655,24 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     return { key, file, sidecar };
   }
 
-  // Shards whose dead writers' temp files were swept by this store: once per shard is enough.
-  const sweptShards = new Set<string>();
-  async function sweepOnce(shard: string): Promise<void> {
-    if (sweptShards.has(shard)) return;
-    await removeOrphanTempFiles(shard);
-    sweptShards.add(shard);
+  /**
+   * A shard that adopted entries go into, checked and swept of dead writers' temp files once
+   * per store: a read-through writes hundreds of entries at once, a few into each shard, and
+   * checking the cache folder and the shard for each of them queued thousands of file calls.
+   */
+  const readyShards = new Map<string, Promise<void>>();
+  function readyShard(shard: string): Promise<void> {
+    let ready = readyShards.get(shard);
+    if (!ready) {
+      ready = (async () => {
+        await ensureShard(shard);
+        await removeOrphanTempFiles(shard);
+      })();
+      // A failure is not remembered: the next entry for this shard tries (and reports) again.
+      ready.catch(() => readyShards.delete(shard));
+      readyShards.set(shard, ready);
+    }
+    return ready;
   }
 
   /**
@@ -678,7 +691,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (candidate > 1) {
       // A candidate made elsewhere joins its prompt's entry here, as if saved here.
       const base = generationKey({ ...input, candidate: undefined });
-      await ensureShard(layout.shard(base));
+      await readyShard(layout.shard(base));
       const file = layout.image(base, sidecar.mediaType, candidate);
       await writeFileAtomic(file, bytes, { syncFolder: false });
       return addCandidate(
@@ -699,9 +712,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
         false,
       );
     }
-    const shard = layout.shard(key);
-    await ensureShard(shard);
-    await sweepOnce(shard);
+    await readyShard(layout.shard(key));
     const file = layout.image(key, sidecar.mediaType);
     await writeFileAtomic(file, bytes, { syncFolder: false });
     // The other candidates' files are not here: each is listed when it arrives.
@@ -709,14 +720,18 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     return saveSidecar(file, own);
   }
 
-  // The cache's .gitignore is put back once per store (a build), not once per image.
-  let gitignoreChecked = false;
+  // The cache's .gitignore is put back once per store (a build), not once per image: one
+  // promise, so that a read-through's hundreds of writes at once do not each make it.
+  let cacheFolder: Promise<void> | undefined;
   async function ensureShard(shard: string): Promise<void> {
-    if (!gitignoreChecked) {
+    cacheFolder ??= (async () => {
       await mkdir(dir, { recursive: true });
       await writeFile(layout.gitignore, CACHE_GITIGNORE, { flag: 'wx' }).catch(() => {});
-      gitignoreChecked = true;
-    }
+    })().catch((error: unknown) => {
+      cacheFolder = undefined;
+      throw error;
+    });
+    await cacheFolder;
     await mkdir(shard, { recursive: true });
     const info = await lstat(shard);
     if (!info.isDirectory()) {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { verificationNote as notePath } from './layout.js';
@@ -23,16 +22,32 @@ export async function readVerification(
   }
 }
 
+/**
+ * Note folders known to be there: a read-through into an empty cache writes hundreds of
+ * notes into shards that do not exist yet, and each note failed once and made its folder.
+ */
+const madeFolders = new Set<string>();
+
 export async function writeVerification(
   dir: string,
   key: string,
   note: VerificationNote,
 ): Promise<void> {
   const path = notePath(dir, key);
-  // Its shard folder is there but for the first note in it: made only when missing.
-  await writeFile(path, JSON.stringify(note)).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, JSON.stringify(note));
-  });
+  const folder = dirname(path);
+  const text = JSON.stringify(note);
+  // Synchronous, like the read: written for each image a build hashes or reads through, and
+  // a thread-pool round trip per call costs more than writing a few bytes.
+  if (!madeFolders.has(folder)) {
+    mkdirSync(folder, { recursive: true });
+    madeFolders.add(folder);
+  }
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // Its folder was deleted since: the derived cache is anyone's to clear.
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path, text);
+  }
 }
