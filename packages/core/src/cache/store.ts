@@ -19,6 +19,7 @@ import {
   SHARD_NAME,
 } from './layout.js';
 import { acquireKeyLock, type KeyLock, type LockOptions } from './lock.js';
+import { checkedSha256 } from './remote-entry.js';
 import {
   type CandidateRecord,
   candidateSidecar,
@@ -684,7 +685,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const { key } = sidecar;
     if (!isGenerationKey(key) || sidecar.file !== imageFileName(key, sidecar.mediaType))
       throw new Error(`Not an entry headerforge can store: ${sidecar.file}`);
-    if (sidecar.placeholder || sha256Hex(bytes) !== sidecar.sha256)
+    if (sidecar.placeholder || checkedSha256(bytes) !== sidecar.sha256)
       throw new Error(`Refusing to store an unverified entry for ${key}`);
     const input = sidecarInput(sidecar);
     const candidate = input.candidate ?? 1;
