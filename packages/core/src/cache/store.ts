@@ -4,6 +4,7 @@ import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:
 import { basename, join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../files/atomic-write.js';
+import { syncDirectory } from '../files/durable.js';
 import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.js';
 import { BUILD_COMPACT_MAX_PIXELS, compactImage, type EncodeLimit } from '../image/compact.js';
 import { readImageSize } from '../image/inspect.js';
@@ -114,6 +115,12 @@ export interface ImageStore {
    * image first. The caller has verified both; the sidecar must name its own file.
    */
   adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage>;
+  /**
+   * Makes the entries `adopt` wrote since the last call survive a crash: one flush per
+   * folder they went into. Until then a crash may lose one (the remote still has it), never
+   * show it torn.
+   */
+  flush(): Promise<void>;
   lock(key: string, options?: LockOptions): Promise<KeyLock>;
   /**
    * Keeps the bytes of a paid-for image that could not be used in `.quarantine/`, beside a
@@ -641,9 +648,13 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     return next;
   }
 
-  async function saveSidecar(file: string, sidecar: Sidecar): Promise<CachedImage> {
+  async function saveSidecar(
+    file: string,
+    sidecar: Sidecar,
+    write: { syncFolder?: boolean } = {},
+  ): Promise<CachedImage> {
     const { key } = sidecar;
-    await writeFileAtomic(layout.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`);
+    await writeFileAtomic(layout.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`, write);
     if (options.verificationDir) {
       // Synchronous, as the note's write: once per image saved or read through.
       const info = statSync(file);
@@ -677,9 +688,10 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   }
 
   /**
-   * An adopted image's folder is flushed by its sidecar's write right after (same shard):
-   * a crash in between loses a copy the remote still has, never a paid image, and shows no
-   * torn file (both were fsynced before their renames).
+   * An adopted entry's folder is flushed by `flush`, once for all the entries a build read
+   * through into it (a folder flush per entry was a thousand for a thousand posts): a crash
+   * before then loses a copy the remote still has, never a paid image, and shows no torn
+   * file (both were fsynced before their renames).
    */
   async function adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage> {
     const { key } = sidecar;
@@ -713,12 +725,22 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
         false,
       );
     }
-    await readyShard(layout.shard(key));
+    const shard = layout.shard(key);
+    await readyShard(shard);
     const file = layout.image(key, sidecar.mediaType);
     await writeFileAtomic(file, bytes, { syncFolder: false });
     // The other candidates' files are not here: each is listed when it arrives.
     const { candidates: _elsewhere, ...own } = sidecar;
-    return saveSidecar(file, own);
+    const entry = await saveSidecar(file, own, { syncFolder: false });
+    unflushed.add(shard);
+    return entry;
+  }
+
+  const unflushed = new Set<string>();
+  async function flush(): Promise<void> {
+    const folders = [...unflushed];
+    unflushed.clear();
+    await Promise.all(folders.map((folder) => syncDirectory(folder)));
   }
 
   // The cache's .gitignore is put back once per store (a build), not once per image: one
@@ -891,6 +913,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     },
     persist,
     adopt,
+    flush,
     async lock(key, lockOptions) {
       if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
       await scratchDir(layout.locks);

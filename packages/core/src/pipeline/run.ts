@@ -113,8 +113,19 @@ export function shown(run: PipelineRun, path: string): string {
   return relative(run.settings.root, path) || '.';
 }
 
-/** Tidies the derived cache after cold work and saves what this run learnt for the next. */
+/**
+ * Makes the entries read through durable, tidies the derived cache after cold work and
+ * saves what this run learnt for the next.
+ */
 export async function finishRun(run: PipelineRun): Promise<void> {
+  // Not a failure of any post: the entries are there, and the remote has them.
+  await run.store
+    .flush()
+    .catch((error: unknown) =>
+      run.tally.warning(
+        `Could not flush the entries read through from the remote cache to disk: ${(error as Error).message}`,
+      ),
+    );
   // Only after cold work: a warm build should not walk the derived cache.
   if (run.derivedCold) {
     await removeStaleTempDirs(run.derivedDir, STALE_TEMP_MS).catch((error: unknown) =>
