@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { verificationNote as notePath } from './layout.js';
@@ -24,7 +25,8 @@ export async function readVerification(
 
 /**
  * Note folders known to be there: a read-through into an empty cache writes hundreds of
- * notes into shards that do not exist yet, and each note failed once and made its folder.
+ * notes at once into shards that do not exist yet, and each note failed once and made its
+ * folder.
  */
 const madeFolders = new Set<string>();
 
@@ -36,18 +38,15 @@ export async function writeVerification(
   const path = notePath(dir, key);
   const folder = dirname(path);
   const text = JSON.stringify(note);
-  // Synchronous, like the read: written for each image a build hashes or reads through, and
-  // a thread-pool round trip per call costs more than writing a few bytes.
+  // Not synchronous, unlike the read: replacing a file's content can wait on the disk.
   if (!madeFolders.has(folder)) {
     mkdirSync(folder, { recursive: true });
     madeFolders.add(folder);
   }
-  try {
-    writeFileSync(path, text);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  await writeFile(path, text).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
     // Its folder was deleted since: the derived cache is anyone's to clear.
     mkdirSync(folder, { recursive: true });
-    writeFileSync(path, text);
-  }
+    await writeFile(path, text);
+  });
 }
