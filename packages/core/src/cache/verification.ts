@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { verificationNote as notePath } from './layout.js';
@@ -24,11 +24,21 @@ export async function readVerification(
 }
 
 /**
- * Note folders known to be there: a read-through into an empty cache writes hundreds of
- * notes at once into shards that do not exist yet, and each note failed once and made its
- * folder.
+ * Note folders made (or being made) by this process: a read-through into an empty cache
+ * writes hundreds of notes at once into shards that do not exist yet, and each note failed
+ * once and made its folder.
  */
-const madeFolders = new Set<string>();
+const folders = new Map<string, Promise<unknown>>();
+
+function makeFolder(folder: string): Promise<unknown> {
+  let made = folders.get(folder);
+  if (!made) {
+    made = mkdir(folder, { recursive: true });
+    made.catch(() => folders.delete(folder));
+    folders.set(folder, made);
+  }
+  return made;
+}
 
 export async function writeVerification(
   dir: string,
@@ -38,15 +48,12 @@ export async function writeVerification(
   const path = notePath(dir, key);
   const folder = dirname(path);
   const text = JSON.stringify(note);
-  // Not synchronous, unlike the read: replacing a file's content can wait on the disk.
-  if (!madeFolders.has(folder)) {
-    mkdirSync(folder, { recursive: true });
-    madeFolders.add(folder);
-  }
+  await makeFolder(folder);
   await writeFile(path, text).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
     // Its folder was deleted since: the derived cache is anyone's to clear.
-    mkdirSync(folder, { recursive: true });
+    folders.delete(folder);
+    await makeFolder(folder);
     await writeFile(path, text);
   });
 }
