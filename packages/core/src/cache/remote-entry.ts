@@ -25,6 +25,18 @@ export function checkRemoteSidecar(
 }
 
 /**
+ * The hashes `checkRemoteImage` computed, by the bytes they are of: the store that adopts a
+ * checked image asks here instead of hashing it a second time. Fetched bytes are the
+ * fetch's own (nothing else holds them), so they cannot change in between.
+ */
+const hashed = new WeakMap<Uint8Array, string>();
+
+/** The sha256 of `bytes`, computed once per array checked here. */
+export function checkedSha256(bytes: Uint8Array): string {
+  return hashed.get(bytes) ?? sha256Hex(bytes);
+}
+
+/**
  * Checks remote image bytes against their sidecar without decoding them: their size and
  * sha256 (a truncated, torn or swapped object fails here), the type their magic bytes say,
  * and the pixel size their header declares. Returns the reason for a rejection, or
@@ -33,7 +45,9 @@ export function checkRemoteSidecar(
 export function checkRemoteImage(sidecar: Sidecar, bytes: Uint8Array): string | undefined {
   if (bytes.byteLength !== sidecar.bytes)
     return `the image has ${bytes.byteLength} bytes, its sidecar says ${sidecar.bytes}`;
-  if (sha256Hex(bytes) !== sidecar.sha256) return 'the image does not match its sidecar’s hash';
+  const sha256 = sha256Hex(bytes);
+  if (sha256 !== sidecar.sha256) return 'the image does not match its sidecar’s hash';
+  hashed.set(bytes, sha256);
   const header = readImageHeader(bytes);
   if (header?.mediaType !== sidecar.mediaType)
     return `the image is not the ${sidecar.mediaType} its sidecar says`;

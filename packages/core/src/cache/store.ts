@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { type Dirent, statSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../files/atomic-write.js';
+import { syncDirectory } from '../files/durable.js';
 import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.js';
 import { BUILD_COMPACT_MAX_PIXELS, compactImage, type EncodeLimit } from '../image/compact.js';
 import { readImageSize } from '../image/inspect.js';
@@ -19,6 +20,7 @@ import {
   SHARD_NAME,
 } from './layout.js';
 import { acquireKeyLock, type KeyLock, type LockOptions, removeDeadLocks } from './lock.js';
+import { checkedSha256 } from './remote-entry.js';
 import {
   type CandidateRecord,
   candidateSidecar,
@@ -113,6 +115,12 @@ export interface ImageStore {
    * image first. The caller has verified both; the sidecar must name its own file.
    */
   adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage>;
+  /**
+   * Makes the entries `adopt` wrote since the last call survive a crash: one flush per
+   * folder they went into. Until then a crash may lose one (the remote still has it), never
+   * show it torn.
+   */
+  flush(): Promise<void>;
   lock(key: string, options?: LockOptions): Promise<KeyLock>;
   /** Removes the locks of builds on this host that died holding them (see `removeDeadLocks`). */
   removeDeadLocks(): Promise<number>;
@@ -642,11 +650,16 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     return next;
   }
 
-  async function saveSidecar(file: string, sidecar: Sidecar): Promise<CachedImage> {
+  async function saveSidecar(
+    file: string,
+    sidecar: Sidecar,
+    write: { syncFolder?: boolean } = {},
+  ): Promise<CachedImage> {
     const { key } = sidecar;
-    await writeFileAtomic(layout.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`);
+    await writeFileAtomic(layout.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`, write);
     if (options.verificationDir) {
-      const info = await stat(file);
+      // Synchronous, as the note's write: once per image saved or read through.
+      const info = statSync(file);
       await writeVerification(options.verificationDir, key, {
         sha256: sidecar.sha256,
         size: info.size,
@@ -656,31 +669,44 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     return { key, file, sidecar };
   }
 
-  // Shards whose dead writers' temp files were swept by this store: once per shard is enough.
-  const sweptShards = new Set<string>();
-  async function sweepOnce(shard: string): Promise<void> {
-    if (sweptShards.has(shard)) return;
-    await removeOrphanTempFiles(shard);
-    sweptShards.add(shard);
+  /**
+   * A shard that adopted entries go into, checked and swept of dead writers' temp files once
+   * per store: a read-through writes hundreds of entries at once, a few into each shard, and
+   * checking the cache folder and the shard for each of them queued thousands of file calls.
+   */
+  const readyShards = new Map<string, Promise<void>>();
+  function readyShard(shard: string): Promise<void> {
+    let ready = readyShards.get(shard);
+    if (!ready) {
+      ready = (async () => {
+        await ensureShard(shard);
+        await removeOrphanTempFiles(shard);
+      })();
+      // A failure is not remembered: the next entry for this shard tries (and reports) again.
+      ready.catch(() => readyShards.delete(shard));
+      readyShards.set(shard, ready);
+    }
+    return ready;
   }
 
   /**
-   * An adopted image's folder is flushed by its sidecar's write right after (same shard):
-   * a crash in between loses a copy the remote still has, never a paid image, and shows no
-   * torn file (both were fsynced before their renames).
+   * An adopted entry's folder is flushed by `flush`, once for all the entries a build read
+   * through into it (a folder flush per entry was a thousand for a thousand posts): a crash
+   * before then loses a copy the remote still has, never a paid image, and shows no torn
+   * file (both were fsynced before their renames).
    */
   async function adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage> {
     const { key } = sidecar;
     if (!isGenerationKey(key) || sidecar.file !== imageFileName(key, sidecar.mediaType))
       throw new Error(`Not an entry headerforge can store: ${sidecar.file}`);
-    if (sidecar.placeholder || sha256Hex(bytes) !== sidecar.sha256)
+    if (sidecar.placeholder || checkedSha256(bytes) !== sidecar.sha256)
       throw new Error(`Refusing to store an unverified entry for ${key}`);
     const input = sidecarInput(sidecar);
     const candidate = input.candidate ?? 1;
     if (candidate > 1) {
       // A candidate made elsewhere joins its prompt's entry here, as if saved here.
       const base = generationKey({ ...input, candidate: undefined });
-      await ensureShard(layout.shard(base));
+      await readyShard(layout.shard(base));
       const file = layout.image(base, sidecar.mediaType, candidate);
       await writeFileAtomic(file, bytes, { syncFolder: false });
       return addCandidate(
@@ -702,23 +728,35 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       );
     }
     const shard = layout.shard(key);
-    await ensureShard(shard);
-    await sweepOnce(shard);
+    await readyShard(shard);
     const file = layout.image(key, sidecar.mediaType);
     await writeFileAtomic(file, bytes, { syncFolder: false });
     // The other candidates' files are not here: each is listed when it arrives.
     const { candidates: _elsewhere, ...own } = sidecar;
-    return saveSidecar(file, own);
+    const entry = await saveSidecar(file, own, { syncFolder: false });
+    unflushed.add(shard);
+    return entry;
   }
 
-  // The cache's .gitignore is put back once per store (a build), not once per image.
-  let gitignoreChecked = false;
+  const unflushed = new Set<string>();
+  async function flush(): Promise<void> {
+    const folders = [...unflushed];
+    unflushed.clear();
+    await Promise.all(folders.map((folder) => syncDirectory(folder)));
+  }
+
+  // The cache's .gitignore is put back once per store (a build), not once per image: one
+  // promise, so that a read-through's hundreds of writes at once do not each make it.
+  let cacheFolder: Promise<void> | undefined;
   async function ensureShard(shard: string): Promise<void> {
-    if (!gitignoreChecked) {
+    cacheFolder ??= (async () => {
       await mkdir(dir, { recursive: true });
       await writeFile(layout.gitignore, CACHE_GITIGNORE, { flag: 'wx' }).catch(() => {});
-      gitignoreChecked = true;
-    }
+    })().catch((error: unknown) => {
+      cacheFolder = undefined;
+      throw error;
+    });
+    await cacheFolder;
     await mkdir(shard, { recursive: true });
     const info = await lstat(shard);
     if (!info.isDirectory()) {
@@ -877,6 +915,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     },
     persist,
     adopt,
+    flush,
     async lock(key, lockOptions) {
       if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);
       await scratchDir(layout.locks);

@@ -29,7 +29,10 @@ export interface Lease {
  * once pay once. Without a remote, every remote step is a no-op.
  */
 export interface TieredStore
-  extends Pick<ImageStore, 'lookup' | 'recall' | 'read' | 'persist' | 'lock' | 'keepRejected'> {
+  extends Pick<
+    ImageStore,
+    'lookup' | 'recall' | 'read' | 'persist' | 'lock' | 'keepRejected' | 'flush'
+  > {
   readonly local: ImageStore;
   /** The remote's label (nothing secret in it), when there is one. */
   readonly remoteLabel: string | undefined;
@@ -67,6 +70,7 @@ export function openTieredStore(
     persist: (input, image, meta, landed) => local.persist(input, image, meta, landed),
     lock: (key, options) => local.lock(key, options),
     keepRejected: (key, bytes, reason) => local.keepRejected(key, bytes, reason),
+    flush: () => local.flush(),
 
     async readThrough(input, options) {
       if (!remote) return undefined;

@@ -23,16 +23,37 @@ export async function readVerification(
   }
 }
 
+/**
+ * Note folders made (or being made) by this process: a read-through into an empty cache
+ * writes hundreds of notes at once into shards that do not exist yet, and each note failed
+ * once and made its folder.
+ */
+const folders = new Map<string, Promise<unknown>>();
+
+function makeFolder(folder: string): Promise<unknown> {
+  let made = folders.get(folder);
+  if (!made) {
+    made = mkdir(folder, { recursive: true });
+    made.catch(() => folders.delete(folder));
+    folders.set(folder, made);
+  }
+  return made;
+}
+
 export async function writeVerification(
   dir: string,
   key: string,
   note: VerificationNote,
 ): Promise<void> {
   const path = notePath(dir, key);
-  // Its shard folder is there but for the first note in it: made only when missing.
-  await writeFile(path, JSON.stringify(note)).catch(async (error: NodeJS.ErrnoException) => {
+  const folder = dirname(path);
+  const text = JSON.stringify(note);
+  await makeFolder(folder);
+  await writeFile(path, text).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, JSON.stringify(note));
+    // Its folder was deleted since: the derived cache is anyone's to clear.
+    folders.delete(folder);
+    await makeFolder(folder);
+    await writeFile(path, text);
   });
 }

@@ -43,6 +43,7 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
       rows.push({ key, post: post.job.file, result });
       if (failure()) break;
     }
+    await store.flush();
     const error = failure();
     const pulled = rows.filter(
       (row) => row.result === 'pulled' || row.result === 'would pull',

@@ -138,10 +138,19 @@ export function shown(run: PipelineRun, path: string): string {
 }
 
 /**
- * Tidies the caches (the derived cache after cold work; the locks of builds on this host
- * that were killed holding them) and saves what this run learnt for the next.
+ * Makes the entries read through durable, tidies the caches (the derived cache after cold
+ * work; the locks of builds on this host that were killed holding them) and saves what this
+ * run learnt for the next.
  */
 export async function finishRun(run: PipelineRun): Promise<void> {
+  // Not a failure of any post: the entries are there, and the remote has them.
+  await run.store
+    .flush()
+    .catch((error: unknown) =>
+      run.tally.warning(
+        `Could not flush the entries read through from the remote cache to disk: ${(error as Error).message}`,
+      ),
+    );
   await run.store.local
     .removeDeadLocks()
     .catch((error: unknown) =>
