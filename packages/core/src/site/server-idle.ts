@@ -68,7 +68,7 @@ export function createServerIdle(): ServerIdle {
       }
     },
     async settled() {
-      await listening;
+      // Not listening yet: no request is under way.
       if (inFlight === 0) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, MAX_WAIT_MS);
