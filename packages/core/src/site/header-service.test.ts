@@ -116,6 +116,18 @@ describe('a header service that defers its work (a dev server)', () => {
     await service.close();
   });
 
+  it('reports an edit during a first run that fails as an error, never as a rejection', async () => {
+    release = holdBackgroundWork();
+    await writeFile(join(root, 'src/content/blog/bad.md'), '---\nheader: { prompt: "" }\n---\n');
+    const { service, updates } = devService();
+    await service.refresh();
+    expect(updates.map((update) => update.type)).toEqual(['error']);
+    expect(updates[0]?.type === 'error' && updates[0].error.message).toContain(
+      'src/content/blog/bad.md:2',
+    );
+    await service.close();
+  });
+
   it('reports the posts it answered for early that its first run serves otherwise', async () => {
     release = holdBackgroundWork();
     const { service, updates } = devService();

@@ -183,6 +183,8 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   }
 
   async function refreshNow(): Promise<void> {
+    // A first run under way (or not started) is waited for: if it fails, this edit may fix it.
+    if (firstOutcome === undefined) await ready().catch(() => {});
     if (firstOutcome?.ok === false) {
       await retryFirstRun();
       return;
