@@ -256,6 +256,8 @@ export function headerforge(
       // Headers still to make wait while the server answers requests.
       service?.yieldTo(gate.idle);
       if (deferFirstRun) {
+        // Until the first request, the server has nothing to do: the first page then only reads.
+        devServer.httpServer?.once('listening', () => service?.prepare());
         // The first run waits for the first page to be answered, unless a request needs it.
         void gate.idle().then(() => {
           if (!closing) firstRun().catch(() => {});

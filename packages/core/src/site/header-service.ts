@@ -43,6 +43,11 @@ export interface HeaderService {
    * After a first run that failed (a post's frontmatter was invalid), runs it again.
    */
   refresh(): Promise<void>;
+  /**
+   * Loads what reading a post takes (the YAML parser, the frontmatter schemas), for a dev
+   * server that has a moment before its first request: that request then only reads.
+   */
+  prepare(): void;
   /** Also tell `listener` about updates; returns a function that stops it. */
   subscribe(listener: (update: ServiceUpdate) => void): () => void;
   /**
@@ -288,6 +293,10 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     ready,
     headers: () => served,
     headersOf,
+    prepare() {
+      // The scan loads it with the first file it reads (scan.ts); a failure shows there.
+      import('./frontmatter.js').catch(() => {});
+    },
     refresh() {
       queue = queue.then(refreshNow, refreshNow);
       return queue;
