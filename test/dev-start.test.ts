@@ -163,6 +163,12 @@ describe('vite dev, a post with invalid frontmatter', () => {
       expect(overlay[0]?.err?.message).toContain('posts/broken.md:4');
       expect(logged.some((line) => line.includes('posts/broken.md:4'))).toBe(true);
 
+      // Saved once the watcher follows the folder (its first crawl ends after the server listens).
+      await until(
+        async () => server.watcher.getWatched()[join(site.dir, 'posts')] ?? [],
+        (names) => names.includes('broken.md'),
+        'the watcher to follow the posts',
+      );
       await writeFile(broken, '---\ntitle: Broken\nheader: "A mended fence"\n---\n');
       await until(
         async () => sent.filter((payload) => payload.type === 'full-reload'),
