@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type FakeOpenRouter,
@@ -37,6 +38,7 @@ const customLogger = {
   ...createLogger('silent'),
   info: (message: string) => void logged.push(message),
   warn: (message: string) => void logged.push(message),
+  error: (message: string) => void logged.push(message),
 };
 /** The background run ended (its summary line, e.g. `2 headers · … · 0 failed · $0.00 · 0.4 s`). */
 const backgroundDone = () =>
@@ -122,6 +124,64 @@ describe('vite dev, without a key', () => {
       expect(await imageSize(new URL(src, again.base))).toBe('960x540');
     } finally {
       await again.server.close();
+    }
+  });
+});
+
+describe('vite dev, a post with invalid frontmatter', () => {
+  let site: Awaited<ReturnType<typeof copyFixture>>;
+  afterAll(async () => site?.remove());
+
+  it('answers the page, shows the post in the terminal and the overlay, and recovers once it is fixed', {
+    timeout: 60_000,
+  }, async () => {
+    site = await copyFixture('vite-blog', { env: { HEADERFORGE_MODE: 'placeholder' } });
+    const broken = join(site.dir, 'posts/broken.md');
+    await writeFile(broken, '---\ntitle: Broken\nheader:\n  prompt: ""\n---\n');
+    hold();
+    const { server, base } = await startVite(site.dir);
+    const sent: Array<{ type: string; err?: { message: string } }> = [];
+    const send = server.ws.send.bind(server.ws) as (payload: unknown) => void;
+    server.ws.send = ((payload: { type: string }) => {
+      sent.push(payload);
+      send(payload);
+    }) as typeof server.ws.send;
+    try {
+      // The page names another post: it is answered, that post pending.
+      const page = await fetch(base);
+      expect(page.status).toBe(200);
+      expect(featured(await page.text())).toMatch(PENDING);
+      // The headers module needs every post: it fails, naming the bad one.
+      await expect(viteHeaders(server)).rejects.toThrow(
+        'posts/broken.md:4: "header.prompt" must be a non-empty string',
+      );
+      const overlay = await until(
+        async () => sent.filter((payload) => payload.type === 'error'),
+        (errors) => errors.length > 0,
+        'an error overlay',
+      );
+      expect(overlay[0]?.err?.message).toContain('posts/broken.md:4');
+      expect(logged.some((line) => line.includes('posts/broken.md:4'))).toBe(true);
+
+      // Saved once the watcher follows the folder (its first crawl ends after the server listens).
+      await until(
+        async () => server.watcher.getWatched()[join(site.dir, 'posts')] ?? [],
+        (names) => names.includes('broken.md'),
+        'the watcher to follow the posts',
+      );
+      await writeFile(broken, '---\ntitle: Broken\nheader: "A mended fence"\n---\n');
+      await until(
+        async () => sent.filter((payload) => payload.type === 'full-reload'),
+        (reloads) => reloads.length > 0,
+        'a reload once the post is fixed',
+      );
+      expect(Object.keys(await viteHeaders(server)).sort()).toEqual([
+        'posts/broken.md',
+        'posts/deep-sea.md',
+        'posts/hello-world.md',
+      ]);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -20,6 +20,11 @@ import {
 const PICTURE = /<picture\b([^>]*?)\sdata-headerforge="([^"]*)"([^>]*)>\s*<\/picture>/gi;
 const META = /<meta\b([^>]*?)\sdata-headerforge="([^"]*)"([^>]*?)\/?>/gi;
 
+/** The posts a page names, as its `data-headerforge` attributes write them. */
+export function headerReferences(html: string): string[] {
+  return [...html.matchAll(PICTURE), ...html.matchAll(META)].map((match) => match[2] as string);
+}
+
 export function expandHeaderElements(
   html: string,
   headers: ReadonlyMap<string, HeaderResult>,

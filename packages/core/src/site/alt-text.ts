@@ -11,8 +11,10 @@ const MAX_ALT_LENGTH = 125;
  */
 const MIN_SENTENCE_LENGTH = 20;
 
-const sentences = new Intl.Segmenter('en', { granularity: 'sentence' });
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// Made on first use: creating a segmenter loads ICU's break rules (~10 ms), which a dev
+// server's start would pay before it answers, and most prompts never need one.
+let sentences: Intl.Segmenter | undefined;
+let graphemes: Intl.Segmenter | undefined;
 
 /**
  * Alt text from a prompt: its first sentence, or at most 125 characters cut at a word
@@ -35,6 +37,7 @@ const SENTENCE_TERMINAL = /\p{Sentence_Terminal}/u;
 function firstSentence(text: string): string {
   if (!SENTENCE_TERMINAL.test(text)) return text;
   let sentence = '';
+  sentences ??= new Intl.Segmenter('en', { granularity: 'sentence' });
   for (const { segment } of sentences.segment(text)) {
     sentence += segment;
     if (sentence.trim().length >= MIN_SENTENCE_LENGTH) break;
@@ -45,6 +48,7 @@ function firstSentence(text: string): string {
 function truncate(text: string, max: number): string {
   // A string never has more characters than UTF-16 units: short ones need no segmenting.
   if (text.length <= max) return text;
+  graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   const clusters = Array.from(graphemes.segment(text), (part) => part.segment);
   if (clusters.length <= max) return text;
   const kept = clusters.slice(0, max - 1).join('');

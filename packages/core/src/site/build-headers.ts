@@ -70,6 +70,17 @@ export interface BuildHeadersResult extends PipelineResult {
   remote?: { label: string; readOnly: boolean } | undefined;
 }
 
+/** The site's options, validated, and the mode it is in. */
+export function siteSettings(input: BuildHeadersInput): {
+  options: ResolvedHeaderforgeOptions;
+  mode: ModeDecision;
+} {
+  const env = input.env ?? process.env;
+  const options = resolveOptions(input.options, { root: input.root });
+  const apiKey = input.client?.apiKey ?? env.OPENROUTER_API_KEY?.trim();
+  return { options, mode: resolveMode({ option: options.mode, env, hasApiKey: Boolean(apiKey) }) };
+}
+
 /**
  * The whole story for one site: validate options, pick the mode, scan the content, then
  * make every header. Failures are in `result.failures`; `failuresError(result)` turns them
@@ -78,9 +89,7 @@ export interface BuildHeadersResult extends PipelineResult {
 export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeadersResult> {
   const env = input.env ?? process.env;
   const emit = input.onEvent ?? (() => {});
-  const options = resolveOptions(input.options, { root: input.root });
-  const apiKey = input.client?.apiKey ?? env.OPENROUTER_API_KEY?.trim();
-  const mode = resolveMode({ option: options.mode, env, hasApiKey: Boolean(apiKey) });
+  const { options, mode } = siteSettings(input);
   emit({ type: 'mode', decision: mode });
   const empty: ScanResult = { jobs: [], files: 0, skipped: [] };
   if (mode.mode === 'off') {

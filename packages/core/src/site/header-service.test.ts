@@ -87,6 +87,63 @@ describe('a header service that defers its work (a dev server)', () => {
     expect(sources(service)).toEqual(['pending', 'pending', 'pending']);
     expect(updates).toEqual([]);
   });
+
+  it('answers for the posts a page names before its first run, reading no other post', async () => {
+    release = holdBackgroundWork();
+    // A post the whole scan refuses: answering for a and b does not read it.
+    const bad = join(root, 'src/content/blog/bad.md');
+    await writeFile(bad, '---\nheader: { prompt: "" }\n---\n');
+    const { service, updates } = devService();
+    const early = await service.headersOf([
+      'src/content/blog/a.md',
+      './src/content/blog/b.md',
+      'src/content/blog/missing.md',
+      'README.md',
+    ]);
+    expect([...early.keys()]).toEqual(['src/content/blog/a.md', 'src/content/blog/b.md']);
+    expect([...early.values()].map((header) => header.source)).toEqual(['pending', 'pending']);
+    expect(early.get('src/content/blog/a.md')?.job.userPrompt).toBe('Post a at dusk');
+
+    await expect(service.ready()).rejects.toThrow('src/content/blog/bad.md:2');
+    await expect(service.headersOf(['src/content/blog/a.md'])).rejects.toThrow('bad.md:2');
+    // The post is fixed: the next refresh runs the first run again and serves every post.
+    await writeFile(bad, '---\nheader: "Post bad at dusk"\n---\n');
+    await service.refresh();
+    const files = [...posts, 'bad'].map((name) => `src/content/blog/${name}.md`).sort();
+    expect(updates).toEqual([{ type: 'headers-changed', files, placeholder: true }]);
+    const fixed = 'src/content/blog/bad.md';
+    expect((await service.headersOf([fixed])).get(fixed)).toBe(service.headers().get(fixed));
+    await service.close();
+  });
+
+  it('reports an edit during a first run that fails as an error, never as a rejection', async () => {
+    release = holdBackgroundWork();
+    await writeFile(join(root, 'src/content/blog/bad.md'), '---\nheader: { prompt: "" }\n---\n');
+    const { service, updates } = devService();
+    await service.refresh();
+    expect(updates.map((update) => update.type)).toEqual(['error']);
+    expect(updates[0]?.type === 'error' && updates[0].error.message).toContain(
+      'src/content/blog/bad.md:2',
+    );
+    await service.close();
+  });
+
+  it('reports the posts it answered for early that its first run serves otherwise', async () => {
+    release = holdBackgroundWork();
+    const { service, updates } = devService();
+    await service.headersOf(['src/content/blog/a.md', 'src/content/blog/b.md']);
+    // Edited before the first run reads it: a square header now.
+    await writeFile(
+      join(root, 'src/content/blog/a.md'),
+      '---\ntitle: a\nheader: { prompt: "Post a at dusk", aspectRatio: "1:1" }\n---\n',
+    );
+    await service.ready();
+    expect(updates).toEqual([
+      { type: 'headers-changed', files: ['src/content/blog/a.md'], placeholder: true },
+    ]);
+    expect(service.headers().get('src/content/blog/a.md')?.job.aspectRatio).toBe('1:1');
+    await service.close();
+  });
 });
 
 async function until(ok: () => boolean): Promise<void> {

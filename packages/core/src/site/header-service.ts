@@ -8,6 +8,7 @@ import type { HeaderResult, PostFailure } from '../pipeline/summary.js';
 import { backgroundMayStart } from './background-hold.js';
 import { type BuildHeadersInput, type BuildHeadersResult, buildHeaders } from './build-headers.js';
 import { loadPipeline } from './load-pipeline.js';
+import { recallPosts } from './recall-posts.js';
 import { scanContent } from './scan.js';
 
 /** What a host (Vite, Astro) is told when the headers it serves change. */
@@ -27,11 +28,26 @@ export interface HeaderService {
   /** The headers being served now, by content file (relative to the root). */
   headers(): ReadonlyMap<string, HeaderResult>;
   /**
+   * The headers of `files` (content paths, or `./`- or `/`-prefixed ones), by content path,
+   * for a request that needs only those (a page naming a few posts). Once the first run is
+   * done, what `headers()` serves. Before, with `deferWork`, those posts alone are read and
+   * recalled, so that a dev server's first page does not wait for the whole scan; if the run
+   * then serves any of them otherwise, that is reported as `headers-changed`. A file that is
+   * not a post with a header is left out. Rejects when the first run failed.
+   */
+  headersOf(files: readonly string[]): Promise<ReadonlyMap<string, HeaderResult>>;
+  /**
    * Rescans the content after an edit. Posts whose generation key changed get offline art
    * at once (reported as `headers-changed` with `placeholder: true`), then the real image in
    * the background (reported again when it lands). An edit that keeps the key costs nothing.
+   * After a first run that failed (a post's frontmatter was invalid), runs it again.
    */
   refresh(): Promise<void>;
+  /**
+   * Loads what reading a post takes (the YAML parser, the frontmatter schemas), for a dev
+   * server that has a moment before its first request: that request then only reads.
+   */
+  prepare(): void;
   /** Also tell `listener` about updates; returns a function that stops it. */
   subscribe(listener: (update: ServiceUpdate) => void): () => void;
   /**
@@ -77,6 +93,10 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     variants: input.variants !== false,
   });
   let first: Promise<BuildHeadersResult> | undefined;
+  /** How the first run ended, once it has. */
+  let firstOutcome: { ok: true } | { ok: false; error: unknown } | undefined;
+  /** What `headersOf` answered before the first run was done, to compare with what it serves. */
+  const early = new Map<string, HeaderResult>();
   // Refreshes run one after another, so two quick saves cannot interleave their results.
   let queue: Promise<void> = Promise.resolve();
   const stopping = new AbortController();
@@ -112,6 +132,8 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   function ready(): Promise<BuildHeadersResult> {
     first ??= buildHeaders(input).then((result) => {
       for (const header of result.headers) served.set(header.job.file, header);
+      firstOutcome = { ok: true };
+      reportEarlyDifferences();
       if (result.deferred.length > 0 && result.mode.mode !== 'off') {
         const { mode, options } = result;
         inBackground(async () => {
@@ -122,10 +144,56 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
       }
       return result;
     });
+    const run = first;
+    run.catch((error: unknown) => {
+      if (first === run) firstOutcome = { ok: false, error };
+    });
     return first;
   }
 
+  /** Posts the first run serves otherwise than `headersOf` answered before it was done. */
+  function reportEarlyDifferences() {
+    const files = [...early].flatMap(([file, header]) => {
+      const now = served.get(file);
+      return now && JSON.stringify(now) === JSON.stringify(header) ? [] : [file];
+    });
+    early.clear();
+    if (files.length === 0) return;
+    const placeholder = files.some((file) => served.get(file)?.placeholder ?? false);
+    notify({ type: 'headers-changed', files, placeholder });
+  }
+
+  async function headersOf(files: readonly string[]): Promise<ReadonlyMap<string, HeaderResult>> {
+    const keys = files.map((file) => file.replaceAll('\\', '/').replace(/^\.?\//, ''));
+    const servedOnes = () => {
+      const found = new Map<string, HeaderResult>();
+      for (const key of keys) {
+        const header = served.get(key);
+        if (header) found.set(key, header);
+      }
+      return found;
+    };
+    if (!input.deferWork || firstOutcome !== undefined) {
+      await ready();
+      return servedOnes();
+    }
+    const found = await recallPosts(input, keys);
+    // The first run ended meanwhile: its headers, which the page is compared against no more.
+    if (firstOutcome !== undefined) {
+      await ready();
+      return servedOnes();
+    }
+    for (const header of found) early.set(header.job.file, header);
+    return new Map(found.map((header) => [header.job.file, header]));
+  }
+
   async function refreshNow(): Promise<void> {
+    // A first run under way (or not started) is waited for: if it fails, this edit may fix it.
+    if (firstOutcome === undefined) await ready().catch(() => {});
+    if (firstOutcome?.ok === false) {
+      await retryFirstRun();
+      return;
+    }
     const { options, mode } = await ready();
     if (mode.mode === 'off') return;
     let jobs: HeaderJob[];
@@ -172,6 +240,21 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     }
   }
 
+  /** The first run failed (a bad post when the server started): an edit may have fixed it. */
+  async function retryFirstRun(): Promise<void> {
+    first = undefined;
+    firstOutcome = undefined;
+    try {
+      await ready();
+    } catch (error) {
+      notify({ type: 'error', error: asHeaderforgeError(error) });
+      return;
+    }
+    const files = [...served.keys()];
+    const placeholder = [...served.values()].some((header) => header.placeholder);
+    notify({ type: 'headers-changed', files, placeholder });
+  }
+
   /**
    * Makes `jobs` in `mode` while the server serves what it has, showing each header as it
    * lands (unless its post was edited again meanwhile). The pipeline bounds the work:
@@ -209,6 +292,11 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   return {
     ready,
     headers: () => served,
+    headersOf,
+    prepare() {
+      // The scan loads it with the first file it reads (scan.ts); a failure shows there.
+      import('./frontmatter.js').catch(() => {});
+    },
     refresh() {
       queue = queue.then(refreshNow, refreshNow);
       return queue;

@@ -14,7 +14,7 @@ import { applyStyle, autoPrompt } from './prompt.js';
 import { attachReferences, type WantedReference } from './references.js';
 
 /** Never content, however wide the include globs. */
-const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/dist/**', '**/.git/**'];
+export const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/dist/**', '**/.git/**'];
 // The callback API: `fs/promises.readFile` takes several thread-pool round trips per file,
 // which made it a third slower over a thousand small posts.
 /** Content files in flight at once. */

@@ -18,6 +18,12 @@ export interface ServerIdle {
    * whenever it has answered every request and had none for a moment (or waited too long).
    */
   idle(): Promise<void>;
+  /**
+   * Resolves once the server answers no request (at once if it answers none), or has waited
+   * too long: for work wanted soon that should not hold up the responses under way, such as
+   * a dev server's first run, started when a page it has just answered is pre-transformed.
+   */
+  settled(): Promise<void>;
 }
 
 /**
@@ -27,6 +33,8 @@ export interface ServerIdle {
 export function createServerIdle(): ServerIdle {
   let inFlight = 0;
   let lastActivity = 0;
+  /** Called when no request is in flight any more. */
+  const waiting = new Set<() => void>();
   let first = true;
   let markListening = () => {};
   const listening = new Promise<void>((resolve) => {
@@ -43,6 +51,9 @@ export function createServerIdle(): ServerIdle {
     requestEnded() {
       inFlight--;
       lastActivity = performance.now();
+      if (inFlight > 0) return;
+      for (const settle of waiting) settle();
+      waiting.clear();
     },
     async idle() {
       await listening;
@@ -55,6 +66,17 @@ export function createServerIdle(): ServerIdle {
         const wait = inFlight === 0 ? QUIET_MS - quietFor : QUIET_MS;
         await new Promise((resolve) => setTimeout(resolve, Math.min(wait, deadline - now)));
       }
+    },
+    async settled() {
+      // Not listening yet: no request is under way.
+      if (inFlight === 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, MAX_WAIT_MS);
+        waiting.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     },
   };
 }
