@@ -22,7 +22,7 @@ const KEY = 'sk-or-v1-bench';
 
 // Seven alternating builds per site: one build of a 1,000-post site varies by ±10% from
 // run to run on this machine, more than the 5% the goal is about.
-export async function warmBuild({ posts = 1000, runs = 7, log = console.log } = {}) {
+export async function warmBuild({ posts = 1000, runs = 8, log = console.log } = {}) {
   // Inside the repository, so that the sites resolve astro and @headerforge/astro.
   const roots = await writeSites(join(repo, '.tmp', 'bench-sites'), posts);
   const fake = await startFakeProcess({ apiKey: KEY });
@@ -75,17 +75,8 @@ export async function warmBuild({ posts = 1000, runs = 7, log = console.log } = 
     await astroBuild('plain');
     await astroBuild('headerforge');
     await fake.reset();
-    const times = { plain: [], headerforge: [] };
-    let headerforgeSharpCalls = 0;
-    for (let i = 0; i < runs; i++) {
-      for (const site of ['plain', 'headerforge']) {
-        const result = await astroBuild(site);
-        times[site].push(result.ms);
-        if (site === 'headerforge') headerforgeSharpCalls += result.sharp.ours;
-        log(`warm build ${i + 1}/${runs}, ${site}: ${(result.ms / 1000).toFixed(1)} s`);
-      }
-    }
-
+    // headerforge's own part, in fresh processes, before the timed builds: their file churn
+    // slows every file-system call on this machine for minutes (see below), ours included.
     const lookups = [];
     for (let i = 0; i < runs; i++) {
       const counts = join(scratch, `lookup-sharp-${i}.json`);
@@ -98,6 +89,21 @@ export async function warmBuild({ posts = 1000, runs = 7, log = console.log } = 
       lookup.sharpCalls = JSON.parse(await readFile(counts, 'utf8')).ours;
       lookups.push(lookup);
     }
+    const times = { plain: [], headerforge: [] };
+    let headerforgeSharpCalls = 0;
+    // Each round's two builds in turn, the order swapped every round: builds slow down over
+    // a run (on this machine's journal-less ext4, each creates files among the inodes the
+    // builds before it deleted, which the allocator skips for minutes), and always building
+    // one site second would charge that drift to it alone.
+    for (let i = 0; i < runs; i++) {
+      for (const site of i % 2 === 0 ? ['plain', 'headerforge'] : ['headerforge', 'plain']) {
+        const result = await astroBuild(site);
+        times[site].push(result.ms);
+        if (site === 'headerforge') headerforgeSharpCalls += result.sharp.ours;
+        log(`warm build ${i + 1}/${runs}, ${site}: ${(result.ms / 1000).toFixed(1)} s`);
+      }
+    }
+
     // Issue 9 and 16: the same warm build on a runner whose local cache is empty, reading
     // every image from a shared Redis, then from an S3 (moto), instead (the derived cache is
     // kept on both sides, so only where the originals come from differs).
@@ -142,11 +148,11 @@ export async function warmBuild({ posts = 1000, runs = 7, log = console.log } = 
 }
 
 /**
- * Three builds with an empty local cache, reading through from a store the bench starts
- * and fills with `headerforge push`; each paired with a local-hit build just before it, so
- * the ratio is not the machine's drift between two parts of the run.
+ * Four builds with an empty local cache, reading through from a store the bench starts
+ * and fills with `headerforge push`; each paired with a local-hit build just before or just
+ * after it (in turn), so the ratio is not the machine's drift between two parts of the run.
  */
-async function remoteWarmBuild(root, env, astroBuild, startStore, log, runs = 3) {
+async function remoteWarmBuild(root, env, astroBuild, startStore, log, runs = 4) {
   const store = await startStore();
   const remoteEnv = { ...env, ...store.env, HEADERFORGE_REMOTE: store.url };
   const local = join(root, '.headerforge');
@@ -164,7 +170,10 @@ async function remoteWarmBuild(root, env, astroBuild, startStore, log, runs = 3)
     let remoteHits = 0;
     let sharpCalls = 0;
     for (let i = 0; i < runs; i++) {
-      localTimes.push((await astroBuild('headerforge')).ms);
+      // The local-hit build first, then the remote one; swapped every round (see the drift
+      // in `warmBuild`).
+      const localFirst = i % 2 === 0;
+      if (localFirst) localTimes.push((await astroBuild('headerforge')).ms);
       await rename(local, aside);
       try {
         const result = await astroBuild('headerforge', remoteEnv);
@@ -174,13 +183,14 @@ async function remoteWarmBuild(root, env, astroBuild, startStore, log, runs = 3)
         remoteHits = (await readdir(local, { recursive: true })).filter((f) =>
           /\.(png|avif|webp|jpg|gif)$/.test(f),
         ).length;
-        log(
-          `warm build ${i + 1}/${runs} from ${store.name}: ${(result.ms / 1000).toFixed(1)} s (local hits ${(localTimes[i] / 1000).toFixed(1)} s)`,
-        );
       } finally {
         await rm(local, { recursive: true, force: true });
         await rename(aside, local);
       }
+      if (!localFirst) localTimes.push((await astroBuild('headerforge')).ms);
+      log(
+        `warm build ${i + 1}/${runs} from ${store.name}: ${((times[i] ?? 0) / 1000).toFixed(1)} s (local hits ${((localTimes[i] ?? 0) / 1000).toFixed(1)} s, ${localFirst ? 'before' : 'after'})`,
+      );
     }
     const pairedRatios = times.map((ms, i) => ms / localTimes[i]);
     return {

@@ -1,26 +1,24 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  buildHeaders,
-  type HeaderJob,
-  isHeaderforgeError,
-  resolveOptions,
-} from '@headerforge/core';
-import { generationKey, jobKeyInput, scanFile } from '@headerforge/core/internal';
-import fc from 'fast-check';
+import { buildHeaders, type HeaderJob, isHeaderforgeError } from '@headerforge/core';
+import { generationKey, jobKeyInput } from '@headerforge/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import {
+  CASE_TIMEOUT_MS,
+  expectClearError,
+  FILE,
+  fuzzFrontmatter,
+  scanText,
+} from './support/fuzz-frontmatter.js';
 import { testSeed } from './support/prng.js';
 
 // Hostile frontmatter, generated: every document ends in a header or in one clear error
 // naming the file and the field (never a crash, a hang or a stack trace), and a refused
 // post never touches a cache. The seed is printed; HEADERFORGE_TEST_SEED replays a run.
-const CASES = Number(process.env.HEADERFORGE_FUZZ_CASES ?? 10_000);
+// At full size (100,000 documents): test/stress/fuzz.test.ts.
+const CASES = 10_000;
 const SEED = testSeed(Math.floor(Math.random() * 2 ** 31));
-const FILE = 'posts/fuzz.md';
-/** Longer than any case takes: a case still running then is a hang. */
-const CASE_TIMEOUT_MS = 5000;
 
 let root: string;
 beforeAll(async () => {
@@ -29,92 +27,6 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const options = () => resolveOptions({ include: ['posts/*.md'] }, { root });
-
-/** The job of one document, or the error it was refused with. */
-async function scanText(text: string): Promise<{ job?: HeaderJob; error?: unknown }> {
-  await writeFile(join(root, FILE), text);
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`hang: no answer in ${CASE_TIMEOUT_MS} ms`)),
-      CASE_TIMEOUT_MS,
-    );
-  });
-  try {
-    const job = await Promise.race([scanFile(join(root, FILE), options()), hang]);
-    return job ? { job } : {};
-  } catch (error) {
-    if ((error as Error).message.startsWith('hang:')) throw error;
-    return { error };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The error a refused document must end in: ours, naming the file and the field, no stack. */
-function expectClearError(error: unknown, text: string): void {
-  const shown = JSON.stringify(text.slice(0, 200));
-  expect(isHeaderforgeError(error), `not a HeaderforgeError for ${shown}: ${String(error)}`).toBe(
-    true,
-  );
-  const { code, message, hint } = error as { code: string; message: string; hint?: string };
-  expect(code, shown).toBe('invalid_frontmatter');
-  // Each problem on a line of its own, naming the file and line; several open with a summary.
-  expect(message, shown).toContain('posts/fuzz.md:');
-  for (const line of message.split('\n')) {
-    if (!line.endsWith(':')) expect(line, shown).toMatch(/^posts\/fuzz\.md:\d+: /);
-  }
-  expect(message, shown).toMatch(/\bheader\b|frontmatter|YAML/);
-  expect(message, shown).not.toMatch(/\n\s+at /);
-  expect(hint, shown).toBeTruthy();
-}
-
-const scalar = fc.oneof(
-  fc.string(),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-);
-const stringy = fc.oneof(fc.string({ minLength: 1 }), fc.string({ unit: 'binary' }), scalar);
-const headerObject = fc.record(
-  {
-    prompt: stringy,
-    alt: stringy,
-    model: fc.oneof(fc.constant('google/gemini-2.5-flash-image'), stringy),
-    size: fc.oneof(fc.constantFrom('1K', '2K', '4K', '8K'), scalar),
-    aspectRatio: fc.oneof(fc.constantFrom('16:9', '1:1', '7:3'), scalar),
-    seed: fc.oneof(fc.nat(), scalar),
-    focus: fc.oneof(fc.constantFrom('attention', 'top', 'middle'), scalar),
-    references: fc.oneof(fc.constant(false), fc.array(fc.string(), { maxLength: 6 }), scalar),
-    candidates: fc.oneof(fc.integer({ min: -2, max: 10 }), scalar),
-    pick: fc.oneof(fc.integer({ min: -2, max: 10 }), scalar),
-  },
-  { requiredKeys: [] },
-);
-const headerValue = fc.oneof(
-  stringy,
-  fc.array(scalar, { maxLength: 4 }),
-  headerObject,
-  fc.dictionary(fc.string(), scalar, { maxKeys: 4 }),
-);
-/** YAML written from data: valid YAML, hostile values. */
-const structured = fc
-  .record({ title: fc.option(stringy), header: fc.option(headerValue) }, { requiredKeys: [] })
-  .map((data) => `---\n${stringify(data)}---\nBody.\n`);
-/** Anything between the fences: invalid YAML, tabs, stray colons, unbalanced quotes. */
-const raw = fc
-  .string({ unit: 'binary', maxLength: 300 })
-  .map((text) => `---\nheader: ${text}\n---\n`);
-const rawBlock = fc.string({ unit: 'binary', maxLength: 300 }).map((text) => `---\n${text}\n---\n`);
-const document = fc
-  .tuple(fc.oneof(structured, raw, rawBlock), fc.boolean(), fc.boolean())
-  .map(
-    ([text, bom, crlf]) => `${bom ? '\uFEFF' : ''}${crlf ? text.replaceAll('\n', '\r\n') : text}`,
-  );
-
 describe(`fuzzed frontmatter: ${CASES} documents (seed ${SEED})`, () => {
   const refused: string[] = [];
 
@@ -122,25 +34,10 @@ describe(`fuzzed frontmatter: ${CASES} documents (seed ${SEED})`, () => {
     timeout: 600_000,
   }, async () => {
     console.log(`[reliability] fuzz seed ${SEED}; HEADERFORGE_TEST_SEED=${SEED} replays it`);
-    let headers = 0;
-    await fc.assert(
-      fc.asyncProperty(document, async (text) => {
-        const { job, error } = await scanText(text);
-        if (error === undefined) {
-          if (job) {
-            headers++;
-            expect(job.prompt.trim().length).toBeGreaterThan(0);
-            expect(job.file).toBe(FILE);
-          }
-          return;
-        }
-        expectClearError(error, text);
-        if (refused.length < 40) refused.push(text);
-      }),
-      { numRuns: CASES, seed: SEED },
-    );
+    const result = await fuzzFrontmatter(root, CASES, SEED);
+    refused.push(...result.refused);
     console.log(
-      `[reliability] fuzz: ${CASES} documents · ${headers} headers · ${CASES - headers} without a header or refused with a clear error · crashes 0 · hangs 0`,
+      `[reliability] fuzz: ${CASES} documents · ${result.headers} headers · ${CASES - result.headers} without a header or refused with a clear error · crashes 0 · hangs 0`,
     );
     expect(refused.length).toBeGreaterThan(0);
   });
@@ -160,7 +57,7 @@ describe(`fuzzed frontmatter: ${CASES} documents (seed ${SEED})`, () => {
 });
 
 describe('named hostile frontmatter', () => {
-  const scan = (text: string) => scanText(text);
+  const scan = (text: string) => scanText(root, text);
 
   it('a YAML alias bomb is refused at once', async () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
@@ -253,6 +150,13 @@ describe('named hostile frontmatter', () => {
     const { error } = await scan(text);
     expectClearError(error, text);
     expect((error as Error).message).toMatch(/"header/);
+  });
+
+  it('a reference path with a newline in it is refused on one line', async () => {
+    const text = '---\nheader:\n  prompt: A lighthouse\n  references: ["brand\\nlogo.png"]\n---\n';
+    const { error } = await scan(text);
+    expectClearError(error, text);
+    expect((error as Error).message).toMatch(/reference image "brand\\nlogo\.png" does not exist/);
   });
 
   it('duplicate keys are refused, naming the line', async () => {

@@ -37,7 +37,7 @@ export async function attachReferences(
       pending = outside
         ? Promise.reject(
             new Error(
-              `is outside the project root${outside.through === 'symlink' ? `, through a symlink to ${outside.real}` : ` (${absolute})`}; list its folder in the \`outsideRoot\` option to allow it`,
+              `is outside the project root${outside.through === 'symlink' ? `, through a symlink to ${printable(outside.real)}` : ` (${printable(absolute)})`}; list its folder in the \`outsideRoot\` option to allow it`,
             ),
           )
         : readReference(absolute, reference.path);
@@ -46,7 +46,7 @@ export async function attachReferences(
     return pending.catch((problem: unknown) => {
       throw new HeaderforgeError(
         reference.code,
-        `${reference.where}: reference image "${reference.path}" ${(problem as Error).message}`,
+        `${reference.where}: reference image ${JSON.stringify(reference.path)} ${(problem as Error).message}`,
         {
           hint: `Give a PNG, JPEG, WebP, GIF or AVIF file of at most ${MAX_REFERENCE_BYTES / 2 ** 20} MiB, with a path relative to the project root (${root}).`,
         },
@@ -85,7 +85,9 @@ export async function attachReferences(
 async function readReference(absolute: string, shown: string): Promise<ReferenceImage> {
   const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
     throw new Error(
-      error.code === 'ENOENT' ? `does not exist (${absolute})` : `cannot be read: ${error.message}`,
+      error.code === 'ENOENT'
+        ? `does not exist (${printable(absolute)})`
+        : `cannot be read: ${printable(error.message)}`,
     );
   });
   if (!info.isFile()) throw new Error('is not a file');
@@ -101,3 +103,7 @@ async function readReference(absolute: string, shown: string): Promise<Reference
   if (!width || !height) throw new Error(`cannot be decoded as ${mediaType}`);
   return { path: shown, bytes, mediaType, sha256: sha256Hex(bytes) };
 }
+
+/** A path as a message shows it: a newline or other control character in it escaped, so
+ * that each problem stays on one line. */
+const printable = (text: string) => JSON.stringify(text).slice(1, -1);
