@@ -212,7 +212,8 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
     }
   });
 
-  it('gives a lease to one holder at a time, and takes over one whose holder stopped', async () => {
+  /** A fresh prefix of the store, and a way to open as many backends on it as a test needs. */
+  const backends = () => {
     const prefix = uniquePrefix(kind);
     const env = { ...store.env, HEADERFORGE_REMOTE: store.url(prefix) };
     const settings = resolveRemote({ remote: undefined }, env);
@@ -221,6 +222,11 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
       settings.location.kind === 's3'
         ? createS3Backend(settings.location, { env, timeoutMs: 5000 })
         : createRedisBackend(settings.location, { env, timeoutMs: 5000 });
+    return { prefix, backendOf };
+  };
+
+  it('gives a lease to one holder at a time, and takes over one whose holder stopped', async () => {
+    const { prefix, backendOf } = backends();
     // A short TTL so the takeover happens within the test (S3 ages leases in whole seconds).
     const a = createRemoteCache(backendOf(), {
       readOnly: false,
@@ -261,14 +267,7 @@ describe.each(Object.keys(stores))('the remote cache on %s', (kind) => {
   });
 
   it('a holder whose lease was taken over releases nothing of the new holder’s', async () => {
-    const prefix = uniquePrefix(kind);
-    const env = { ...store.env, HEADERFORGE_REMOTE: store.url(prefix) };
-    const settings = resolveRemote({ remote: undefined }, env);
-    if (!settings) throw new Error('no remote');
-    const backendOf = () =>
-      settings.location.kind === 's3'
-        ? createS3Backend(settings.location, { env, timeoutMs: 5000 })
-        : createRedisBackend(settings.location, { env, timeoutMs: 5000 });
+    const { prefix, backendOf } = backends();
     const key = generationKey(keyInputOf(`lease slow ${prefix}`));
     const [mine, other] = [backendOf(), backendOf()];
     try {
