@@ -341,7 +341,13 @@ describe('a remote that is down', () => {
     async (kind) => {
       // A black hole on 127.0.0.1: connections open, nothing ever comes back.
       const sockets: Socket[] = [];
-      const hole = createServer((socket) => sockets.push(socket));
+      let closing = false;
+      // A connection that arrives once the test is done (a client's late retry) is cut at
+      // once: otherwise closing the server would wait for it for ever.
+      const hole = createServer((socket) => {
+        if (closing) socket.destroy();
+        else sockets.push(socket);
+      });
       await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
       const { port } = hole.address() as { port: number };
       try {
@@ -362,6 +368,7 @@ describe('a remote that is down', () => {
         expect(warnings).toHaveLength(1);
         expect(warnings[0]?.message).toMatch(/no answer within 300 ms|timed? ?out/i);
       } finally {
+        closing = true;
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => hole.close(resolve));
       }
