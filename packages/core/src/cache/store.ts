@@ -653,11 +653,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   async function saveSidecar(
     file: string,
     sidecar: Sidecar,
-    write: { syncFolder?: boolean } = {},
+    { note = true, ...write }: { syncFolder?: boolean; note?: boolean } = {},
   ): Promise<CachedImage> {
     const { key } = sidecar;
     await writeFileAtomic(layout.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`, write);
-    if (options.verificationDir) {
+    if (options.verificationDir && note) {
       // Synchronous, as the note's write: once per image saved or read through.
       const info = statSync(file);
       await writeVerification(options.verificationDir, key, {
@@ -733,7 +733,13 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     await writeFileAtomic(file, bytes, { syncFolder: false });
     // The other candidates' files are not here: each is listed when it arrives.
     const { candidates: _elsewhere, ...own } = sidecar;
-    const entry = await saveSidecar(file, own, { syncFolder: false });
+    // With a warm index, the entry is remembered there as verified (its bytes were just
+    // checked against the sidecar and written by us): no verification note, a file fewer to
+    // create for each of the hundreds of entries a read-through writes.
+    const index = options.warmIndex;
+    const entry = await saveSidecar(file, own, { syncFolder: false, note: !index });
+    const stamps = index?.stamp([layout.sidecar(key), file]);
+    if (stamps) index?.remember(warmSection, key, stamps, own);
     unflushed.add(shard);
     return entry;
   }
