@@ -35,12 +35,13 @@ export function headerforge(
         // Loaded here, not with this module: the content config imports this package too
         // (for headerforgeLoader), through Vite, on every build, and needs none of it.
         const [
-          { createHeaderService, forHost, logLineFor },
+          { callForHost, createHeaderService, logLineFor },
           { headerforgeEnv, headerforge: headerforgeVite },
         ] = await Promise.all([import('@headerforge/core/adapter'), import('@headerforge/vite')]);
         const root = fileURLToPath(config.root);
         const dev = command === 'dev';
-        service = hostErrors(forHost, () =>
+        // An invalid option is thrown as Astro shows a mistake best (see core's `forHost`).
+        service = callForHost(() =>
           createHeaderService({
             root,
             options: siteOptions,
@@ -85,13 +86,4 @@ export function headerforge(
       },
     },
   };
-}
-
-/** `make()`, with a mistake it finds (an invalid option) thrown as a host shows it best. */
-function hostErrors<T>(forHost: (error: unknown) => unknown, make: () => T): T {
-  try {
-    return make();
-  } catch (error) {
-    throw forHost(error);
-  }
 }

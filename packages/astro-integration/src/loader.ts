@@ -2,9 +2,9 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   contentPath,
-  forHost,
   headersSignature,
   lookupHeaderService,
+  settleForHost,
 } from '@headerforge/core/adapter/light';
 import type { Loader, LoaderContext } from 'astro/loaders';
 
@@ -31,9 +31,7 @@ export function headerforgeLoader(inner: Loader, options: HeaderforgeLoaderOptio
       // Absent on `astro sync` (no work is done there) or without the integration.
       const service = lookupHeaderService(root);
       if (!service) return inner.load(context);
-      await service.ready().catch((error: unknown) => {
-        throw forHost(error);
-      });
+      await settleForHost(service.ready());
       const headers = service.headers();
       // Entries are re-read when their file changes; also when any header changed.
       const signature = headersSignature(headers);

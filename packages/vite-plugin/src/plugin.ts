@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import {
+  callForHost,
   createHeaderService,
   failuresError,
   findHeader,
@@ -15,6 +16,7 @@ import {
   type PostFailure,
   resolveOptions,
   type ServiceUpdate,
+  settleForHost,
 } from '@headerforge/core/adapter';
 import {
   type Logger,
@@ -31,6 +33,11 @@ import { serverIdle } from './server-idle.js';
 import { RESOLVED_VIRTUAL_ID, VIRTUAL_ID, viteModuleFields } from './virtual-module.js';
 
 export type { HeaderforgeOptions };
+
+// A mistake (an invalid option, a bad post) reaches Vite as its message with the hint in it
+// (Vite prints an error's message only), without a stack trace: see core's `forHost`.
+const ready = <T>(work: () => T): T => callForHost(work, 'message');
+const settled = <T>(work: Promise<T>): Promise<T> => settleForHost(work, 'message');
 
 /** A save often arrives as several file events; wait for the editor to finish. */
 const EDIT_DEBOUNCE_MS = 250;
@@ -304,25 +311,5 @@ function showError(
   server.ws.send({
     type: 'error',
     err: { message, stack: '', plugin: 'headerforge', ...(file ? { id: file } : {}) },
-  });
-}
-
-/**
- * `work`'s result, or its mistake (an invalid option, a bad post) thrown as a host shows it
- * best: the message with its hint (Vite prints an error's message only), without a stack
- * trace (see `forHost`).
- */
-function ready<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw forHost(error, 'message');
-  }
-}
-
-/** `ready` for a promise. */
-function settled<T>(work: Promise<T>): Promise<T> {
-  return work.catch((error: unknown) => {
-    throw forHost(error, 'message');
   });
 }

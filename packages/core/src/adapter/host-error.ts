@@ -23,3 +23,19 @@ export function forHost(
   shown.stack = '';
   return shown;
 }
+
+/** `work()`, its mistake thrown through `forHost`. */
+export function callForHost<T>(work: () => T, hint: 'own' | 'message' = 'own'): T {
+  try {
+    return work();
+  } catch (error) {
+    throw forHost(error, hint);
+  }
+}
+
+/** `work`, its rejection thrown through `forHost`. */
+export function settleForHost<T>(work: Promise<T>, hint: 'own' | 'message' = 'own'): Promise<T> {
+  return work.catch((error: unknown) => {
+    throw forHost(error, hint);
+  });
+}

@@ -26,7 +26,7 @@ export type {
 export { createServerIdle, type ServerIdle } from '../site/server-idle.js';
 export { findHeader } from './find-header.js';
 export { headersModuleCode, type ModuleFields } from './headers-module.js';
-export { forHost } from './host-error.js';
+export { callForHost, forHost, settleForHost } from './host-error.js';
 export { escapeAttribute } from './html-attribute.js';
 export {
   contentPath,

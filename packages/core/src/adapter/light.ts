@@ -11,4 +11,4 @@ export {
   registerHeaderService,
 } from '../site/host-registry.js';
 export { headersSignature } from './headers-signature.js';
-export { forHost } from './host-error.js';
+export { forHost, settleForHost } from './host-error.js';
