@@ -103,9 +103,6 @@ export async function scanFile(
   return outcome.job;
 }
 
-const factId = (absolute: string, options: ResolvedHeaderforgeOptions) =>
-  contentFactId(options, absolute);
-
 /** The outcome of a file the warm index knows unchanged; undefined when it must be read. */
 function recallPath(
   file: string,
@@ -115,7 +112,7 @@ function recallPath(
   if (!warmIndex) return undefined;
   const known = warmIndex.recall<ParsedFrontmatter>(
     'content',
-    factId(path.resolve(options.root, file), options),
+    contentFactId(options, path.resolve(options.root, file)),
   );
   return known && outcomeOf(file, known, options);
 }
@@ -126,7 +123,7 @@ async function scanPath(
   warmIndex?: WarmIndex,
 ): Promise<Outcome> {
   const absolute = path.resolve(options.root, file);
-  const id = factId(absolute, options);
+  const id = contentFactId(options, absolute);
   const stamps = warmIndex?.stamp([absolute]);
   let source: string;
   try {
