@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createPlaceholderProvider, type HeaderforgeError } from '@headerforge/core';
 import {
   createRedisBackend,
@@ -21,6 +24,10 @@ import { until } from './support/until.js';
 // The remote layer against real servers: Debian's redis-server and moto's S3, on 127.0.0.1.
 
 const stores = STORES;
+
+setFlagsFromString('--expose-gc');
+/** V8's full collection, as `--expose-gc` would give it. */
+const collectGarbage = runInNewContext('gc') as () => void;
 
 /** A real, decodable image with a sidecar as a build would write it. */
 async function entryFor(prompt: string): Promise<{ sidecar: Sidecar; bytes: Uint8Array }> {
@@ -350,6 +357,9 @@ describe('a remote that is down', () => {
       });
       await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
       const { port } = hole.address() as { port: number };
+      // Collections all the while: a timeout held only weakly (as undici holds a `Request`'s
+      // own abort controller) would be collected, and the call would wait for ever.
+      const pressure = setInterval(collectGarbage, 5);
       try {
         const url =
           kind === 'redis'
@@ -368,12 +378,48 @@ describe('a remote that is down', () => {
         expect(warnings).toHaveLength(1);
         expect(warnings[0]?.message).toMatch(/no answer within 300 ms|timed? ?out/i);
       } finally {
+        clearInterval(pressure);
         closing = true;
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => hole.close(resolve));
       }
     },
   );
+
+  it('S3 asks once more after a 503, and gives up on a second', async () => {
+    const answers = [503, 200, 503, 503];
+    const seen: string[] = [];
+    const server = createHttpServer((request, response) => {
+      seen.push(
+        `${request.method} ${request.url} ${request.headers.authorization ? 'signed' : ''}`,
+      );
+      const status = answers.shift() ?? 500;
+      response.writeHead(status, { 'content-type': 'application/octet-stream' });
+      response.end(status === 200 ? 'bytes' : '<Error><Code>SlowDown</Code></Error>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const env = {
+        HEADERFORGE_REMOTE: `s3://bucket-r/p?endpoint=http://127.0.0.1:${port}`,
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+      };
+      const settings = resolveRemote({ remote: undefined }, env);
+      if (settings?.location.kind !== 's3') throw new Error('no s3 remote');
+      const backend = createS3Backend(settings.location, { env, timeoutMs: 5000 });
+      expect(new TextDecoder().decode(await backend.get('a.png'))).toBe('bytes');
+      await expect(backend.get('b.png')).rejects.toThrow(/GET b\.png answered 503 SlowDown/);
+      expect(seen).toEqual([
+        'GET /bucket-r/p/a.png signed',
+        'GET /bucket-r/p/a.png signed',
+        'GET /bucket-r/p/b.png signed',
+        'GET /bucket-r/p/b.png signed',
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 
   it('S3 without credentials is reported, never thrown', async () => {
     const env = { HEADERFORGE_REMOTE: 's3://bucket-x/p?endpoint=http://127.0.0.1:1' };

@@ -35,8 +35,10 @@ export function createRedisBackend(
   // Failures reach the caller through the command that failed, but its message is often
   // just "Connection is closed": the socket's own error (ECONNREFUSED, …) says why.
   let socketError: Error | undefined;
+  let closed = false;
   async function connect(): Promise<void> {
     const { Redis } = await import('ioredis');
+    if (closed) throw new Error('Connection is closed');
     redis = new Redis({
       host: location.host,
       port: location.port,
@@ -128,11 +130,17 @@ export function createRedisBackend(
     },
     tryLease,
     async close() {
+      closed = true;
       if (!connecting) return;
+      // A connection still waiting for its server (one that never answers) is cut, not
+      // waited for: ioredis would end it politely and wait seconds for the server's side.
+      if (redis && redis.status !== 'ready') {
+        redis.disconnect();
+        redis.stream?.destroy();
+      }
       await connecting.catch(() => {});
-      if (!redis) return;
-      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
-      else redis.disconnect();
+      if (redis?.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis?.disconnect();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AwsClient } from 'aws4fetch';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AwsV4Signer } from 'aws4fetch';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import {
   type BackendOptions,
@@ -12,6 +13,18 @@ import { remoteError } from './error.js';
 import type { RemoteLocation } from './url.js';
 
 type S3Location = Extract<RemoteLocation, { kind: 's3' }>;
+
+/** Retries of a 5xx or 429 answer, after a random pause of up to `RETRY_MS`. */
+const RETRIES = 1;
+const RETRY_MS = 100;
+
+interface S3Credentials {
+  AwsV4Signer: typeof AwsV4Signer;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  cache: Map<string, ArrayBuffer>;
+}
 
 /**
  * AWS S3 and S3-compatible stores (R2, MinIO, …) over plain HTTPS, signed with aws4fetch
@@ -27,13 +40,13 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
   const { env, timeoutMs } = options;
   const region =
     location.region ?? (env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1');
-  let client: Promise<AwsClient> | undefined;
+  let credentials: Promise<S3Credentials> | undefined;
   // aws4fetch is loaded on the first request: a site without an S3 remote never loads it.
-  const aws = () => {
-    client ??= makeClient();
-    return client;
+  const signer = () => {
+    credentials ??= loadCredentials();
+    return credentials;
   };
-  const makeClient = async (): Promise<AwsClient> => {
+  const loadCredentials = async (): Promise<S3Credentials> => {
     const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
     const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
     if (!accessKeyId || !secretAccessKey) {
@@ -44,17 +57,15 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
       );
     }
     const sessionToken = env.AWS_SESSION_TOKEN?.trim();
-    const { AwsClient } = await import('aws4fetch');
-    return new AwsClient({
+    const { AwsV4Signer } = await import('aws4fetch');
+    return {
+      AwsV4Signer,
       accessKeyId,
       secretAccessKey,
       ...(sessionToken ? { sessionToken } : {}),
-      service: 's3',
-      region,
-      // One quick retry of a 5xx; anything slower is the fallback's business.
-      retries: 1,
-      initRetryMs: 100,
-    });
+      // Derived signing keys, reused for the day they are valid.
+      cache: new Map<string, ArrayBuffer>(),
+    };
   };
 
   const bucketUrl = (() => {
@@ -68,18 +79,45 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
   const objectUrl = (name: string) =>
     `${bucketUrl}/${objectName(name).split('/').map(encodeURIComponent).join('/')}`;
 
+  /**
+   * One signed call, with one quick retry of a 5xx or 429 (anything slower is the
+   * fallback's business), all within one `timeoutMs`.
+   *
+   * The request is signed here and handed to `fetch` as a URL and options, never as a
+   * `Request` object: undici holds a `Request`'s own abort controller only weakly, so a
+   * garbage collection during the call cut the timeout off it and a store that never
+   * answered hung the build for ever (aws4fetch's `AwsClient.fetch` passes a `Request`).
+   */
   async function request(
     method: string,
     url: string,
     init: { headers?: Record<string, string>; body?: Uint8Array } = {},
   ): Promise<Response> {
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
-      return await (await aws()).fetch(url, {
-        method,
-        ...(init.headers ? { headers: init.headers } : {}),
-        ...(init.body ? { body: init.body } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      const { AwsV4Signer, ...keys } = await signer();
+      for (let attempt = 0; ; attempt++) {
+        const signed = await new AwsV4Signer({
+          ...keys,
+          service: 's3',
+          region,
+          method,
+          url,
+          ...(init.headers ? { headers: init.headers } : {}),
+          ...(init.body ? { body: init.body } : {}),
+        }).sign();
+        const response = await fetch(signed.url, {
+          method: signed.method,
+          headers: signed.headers,
+          ...(init.body ? { body: init.body } : {}),
+          signal,
+        });
+        if (attempt >= RETRIES || (response.status < 500 && response.status !== 429)) {
+          return response;
+        }
+        await response.body?.cancel();
+        await delay(Math.random() * RETRY_MS, undefined, { signal });
+      }
     } catch (error) {
       throw remoteError(location.label, error, timeoutMs);
     }
