@@ -154,6 +154,27 @@ describe('openWarmIndex', () => {
     expect(torn.recall('derived', c)).toBeUndefined();
   });
 
+  it('keeps facts about files named in any script, through runs that write them back unread', async () => {
+    const names = ['café.md', '日本語の記事.md', 'مقالة.md', 'post-🚀.md'];
+    const files = names.map((name) => join(dir, name));
+    const first = openWarmIndex(cache);
+    for (const file of files) {
+      await writeFile(file, file);
+      first.remember('content', file, first.stamp([file]) ?? [], { title: `Ü ${file}` });
+    }
+    await first.save();
+    // A run that recalls one fact and learns another writes the others back as they were read.
+    const second = openWarmIndex(cache);
+    expect(second.recall('content', files[1] ?? '')).toEqual({ title: `Ü ${files[1]}` });
+    const extra = join(dir, 'ñ.md');
+    await writeFile(extra, 'x');
+    second.remember('content', extra, second.stamp([extra]) ?? [], 'ñ');
+    await second.save();
+    const third = openWarmIndex(cache);
+    for (const file of files) expect(third.recall('content', file)).toEqual({ title: `Ü ${file}` });
+    expect(third.recall('content', extra)).toBe('ñ');
+  });
+
   it('drops facts unused for 30 days when it is next written', async () => {
     const old = join(dir, 'old.md');
     await rememberFile(old, 'old');
