@@ -20,9 +20,10 @@ const headerforgeBin = join(repo, 'packages/core/dist/cli/bin.js');
 const countSharp = pathToFileURL(join(here, 'count-sharp.mjs')).href;
 const KEY = 'sk-or-v1-bench';
 
-// Seven alternating builds per site: one build of a 1,000-post site varies by ±10% from
-// run to run on this machine, more than the 5% the goal is about.
-export async function warmBuild({ posts = 1000, runs = 8, log = console.log } = {}) {
+// Nine headerforge builds, each between two plain ones: one build of a 1,000-post site
+// varies by ±10% from run to run on this machine, more than the 3% the goal is about. An
+// odd count makes the median one of the ratios, not the upper of the two middle ones.
+export async function warmBuild({ posts = 1000, runs = 9, log = console.log } = {}) {
   // Inside the repository, so that the sites resolve astro and @headerforge/astro.
   const roots = await writeSites(join(repo, '.tmp', 'bench-sites'), posts);
   const fake = await startFakeProcess({ apiKey: KEY });
@@ -91,17 +92,20 @@ export async function warmBuild({ posts = 1000, runs = 8, log = console.log } = 
     }
     const times = { plain: [], headerforge: [] };
     let headerforgeSharpCalls = 0;
-    // Each round's two builds in turn, the order swapped every round: builds slow down over
-    // a run (on this machine's journal-less ext4, each creates files among the inodes the
-    // builds before it deleted, which the allocator skips for minutes), and always building
-    // one site second would charge that drift to it alone.
-    for (let i = 0; i < runs; i++) {
-      for (const site of i % 2 === 0 ? ['plain', 'headerforge'] : ['headerforge', 'plain']) {
-        const result = await astroBuild(site);
-        times[site].push(result.ms);
-        if (site === 'headerforge') headerforgeSharpCalls += result.sharp.ours;
-        log(`warm build ${i + 1}/${runs}, ${site}: ${(result.ms / 1000).toFixed(1)} s`);
-      }
+    // Plain, headerforge, plain, …, plain: each headerforge build between two plain ones.
+    // Builds slow down over a run (on this machine's journal-less ext4, each creates files
+    // among the inodes the builds before it deleted, which the allocator skips for minutes:
+    // up to 50% from first build to last), and a headerforge build compared with the mean of
+    // the plain builds on either side of it is compared at the same point of that drift.
+    for (let i = 0; i <= runs; i++) {
+      const plain = await astroBuild('plain');
+      times.plain.push(plain.ms);
+      log(`warm build ${i + 1}/${runs + 1}, plain: ${(plain.ms / 1000).toFixed(1)} s`);
+      if (i === runs) break;
+      const result = await astroBuild('headerforge');
+      times.headerforge.push(result.ms);
+      headerforgeSharpCalls += result.sharp.ours;
+      log(`warm build ${i + 1}/${runs}, headerforge: ${(result.ms / 1000).toFixed(1)} s`);
     }
 
     // Issue 9 and 16: the same warm build on a runner whose local cache is empty, reading
@@ -113,9 +117,7 @@ export async function warmBuild({ posts = 1000, runs = 8, log = console.log } = 
 
     const plainMs = median(times.plain);
     const headerforgeMs = median(times.headerforge);
-    // Each headerforge build against the plain build just before it: the machine drifts
-    // over a run (later builds were slower for both sites), which pairing cancels.
-    const pairedRatios = times.headerforge.map((ms, i) => ms / (times.plain[i] ?? ms));
+    const pairedRatios = bracketedRatios(times.headerforge, times.plain);
     const lookup = lookups.toSorted((a, b) => a.totalMs - b.totalMs)[Math.floor(runs / 2)];
     return {
       posts,
@@ -148,11 +150,11 @@ export async function warmBuild({ posts = 1000, runs = 8, log = console.log } = 
 }
 
 /**
- * Four builds with an empty local cache, reading through from a store the bench starts
- * and fills with `headerforge push`; each paired with a local-hit build just before or just
- * after it (in turn), so the ratio is not the machine's drift between two parts of the run.
+ * Five builds with an empty local cache, reading through from a store the bench starts
+ * and fills with `headerforge push`; each between two local-hit builds, so the ratio is not
+ * the machine's drift between two parts of the run.
  */
-async function remoteWarmBuild(root, env, astroBuild, startStore, log, runs = 4) {
+async function remoteWarmBuild(root, env, astroBuild, startStore, log, runs = 5) {
   const store = await startStore();
   const remoteEnv = { ...env, ...store.env, HEADERFORGE_REMOTE: store.url };
   const local = join(root, '.headerforge');
@@ -169,11 +171,11 @@ async function remoteWarmBuild(root, env, astroBuild, startStore, log, runs = 4)
     const localTimes = [];
     let remoteHits = 0;
     let sharpCalls = 0;
-    for (let i = 0; i < runs; i++) {
-      // The local-hit build first, then the remote one; swapped every round (see the drift
-      // in `warmBuild`).
-      const localFirst = i % 2 === 0;
-      if (localFirst) localTimes.push((await astroBuild('headerforge')).ms);
+    // Local hits, read-through, local hits, …, local hits: each read-through build between
+    // two local-hit builds (see the drift in `warmBuild`).
+    for (let i = 0; i <= runs; i++) {
+      localTimes.push((await astroBuild('headerforge')).ms);
+      if (i === runs) break;
       await rename(local, aside);
       try {
         const result = await astroBuild('headerforge', remoteEnv);
@@ -187,12 +189,11 @@ async function remoteWarmBuild(root, env, astroBuild, startStore, log, runs = 4)
         await rm(local, { recursive: true, force: true });
         await rename(aside, local);
       }
-      if (!localFirst) localTimes.push((await astroBuild('headerforge')).ms);
       log(
-        `warm build ${i + 1}/${runs} from ${store.name}: ${((times[i] ?? 0) / 1000).toFixed(1)} s (local hits ${((localTimes[i] ?? 0) / 1000).toFixed(1)} s, ${localFirst ? 'before' : 'after'})`,
+        `warm build ${i + 1}/${runs} from ${store.name}: ${((times[i] ?? 0) / 1000).toFixed(1)} s (local hits ${((localTimes[i] ?? 0) / 1000).toFixed(1)} s before)`,
       );
     }
-    const pairedRatios = times.map((ms, i) => ms / localTimes[i]);
+    const pairedRatios = bracketedRatios(times, localTimes);
     return {
       store: store.name,
       remoteMs: Math.round(median(times)),
@@ -223,7 +224,7 @@ export function remoteRows(r) {
     const localMs = remote.localMs ?? r.headerforgeMs;
     const ratio = remote.ratio ?? remote.remoteMs / localMs;
     const measured = remote.pairedRatios
-      ? `median of the paired ratios ${ratio.toFixed(2)}× (${remote.pairedRatios.join(', ')})`
+      ? `median of the ratios to the mean of the two local-hit builds around each ${ratio.toFixed(2)}× (${remote.pairedRatios.join(', ')})`
       : `${ratio.toFixed(2)}×`;
     const sharp =
       remote.sharpCalls === undefined ? '' : `, ${remote.sharpCalls} headerforge sharp calls`;
@@ -305,6 +306,13 @@ async function startS3() {
     },
   };
 }
+
+/**
+ * Each measured build against the mean of the baseline builds just before and just after
+ * it (`baseline` has one more entry): a drift that is steady over the run cancels out.
+ */
+const bracketedRatios = (measured, baseline) =>
+  measured.map((ms, i) => ms / ((baseline[i] + baseline[i + 1]) / 2));
 
 const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
 
