@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixture } from './support/fixtures.js';
 
 // A user's mistake (a bad post, a bad option, a revoked key) as the real `vite build` and
-// `astro build` print it: the message and its hint, and no stack trace of headerforge's
-// code. Astro prints none at all; Vite still prints the frames of its bundler's own wrapper
-// error (rolldown's), which it does for every plugin's error.
+// `astro build` print it: the message and its hint, and no stack trace at all (not even
+// the frames of Vite's bundler, which wraps a mistake thrown from `buildStart`).
 const KEY = 'sk-or-v1-test-sentinel-host-errors';
 const repo = join(import.meta.dirname, '..');
 const bins = {
@@ -63,13 +62,11 @@ async function buildAfter(
 const edit = async (file: string, change: (text: string) => string) =>
   writeFile(file, change(await readFile(file, 'utf8')));
 
-/** No stack trace of ours; from Astro, none at all. */
-function expectNoTrace(fixture: Fixture, output: string): void {
+/** No stack trace, and no error's fields printed as an object. */
+function expectNoTrace(output: string): void {
   expect(output).not.toMatch(/Stack trace:/);
-  expect(output).not.toMatch(
-    /^\s+at .*(packages[\\/](core|vite-plugin|astro-integration)|@headerforge)/m,
-  );
-  if (fixture === 'astro-blog') expect(output).not.toMatch(/^\s+at /m);
+  expect(output).not.toMatch(/^\s+at /m);
+  expect(output).not.toMatch(/retryable:|code: '/);
 }
 
 describe.each(Object.keys(bins) as Fixture[])('%s build output for a user mistake', (fixture) => {
@@ -86,7 +83,7 @@ describe.each(Object.keys(bins) as Fixture[])('%s build output for a user mistak
       new RegExp(`${posts[fixture].replaceAll('.', '\\.')}:\\d+: "header" must be a prompt string`),
     );
     expect(output).toMatch(/Write header as a prompt string/);
-    expectNoTrace(fixture, output);
+    expectNoTrace(output);
   });
 
   it('a bad option: the option and what it expects, no stack trace', {
@@ -101,7 +98,7 @@ describe.each(Object.keys(bins) as Fixture[])('%s build output for a user mistak
     expect(output).toMatch(
       /Invalid headerforge option "concurrency": expected an integer from 1 to/,
     );
-    expectNoTrace(fixture, output);
+    expectNoTrace(output);
   });
 
   it('a revoked key: said once with its hint, no stack trace', { timeout: 120_000 }, async () => {
@@ -110,6 +107,6 @@ describe.each(Object.keys(bins) as Fixture[])('%s build output for a user mistak
     expect(code).not.toBe(0);
     expect(output).toMatch(/OpenRouter answered 401.*No more requests in this build\./);
     expect(output).toMatch(/Check OPENROUTER_API_KEY/);
-    expectNoTrace(fixture, output);
+    expectNoTrace(output);
   });
 });

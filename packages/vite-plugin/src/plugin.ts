@@ -195,6 +195,17 @@ export function headerforge(
       if (isDev && !deferFirstRun) service?.ready().catch(() => {});
     },
 
+    async buildApp() {
+      // `vite build` runs this hook before any bundling. A mistake thrown here reaches
+      // Vite's own error printing as it is; thrown from `buildStart`, it comes wrapped in the
+      // bundler's error, whose stack trace Vite prints under the message. `buildStart` then
+      // finds the same run done (and `vite.build()` from code, which skips this hook, runs
+      // it there).
+      if (isDev) return;
+      const error = failuresError(await settled((service as HeaderService).ready()));
+      if (error) throw forHost(error, 'message');
+    },
+
     async buildStart() {
       // A dev server listens first; the run's errors are shown when it fails (`firstRun`).
       if (deferFirstRun) return;

@@ -1,5 +1,8 @@
 import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 
+/** `util.inspect.custom`, without loading `node:util` here. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
 /**
  * What a host (Vite, Astro) should throw for `error`. A HeaderforgeError is a mistake to fix
  * (a key, an option, a post), named in its message, with a hint: not a bug to trace. Hosts
@@ -21,6 +24,10 @@ export function forHost(
     ...(error.scope === undefined ? {} : { scope: error.scope }),
   });
   shown.stack = '';
+  // Vite's command prints a thrown error through `util.inspect`: the message and its hint,
+  // not the error's fields.
+  const shownText = shown.hint === undefined ? message : `${message}\n${shown.hint}`;
+  Object.defineProperty(shown, INSPECT, { value: () => `${shown.name}: ${shownText}` });
   return shown;
 }
 
