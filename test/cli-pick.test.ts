@@ -144,6 +144,19 @@ describe('headerforge pick', () => {
         );
       }
       expect(await readFile(target, 'utf8')).toBe(LIGHTHOUSE);
+      // Named through `..` from the site, or by an absolute path: refused as well.
+      for (const args of [
+        ['pick', '../outside.md', '2'],
+        ['pick', 'posts/../../outside.md', '2'],
+        ['reroll', target],
+      ]) {
+        const run = await headerforge(...args);
+        expect(run.code, args.join(' ')).not.toBe(0);
+        expect(run.stderr).toMatch(
+          /outside\.md is outside the project root \(.*\); headerforge edits only files inside it/,
+        );
+      }
+      expect(await readFile(target, 'utf8')).toBe(LIGHTHOUSE);
     } finally {
       await rm(postPath('linked.md'), { force: true });
       await rm(elsewhere, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { type HeaderField, parseFrontmatter } from './frontmatter.js';
 import { outsideRoot } from './inside-root.js';
@@ -40,6 +40,16 @@ export interface PostChoice {
 export async function findPost(site: SiteRef, post: string, label: string): Promise<PostHeader> {
   const options = resolveOptions(site.options, { root: site.root });
   const file = post.replace(/^\.\//, '');
+  const escaped = relative(options.root, resolve(options.root, file));
+  if (escaped.startsWith(`..${sep}`) || escaped === '..' || isAbsolute(escaped)) {
+    throw new HeaderforgeError(
+      'invalid_option',
+      `${label}: ${post} is outside the project root (${options.root}); headerforge edits only files inside it`,
+      {
+        hint: 'Give the content file relative to the site root, as `headerforge status` lists it.',
+      },
+    );
+  }
   const scan = await scanContent(options);
   // A content file without a header is found too: the editor then says what it lacks.
   if (!scan.jobs.some((job) => job.file === file) && !scan.skipped.includes(file)) {
