@@ -939,6 +939,9 @@ describe('answer recording', () => {
     await expect.poll(() => fake.generations().length).toBe(3);
     controller.abort();
     await pending;
+    // The fake records the hung-up answer once it sees the connection close: after the
+    // client's side has settled, and later still on a busy machine.
+    await expect.poll(() => fake.generations()[2]?.answer).toBeDefined();
 
     expect(fake.generations().map((request) => request.answer)).toEqual([
       expect.objectContaining({ scenario: 'truncated_json', delivered: false }),
