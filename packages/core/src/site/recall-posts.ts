@@ -4,9 +4,10 @@ import { openWarmIndex } from '../cache/warm-index.js';
 import { recallHeaders } from '../pipeline/recall-headers.js';
 import type { HeaderResult } from '../pipeline/summary.js';
 import { type BuildHeadersInput, siteSettings } from './build-headers.js';
+import { ALWAYS_EXCLUDED } from './content-listing.js';
 import { contentPath } from './content-path.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
-import { ALWAYS_EXCLUDED, scanFile } from './scan.js';
+import { scanFile } from './scan.js';
 
 /**
  * What a dev server's first run (`buildHeaders` with `deferWork`) serves for `files` alone:

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { glob } from 'tinyglobby';
 import type { WarmIndex } from '../cache/warm-index.js';
 import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { autoAlt, defaultAlt } from './alt-text.js';
+import { listContent } from './content-listing.js';
 import { contentPath } from './content-path.js';
 import type { ParsedFrontmatter } from './frontmatter.js';
 import { contentFactId, type KnownHeaderSource } from './known-headers.js';
@@ -13,8 +13,6 @@ import type { ResolvedHeaderforgeOptions } from './options.js';
 import { applyStyle, autoPrompt } from './prompt.js';
 import { attachReferences, type WantedReference } from './references.js';
 
-/** Never content, however wide the include globs. */
-export const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/dist/**', '**/.git/**'];
 // The callback API: `fs/promises.readFile` takes several thread-pool round trips per file,
 // which made it a third slower over a thousand small posts.
 /** Content files in flight at once. */
@@ -46,16 +44,7 @@ export async function scanContent(
   /** Posts whose whole header the warm index knows: their jobs as it keeps them. */
   known?: KnownHeaderSource,
 ): Promise<ScanResult> {
-  const files = await glob(options.include, {
-    cwd: options.root,
-    absolute: false,
-    ignore: [...ALWAYS_EXCLUDED, ...options.exclude],
-    onlyFiles: true,
-    // `src/content` must not silently mean every file below it, images included.
-    expandDirectories: false,
-  });
-  // Code-unit order, not locale order: the same on every machine.
-  files.sort();
+  const files = await listContent(options, warmIndex);
   const limit = pLimit(READ_CONCURRENCY);
   const outcomes = await Promise.all(
     files.map((found) => {

@@ -1,0 +1,82 @@
+import { type Dirent, readdirSync } from 'node:fs';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { glob } from 'tinyglobby';
+import type { WarmIndex } from '../cache/warm-index.js';
+import type { ResolvedHeaderforgeOptions } from './options.js';
+
+/** Never content, however wide the include globs. */
+export const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/dist/**', '**/.git/**'];
+/** Folder names never walked, as `ALWAYS_EXCLUDED` leaves them out. */
+const NEVER_WALKED = new Set(['node_modules', 'dist', '.git']);
+/** Past this many folders a listing is not remembered: stamping them would cost the glob's time. */
+const MAX_FOLDERS = 2000;
+
+/**
+ * The content files `include` matches (less `exclude`), relative to the root, in code-unit
+ * order (the same on every machine).
+ *
+ * A warm build takes the list the last build globbed, while every folder it could have
+ * found a file in is unchanged: a file added, removed or renamed in a folder changes that
+ * folder's mtime, and so does a folder added in it. The folders are all of those under each
+ * include pattern's fixed part, excluded or not (a superset: a change there only means a
+ * glob), stamped before the glob runs, so a change made while it runs is seen next time.
+ * Not remembered when a folder is a symlink (its target's changes would go unseen) or when
+ * there are too many folders to stamp cheaply.
+ */
+export async function listContent(
+  options: ResolvedHeaderforgeOptions,
+  warmIndex?: WarmIndex,
+): Promise<string[]> {
+  const id = `listing\0${options.root}\0${JSON.stringify([options.include, options.exclude])}`;
+  const known = warmIndex?.recall<string[]>('content', id);
+  if (known) return known;
+  const folders = warmIndex && foldersSearched(options);
+  const stamps = folders && warmIndex?.stamp(folders);
+  const files = await glob(options.include, {
+    cwd: options.root,
+    absolute: false,
+    ignore: [...ALWAYS_EXCLUDED, ...options.exclude],
+    onlyFiles: true,
+    // `src/content` must not silently mean every file below it, images included.
+    expandDirectories: false,
+  });
+  files.sort();
+  if (stamps) warmIndex?.remember('content', id, stamps, files);
+  return files;
+}
+
+/**
+ * Every folder under the fixed part of each include pattern (`src/content` of
+ * `src/content/**\/*.md`), absolute; undefined when one is a symlink or there are too many.
+ */
+function foldersSearched(options: ResolvedHeaderforgeOptions): string[] | undefined {
+  const bases = new Set<string>();
+  for (const pattern of options.include) {
+    if (pattern.startsWith('!')) continue;
+    bases.add(path.resolve(options.root, picomatch.scan(pattern).base));
+  }
+  const folders: string[] = [];
+  const pending = [...bases];
+  const seen = new Set<string>();
+  for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
+    if (seen.has(folder)) continue;
+    seen.add(folder);
+    folders.push(folder);
+    if (folders.length > MAX_FOLDERS) return undefined;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      // A base that does not exist yet: its parent is not stamped, so it is not remembered.
+      return undefined;
+    }
+    for (const entry of entries) {
+      if (entry.isSymbolicLink()) return undefined;
+      if (entry.isDirectory() && !NEVER_WALKED.has(entry.name)) {
+        pending.push(path.join(folder, entry.name));
+      }
+    }
+  }
+  return folders;
+}
