@@ -37,8 +37,18 @@ export interface WarmIndex {
   save(): Promise<void>;
 }
 
-/** `headers`: a post's whole header, as made from the facts of the other four (see `pipeline/known-headers.ts`). */
-export type WarmSection = 'content' | 'originals' | 'placeholders' | 'derived' | 'headers';
+/**
+ * `headers`: a post's whole header, as made from the facts of the other four (see
+ * `site/known-headers.ts`); `listings`: the content files the include globs matched (see
+ * `site/content-listing.ts`).
+ */
+export type WarmSection =
+  | 'content'
+  | 'originals'
+  | 'placeholders'
+  | 'derived'
+  | 'headers'
+  | 'listings';
 
 /**
  * Bump when the shape of a remembered value or of the file changes: each format has its own
@@ -75,8 +85,9 @@ interface Fact {
 type Section = Map<string, number | Fact>;
 
 /**
- * The index's two files. Whole headers have a file of their own: a build that knows every
- * post's header whole reads only that one, and never loads the facts they were made from.
+ * The index's two files. Whole headers have a file of their own, with the content listing:
+ * a build that knows every post's header whole reads only that one, and never loads the
+ * facts they were made from.
  */
 const PARTS = [
   {
@@ -87,7 +98,7 @@ const PARTS = [
       Array.from({ length: FORMAT - 1 }, (_, i) => layout.warmIndex(i + 1)),
   },
   {
-    sections: ['headers'],
+    sections: ['headers', 'listings'],
     header: JSON.stringify({ headers: HEADERS_FORMAT }),
     file: (layout: DerivedCacheLayout) => layout.warmHeaders(HEADERS_FORMAT),
     older: (layout: DerivedCacheLayout) =>

@@ -28,8 +28,8 @@ export async function listContent(
   options: ResolvedHeaderforgeOptions,
   warmIndex?: WarmIndex,
 ): Promise<string[]> {
-  const id = `listing\0${options.root}\0${JSON.stringify([options.include, options.exclude])}`;
-  const known = warmIndex?.recall<string[]>('content', id);
+  const id = `${options.root}\0${JSON.stringify([options.include, options.exclude])}`;
+  const known = warmIndex?.recall<string[]>('listings', id);
   if (known) return known;
   const folders = warmIndex && foldersSearched(options);
   const stamps = folders && warmIndex?.stamp(folders);
@@ -42,7 +42,7 @@ export async function listContent(
     expandDirectories: false,
   });
   files.sort();
-  if (stamps) warmIndex?.remember('content', id, stamps, files);
+  if (stamps) warmIndex?.remember('listings', id, stamps, files);
   return files;
 }
 
