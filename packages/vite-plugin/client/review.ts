@@ -2,37 +2,12 @@
 // nothing). It renders the listing from the JSON API, sends edits as POSTs with the session
 // token, and listens to the server's events to show progress and fetch the listing again.
 
-interface Candidate {
-  number: number;
-  picked: boolean;
-  state: 'cached' | 'placeholder' | 'missing' | 'corrupt';
-  width?: number;
-  height?: number;
-  costUsd?: number;
-  key: string;
-}
-
-interface Post {
-  file: string;
-  title?: string;
-  prompt: string;
-  alt: string;
-  auto: boolean;
-  model: string;
-  size: string;
-  aspectRatio: string;
-  seed?: number;
-  source: string;
-  error?: { message: string; hint?: string };
-  candidates: Candidate[];
-}
-
-interface Listing {
-  mode: string;
-  notice?: string;
-  posts: Post[];
-  error?: { message: string; hint?: string };
-}
+// The listing's shape is core's: a type-only import, gone from the script tsc writes.
+import type {
+  ReviewCandidate as Candidate,
+  ReviewListing as Listing,
+  ReviewPost as Post,
+} from '@headerforge/core/adapter';
 
 const API = '/__headerforge/api/';
 const MAX_CANDIDATES = 8;
@@ -440,5 +415,3 @@ events.addEventListener('message', (message) => {
 events.addEventListener('open', reload);
 
 await load();
-
-export {};
