@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 
-// What each tarball may hold: built JavaScript and its .d.ts, the manifest, the README and
-// a licence. No source maps (the build makes none: no src/ is shipped for one to point at),
+// What each tarball may hold: built JavaScript and its .d.ts, the manifest, README, changelog
+// and licence. No source maps (the build makes none: no src/ is shipped for one to point at),
 // no .tsbuildinfo, no tests, no repository-only code. Any other file is a surprise.
-const ALWAYS = ['package.json', 'README.md', 'LICENSE'];
+const ALWAYS = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'];
 const NEVER = [
   '**/*.map',
   '**/*.tsbuildinfo*',
