@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
+const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 const REPOSITORY = 'git+https://github.com/headerforge/headerforge.git';
 
@@ -82,8 +85,17 @@ describe('the packages together', () => {
     }
   });
 
-  it('has the root depend on core, so `npx headerforge` works from the repository', () => {
+  it('has the root depend on core, so `npx headerforge` works from the repository', async () => {
     expect(read('.').devDependencies?.['@headerforge/core']).toBeDefined();
-    expect(existsSync(join(root, 'node_modules', '.bin', 'headerforge'))).toBe(true);
+    // npm links a bin only if its file exists at install time, before any build: the bin is
+    // a committed file that imports the built CLI.
+    const bin = (manifests.get('packages/core') as Manifest & { bin: Record<string, string> }).bin
+      .headerforge as string;
+    expect(bin.startsWith('./dist/')).toBe(false);
+    const linked = join(root, 'node_modules', '.bin', 'headerforge');
+    expect(existsSync(linked)).toBe(true);
+    // Run as a shell would, by its #! line, with npm's PATH (Node 24 from the node package).
+    const { stdout } = await run(linked, ['--version'], { cwd: root });
+    expect(stdout).toContain(`headerforge/${versions.get('@headerforge/core')} `);
   });
 });
