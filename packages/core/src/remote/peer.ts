@@ -26,7 +26,7 @@ export async function importPeer<T>(
       `${label}: the ${name} package is not installed (npm install ${name})`,
       {
         cause: error,
-        hint: `${PEERS[name]} needs ${name}, an optional peer dependency of @headerforge/core: add it to the site with npm install ${name}`,
+        hint: `${PEERS[name]} needs ${name}, an optional peer dependency of @headerforge/core.`,
       },
     );
   }
