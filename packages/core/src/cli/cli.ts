@@ -1,6 +1,6 @@
 import { cac } from 'cac';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { headerforgeVersion } from '../package-version.js';
+import { headerforgeVersion } from '../site/package-version.js';
 import { compact } from './compact.js';
 import { doctor } from './doctor.js';
 import { generate } from './generate.js';

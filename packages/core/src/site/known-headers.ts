@@ -5,11 +5,11 @@ import type { WarmIndex } from '../cache/warm-index.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
 import { installedSharpVersion } from '../derive/sharp-version.js';
 import { keyDirectory } from '../derive/store.js';
-import { headerforgeVersion } from '../package-version.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import type { KnownHeaders } from '../pipeline/settings.js';
 import type { HeaderResult } from '../pipeline/summary.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
+import { headerforgeVersion } from './package-version.js';
 
 /** A post's whole header as the warm index keeps it (the set as its manifest: names, not paths). */
 interface KnownHeader {
