@@ -1,5 +1,6 @@
 import { cac } from 'cac';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { headerforgeVersion } from '../site/package-version.js';
 import { compact } from './compact.js';
 import { doctor } from './doctor.js';
 import { generate } from './generate.js';
@@ -169,7 +170,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       pending = models({ json: flags.json }, io);
     });
   cli.help();
-  cli.version('0.0.0');
+  cli.version(headerforgeVersion());
 
   try {
     cli.parse(['node', 'headerforge', ...argv], { run: false });

@@ -7,6 +7,7 @@ import {
   type RemoteLeaseHandle,
 } from './backend.js';
 import { remoteError } from './error.js';
+import { importPeer } from './peer.js';
 import type { RemoteLocation } from './url.js';
 
 type RedisLocation = Extract<RemoteLocation, { kind: 'redis' }>;
@@ -37,7 +38,7 @@ export function createRedisBackend(
   let socketError: Error | undefined;
   let closed = false;
   async function connect(): Promise<void> {
-    const { Redis } = await import('ioredis');
+    const { Redis } = await importPeer('ioredis', location.label, () => import('ioredis'));
     if (closed) throw new Error('Connection is closed');
     redis = new Redis({
       host: location.host,

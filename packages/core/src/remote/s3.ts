@@ -10,6 +10,7 @@ import {
   type RemoteLeaseHandle,
 } from './backend.js';
 import { remoteError } from './error.js';
+import { importPeer } from './peer.js';
 import type { RemoteLocation } from './url.js';
 
 type S3Location = Extract<RemoteLocation, { kind: 's3' }>;
@@ -57,7 +58,11 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
       );
     }
     const sessionToken = env.AWS_SESSION_TOKEN?.trim();
-    const { AwsV4Signer } = await import('aws4fetch');
+    const { AwsV4Signer } = await importPeer(
+      'aws4fetch',
+      location.label,
+      () => import('aws4fetch'),
+    );
     return {
       AwsV4Signer,
       accessKeyId,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sha256Hex } from '../cache/keys.js';
 import { derivedCacheLayout } from '../cache/layout.js';
@@ -10,6 +9,7 @@ import type { HeaderJob } from '../pipeline/header-job.js';
 import type { KnownHeaders } from '../pipeline/settings.js';
 import type { HeaderResult } from '../pipeline/summary.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
+import { headerforgeVersion } from './package-version.js';
 
 /** A post's whole header as the warm index keeps it (the set as its manifest: names, not paths). */
 interface KnownHeader {
@@ -126,23 +126,4 @@ function fingerprint(options: ResolvedHeaderforgeOptions, variants: boolean): st
       options: decisive,
     }),
   ).slice(0, 32);
-}
-
-let version: string | undefined;
-
-/**
- * This package's version, from its package.json (two folders up, from `src` and from
- * `dist`). Where it cannot be read (bundled into something else), a whole header is still
- * remade whenever the site's settings or sharp change, only not on an upgrade.
- */
-function headerforgeVersion(): string {
-  if (version === undefined) {
-    try {
-      const file = new URL('../../package.json', import.meta.url);
-      version = String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version);
-    } catch {
-      version = 'unknown';
-    }
-  }
-  return version;
 }
