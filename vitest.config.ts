@@ -15,6 +15,7 @@ export default defineConfig({
     // The full-size reliability runs: `npm run test:stress` (vitest.stress.config.ts).
     exclude: [...configDefaults.exclude, 'test/stress/**'],
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

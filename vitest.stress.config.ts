@@ -15,6 +15,7 @@ export default defineConfig({
   test: {
     include: ['test/stress/**/*.test.ts'],
     reporters: ['default', ['json', { outputFile: 'test-results/vitest-stress.json' }]],
+    globalSetup: ['test/support/global-setup.ts'],
     // One file at a time: each one already loads the machine on its own.
     fileParallelism: false,
     testTimeout: 600_000,

@@ -26,7 +26,35 @@ export async function copyFixture(
       !/[\\/](node_modules|dist|\.headerforge|\.astro)([\\/]|$)/.test(relative(repo, source)),
   });
   if (options.env) await writeEnv(dir, options.env);
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  return { dir, remove: () => removeSite(dir) };
+}
+
+/**
+ * Removes a site's copy, all but its `.astro/` folder: an Astro dev server run in the test's
+ * process saves its content store there on a 500 ms timer that outlives the server's stop,
+ * and a write into a folder removed under it fails in that timer, out of any test's reach
+ * (vitest then fails the run for an unhandled error). The folders left are removed once
+ * every test file has finished (`test/support/global-setup.ts`), when no timer is left.
+ */
+async function removeSite(dir: string): Promise<void> {
+  const entries: string[] = await readdir(dir).catch(() => []);
+  await Promise.all(
+    entries
+      .filter((name) => name !== '.astro')
+      .map((name) => rm(join(dir, name), { recursive: true, force: true })),
+  );
+  if (!entries.includes('.astro')) await rm(dir, { recursive: true, force: true });
+}
+
+/** Sites whose copies were removed but for their `.astro/` folder (see `removeSite`). */
+export async function removeLeftSites(): Promise<void> {
+  const parent = join(repo, '.tmp', 'fixtures');
+  for (const name of await readdir(parent).catch(() => [])) {
+    const dir = join(parent, name);
+    const entries = await readdir(dir).catch(() => ['?']);
+    if (entries.length === 1 && entries[0] === '.astro')
+      await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
