@@ -20,12 +20,6 @@ import {
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
-/**
- * Bump when the same inputs would draw a different card (layout, sizes, scrim, encoder):
- * it is part of every card's key, with satori's and resvg's versions.
- */
-export const CARD_RENDERER_VERSION = 1;
-
 /** How a site's cards look; the post gives the title, the header the picture. */
 export interface CardStyle {
   layout: CardLayout;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { HeaderforgeError } from '../../errors/headerforge-error.js';
@@ -44,14 +44,26 @@ const require = createRequire(import.meta.url);
 const subsetsByFace = new Map<string, Subset[] | undefined>();
 const fileCache = new Map<string, Buffer>();
 
-/** The package's folder, or undefined when it is not installed (only the CJK face may be). */
+/**
+ * The package's folder, found where Node looks for it from here, or undefined when it is not
+ * installed (only the CJK face may be missing). Looked up by folder, not resolved: these
+ * packages hold only files, no module to import.
+ */
 function packageDir(face: Face): string | undefined {
-  try {
-    return path.dirname(require.resolve(`${face.pkg}/package.json`));
-  } catch {
-    if (face.bundled) throw new Error(`headerforge's font package ${face.pkg} is missing`);
-    return undefined;
+  for (const folder of require.resolve.paths(face.pkg) ?? []) {
+    const dir = path.join(folder, face.pkg);
+    if (existsSync(path.join(dir, 'unicode.json'))) return dir;
   }
+  if (face.bundled) {
+    throw new HeaderforgeError(
+      'io',
+      `The font package ${face.pkg} that headerforge bundles is missing.`,
+      {
+        hint: 'Reinstall the dependencies (npm install).',
+      },
+    );
+  }
+  return undefined;
 }
 
 /** The face's subsets and the code points each covers, from the package's `unicode.json`. */
