@@ -87,6 +87,8 @@ describe('fixtures/astro-blog', () => {
       expect(html).toContain(
         `<meta name="twitter:image" content="https://blog.example.com/${og}">`,
       );
+      expect(html).toMatch(/<meta property="og:image:alt" content="[^"]+">/);
+      expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
     }
     expect(await page(dist, 'deep-sea')).toContain(
       'alt="Glowing jellyfish drifting in the deep sea"',
