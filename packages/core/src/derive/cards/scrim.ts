@@ -15,9 +15,6 @@ const LINEAR = Float64Array.from({ length: 256 }, (_, value) => {
   return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 });
 
-const luminance = (r: number, g: number, b: number) =>
-  0.2126 * (LINEAR[r] as number) + 0.7152 * (LINEAR[g] as number) + 0.0722 * (LINEAR[b] as number);
-
 /** WCAG contrast of white text over a background of this luminance. */
 export const contrastOfWhite = (background: number) => 1.05 / (background + 0.05);
 
@@ -49,7 +46,7 @@ export function scrimProfile(
  * the check. Black (strength 1) always passes.
  */
 export function scrimFor(
-  rgb: Buffer,
+  rgb: Uint8Array,
   width: number,
   text: Box,
   minimum: number,
@@ -61,16 +58,24 @@ export function scrimFor(
   }
 }
 
-function brightestUnder(rgb: Buffer, width: number, box: Box, keep: number): number {
+/** The table of each byte value scaled by `keep` (and rounded), as `applyScrim` darkens it. */
+function scaled(keep: number): Uint8Array {
+  return Uint8Array.from({ length: 256 }, (_, value) => Math.round(value * keep));
+}
+
+function brightestUnder(rgb: Uint8Array, width: number, box: Box, keep: number): number {
+  const table = scaled(keep);
+  const r = Float64Array.from(table, (value) => 0.2126 * (LINEAR[value] as number));
+  const g = Float64Array.from(table, (value) => 0.7152 * (LINEAR[value] as number));
+  const b = Float64Array.from(table, (value) => 0.0722 * (LINEAR[value] as number));
   let brightest = 0;
   for (let y = box.top; y <= box.bottom; y++) {
-    for (let x = box.left; x <= box.right; x++) {
-      const i = (y * width + x) * 3;
-      const l = luminance(
-        Math.round((rgb[i] as number) * keep),
-        Math.round((rgb[i + 1] as number) * keep),
-        Math.round((rgb[i + 2] as number) * keep),
-      );
+    const end = (y * width + box.right) * 3;
+    for (let i = (y * width + box.left) * 3; i <= end; i += 3) {
+      const l =
+        (r[rgb[i] as number] as number) +
+        (g[rgb[i + 1] as number] as number) +
+        (b[rgb[i + 2] as number] as number);
       if (l > brightest) brightest = l;
     }
   }
@@ -78,24 +83,24 @@ function brightestUnder(rgb: Buffer, width: number, box: Box, keep: number): num
 }
 
 /** Darkens `rgb` (3 channels) in place, row by row, by the profile. */
-export function applyScrim(rgb: Buffer, width: number, profile: Float64Array): void {
+export function applyScrim(rgb: Uint8Array, width: number, profile: Float64Array): void {
   for (let y = 0; y < profile.length; y++) {
     const keep = 1 - (profile[y] as number);
     if (keep === 1) continue;
+    const table = scaled(keep);
     const end = (y + 1) * width * 3;
-    for (let i = y * width * 3; i < end; i++) rgb[i] = Math.round((rgb[i] as number) * keep);
+    for (let i = y * width * 3; i < end; i++) rgb[i] = table[rgb[i] as number] as number;
   }
 }
 
-/** Blends an RGBA overlay over `rgb` (3 channels, same size) in place. */
-export function blendOver(rgb: Buffer, rgba: Uint8Array): void {
+/** Draws a premultiplied RGBA overlay (resvg's pixels) over `rgb` (3 channels, same size), in place. */
+export function blendOver(rgb: Uint8Array, rgba: Uint8Array): void {
   for (let p = 0, q = 0; p < rgb.length; p += 3, q += 4) {
-    const alpha = (rgba[q + 3] as number) / 255;
+    const alpha = rgba[q + 3] as number;
     if (alpha === 0) continue;
+    const rest = 1 - alpha / 255;
     for (let c = 0; c < 3; c++) {
-      rgb[p + c] = Math.round(
-        (rgba[q + c] as number) * alpha + (rgb[p + c] as number) * (1 - alpha),
-      );
+      rgb[p + c] = Math.round((rgba[q + c] as number) + (rgb[p + c] as number) * rest);
     }
   }
 }
