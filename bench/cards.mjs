@@ -34,7 +34,7 @@ export async function cards() {
   const root = await mkdtemp(join(tmpdir(), 'hf-bench-cards-'));
   try {
     const pictures = await Promise.all(PHOTO_KINDS.map((kind) => photoLikePng(kind, SEED)));
-    const cardFor = (png, i, sizes, title = TITLE) =>
+    const cardFor = (png, sizes, title = TITLE) =>
       getTitleCards({
         originalSha256: sha256Hex(png),
         original: async () => png,
@@ -44,7 +44,7 @@ export async function cards() {
         settings: settings(sizes),
         cardsDir: join(root, `cards-${sizes.length}`),
       });
-    const firstCardMs = await timed(() => cardFor(pictures[0], 0, OG, 'Warm-up'));
+    const firstCardMs = await timed(() => cardFor(pictures[0], OG, 'Warm-up'));
     const setMs = [];
     const cardMs = [];
     const squareMs = [];
@@ -69,10 +69,10 @@ export async function cards() {
       );
       // The set's files and its manifest (written by the store, one more file).
       setFiles = (await readdir(dir)).length + 1;
-      cardMs.push(await timed(() => cardFor(png, i, OG)));
-      squareMs.push(await timed(() => cardFor(png, i, WITH_SQUARE)));
+      cardMs.push(await timed(() => cardFor(png, OG)));
+      squareMs.push(await timed(() => cardFor(png, WITH_SQUARE)));
     }
-    const warmMs = await timed(() => cardFor(pictures[0], 0, OG));
+    const warmMs = await timed(() => cardFor(pictures[0], OG));
     return {
       pictures: pictures.length,
       title: TITLE,
