@@ -269,7 +269,7 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default(true)
     .meta(
       doc(
-        "The social card (`og:image`) of each header. `true`: the header's crop at 1200×630; `false`: none; an object: a title card, the post's title over its header (see [Social cards](#social-cards)): `{ title, layout, font, logo, siteName, overlay, sizes }`, defaults `title: true`, `layout: 'bottom-left'` (also `top-left`, `center`), `overlay: 0.55` (the gradient scrim's least darkness, raised until the text keeps WCAG AA contrast), `sizes: []` (added to 1200×630, e.g. `['1080x1080']`); `font` (TTF, OTF or WOFF) and `logo` (PNG, JPEG or SVG) are paths inside the site. A post overrides it with `header.og` (`false`, `true`, or `{ title: 'A shorter title', layout, overlay }`).",
+        "The social card (`og:image`) of each header. `true`: the header's crop at 1200×630; `false`: none; an object: a title card, the post's title over its header (see [Social cards](docs/social-cards.md)): `{ title, layout, font, logo, siteName, overlay, sizes }`, defaults `title: true`, `layout: 'bottom-left'` (also `top-left`, `center`), `overlay: 0.55` (the gradient scrim's least darkness, raised until the text keeps WCAG AA contrast), `sizes: []` (added to 1200×630, e.g. `['1080x1080']`); `font` (TTF, OTF or WOFF) and `logo` (PNG, JPEG or SVG) are paths inside the site. A post overrides it with `header.og` (`false`, `true`, or `{ title: 'A shorter title', layout, overlay }`).",
         'true or false, or { title?, layout?, font?, logo?, siteName?, overlay?, sizes? }',
       ),
     ),
