@@ -26,6 +26,17 @@ export interface CardText {
   maxLines?: number | undefined;
 }
 
+/**
+ * The text with the spaces beside emoji made four-per-em spaces (as wide as a space, a
+ * line-break opportunity too): satori measures a space next to an emoji in the emoji
+ * face, whose space is five times as wide as Noto Sans's, leaving a hole in the line.
+ */
+export function spacedEmoji(text: string): string {
+  return text
+    .replace(/(\p{Extended_Pictographic}\uFE0F?) /gu, '$1\u2005')
+    .replace(/ (?=\p{Extended_Pictographic})/gu, '\u2005');
+}
+
 /** The id satori reports the title's box under (see `onNodeDetected`). */
 export const TITLE_ID = 'title';
 
@@ -75,7 +86,7 @@ export function cardTree(text: CardText): CardNode {
       },
     });
   }
-  if (text.siteName) site.push({ type: 'div', props: { children: text.siteName } });
+  if (text.siteName) site.push({ type: 'div', props: { children: spacedEmoji(text.siteName) } });
   const title: CardNode = {
     type: 'div',
     props: {
@@ -93,7 +104,7 @@ export function cardTree(text: CardText): CardNode {
         direction: directionOf(text.title),
         textAlign: layout === 'center' ? 'center' : 'start',
       },
-      children: text.title,
+      children: spacedEmoji(text.title),
     },
   };
   const siteRow: CardNode = {
