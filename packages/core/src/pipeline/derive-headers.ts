@@ -61,8 +61,8 @@ export async function deriveHeaders(
 }
 
 /**
- * Whether every derived set `group`'s posts need from an original with this hash is already
- * made: then deriving them reads no pixel of it. An image no post shows is derived later,
+ * Whether every derived set and title card `group`'s posts need from an original with this
+ * hash is already made: then deriving them reads no pixel of it. An image no post shows is derived later,
  * if ever, so it counts as needing its pixels.
  */
 export async function derivedSetsKept(
@@ -73,6 +73,8 @@ export async function derivedSetsKept(
   if (group.jobs.length === 0) return false;
   for (const job of group.jobs) {
     if (!(await keptSet(run, derivedSetKey(run, job, sha256), run.warmIndex))) return false;
+    const cards = cardInput(run, job, sha256, false);
+    if (cards && !findTitleCards(cards)) return false;
   }
   return true;
 }
@@ -164,23 +166,18 @@ async function titleCards(
   job: HeaderJob,
   store: ImageStore,
 ): Promise<DerivedFile[] | undefined> {
-  const plan = cardPlan(run.settings.og, job.og, job.title);
-  if (plan.kind !== 'title') return undefined;
   const { sha256, width, height } = obtained.entry.sidecar;
+  const found = cardInput(run, job, sha256, obtained.source === 'placeholder');
+  if (!found) return undefined;
+  // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
+  const kept = findTitleCards(found);
+  if (kept) return kept;
   const input = {
-    originalSha256: sha256,
+    ...found,
     original: async () =>
       (obtained.receivedFile ? await readReceived(obtained) : undefined) ??
       (await store.read(obtained.entry)),
-    focus: job.focus,
-    title: plan.title,
-    placeholder: obtained.source === 'placeholder',
-    settings: plan.settings,
-    cardsDir: derivedCacheLayout(run.settings.derivedCacheDir).cards,
   };
-  // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
-  const kept = findTitleCards(input);
-  if (kept) return kept;
   run.derivedCold = true;
   return run
     .deriveLimit(width * height, () => run.pace(async () => (await getTitleCards(input)).cards))
@@ -191,6 +188,20 @@ async function titleCards(
         `writing the social cards in ${shown(run, run.settings.derivedCacheDir)}`,
       );
     });
+}
+
+/** What names a post's title cards, or undefined when its card is not a title card. */
+function cardInput(run: PipelineRun, job: HeaderJob, sha256: string, placeholder: boolean) {
+  const plan = cardPlan(run.settings.og, job.og, job.title);
+  if (plan.kind !== 'title') return undefined;
+  return {
+    originalSha256: sha256,
+    focus: job.focus,
+    title: plan.title,
+    placeholder,
+    settings: plan.settings,
+    cardsDir: derivedCacheLayout(run.settings.derivedCacheDir).cards,
+  };
 }
 
 /**
