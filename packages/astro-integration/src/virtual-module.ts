@@ -1,4 +1,6 @@
-import { type ModuleFields, socialCardAlt, socialCards } from '@headerforge/core/adapter';
+import type { ModuleFields } from '@headerforge/core/adapter';
+// From the light entry: importing @headerforge/astro must not load the rest of core.
+import { socialCardAlt, socialCards } from '@headerforge/core/adapter/light';
 
 /**
  * A header in `virtual:headerforge` for an Astro site (typed in `types.ts`). Astro's asset
