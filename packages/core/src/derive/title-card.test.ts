@@ -184,6 +184,9 @@ describe('renderTitleCard', () => {
     };
     expect(await redShare(real.jpeg)).toBe(0);
     expect(await redShare(marked.jpeg)).toBeGreaterThan(500);
+    // The badge has its own background: the scrim and its check stay at the text.
+    expect(marked.textBox).toEqual(real.textBox);
+    expect(marked.scrim).toBe(real.scrim);
   });
 });
 

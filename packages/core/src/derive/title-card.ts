@@ -6,17 +6,11 @@ import {
   type CardNode,
   cardTree,
   marginOf,
+  SITE_ID,
   siteSizeOf,
   TITLE_ID,
 } from './cards/card-layout.js';
-import {
-  applyScrim,
-  type Box,
-  blendOver,
-  drawnBox,
-  scrimFor,
-  scrimProfile,
-} from './cards/scrim.js';
+import { applyScrim, type Box, blendOver, scrimFor, scrimProfile } from './cards/scrim.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
@@ -84,6 +78,7 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
 
   const layOut = async (fontSize: number, maxLines?: number) => {
     let titleHeight = 0;
+    const boxes: Box[] = [];
     const tree = cardTree({
       width,
       height,
@@ -100,12 +95,14 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
       height,
       fonts,
       onNodeDetected: (node) => {
-        if ((node.props as { id?: string } | undefined)?.id === TITLE_ID) titleHeight = node.height;
+        const id = (node.props as { id?: string } | undefined)?.id;
+        if (id === TITLE_ID) titleHeight = node.height;
+        if (id === TITLE_ID || id === SITE_ID) boxes.push(boxOf(node));
       },
       // Every face the text needs is given up front; nothing is fetched.
       loadAdditionalAsset: async () => [],
     });
-    return { svg, titleHeight };
+    return { svg, titleHeight, boxes };
   };
 
   const room = titleRoom(width, height, siteName !== undefined || logo !== undefined);
@@ -132,12 +129,9 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
     .removeAlpha()
     .raw()
     .toBuffer();
-  const textBox = grow(
-    drawnBox(overlay, width, height) ?? { left: 0, top: 0, right: 0, bottom: 0 },
-    4,
-    width,
-    height,
-  );
+  // The text's boxes as laid out (the title's lines, the site line), not every drawn pixel:
+  // the placeholder badge has its own background and must not pull the scrim up the card.
+  const textBox = grow(union(laid.boxes), 4, width, height);
   const { strength, contrast } = scrimFor(picture, width, textBox, input.overlay);
   applyScrim(picture, width, scrimProfile(height, textBox, strength, Math.round(height * 0.35)));
   blendOver(picture, overlay);
@@ -157,6 +151,22 @@ function titleRoom(width: number, height: number, siteLine: boolean): number {
     2 * marginOf(width, height) -
     (siteLine ? Math.round(siteSize * 1.6 + siteSize * 0.7) : 0)
   );
+}
+
+const boxOf = (node: { left: number; top: number; width: number; height: number }): Box => ({
+  left: Math.floor(node.left),
+  top: Math.floor(node.top),
+  right: Math.ceil(node.left + node.width) - 1,
+  bottom: Math.ceil(node.top + node.height) - 1,
+});
+
+function union(boxes: Box[]): Box {
+  return {
+    left: Math.min(...boxes.map((box) => box.left)),
+    top: Math.min(...boxes.map((box) => box.top)),
+    right: Math.max(...boxes.map((box) => box.right)),
+    bottom: Math.max(...boxes.map((box) => box.bottom)),
+  };
 }
 
 function grow(box: Box, by: number, width: number, height: number): Box {

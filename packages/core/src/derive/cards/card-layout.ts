@@ -37,8 +37,9 @@ export function spacedEmoji(text: string): string {
     .replace(/ (?=\p{Extended_Pictographic})/gu, '\u2005');
 }
 
-/** The id satori reports the title's box under (see `onNodeDetected`). */
+/** The ids satori reports the title's and the site line's boxes under (see `onNodeDetected`). */
 export const TITLE_ID = 'title';
+export const SITE_ID = 'site';
 
 /** The user's font first; every other glyph comes from satori's fallback across the faces given. */
 const FAMILY = 'User font';
@@ -110,6 +111,7 @@ export function cardTree(text: CardText): CardNode {
   const siteRow: CardNode = {
     type: 'div',
     props: {
+      id: SITE_ID,
       style: {
         display: 'flex',
         alignItems: 'center',

@@ -104,21 +104,3 @@ export function blendOver(rgb: Uint8Array, rgba: Uint8Array): void {
     }
   }
 }
-
-/** The box of the overlay's drawn pixels (alpha above zero), or undefined when it is empty. */
-export function drawnBox(rgba: Uint8Array, width: number, height: number): Box | undefined {
-  let left = width;
-  let top = height;
-  let right = -1;
-  let bottom = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if ((rgba[(y * width + x) * 4 + 3] as number) === 0) continue;
-      if (x < left) left = x;
-      if (x > right) right = x;
-      if (y < top) top = y;
-      if (y > bottom) bottom = y;
-    }
-  }
-  return right < 0 ? undefined : { left, top, right, bottom };
-}
