@@ -47,8 +47,11 @@ describe('fontsFor', () => {
     expect(() => fontsFor('東京の夜')).toThrow(
       /needs the CJK font package @fontsource\/noto-sans-sc, and it is not installed/,
     );
-    // Titles without CJK do not need it.
+    // Titles without CJK do not need it, nor does a site with a font of its own.
     expect(fontsFor('Tokyo at night').length).toBe(1);
+    expect(fontsFor('東京の夜', new Uint8Array([0x77, 0x4f, 0x46, 0x46]))[0]?.name).toBe(
+      'User font',
+    );
     hidden.cjk = false;
   });
 

@@ -111,7 +111,8 @@ const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\
 /**
  * The faces a card's text needs, in fallback order: the user's font first (satori takes
  * each glyph from the first face that has it), then the bundled subsets covering the text.
- * Throws when the text holds CJK and the optional CJK package is not installed.
+ * Throws when the text holds CJK, the optional CJK package is not installed and the site
+ * gave no font of its own.
  */
 export function fontsFor(text: string, userFont?: Uint8Array): CardFont[] {
   const fonts: CardFont[] = [];
@@ -140,7 +141,8 @@ export function fontsFor(text: string, userFont?: Uint8Array): CardFont[] {
     if (!found) missing.push(code);
   }
   const cjk = missing.find((code) => CJK.test(String.fromCodePoint(code)));
-  if (cjk !== undefined && !subsetsOf(FACES[3])) throw missingCjk(text, cjk);
+  // A user's font may cover it (satori tries it first): the site chose it, so it is trusted.
+  if (cjk !== undefined && !userFont && !subsetsOf(FACES[3])) throw missingCjk(text, cjk);
   // One name per file: satori keeps one face per name and weight, and falls back across
   // all the faces it is given, so subsets of one family must not share a name.
   for (const [file, name] of chosen)
