@@ -11,6 +11,7 @@ import { startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
 // Repository-only internals (not exported by the package) are imported by their built path.
 import { deriveFiles } from '../packages/core/dist/internal/index.js';
+import { cards, cardsRows } from './cards.mjs';
 import { compactFigure, compactRows } from './compact-figure.mjs';
 import { devStart, devStartRows } from './dev-start.mjs';
 import { startFakeProcess } from './fake-process.mjs';
@@ -255,6 +256,7 @@ const figures = {
   load,
   scale,
   devStart,
+  cards,
 };
 // `npm run bench -- warm memory` measures only those figures and keeps the others' last
 // results; `npm run bench -- table` only rewrites the README's table from the last results.
@@ -329,6 +331,7 @@ async function writeReadme(r) {
     ...(r.compact ? compactRows(r.compact) : []),
     ...scaleRows(r.scale),
     ...devStartRows(r.devStart),
+    ...cardsRows(r.cards),
     end,
   ].join('\n');
   const next = readme.includes(start)

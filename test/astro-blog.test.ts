@@ -87,6 +87,8 @@ describe('fixtures/astro-blog', () => {
       expect(html).toContain(
         `<meta name="twitter:image" content="https://blog.example.com/${og}">`,
       );
+      expect(html).toMatch(/<meta property="og:image:alt" content="[^"]+">/);
+      expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
     }
     expect(await page(dist, 'deep-sea')).toContain(
       'alt="Glowing jellyfish drifting in the deep sea"',
@@ -175,6 +177,37 @@ describe('fixtures/astro-blog', () => {
     expect(run.code).toBe(0);
     expect(fake.generations()).toHaveLength(0);
     expect((await listFiles(derived)).sort()).toEqual(before);
+  });
+
+  it('with og: { … } the pages point at title cards, drawn with zero requests', {
+    timeout: 180_000,
+  }, async () => {
+    const config = join(site.dir, 'astro.config.mjs');
+    const source = await readFile(config, 'utf8');
+    await writeFile(
+      config,
+      source.replace('headerforge({', "headerforge({\n      og: { siteName: 'Example blog' },"),
+    );
+    fake.reset();
+    try {
+      const dist = await astroBuild();
+      expect(fake.requests).toHaveLength(0);
+      const html = await page(dist, 'lighthouse');
+      const og =
+        /<meta property="og:image" content="https:\/\/blog\.example\.com\/(_astro\/[\w.-]+\.jpg)">/.exec(
+          html,
+        )?.[1];
+      const card = await sharp(join(dist, og as string)).metadata();
+      expect([card.width, card.height]).toEqual([1200, 630]);
+      // The alt text says what the card shows: the post's title over its picture.
+      const title = /<meta property="og:title" content="([^"]+)">/.exec(html)?.[1] as string;
+      expect(html).toContain(`<meta property="og:image:alt" content="${title}, over `);
+      expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
+      const cards = await listFiles(join(site.dir, 'node_modules/.cache/headerforge/cards'));
+      expect(cards.length).toBeGreaterThan(0);
+    } finally {
+      await writeFile(config, source);
+    }
   });
 
   it('leaves no trace of the API key in the site or the caches', async () => {

@@ -196,13 +196,20 @@ describe('fixtures/astro-blog, previewed in Chromium', () => {
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
-  it("each blog post's og:image is a 1200×630 image at its site URL", {
+  it("each blog post's og:image is a 1200×630 image at its site URL, with its size, alt and twitter:card", {
     timeout: 60_000,
   }, async () => {
     for (const slug of built.blog) {
       const path = `/blog/${slug}/`;
       const post = await open(path);
       const content = await post.locator('meta[property="og:image"]').getAttribute('content');
+      const meta = async (selector: string) =>
+        post.locator(`meta[${selector}]`).getAttribute('content');
+      // What crawlers read beside the image: its size, its alt text, the large card.
+      expect(await meta('property="og:image:width"'), path).toBe('1200');
+      expect(await meta('property="og:image:height"'), path).toBe('630');
+      expect(await meta('property="og:image:alt"'), path).toMatch(/\S/);
+      expect(await meta('name="twitter:card"'), path).toBe('summary_large_image');
       await post.close();
       expect(content, `og:image on ${path}`).toMatch(/^https:\/\/blog\.example\.com\/\S+$/);
       const card = new URL(content as string);

@@ -81,7 +81,7 @@ describe('frontmatter mistakes', () => {
       'posts/invalid-ratio.md:5: "header.aspectRatio" must be one of 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9, 1:4, 4:1, 1:8, 8:1; got "1.91:1"',
       'posts/invalid-size.md:5: "header.size" must be one of 0.5K, 1K, 2K, 4K; got "3K"',
       expect.stringMatching(/^posts\/malformed-yaml\.md:4: invalid YAML in the frontmatter: /),
-      'posts/unknown-key.md:5: "header.sise" is not a header key; expected one of prompt, alt, model, size, aspectRatio, seed, focus, references, candidates, pick (did you mean "size"?)',
+      'posts/unknown-key.md:5: "header.sise" is not a header key; expected one of prompt, alt, model, size, aspectRatio, seed, focus, references, candidates, pick, og (did you mean "size"?)',
       'posts/wrong-nested-type.md:5: "header.seed" must be an integer ≥ 0; got "two"',
       'posts/wrong-type.md:3: "header" must be a prompt string or an object with a "prompt"; got 42',
     ]);

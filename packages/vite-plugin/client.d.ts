@@ -20,8 +20,12 @@ declare module 'virtual:headerforge' {
     prompt: string;
     /** The exact-ratio image at full resolution (lossless PNG). */
     master: HeaderImage;
-    /** The 1200×630 social card, unless `og: false`. */
+    /** The 1200×630 social card (the title card, or the header's crop), unless `og: false`. */
     og?: HeaderImage;
+    /** Every social card, 1200×630 first, then the sizes `og.sizes` adds. */
+    cards: HeaderImage[];
+    /** Alt text of the card for `og:image:alt`: the title and the picture on a title card. */
+    ogAlt: string;
     /** True while offline art stands in for the real image (no key, or still generating). */
     isPlaceholder: boolean;
   }

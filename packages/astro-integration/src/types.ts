@@ -5,8 +5,12 @@ export const HEADERFORGE_TYPES = `declare module 'virtual:headerforge' {
   export interface Header {
     /** The exact-ratio header: give it to <Image> or <Picture> as \`src\`. */
     image: ImageMetadata;
-    /** The 1200×630 social card, unless \`og: false\`. */
+    /** The 1200×630 social card (the title card, or the header's crop), unless \`og: false\`. */
     og?: ImageMetadata;
+    /** Every social card, 1200×630 first, then the sizes \`og.sizes\` adds. */
+    cards: ImageMetadata[];
+    /** Alt text of the card for \`og:image:alt\`: the title and the picture on a title card. */
+    ogAlt: string;
     /** A blurred data URL under 1 KB, to show until the image loads. */
     placeholder: string;
     /** The image's dominant colour, \`#rrggbb\`. */

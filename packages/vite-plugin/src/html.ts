@@ -5,6 +5,8 @@ import {
   HeaderforgeError,
   type HeaderResult,
   pictureMarkup,
+  socialCardAlt,
+  socialCards,
 } from '@headerforge/core/adapter';
 
 /**
@@ -13,6 +15,8 @@ import {
  *   <picture data-headerforge="posts/hello.md" data-sizes="(min-width: 960px) 960px, 100vw"></picture>
  *   <meta property="og:image" data-headerforge="posts/hello.md">
  *
+ * The `og:image` meta brings `og:image:width`, `og:image:height`, `og:image:alt` and
+ * `twitter:card` after it, from the post's first social card (its title card, else the crop).
  * The markup points at the derived files by root-relative path, and Vite's own HTML asset
  * handling then hashes, emits and base-prefixes them like any `<img src>` (and the
  * `og:image` / `twitter:image` meta content).
@@ -60,13 +64,23 @@ export function expandHeaderElements(
       });
     })
     .replace(META, (_match, before: string, reference: string, after: string) => {
-      const og = find(reference).derived.og;
+      const header = find(reference);
+      const [og] = socialCards(header);
       if (!og)
         throw new HeaderforgeError(
           'not_found',
           `${context.page}: data-headerforge="${reference}" asks for a social card, but the og option is off`,
         );
       const attributes = `${before}${after}`.replace(/\scontent="[^"]*"/, '').trimEnd();
-      return `<meta${attributes} content="${escapeAttribute(url(og.file))}">`;
+      const tag = `<meta${attributes} content="${escapeAttribute(url(og.file))}">`;
+      // The og:image tag brings the tags that describe it; a twitter:image tag stays one tag.
+      if (!/\sproperty="og:image"/.test(attributes)) return tag;
+      return [
+        tag,
+        `<meta property="og:image:width" content="${og.width}">`,
+        `<meta property="og:image:height" content="${og.height}">`,
+        `<meta property="og:image:alt" content="${escapeAttribute(socialCardAlt(header))}">`,
+        '<meta name="twitter:card" content="summary_large_image">',
+      ].join('\n    ');
     });
 }

@@ -1,4 +1,10 @@
-import { type DerivedFile, type ModuleFields, srcsetsByFormat } from '@headerforge/core/adapter';
+import {
+  type DerivedFile,
+  type ModuleFields,
+  socialCardAlt,
+  socialCards,
+  srcsetsByFormat,
+} from '@headerforge/core/adapter';
 
 export const VIRTUAL_ID = 'virtual:headerforge';
 export const RESOLVED_VIRTUAL_ID = `\0${VIRTUAL_ID}`;
@@ -7,7 +13,8 @@ export const RESOLVED_VIRTUAL_ID = `\0${VIRTUAL_ID}`;
  * A header in `virtual:headerforge` for a Vite site (typed in `client.d.ts`): asset URLs for
  * an `<img>`, a `srcset` string per format, the master and the social card.
  */
-export const viteModuleFields: ModuleFields = ({ derived, job, placeholder }, importFile) => {
+export const viteModuleFields: ModuleFields = (header, importFile) => {
+  const { derived, job, placeholder } = header;
   const { groups, img } = srcsetsByFormat(derived);
   const srcset = groups.map(
     ({ format, variants }) =>
@@ -25,7 +32,9 @@ export const viteModuleFields: ModuleFields = ({ derived, job, placeholder }, im
     alt: JSON.stringify(job.alt),
     prompt: JSON.stringify(job.userPrompt),
     master: image(derived.master),
-    og: derived.og ? image(derived.og) : 'undefined',
+    og: socialCards(header)[0] ? image(socialCards(header)[0] as DerivedFile) : 'undefined',
+    cards: `[${socialCards(header).map(image).join(', ')}]`,
+    ogAlt: JSON.stringify(socialCardAlt(header)),
     isPlaceholder: String(placeholder),
   };
 };

@@ -12,3 +12,4 @@ export {
 } from '../site/host-registry.js';
 export { headersSignature } from './headers-signature.js';
 export { forHost, settleForHost } from './host-error.js';
+export { socialCardAlt, socialCards } from './social-cards.js';

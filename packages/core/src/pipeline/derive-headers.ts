@@ -1,10 +1,13 @@
 import { readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { sha256Hex } from '../cache/keys.js';
+import { derivedCacheLayout } from '../cache/layout.js';
 import type { ImageStore } from '../cache/store.js';
 import type { WarmIndex } from '../cache/warm-index.js';
-import type { DerivedSet } from '../derive/derived-set.js';
+import { cardPlan } from '../derive/card-spec.js';
+import type { DerivedFile, DerivedSet } from '../derive/derived-set.js';
 import { getDerivedSet } from '../derive/get-derived-set.js';
+import { findTitleCards, getTitleCards } from '../derive/get-title-cards.js';
 import { derivativeKey } from '../derive/key.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
 import { keyDirectory, readDerivedSet } from '../derive/store.js';
@@ -17,7 +20,7 @@ import type { HeaderResult } from './summary.js';
 
 /**
  * Every post's header from its image's original: the derived set for its crop (posts that
- * share an image may still crop it differently, by their own `focus`).
+ * share an image may still crop it differently, by their own `focus`), and its title cards.
  */
 export async function deriveHeaders(
   run: PipelineRun,
@@ -26,21 +29,26 @@ export async function deriveHeaders(
 ): Promise<HeaderResult[]> {
   const placeholder = obtained.source === 'placeholder';
   const from = placeholder ? run.placeholders : run.store.local;
+  // Posts of one image share a set when they crop it alike and want the same card.
+  const setOf = (job: HeaderJob) => `${job.focus}\0${deriveSpecFor(run.settings, job).og}`;
   const sets = new Map<string, Promise<DerivedSet>>();
   for (const job of group.jobs) {
-    if (!sets.has(job.focus)) sets.set(job.focus, deriveSet(run, obtained, job, from));
+    if (!sets.has(setOf(job))) sets.set(setOf(job), deriveSet(run, obtained, job, from));
   }
   const { sidecar, file } = obtained.entry;
   const headers: HeaderResult[] = [];
   try {
     for (const job of group.jobs) {
+      const derived = await (sets.get(setOf(job)) as Promise<DerivedSet>);
+      const cards = await titleCards(run, obtained, job, from);
       headers.push({
         job,
         key: group.key,
         source: obtained.source,
         placeholder,
         original: { file, width: sidecar.width, height: sidecar.height, sha256: sidecar.sha256 },
-        derived: await (sets.get(job.focus) as Promise<DerivedSet>),
+        derived,
+        ...(cards ? { cards } : {}),
       });
     }
   } finally {
@@ -53,8 +61,8 @@ export async function deriveHeaders(
 }
 
 /**
- * Whether every derived set `group`'s posts need from an original with this hash is already
- * made: then deriving them reads no pixel of it. An image no post shows is derived later,
+ * Whether every derived set and title card `group`'s posts need from an original with this
+ * hash is already made: then deriving them reads no pixel of it. An image no post shows is derived later,
  * if ever, so it counts as needing its pixels.
  */
 export async function derivedSetsKept(
@@ -65,6 +73,8 @@ export async function derivedSetsKept(
   if (group.jobs.length === 0) return false;
   for (const job of group.jobs) {
     if (!(await keptSet(run, derivedSetKey(run, job, sha256), run.warmIndex))) return false;
+    const cards = cardInput(run, job, sha256, false);
+    if (cards && !findTitleCards(cards)) return false;
   }
   return true;
 }
@@ -143,6 +153,55 @@ async function deriveSet(
         `writing the resized images in ${shown(run, settings.derivedCacheDir)}`,
       );
     });
+}
+
+/**
+ * A post's title cards, when its card is one: found by their keys, or drawn (within the
+ * pixel budget) from the original. A title edit reaches only these: the derived set's key
+ * and the paid image's do not cover the title.
+ */
+async function titleCards(
+  run: PipelineRun,
+  obtained: Obtained,
+  job: HeaderJob,
+  store: ImageStore,
+): Promise<DerivedFile[] | undefined> {
+  const { sha256, width, height } = obtained.entry.sidecar;
+  const found = cardInput(run, job, sha256, obtained.source === 'placeholder');
+  if (!found) return undefined;
+  // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
+  const kept = findTitleCards(found);
+  if (kept) return kept;
+  const input = {
+    ...found,
+    original: async () =>
+      (obtained.receivedFile ? await readReceived(obtained) : undefined) ??
+      (await store.read(obtained.entry)),
+  };
+  run.derivedCold = true;
+  return run
+    .deriveLimit(width * height, () => run.pace(async () => (await getTitleCards(input)).cards))
+    .catch((error: unknown) => {
+      throw onWriteError(
+        run,
+        error,
+        `writing the social cards in ${shown(run, run.settings.derivedCacheDir)}`,
+      );
+    });
+}
+
+/** What names a post's title cards, or undefined when its card is not a title card. */
+function cardInput(run: PipelineRun, job: HeaderJob, sha256: string, placeholder: boolean) {
+  const plan = cardPlan(run.settings.og, job.og, job.title);
+  if (plan.kind !== 'title') return undefined;
+  return {
+    originalSha256: sha256,
+    focus: job.focus,
+    title: plan.title,
+    placeholder,
+    settings: plan.settings,
+    cardsDir: derivedCacheLayout(run.settings.derivedCacheDir).cards,
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { cardPlan } from '../derive/card-spec.js';
 import type { DeriveSpec } from '../derive/spec.js';
 import type { HeaderJob } from './header-job.js';
 import type { PipelineSettings } from './settings.js';
@@ -9,7 +10,7 @@ export function deriveSpecFor(settings: PipelineSettings, job: HeaderJob): Deriv
     focus: job.focus,
     widths: settings.widths,
     formats: settings.formats,
-    og: settings.og,
+    og: cardPlan(settings.og, job.og, job.title).kind === 'crop',
     variants: settings.variants !== false,
   };
 }

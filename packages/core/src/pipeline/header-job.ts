@@ -1,4 +1,5 @@
 import type { GenerationKeyInput } from '../cache/keys.js';
+import type { PostCard } from '../derive/card-spec.js';
 import type { Focus } from '../image/focus.js';
 import type { ImageMediaType } from '../image/media-types.js';
 import type { AspectRatio, ImageSize } from '../image/ratios.js';
@@ -10,6 +11,8 @@ export interface HeaderJob {
   /** 1-based line of the header field in the file (for messages), when it has one. */
   line?: number;
   title?: string;
+  /** The post's own `header.og`: no card, the crop, or its card's title and look. */
+  og?: PostCard;
   /** The prompt sent to the model: the post's prompt with the site `style` applied. */
   prompt: string;
   /** The prompt as the post wrote it (or as `auto` built it), before `style`. */

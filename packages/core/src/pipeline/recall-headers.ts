@@ -66,7 +66,11 @@ export async function recallHeaders(
         if (!real && mode === 'generate') toMake.push(job);
         continue;
       }
-      const stand = await pendingSet(settings.derivedCacheDir, job.aspectRatio, settings.og);
+      const stand = await pendingSet(
+        settings.derivedCacheDir,
+        job.aspectRatio,
+        settings.og !== false,
+      );
       const { master } = stand.derived;
       headers.push({
         job,

@@ -1,6 +1,7 @@
 import type { RemoteCache } from '../cache/remote-cache.js';
 import type { CacheDirs } from '../cache/store.js';
 import type { WarmIndex } from '../cache/warm-index.js';
+import type { CardSettings } from '../derive/card-spec.js';
 import type { OutputFormat } from '../image/output-formats.js';
 import type { Provider } from '../providers/provider.js';
 import type { PipelineEvent } from './events.js';
@@ -15,7 +16,8 @@ export interface PipelineSettings extends CacheDirs {
   concurrency: number;
   widths: number[];
   formats: OutputFormat[];
-  og: boolean;
+  /** The social card: none, the header's crop, or title cards (see `derive/card-spec.ts`). */
+  og: boolean | CardSettings;
   /**
    * Derive the widths × formats variants (default `true`); `false` for a host that makes
    * its own responsive images from the master (see `DeriveSpec.variants`).

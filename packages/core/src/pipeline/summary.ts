@@ -1,4 +1,4 @@
-import type { DerivedSet } from '../derive/derived-set.js';
+import type { DerivedFile, DerivedSet } from '../derive/derived-set.js';
 import type { HeaderforgeErrorCode, HeaderforgeErrorScope } from '../errors/headerforge-error.js';
 import type { HeaderJob } from './header-job.js';
 
@@ -15,6 +15,11 @@ export interface HeaderResult {
   placeholder: boolean;
   original: { file: string; width: number; height: number; sha256: string };
   derived: DerivedSet;
+  /**
+   * Title cards (1200×630 first, then the site's other sizes), when the post's card is one;
+   * its `derived.og` is then absent. Hosts take `og:image` from `cards[0] ?? derived.og`.
+   */
+  cards?: DerivedFile[];
 }
 
 export interface PostFailure {

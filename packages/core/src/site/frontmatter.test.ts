@@ -187,8 +187,8 @@ describe('parseFrontmatter: errors', () => {
   it('names unknown header keys with a suggestion', () => {
     const { message } = failure('---\nheader:\n  prompt: Fog\n  sise: 2K\n  colour: red\n---\n');
     expect(message.split('\n')).toEqual([
-      'src/content/blog/a.md:4: "header.sise" is not a header key; expected one of prompt, alt, model, size, aspectRatio, seed, focus, references, candidates, pick (did you mean "size"?)',
-      'src/content/blog/a.md:5: "header.colour" is not a header key; expected one of prompt, alt, model, size, aspectRatio, seed, focus, references, candidates, pick',
+      'src/content/blog/a.md:4: "header.sise" is not a header key; expected one of prompt, alt, model, size, aspectRatio, seed, focus, references, candidates, pick, og (did you mean "size"?)',
+      'src/content/blog/a.md:5: "header.colour" is not a header key; expected one of prompt, alt, model, size, aspectRatio, seed, focus, references, candidates, pick, og',
     ]);
   });
 

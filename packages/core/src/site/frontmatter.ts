@@ -1,5 +1,6 @@
 import { isMap, isNode, isScalar, LineCounter, type Pair, parseDocument, type YAMLMap } from 'yaml';
 import { z } from 'zod';
+import { CARD_LAYOUTS } from '../derive/cards/card-layout.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { closestName } from './closest-name.js';
 import { describeValue } from './describe-value.js';
@@ -51,6 +52,17 @@ const plainText = () =>
     .trim()
     .refine((text) => !CONTROL_CHARACTER.test(text));
 
+/** `header.og`: `false`, `true`, or `{ title, layout, overlay }` for this post's card. */
+const postOgSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    title: z.union([z.boolean(), plainText().min(1).max(300)]).optional(),
+    layout: z.enum(CARD_LAYOUTS).optional(),
+    overlay: z.number().min(0).max(1).optional(),
+  }),
+]);
+const POST_OG_EXPECTED = `true, false or { title?: a string or false, layout?: ${CARD_LAYOUTS.join(' | ')}, overlay?: a number from 0 to 1 }`;
+
 /** The object form of a post's header field; `expected` feeds the error messages. */
 const headerObjectSchema = z.strictObject({
   /** What the image shows. Kept verbatim, surrounding whitespace aside. */
@@ -84,6 +96,8 @@ const headerObjectSchema = z.strictObject({
     .max(MAX_CANDIDATES)
     .optional()
     .meta({ expected: `an integer from 1 to ${MAX_CANDIDATES}, at most "candidates"` }),
+  /** This post's social card: none, the crop, or a title card with its own title or look. */
+  og: postOgSchema.optional().meta({ expected: POST_OG_EXPECTED }),
 });
 
 /** A header field: the shorthand prompt string or the object form. */

@@ -72,6 +72,9 @@ export function knownHeaders(
       const { job } = header;
       if (header.source !== 'cache' || byJob.has(job)) return;
       if ((job.references?.length ?? 0) > 0 || (job.candidates ?? 1) > 1) return;
+      // Title cards live outside the derived set and are not stamped here: such a header is
+      // looked up each build (a stat per card), never recalled whole.
+      if (header.cards) return;
       const content = warmIndex.stampsOf(
         'content',
         contentFactId(options, path.resolve(options.root, job.file)),

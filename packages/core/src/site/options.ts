@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { CardSettings } from '../derive/card-spec.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { FOCUS_VALUES } from '../image/focus.js';
 import { OUTPUT_FORMATS } from '../image/output-formats.js';
@@ -13,6 +14,7 @@ import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../openrouter/client-op
 import { TRANSPORT_CHOICES } from '../openrouter/transport.js';
 import { DEFAULT_REMOTE_TIMEOUT_MS } from '../remote/settings.js';
 import { redactRemoteUrl, remoteUrlSchema } from '../remote/url.js';
+import { type OgOption, ogOptionSchema, ogProblem, resolveOgOption } from './card-options.js';
 import { closestName } from './closest-name.js';
 import { describeValue } from './describe-value.js';
 import { outsideRoot } from './inside-root.js';
@@ -263,10 +265,14 @@ export const headerforgeOptionsSchema = z.strictObject({
         `a non-empty list of ${OUTPUT_FORMATS.join(', ')}`,
       ),
     ),
-  og: z
-    .boolean()
+  og: ogOptionSchema
     .default(true)
-    .meta(doc('Also make a 1200×630 social card (`og:image`) for each header.', 'true or false')),
+    .meta(
+      doc(
+        "The social card (`og:image`) of each header. `true`: the header's crop at 1200×630; `false`: none; an object: a title card, the post's title over its header (see [Social cards](docs/social-cards.md)): `{ title, layout, font, logo, siteName, overlay, sizes }`, defaults `title: true`, `layout: 'bottom-left'` (also `top-left`, `center`), `overlay: 0.55` (the gradient scrim's least darkness, raised until the text keeps WCAG AA contrast), `sizes: []` (added to 1200×630, e.g. `['1080x1080']`); `font` (TTF, OTF or WOFF) and `logo` (PNG, JPEG or SVG) are paths inside the site. A post overrides it with `header.og` (`false`, `true`, or `{ title: 'A shorter title', layout, overlay }`).",
+        'true or false, or { title?, layout?, font?, logo?, siteName?, overlay?, sizes? }',
+      ),
+    ),
   focus: focusSchema
     .default('attention')
     .meta(
@@ -379,7 +385,9 @@ export const headerforgeOptionsSchema = z.strictObject({
 export type HeaderforgeOptions = z.input<typeof headerforgeOptionsSchema>;
 
 /** The options with every default filled in and every path absolute. */
-export type ResolvedHeaderforgeOptions = z.output<typeof headerforgeOptionsSchema> & {
+export type ResolvedHeaderforgeOptions = Omit<z.output<typeof headerforgeOptionsSchema>, 'og'> & {
+  /** `false`, `true` (the header's crop) or the title cards' settings, files read and hashed. */
+  og: boolean | CardSettings;
   /** Absolute project root: globs, paths in jobs and messages are relative to it. */
   root: string;
   /** Absolute path of the committed cache. */
@@ -428,6 +436,7 @@ export function resolveOptions(
     root,
     cacheDir,
     derivedCacheDir: path.resolve(root, result.data.derivedCacheDir),
+    og: resolveOgOption(result.data.og as OgOption, { root, outsideRoot: result.data.outsideRoot }),
   };
 }
 
@@ -455,6 +464,11 @@ function describeProblems(issues: readonly z.core.$ZodIssue[], input: unknown): 
     const received = (input as Record<string, unknown>)[option];
     if (option === 'remote') {
       problems.push(remoteProblem(issue, received));
+      continue;
+    }
+    const inOg = option === 'og' ? ogProblem(received) : undefined;
+    if (inOg) {
+      problems.push(inOg);
       continue;
     }
     problems.push(

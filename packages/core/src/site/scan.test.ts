@@ -230,7 +230,7 @@ describe('scanContent', () => {
       'src/content/a-first.mdx:2: "header" needs a "prompt": a non-empty string describing the image',
     );
     expect(lines[2]).toBe(
-      'src/content/a-first.mdx:2: "header.promt" is not a header key; expected one of prompt, alt, model, size, aspectRatio, seed, focus, references, candidates, pick (did you mean "prompt"?)',
+      'src/content/a-first.mdx:2: "header.promt" is not a header key; expected one of prompt, alt, model, size, aspectRatio, seed, focus, references, candidates, pick, og (did you mean "prompt"?)',
     );
     expect(lines[3]).toMatch(
       /^src\/content\/blog\/b bad\.md:\d+: invalid YAML in the frontmatter: /,

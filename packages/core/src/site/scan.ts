@@ -223,6 +223,7 @@ function buildJob(
       imageSize: header.size ?? options.imageSize,
       ...(header.seed === undefined ? {} : { seed: header.seed }),
       focus: header.focus ?? options.focus,
+      ...(header.og === undefined ? {} : { og: header.og }),
       auto: false,
       ...countOf(header.candidates ?? options.candidates, header.pick ?? 1),
     };

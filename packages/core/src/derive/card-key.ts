@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Focus } from '../image/focus.js';
+import type { CardSettings, CardSize } from './card-spec.js';
+import { bundledFontVersions } from './cards/card-fonts.js';
+import { sharpMajor } from './key.js';
+import { installedSharpVersion } from './sharp-version.js';
+
+/**
+ * Bump when the same inputs would draw a different card (layout, type sizes, scrim,
+ * encoder settings, file names): every site re-renders its cards once, for free.
+ */
+export const CARD_RENDERER_VERSION = 1;
+
+export interface CardKeyInput {
+  originalSha256: string;
+  focus: Focus;
+  size: CardSize;
+  title: string;
+  placeholder: boolean;
+  settings: CardSettings;
+}
+
+/**
+ * The sha256 naming one card: the picture it is cut from and how (original, focus, size),
+ * what is written on it (title, site name, placeholder mark), its look (layout, scrim), the
+ * fonts' and logo's bytes, and the renderer's version with satori's, resvg's and sharp's.
+ * Bundled fonts enter by their packages' versions (a published version's files never
+ * change), user files by their bytes' hash, so a warm build reads no font to name a card.
+ * A title edit changes this key only, never the derived set's nor the paid image's.
+ */
+export function cardKey(input: CardKeyInput): string {
+  const { settings } = input;
+  const canonical = JSON.stringify({
+    v: CARD_RENDERER_VERSION,
+    renderer: rendererVersions(),
+    original: input.originalSha256.toLowerCase(),
+    focus: input.focus,
+    size: [input.size.width, input.size.height],
+    title: input.title.normalize('NFC'),
+    placeholder: input.placeholder,
+    layout: settings.layout,
+    overlay: settings.overlay,
+    siteName: settings.siteName ?? null,
+    font: settings.font?.sha256 ?? null,
+    logo: settings.logo?.sha256 ?? null,
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+let versions: Record<string, unknown> | undefined;
+
+function rendererVersions(): Record<string, unknown> {
+  versions ??= {
+    satori: packageVersion('satori'),
+    resvg: packageVersion('@resvg/resvg-js'),
+    sharp: sharpMajor(installedSharpVersion()),
+    fonts: bundledFontVersions(),
+  };
+  return versions;
+}
+
+const require = createRequire(import.meta.url);
+
+/** A dependency's version from its package.json, found where Node looks for it from here. */
+function packageVersion(name: string): string {
+  for (const folder of require.resolve.paths(name) ?? []) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(folder, name, 'package.json'), 'utf8')) as {
+        version?: unknown;
+      };
+      if (typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // Not in this folder; try the next.
+    }
+  }
+  return 'unknown';
+}

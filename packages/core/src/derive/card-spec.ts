@@ -1,0 +1,68 @@
+import type { CardLayout } from './cards/card-layout.js';
+
+export interface CardSize {
+  width: number;
+  height: number;
+}
+
+/** The size Facebook, LinkedIn and X expect of `og:image`: always the first card. */
+export const OG_SIZE: CardSize = { width: 1200, height: 630 };
+
+/** A site's title cards, resolved from the `og` option (see `site/card-options.ts`). */
+export interface CardSettings {
+  layout: CardLayout;
+  /** The scrim's least darkness at the text, 0–1. */
+  overlay: number;
+  siteName?: string | undefined;
+  /** A user font: its absolute path and the sha256 of its bytes (which enter the key). */
+  font?: { file: string; sha256: string } | undefined;
+  /** A logo image: absolute path, bytes' sha256 and media type. */
+  logo?: { file: string; sha256: string; mediaType: string } | undefined;
+  /** 1200×630 first, then the sizes the option adds. */
+  sizes: CardSize[];
+}
+
+/** A post's `header.og`: off, today's crop, or its own title and look for the card. */
+export type PostCard =
+  | boolean
+  | {
+      title?: string | boolean | undefined;
+      layout?: CardLayout | undefined;
+      overlay?: number | undefined;
+    };
+
+/** What a post's social card is: none, the plain crop, or a title card with this text and look. */
+export type CardPlan =
+  | { kind: 'none' }
+  | { kind: 'crop' }
+  | { kind: 'title'; title: string; settings: CardSettings };
+
+/**
+ * The card a post gets from the site's `og` and its own `header.og`. A title card needs a
+ * title: a post with none (and no `og.title` of its own) keeps the crop.
+ */
+export function cardPlan(
+  site: boolean | CardSettings,
+  post: PostCard | undefined,
+  postTitle: string | undefined,
+): CardPlan {
+  if (post === false || (site === false && post === undefined)) return { kind: 'none' };
+  if (post === true) return { kind: 'crop' };
+  if (typeof site === 'boolean' && post === undefined) return { kind: 'crop' };
+  const base: CardSettings =
+    typeof site === 'object'
+      ? site
+      : { layout: 'bottom-left', overlay: DEFAULT_OVERLAY, sizes: [OG_SIZE] };
+  const own = typeof post === 'object' ? post : {};
+  if (own.title === false) return { kind: 'crop' };
+  const title = (typeof own.title === 'string' ? own.title : postTitle)?.trim();
+  if (!title) return { kind: 'crop' };
+  return {
+    kind: 'title',
+    title,
+    settings: { ...base, layout: own.layout ?? base.layout, overlay: own.overlay ?? base.overlay },
+  };
+}
+
+/** The scrim's default least darkness: enough for most pictures, darkened where needed. */
+export const DEFAULT_OVERLAY = 0.55;

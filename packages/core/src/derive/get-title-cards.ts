@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import type { Focus } from '../image/focus.js';
+import { cardKey } from './card-key.js';
+import type { CardSettings } from './card-spec.js';
+import { readCard, writeCard } from './card-store.js';
+import type { DerivedFile } from './derived-set.js';
+
+export interface GetTitleCardsInput {
+  originalSha256: string;
+  /** Reads the original's bytes: called only when a card has to be drawn. */
+  original: () => Promise<Uint8Array>;
+  focus: Focus;
+  title: string;
+  placeholder: boolean;
+  settings: CardSettings;
+  /** Absolute folder of the cards (`derivedCacheLayout(…).cards`). */
+  cardsDir: string;
+}
+
+export interface TitleCards {
+  /** One per size, 1200×630 first. */
+  cards: DerivedFile[];
+  /** How many were drawn now rather than found. */
+  drawn: number;
+}
+
+/**
+ * A post's title cards: found under their keys, or drawn and stored. The renderer (satori,
+ * resvg, sharp, the fonts) is loaded only when a card is missing: a warm build stats files.
+ */
+export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCards> {
+  const { settings } = input;
+  const keyed = keyedSizes(input);
+  const found = keyed.map(({ key, size }) => readCard(input.cardsDir, key, size));
+  if (found.every((card) => card !== undefined)) return { cards: found as DerivedFile[], drawn: 0 };
+
+  const [{ renderTitleCard }, { decodeOriginal }] = await Promise.all([
+    import('./title-card.js'),
+    import('./sharp-input.js'),
+  ]);
+  const original = await decodeOriginal(await input.original());
+  const font = settings.font ? await readChecked(settings.font, 'og.font') : undefined;
+  const logo = settings.logo
+    ? { bytes: await readChecked(settings.logo, 'og.logo'), mediaType: settings.logo.mediaType }
+    : undefined;
+  const cards: DerivedFile[] = [];
+  let drawn = 0;
+  for (const [index, { key, size }] of keyed.entries()) {
+    const kept = found[index];
+    if (kept) {
+      cards.push(kept);
+      continue;
+    }
+    const card = await renderTitleCard({
+      original,
+      focus: input.focus,
+      ...size,
+      title: input.title,
+      placeholder: input.placeholder,
+      layout: settings.layout,
+      overlay: settings.overlay,
+      siteName: settings.siteName,
+      font,
+      logo,
+    });
+    cards.push(await writeCard(input.cardsDir, key, size, card.jpeg));
+    drawn++;
+  }
+  return { cards, drawn };
+}
+
+/** The post's cards when every one is already made (a stat each), else undefined. */
+export function findTitleCards(
+  input: Omit<GetTitleCardsInput, 'original'>,
+): DerivedFile[] | undefined {
+  const found = keyedSizes(input).map(({ key, size }) => readCard(input.cardsDir, key, size));
+  return found.every((card) => card !== undefined) ? (found as DerivedFile[]) : undefined;
+}
+
+const keyedSizes = (input: Omit<GetTitleCardsInput, 'original'>) =>
+  input.settings.sizes.map((size) => ({ size, key: cardKey({ ...input, size }) }));
+
+/** A font or logo, checked to be the bytes whose hash named the card (not edited since). */
+async function readChecked(
+  source: { file: string; sha256: string },
+  option: string,
+): Promise<Uint8Array> {
+  const bytes = await readFile(source.file);
+  if (createHash('sha256').update(bytes).digest('hex') !== source.sha256) {
+    throw new HeaderforgeError(
+      'invalid_option',
+      `Option "${option}": ${source.file} changed while the site was building.`,
+      { hint: 'Build again: the cards are keyed by the file as it is when the build starts.' },
+    );
+  }
+  return bytes;
+}

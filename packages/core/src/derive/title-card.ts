@@ -1,0 +1,181 @@
+import sharp from 'sharp';
+import type { Focus } from '../image/focus.js';
+import { fontsFor } from './cards/card-fonts.js';
+import {
+  type CardLayout,
+  type CardNode,
+  cardTree,
+  marginOf,
+  SITE_ID,
+  siteSizeOf,
+  TITLE_ID,
+} from './cards/card-layout.js';
+import { applyScrim, type Box, blendOver, scrimFor, scrimProfile } from './cards/scrim.js';
+import { focusPosition } from './focus-position.js';
+import { fromRaw, type RawImage } from './sharp-input.js';
+
+/** How a site's cards look; the post gives the title, the header the picture. */
+export interface CardStyle {
+  layout: CardLayout;
+  /** The scrim's least darkness at the text, 0–1; darkened further when contrast needs it. */
+  overlay: number;
+  siteName?: string | undefined;
+  /** A TTF, OTF or WOFF file's bytes, tried before the bundled fonts. */
+  font?: Uint8Array | undefined;
+  /** A PNG, JPEG or SVG file's bytes and type, drawn before the site's name. */
+  logo?: { bytes: Uint8Array; mediaType: string } | undefined;
+}
+
+export interface TitleCardInput extends CardStyle {
+  original: RawImage;
+  focus: Focus;
+  width: number;
+  height: number;
+  title: string;
+  /** Offline art: the card carries a PLACEHOLDER badge. */
+  placeholder: boolean;
+}
+
+export interface RenderedCard {
+  jpeg: Buffer;
+  /** The title's type size after shrinking to fit. */
+  fontSize: number;
+  /** True when even the smallest size overflowed and the title was cut with an ellipsis. */
+  truncated: boolean;
+  /** The drawn text's box, and the WCAG contrast of white text against the darkened pixels in it. */
+  textBox: Box;
+  contrast: number;
+  /** The scrim's darkness at the text, 0–1. */
+  scrim: number;
+}
+
+/**
+ * A social card: the header's picture cropped to the card's size around the post's focus,
+ * the title and site name laid out by satori (a flexbox engine with real line breaking,
+ * per-glyph font fallback and bidi) and drawn by resvg, over a gradient scrim dark enough
+ * that white text keeps WCAG AA contrast against every pixel under it.
+ *
+ * Why satori + resvg: both run in Node with no browser and no system font (satori turns
+ * glyphs into paths, resvg is told to load none), so the same inputs give the same bytes on
+ * every machine; they are what @vercel/og is built on, so their failure modes are known:
+ * satori draws outline glyphs only (hence a monochrome emoji font rather than colour emoji),
+ * and its RTL and Arabic joining are its own (checked by this module's golden cards). A
+ * headless browser would shape text better but costs ~100× the time and a browser download.
+ */
+export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCard> {
+  const { width, height, title, siteName, placeholder } = input;
+  const fonts = fontsFor(
+    [title, siteName ?? '', placeholder ? 'PLACEHOLDER' : ''].join(' '),
+    input.font,
+  );
+  const logo = input.logo
+    ? `data:${input.logo.mediaType};base64,${Buffer.from(input.logo.bytes).toString('base64')}`
+    : undefined;
+  const [{ default: satori }, { Resvg }] = await Promise.all([
+    import('satori'),
+    import('@resvg/resvg-js'),
+  ]);
+
+  const layOut = async (fontSize: number, maxLines?: number) => {
+    let titleHeight = 0;
+    const boxes: Box[] = [];
+    const tree = cardTree({
+      width,
+      height,
+      title,
+      siteName,
+      logo,
+      layout: input.layout,
+      placeholder,
+      fontSize,
+      maxLines,
+    });
+    const svg = await satori(tree as unknown as Parameters<typeof satori>[0], {
+      width,
+      height,
+      fonts,
+      onNodeDetected: (node) => {
+        const id = (node.props as { id?: string } | undefined)?.id;
+        if (id === TITLE_ID) titleHeight = node.height;
+        if (id === TITLE_ID || id === SITE_ID) boxes.push(boxOf(node));
+      },
+      // Every face the text needs is given up front; nothing is fetched.
+      loadAdditionalAsset: async () => [],
+    });
+    return { svg, titleHeight, boxes };
+  };
+
+  const room = titleRoom(width, height, siteName !== undefined || logo !== undefined);
+  const largest = Math.round(Math.min(width, height) * 0.115);
+  const smallest = Math.round(Math.min(width, height) * 0.045);
+  let fontSize = largest;
+  let laid = await layOut(fontSize);
+  // Wrap first (satori breaks lines at the width), then shrink until the lines fit the room.
+  while (laid.titleHeight > room && fontSize > smallest) {
+    const scaled = Math.floor(fontSize * Math.min(0.92, Math.sqrt(room / laid.titleHeight)));
+    fontSize = Math.max(smallest, scaled);
+    laid = await layOut(fontSize);
+  }
+  let truncated = false;
+  if (laid.titleHeight > room) {
+    truncated = true;
+    laid = await layOut(fontSize, Math.max(1, Math.floor(room / (fontSize * 1.2))));
+  }
+
+  // Premultiplied RGBA straight from resvg: no PNG to encode and decode again.
+  const overlay = new Resvg(laid.svg, { font: { loadSystemFonts: false } }).render().pixels;
+  const picture = await fromRaw(input.original)
+    .resize(width, height, { fit: 'cover', position: focusPosition(input.focus) })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  // The text's boxes as laid out (the title's lines, the site line), not every drawn pixel:
+  // the placeholder badge has its own background and must not pull the scrim up the card.
+  const textBox = grow(union(laid.boxes), 4, width, height);
+  const { strength, contrast } = scrimFor(picture, width, textBox, input.overlay);
+  applyScrim(picture, width, scrimProfile(height, textBox, strength, Math.round(height * 0.35)));
+  blendOver(picture, overlay);
+  const jpeg = await sharp(picture, { raw: { width, height, channels: 3 } })
+    // libjpeg-turbo with optimised Huffman tables: mozjpeg's trellis search took ~4× the
+    // time for ~10% smaller cards, and a card is fetched once per share, not per page view.
+    .jpeg({ quality: 85, optimiseCoding: true })
+    .toBuffer();
+  return { jpeg, fontSize, truncated, textBox, contrast, scrim: strength };
+}
+
+/** The height the title may take: the card less its margins and the site line. */
+function titleRoom(width: number, height: number, siteLine: boolean): number {
+  const siteSize = siteSizeOf(width, height);
+  return (
+    height -
+    2 * marginOf(width, height) -
+    (siteLine ? Math.round(siteSize * 1.6 + siteSize * 0.7) : 0)
+  );
+}
+
+const boxOf = (node: { left: number; top: number; width: number; height: number }): Box => ({
+  left: Math.floor(node.left),
+  top: Math.floor(node.top),
+  right: Math.ceil(node.left + node.width) - 1,
+  bottom: Math.ceil(node.top + node.height) - 1,
+});
+
+function union(boxes: Box[]): Box {
+  return {
+    left: Math.min(...boxes.map((box) => box.left)),
+    top: Math.min(...boxes.map((box) => box.top)),
+    right: Math.max(...boxes.map((box) => box.right)),
+    bottom: Math.max(...boxes.map((box) => box.bottom)),
+  };
+}
+
+function grow(box: Box, by: number, width: number, height: number): Box {
+  return {
+    left: Math.max(0, box.left - by),
+    top: Math.max(0, box.top - by),
+    right: Math.min(width - 1, box.right + by),
+    bottom: Math.min(height - 1, box.bottom + by),
+  };
+}
+
+export type { CardLayout, CardNode };

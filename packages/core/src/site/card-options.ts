@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { type CardSettings, type CardSize, DEFAULT_OVERLAY, OG_SIZE } from '../derive/card-spec.js';
+import { fontKind } from '../derive/cards/card-fonts.js';
+import { CARD_LAYOUTS } from '../derive/cards/card-layout.js';
+import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { sniffImageType } from '../image/media-types.js';
+import { describeValue } from './describe-value.js';
+import { outsideRoot } from './inside-root.js';
+
+const MIN_SIDE = 200;
+const MAX_SIDE = 4096;
+/** Past this a font or logo is a mistake (a whole font collection, a photograph). */
+const MAX_FILE_BYTES = 20 * 2 ** 20;
+
+/** `"1080x1080"`: a card size as a site writes it. */
+const sizeSchema = z
+  .string()
+  .regex(/^\d+x\d+$/)
+  .transform((text): CardSize => {
+    const [width, height] = text.split('x').map(Number) as [number, number];
+    return { width, height };
+  })
+  .refine(({ width, height }) =>
+    [width, height].every((side) => side >= MIN_SIDE && side <= MAX_SIDE),
+  );
+
+/** What each field of `og` accepts, for the error naming it. */
+export const OG_FIELDS_EXPECTED: Record<string, string> = {
+  title: 'true or false',
+  layout: `one of ${CARD_LAYOUTS.join(', ')}`,
+  font: 'a path to a TTF, OTF or WOFF file inside the site',
+  logo: 'a path to a PNG, JPEG or SVG image inside the site',
+  siteName: 'a non-empty string',
+  overlay: 'a number from 0 to 1',
+  sizes: `a list of sizes such as "1080x1080" (each side ${MIN_SIDE}–${MAX_SIDE})`,
+};
+
+const ogObjectSchema = z.strictObject({
+  title: z.boolean().optional(),
+  layout: z.enum(CARD_LAYOUTS).optional(),
+  font: z.string().trim().min(1).optional(),
+  logo: z.string().trim().min(1).optional(),
+  siteName: z.string().trim().min(1).max(200).optional(),
+  overlay: z.number().min(0).max(1).optional(),
+  sizes: z.array(sizeSchema).max(8).optional(),
+});
+
+/** The `og` option: `true` (the crop of the header), `false` (no card), or a title card's look. */
+export const ogOptionSchema = z.union([z.boolean(), ogObjectSchema]);
+
+export type OgOption = z.output<typeof ogOptionSchema>;
+
+/**
+ * The problem of an `og` object, naming its field (`og.layout`): the union's own error
+ * would only say that the whole value is neither a boolean nor a valid object.
+ */
+export function ogProblem(received: unknown): string | undefined {
+  if (typeof received !== 'object' || received === null || Array.isArray(received))
+    return undefined;
+  const parsed = ogObjectSchema.safeParse(received);
+  const issue = parsed.success ? undefined : parsed.error.issues[0];
+  if (!issue) return undefined;
+  const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path[0];
+  if (typeof field !== 'string') return undefined;
+  if (!(field in OG_FIELDS_EXPECTED)) {
+    return `Unknown field "og.${field}" in the headerforge options (known: ${Object.keys(OG_FIELDS_EXPECTED).join(', ')})`;
+  }
+  const value = (received as Record<string, unknown>)[field];
+  return `Invalid headerforge option "og.${field}": expected ${OG_FIELDS_EXPECTED[field]}, got ${describeValue(value)}`;
+}
+
+/**
+ * The cards a site makes: `false`, `true` (today's crop) or the title cards' settings, with
+ * the font and logo read once here (a missing or wrong file fails the config, naming the
+ * option) and their paths kept inside the site like references.
+ */
+export function resolveOgOption(
+  og: OgOption,
+  context: { root: string; outsideRoot: readonly string[] },
+): boolean | CardSettings {
+  if (typeof og === 'boolean') return og;
+  if (og.title === false) return true;
+  const sizes = [OG_SIZE];
+  for (const size of og.sizes ?? []) {
+    if (!sizes.some((known) => known.width === size.width && known.height === size.height))
+      sizes.push(size);
+  }
+  return {
+    layout: og.layout ?? 'bottom-left',
+    overlay: og.overlay ?? DEFAULT_OVERLAY,
+    ...(og.siteName === undefined ? {} : { siteName: og.siteName }),
+    ...(og.font === undefined ? {} : { font: siteFile('og.font', og.font, context, checkFont) }),
+    ...(og.logo === undefined ? {} : { logo: siteFile('og.logo', og.logo, context, checkLogo) }),
+    sizes,
+  };
+}
+
+function siteFile<T extends object>(
+  option: string,
+  value: string,
+  context: { root: string; outsideRoot: readonly string[] },
+  check: (bytes: Buffer, shown: string) => T,
+): T & { file: string; sha256: string } {
+  const shown = describeValue(value);
+  const outside = outsideRoot(context.root, value, context.outsideRoot);
+  if (outside) {
+    throw new HeaderforgeError(
+      'invalid_option',
+      `Invalid headerforge option "${option}": ${shown} is outside the project root (${context.root})${outside.through === 'symlink' ? `, through a symlink to ${outside.real}` : ''}.`,
+      {
+        hint: `Keep the file inside the site, or allow its folder with the \`outsideRoot\` option.`,
+      },
+    );
+  }
+  const file = path.resolve(context.root, value);
+  const size = statSync(file, { throwIfNoEntry: false });
+  if (!size?.isFile()) {
+    throw new HeaderforgeError(
+      'invalid_option',
+      `Invalid headerforge option "${option}": ${shown} is not a file (looked for ${file}).`,
+      {
+        hint: `Give the path of ${OG_FIELDS_EXPECTED[option.slice(3)]}, relative to the project root.`,
+      },
+    );
+  }
+  if (size.size > MAX_FILE_BYTES) {
+    throw new HeaderforgeError(
+      'invalid_option',
+      `Invalid headerforge option "${option}": ${shown} has ${size.size} bytes, more than ${MAX_FILE_BYTES / 2 ** 20} MiB.`,
+      {
+        hint: 'Give a smaller file.',
+      },
+    );
+  }
+  const bytes = readFileSync(file);
+  return {
+    ...check(bytes, `Invalid headerforge option "${option}": ${shown}`),
+    file,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+}
+
+function checkFont(bytes: Buffer, problem: string): object {
+  const kind = fontKind(bytes);
+  if (kind === 'ttf' || kind === 'otf' || kind === 'woff') return {};
+  throw new HeaderforgeError(
+    'invalid_option',
+    `${problem} is ${kind === 'woff2' ? 'a WOFF2 font, which the card renderer cannot read' : 'not a font file'}.`,
+    { hint: 'Give a TTF, OTF or WOFF file (fontsource packages ship .woff beside each .woff2).' },
+  );
+}
+
+function checkLogo(bytes: Buffer, problem: string): { mediaType: string } {
+  const sniffed = sniffImageType(bytes);
+  if (sniffed === 'image/png' || sniffed === 'image/jpeg') return { mediaType: sniffed };
+  const head = bytes.subarray(0, 1024).toString('utf8');
+  if (/<svg[\s>]/i.test(head) && !/<script/i.test(bytes.toString('utf8')))
+    return { mediaType: 'image/svg+xml' };
+  throw new HeaderforgeError('invalid_option', `${problem} is not an image the card can draw.`, {
+    hint: 'Give a PNG, JPEG or SVG logo.',
+  });
+}

@@ -1,0 +1,239 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeOpenRouter, startFakeOpenRouter } from '../testing/index.js';
+import { type BuildHeadersInput, buildHeaders } from './build-headers.js';
+import { resolveOptions } from './options.js';
+
+const KEY = 'sk-or-v1-test-sentinel-cards';
+let fake: FakeOpenRouter;
+let root: string;
+
+beforeAll(async () => {
+  fake = await startFakeOpenRouter({ apiKey: KEY });
+});
+afterAll(() => fake.close());
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'hf-cards-'));
+  await site({
+    'src/content/blog/lighthouse.md': post('The lighthouse keeper’s long winter'),
+  });
+});
+afterEach(async () => {
+  fake.reset();
+  await rm(root, { recursive: true, force: true });
+});
+
+const post = (title: string, og = '') =>
+  `---\ntitle: ${JSON.stringify(title)}\nheader:\n  prompt: A lighthouse at dusk, watercolour\n${og}---\nBody.\n`;
+
+async function site(files: Record<string, string | Uint8Array>) {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+}
+
+async function build(og: unknown, input: Partial<BuildHeadersInput> = {}) {
+  return buildHeaders({
+    root,
+    options: { widths: [320], formats: ['webp' as const], og } as never,
+    env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL },
+    ...input,
+  });
+}
+
+/** Every file under a folder, relative, with its modification time. */
+async function filesUnder(dir: string): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(
+    () => [],
+  )) {
+    if (!entry.isFile()) continue;
+    const file = join(entry.parentPath, entry.name);
+    found.set(file.slice(dir.length), (await stat(file)).mtimeMs);
+  }
+  return found;
+}
+
+const cardsDir = () => join(root, 'node_modules/.cache/headerforge/cards');
+const derivedDir = () => join(root, 'node_modules/.cache/headerforge/derived');
+
+describe('title cards in a build', () => {
+  it('makes a 1200×630 title card and the sizes asked for, instead of the crop', async () => {
+    const result = await build({ siteName: 'Field notes', sizes: ['1080x1080'] });
+    expect(result.failures).toEqual([]);
+    const [header] = result.headers;
+    expect(header?.derived.og).toBeUndefined();
+    expect(header?.cards?.map(({ width, height }) => [width, height])).toEqual([
+      [1200, 630],
+      [1080, 1080],
+    ]);
+    for (const card of header?.cards ?? []) {
+      const meta = await sharp(card.file).metadata();
+      expect([meta.width, meta.height, meta.format]).toEqual([card.width, card.height, 'jpeg']);
+      expect(card.file.startsWith(cardsDir())).toBe(true);
+    }
+  });
+
+  it('re-renders only the card when the title changes: 0 requests, the derived set untouched', async () => {
+    await build({});
+    expect(fake.generations()).toHaveLength(1);
+    const setsBefore = await filesUnder(derivedDir());
+    const cardsBefore = await filesUnder(cardsDir());
+    expect(cardsBefore.size).toBe(1);
+    fake.reset();
+
+    await site({ 'src/content/blog/lighthouse.md': post('A shorter title') });
+    const result = await build({});
+    expect(fake.requests).toHaveLength(0);
+    expect(result.summary).toMatchObject({ cached: 1, generated: 0 });
+    expect(await filesUnder(derivedDir())).toEqual(setsBefore);
+    const cardsAfter = await filesUnder(cardsDir());
+    // One new card beside the old one; the old one is not rewritten.
+    expect(cardsAfter.size).toBe(2);
+    for (const [file, mtime] of cardsBefore) expect(cardsAfter.get(file)).toBe(mtime);
+    expect(result.headers[0]?.cards?.[0]?.file).not.toBe([...cardsBefore.keys()][0]);
+  });
+
+  it('draws nothing on a warm build', async () => {
+    await build({});
+    const before = await filesUnder(cardsDir());
+    fake.reset();
+    const result = await build({});
+    expect(fake.requests).toHaveLength(0);
+    expect(await filesUnder(cardsDir())).toEqual(before);
+    expect(result.headers[0]?.cards).toHaveLength(1);
+  });
+
+  it('takes a post’s own og: a shorter title, the crop, or no card', async () => {
+    await site({
+      'src/content/blog/short.md': post(
+        'A very long title that the card would have to shrink',
+        '  og:\n    title: Short\n',
+      ),
+      'src/content/blog/crop.md': post('Cropped', '  og: true\n'),
+      'src/content/blog/none.md': post('No card', '  og: false\n'),
+    });
+    const result = await build({});
+    const byFile = new Map(
+      result.headers.map((header) => [header.job.file.split('/').pop(), header]),
+    );
+    expect(byFile.get('short.md')?.job.og).toEqual({ title: 'Short' });
+    expect(byFile.get('short.md')?.cards).toHaveLength(1);
+    expect(byFile.get('crop.md')?.cards).toBeUndefined();
+    expect(byFile.get('crop.md')?.derived.og).toMatchObject({ width: 1200, height: 630 });
+    expect(byFile.get('none.md')?.cards).toBeUndefined();
+    expect(byFile.get('none.md')?.derived.og).toBeUndefined();
+    // A different title on a card of the same picture is another card.
+    expect(byFile.get('short.md')?.cards?.[0]?.file).not.toBe(
+      byFile.get('lighthouse.md')?.cards?.[0]?.file,
+    );
+  });
+
+  it('keeps today’s crop with og: true', async () => {
+    const result = await build(true);
+    expect(result.headers[0]?.cards).toBeUndefined();
+    expect(result.headers[0]?.derived.og).toMatchObject({ width: 1200, height: 630 });
+  });
+
+  it('marks the title card of placeholder art', async () => {
+    const result = await build({}, { env: { HEADERFORGE_MODE: 'placeholder' } });
+    expect(result.headers[0]?.placeholder).toBe(true);
+    const card = result.headers[0]?.cards?.[0];
+    expect(card).toBeDefined();
+    // The red PLACEHOLDER badge, top right.
+    const { data, info } = await sharp(card?.file)
+      .extract({ left: 950, top: 10, width: 240, height: 70 })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    let red = 0;
+    for (let i = 0; i < data.length; i += info.channels) {
+      if ((data[i] as number) > 150 && (data[i + 1] as number) < 80) red++;
+    }
+    expect(red).toBeGreaterThan(500);
+  });
+
+  it('keys the card by the font’s and logo’s bytes', async () => {
+    const logo = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: '#ff0000' },
+    })
+      .png()
+      .toBuffer();
+    await site({ 'brand/logo.png': logo });
+    const first = (await build({ logo: 'brand/logo.png' })).headers[0]?.cards?.[0]?.file;
+    await site({
+      'brand/logo.png': await sharp({
+        create: { width: 64, height: 64, channels: 3, background: '#00ff00' },
+      })
+        .png()
+        .toBuffer(),
+    });
+    const second = (await build({ logo: 'brand/logo.png' })).headers[0]?.cards?.[0]?.file;
+    expect(second).not.toBe(first);
+    expect(fake.generations()).toHaveLength(1);
+  });
+});
+
+describe('the og option', () => {
+  const resolve = (og: unknown) => () => resolveOptions({ og }, { root });
+
+  it('resolves the defaults of a title card', () => {
+    expect(resolveOptions({ og: {} }, { root }).og).toEqual({
+      layout: 'bottom-left',
+      overlay: 0.55,
+      sizes: [{ width: 1200, height: 630 }],
+    });
+    expect(resolveOptions({ og: { title: false } }, { root }).og).toBe(true);
+    expect(resolveOptions({}, { root }).og).toBe(true);
+  });
+
+  it('names the option of a missing font file', () => {
+    expect(resolve({ font: 'fonts/missing.ttf' })).toThrow(
+      /option "og\.font": "fonts\/missing\.ttf" is not a file/,
+    );
+  });
+
+  it('refuses a font that is not one, and WOFF2', async () => {
+    await site({ 'fonts/readme.ttf': 'not a font', 'fonts/x.woff2': 'wOF2rest' });
+    expect(resolve({ font: 'fonts/readme.ttf' })).toThrow(
+      /option "og\.font": "fonts\/readme\.ttf" is not a font file/,
+    );
+    expect(resolve({ font: 'fonts/x.woff2' })).toThrow(/"og\.font".*WOFF2/);
+  });
+
+  it('names the option of a logo that is not an image', async () => {
+    await site({ 'brand/logo.png': 'plain text, not a PNG' });
+    expect(resolve({ logo: 'brand/logo.png' })).toThrow(
+      /option "og\.logo": "brand\/logo\.png" is not an image the card can draw/,
+    );
+  });
+
+  it('refuses font and logo paths that leave the site, as references', async () => {
+    expect(resolve({ logo: '../logo.png' })).toThrow(/option "og\.logo".*outside the project root/);
+    const outside = await mkdtemp(join(tmpdir(), 'hf-outside-'));
+    await writeFile(join(outside, 'f.ttf'), await readFile(fontFile()));
+    await symlink(join(outside, 'f.ttf'), join(root, 'linked.ttf'));
+    expect(resolve({ font: 'linked.ttf' })).toThrow(/option "og\.font".*through a symlink/);
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  it('names the field of a bad og object', () => {
+    expect(resolve({ layout: 'diagonal' })).toThrow(
+      /option "og\.layout": expected one of bottom-left, top-left, center, got "diagonal"/,
+    );
+    expect(resolve({ sizes: ['big'] })).toThrow(/option "og\.sizes"/);
+    expect(resolve({ overlay: 2 })).toThrow(/option "og\.overlay"/);
+  });
+});
+
+/** A real WOFF from the bundled fonts, as a user's font would be. */
+function fontFile(): string {
+  return join(
+    dirname(createRequire(import.meta.url).resolve('@fontsource/noto-sans/package.json')),
+    'files/noto-sans-latin-700-normal.woff',
+  );
+}
