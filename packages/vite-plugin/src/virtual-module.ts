@@ -22,6 +22,7 @@ export const viteModuleFields: ModuleFields = (header, importFile) => {
   );
   const image = ({ file, width, height }: DerivedFile) =>
     `{ src: ${importFile(file)}, width: ${width}, height: ${height} }`;
+  const cards = socialCards(header).map(image);
   return {
     src: importFile(img.file),
     width: String(img.width),
@@ -32,8 +33,8 @@ export const viteModuleFields: ModuleFields = (header, importFile) => {
     alt: JSON.stringify(job.alt),
     prompt: JSON.stringify(job.userPrompt),
     master: image(derived.master),
-    og: socialCards(header)[0] ? image(socialCards(header)[0] as DerivedFile) : 'undefined',
-    cards: `[${socialCards(header).map(image).join(', ')}]`,
+    og: cards[0] ?? 'undefined',
+    cards: `[${cards.join(', ')}]`,
     ogAlt: JSON.stringify(socialCardAlt(header)),
     isPlaceholder: String(placeholder),
   };

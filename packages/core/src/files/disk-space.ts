@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { causeChain } from '../errors/cause-chain.js';
 
 const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 const DISK_FULL_TEXT = /no space left on device|disk quota exceeded/i;
@@ -31,15 +32,6 @@ export async function isOutOfSpace(dir: string): Promise<boolean> {
 /** A stand-in for the system's ENOSPC, for writes whose library did not say why they failed. */
 export function noSpaceLeft(what: string): Error {
   return Object.assign(new Error(`ENOSPC: no space left on device, ${what}`), { code: 'ENOSPC' });
-}
-
-function causeChain(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let current = error; current && chain.length < 8; ) {
-    chain.push(current);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return chain;
 }
 
 /** The innermost error's first line: the system's own words, without our wrapping. */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { causeChain } from '../errors/cause-chain.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { VerifiedImage } from '../image/inspect.js';
 import type { ImageMediaType } from '../image/media-types.js';
@@ -727,10 +728,8 @@ const UNREACHABLE = new Set([
 
 /** Whether a fetch failure means the API's address cannot be reached at all. */
 function unreachable(cause: unknown): boolean {
-  for (let current = cause, depth = 0; current && depth < 4; depth++) {
-    const { code } = current as { code?: unknown };
-    if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return causeChain(cause).some((error) => {
+    const { code } = error as { code?: unknown };
+    return typeof code === 'string' && UNREACHABLE.has(code);
+  });
 }

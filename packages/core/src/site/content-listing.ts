@@ -5,10 +5,11 @@ import { glob } from 'tinyglobby';
 import type { WarmIndex } from '../cache/warm-index.js';
 import type { ResolvedHeaderforgeOptions } from './options.js';
 
-/** Never content, however wide the include globs. */
-export const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/dist/**', '**/.git/**'];
+/** Folders never content, however wide the include globs. */
+const NEVER_CONTENT = ['node_modules', 'dist', '.git'];
+export const ALWAYS_EXCLUDED = NEVER_CONTENT.map((name) => `**/${name}/**`);
 /** Folder names never walked, as `ALWAYS_EXCLUDED` leaves them out. */
-const NEVER_WALKED = new Set(['node_modules', 'dist', '.git']);
+const NEVER_WALKED = new Set(NEVER_CONTENT);
 /** Past this many folders a listing is not remembered: stamping them would cost the glob's time. */
 const MAX_FOLDERS = 2000;
 
