@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { type HeaderField, parseFrontmatter } from './frontmatter.js';
 import { outsideRoot } from './inside-root.js';
@@ -40,13 +40,18 @@ export interface PostChoice {
 export async function findPost(site: SiteRef, post: string, label: string): Promise<PostHeader> {
   const options = resolveOptions(site.options, { root: site.root });
   const file = post.replace(/^\.\//, '');
-  const escaped = relative(options.root, resolve(options.root, file));
-  if (escaped.startsWith(`..${sep}`) || escaped === '..' || isAbsolute(escaped)) {
+  // Judged before anything is read. A post that is a symlink to a file outside the site is
+  // read by a build, never written.
+  const outside = outsideRoot(options.root, resolve(options.root, file), options.outsideRoot);
+  if (outside) {
+    const symlink = outside.through === 'symlink';
     throw new HeaderforgeError(
       'invalid_option',
-      `${label}: ${post} is outside the project root (${options.root}); headerforge edits only files inside it`,
+      `${label}: ${symlink ? file : post} is outside the project root${symlink ? `, through a symlink to ${outside.real}` : ` (${options.root})`}; headerforge edits only files inside it`,
       {
-        hint: 'Give the content file relative to the site root, as `headerforge status` lists it.',
+        hint: symlink
+          ? 'Edit the file where it is, or list its folder in the `outsideRoot` option.'
+          : 'Give the content file relative to the site root, as `headerforge status` lists it.',
       },
     );
   }
@@ -58,15 +63,6 @@ export async function findPost(site: SiteRef, post: string, label: string): Prom
     });
   }
   const path = join(options.root, file);
-  // A post that is a symlink to a file outside the site is read by a build, never written.
-  const outside = outsideRoot(options.root, path, options.outsideRoot);
-  if (outside) {
-    throw new HeaderforgeError(
-      'invalid_option',
-      `${label}: ${file} is outside the project root${outside.through === 'symlink' ? `, through a symlink to ${outside.real}` : ''}; headerforge edits only files inside it`,
-      { hint: 'Edit the file where it is, or list its folder in the `outsideRoot` option.' },
-    );
-  }
   const source = await readFile(path, 'utf8');
   const { header } = parseFrontmatter(source, { file, field: options.field });
   return { options, file, path, source, ...(header ? { header } : {}) };
