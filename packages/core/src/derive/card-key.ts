@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { sha256Hex } from '../cache/keys.js';
 import type { Focus } from '../image/focus.js';
 import type { CardSettings, CardSize } from './card-spec.js';
 import { bundledFontVersions } from './cards/card-fonts.js';
@@ -47,7 +47,7 @@ export function cardKey(input: CardKeyInput): string {
     font: settings.font?.sha256 ?? null,
     logo: settings.logo?.sha256 ?? null,
   });
-  return createHash('sha256').update(canonical).digest('hex');
+  return sha256Hex(canonical);
 }
 
 let versions: Record<string, unknown> | undefined;

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { sha256Hex } from '../cache/keys.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Focus } from '../image/focus.js';
 import { cardKey } from './card-key.js';
@@ -82,13 +82,33 @@ export function findTitleCards(
 const keyedSizes = (input: Omit<GetTitleCardsInput, 'original'>) =>
   input.settings.sizes.map((size) => ({ size, key: cardKey({ ...input, size }) }));
 
-/** A font or logo, checked to be the bytes whose hash named the card (not edited since). */
-async function readChecked(
+/**
+ * A font or logo, checked to be the bytes whose hash named the card (not edited since):
+ * read and hashed once per process, not once per post drawn.
+ */
+function readChecked(
+  source: { file: string; sha256: string },
+  option: string,
+): Promise<Uint8Array> {
+  const key = `${source.sha256}\0${source.file}`;
+  let read = checkedFiles.get(key);
+  if (!read) {
+    read = readAndCheck(source, option);
+    checkedFiles.set(key, read);
+    // A failed read is tried again by the next card.
+    read.catch(() => checkedFiles.delete(key));
+  }
+  return read;
+}
+
+const checkedFiles = new Map<string, Promise<Uint8Array>>();
+
+async function readAndCheck(
   source: { file: string; sha256: string },
   option: string,
 ): Promise<Uint8Array> {
   const bytes = await readFile(source.file);
-  if (createHash('sha256').update(bytes).digest('hex') !== source.sha256) {
+  if (sha256Hex(bytes) !== source.sha256) {
     throw new HeaderforgeError(
       'invalid_option',
       `Option "${option}": ${source.file} changed while the site was building.`,

@@ -1,13 +1,11 @@
 import { join } from 'node:path';
 import type { Focus } from '../image/focus.js';
+import { OG_SIZE } from './card-spec.js';
 import type { DerivedFile } from './derived-set.js';
 import { encode } from './encoders.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
-/** The size Facebook, LinkedIn and X expect of `og:image` (a 1.905 ratio). */
-const OG_WIDTH = 1200;
-const OG_HEIGHT = 630;
 const OG_FILE = 'og.jpg';
 
 /**
@@ -21,7 +19,7 @@ export async function writeOgCard(
   outDir: string,
 ): Promise<DerivedFile> {
   const file = join(outDir, OG_FILE);
-  const card = fromRaw(original).resize(OG_WIDTH, OG_HEIGHT, {
+  const card = fromRaw(original).resize(OG_SIZE.width, OG_SIZE.height, {
     fit: 'cover',
     position: focusPosition(focus),
   });

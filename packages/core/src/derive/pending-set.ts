@@ -1,15 +1,15 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256Hex } from '../cache/keys.js';
 import { derivedCacheLayout } from '../cache/layout.js';
 import { writeFileAtomicSync } from '../files/atomic-write.js';
 import { type AspectRatio, nominalPixelSize, ratioValue } from '../image/ratios.js';
+import { OG_SIZE } from './card-spec.js';
 import type { DerivedFile, DerivedSet } from './derived-set.js';
 import { solidPng } from './solid-png.js';
 
 /** A quiet grey, as a loading skeleton: the page keeps its layout until the header lands. */
 const PENDING_COLOUR = '#d4d7dd';
-const OG = { width: 1200, height: 630 } as const;
 
 /** Bump when the pending images change, so that older ones on disk are not reused. */
 const PENDING_VERSION = 2;
@@ -54,7 +54,7 @@ function makePendingSet(dir: string, aspectRatio: AspectRatio, og: boolean): Pen
   const name = `v${PENDING_VERSION}-${aspectRatio.replace(':', 'x')}`;
   const master = plainImage(join(dir, `${name}.png`), width, height);
   const card = og
-    ? plainImage(join(dir, `v${PENDING_VERSION}-og.png`), OG.width, OG.height)
+    ? plainImage(join(dir, `v${PENDING_VERSION}-og.png`), OG_SIZE.width, OG_SIZE.height)
     : undefined;
   const lqip = solidPng(16, Math.max(1, Math.round(16 / ratioValue(aspectRatio))), PENDING_COLOUR);
   return {
@@ -84,7 +84,7 @@ function plainImage(
   }
   return {
     file: { file: path, width, height, format: 'png', bytes: bytes.byteLength },
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256: sha256Hex(bytes),
   };
 }
 

@@ -3,7 +3,6 @@ import type { Focus } from '../image/focus.js';
 import { fontsFor } from './cards/card-fonts.js';
 import {
   type CardLayout,
-  type CardNode,
   cardTree,
   marginOf,
   SITE_ID,
@@ -177,5 +176,3 @@ function grow(box: Box, by: number, width: number, height: number): Box {
     bottom: Math.min(height - 1, box.bottom + by),
   };
 }
-
-export type { CardLayout, CardNode };

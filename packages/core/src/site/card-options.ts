@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { sha256Hex } from '../cache/keys.js';
 import { type CardSettings, type CardSize, DEFAULT_OVERLAY, OG_SIZE } from '../derive/card-spec.js';
 import { fontKind } from '../derive/cards/card-fonts.js';
 import { CARD_LAYOUTS } from '../derive/cards/card-layout.js';
@@ -139,7 +139,7 @@ function siteFile<T extends object>(
   return {
     ...check(bytes, `Invalid headerforge option "${option}": ${shown}`),
     file,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256: sha256Hex(bytes),
   };
 }
 
