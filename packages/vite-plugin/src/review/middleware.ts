@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isAbsolute, relative } from 'node:path';
 import {
   type HeaderforgeOptions,
   type HeaderService,
@@ -50,13 +51,17 @@ export function attachReview(input: ReviewInput): Review {
   const failures = new Map<string, PostFailure>();
   let subscribed: HeaderService | undefined;
   let unsubscribe = () => {};
-  /** The content as scanned for the page, made again after any file event. */
+  /** The content as scanned for the page, made again after a file event outside the caches. */
   let scan: ReturnType<ReviewModule['reviewScan']> | undefined;
+  /** The caches' folders, once the service has resolved them: images landing there are no content change. */
+  let caches: string[] = [];
   const invalidate = () => scan?.invalidate();
-  server.watcher.on('all', invalidate);
+  const onFileEvent = (_event: string, file: string) => {
+    if (!caches.some((folder) => isInside(file, folder))) invalidate();
+  };
+  server.watcher.on('all', onFileEvent);
 
   const onUpdate = (update: ServiceUpdate) => {
-    invalidate();
     if (update.type === 'headers-changed') {
       for (const file of update.files) failures.delete(file);
       events.send({ type: 'changed', files: update.files, placeholder: update.placeholder });
@@ -86,6 +91,7 @@ export function attachReview(input: ReviewInput): Review {
       for (const failure of first.failures) failures.set(failure.file, failure);
     }
     const result = await service.ready();
+    caches = [result.options.cacheDir, result.options.derivedCacheDir];
     const review = await loadReview();
     scan ??= review.reviewScan(result.options);
     return { service, result, review, scan };
@@ -198,7 +204,7 @@ export function attachReview(input: ReviewInput): Review {
       if (line) events.send({ type: 'progress', level: line.level, message: line.message });
     },
     close() {
-      server.watcher.off('all', invalidate);
+      server.watcher.off('all', onFileEvent);
       unsubscribe();
       events.close();
     },
@@ -239,4 +245,9 @@ function send(
 
 function sendJson(response: ServerResponse, status: number, value: unknown): void {
   send(response, status, 'application/json', JSON.stringify(value));
+}
+
+function isInside(file: string, folder: string): boolean {
+  const inside = relative(folder, file);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
