@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { sha256Hex } from '../cache/keys.js';
 import type { Focus } from '../image/focus.js';
 import type { CardSettings, CardSize } from './card-spec.js';
 import { bundledFontVersions } from './cards/card-fonts.js';
 import { sharpMajor } from './key.js';
-import { installedSharpVersion } from './sharp-version.js';
+import { installedSharpVersion, installedVersion } from './sharp-version.js';
 
 /**
  * Bump when the same inputs would draw a different card (layout, type sizes, scrim,
@@ -62,19 +59,4 @@ function rendererVersions(): Record<string, unknown> {
   return versions;
 }
 
-const require = createRequire(import.meta.url);
-
-/** A dependency's version from its package.json, found where Node looks for it from here. */
-function packageVersion(name: string): string {
-  for (const folder of require.resolve.paths(name) ?? []) {
-    try {
-      const manifest = JSON.parse(readFileSync(join(folder, name, 'package.json'), 'utf8')) as {
-        version?: unknown;
-      };
-      if (typeof manifest.version === 'string') return manifest.version;
-    } catch {
-      // Not in this folder; try the next.
-    }
-  }
-  return 'unknown';
-}
+const packageVersion = (name: string): string => installedVersion(name) ?? 'unknown';

@@ -12,16 +12,20 @@ let installed: string | undefined;
  * Node searches for `sharp` from here.
  */
 export function installedSharpVersion(): string {
-  installed ??= fromPackageJson() ?? loadedVersion();
+  installed ??= installedVersion('sharp') ?? loadedVersion();
   return installed;
 }
 
-function fromPackageJson(): string | undefined {
-  // Not `require.resolve('sharp')`: sharp's `exports` lists no package.json, and a resolve
-  // hook (a bundler's, a test's) may answer for `sharp` with a module of its own.
-  for (const folder of require.resolve.paths('sharp') ?? []) {
-    const manifest = readManifest(join(folder, 'sharp', 'package.json'));
-    if (manifest) return manifest.name === 'sharp' ? manifest.version : undefined;
+/**
+ * A dependency's version from its package.json, in the first of the folders Node searches
+ * for `name` from here that has one; undefined when none does (or it names another package).
+ */
+export function installedVersion(name: string): string | undefined {
+  // Not `require.resolve(name)`: a package's `exports` may list no package.json (sharp's
+  // does not), and a resolve hook (a bundler's, a test's) may answer with a module of its own.
+  for (const folder of require.resolve.paths(name) ?? []) {
+    const manifest = readManifest(join(folder, name, 'package.json'));
+    if (manifest) return manifest.name === name ? manifest.version : undefined;
   }
   return undefined;
 }
