@@ -2,19 +2,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AstroDev, startAstroDev } from './support/astro-dev.js';
 import { copyFixture } from './support/fixtures.js';
 import { until } from './support/until.js';
 
-// Astro's dev server under vitest needs VITEST and NODE_ENV out of the environment.
 const KEY = 'sk-or-v1-test-sentinel-astro-dev';
-const saved = { VITEST: process.env.VITEST, NODE_ENV: process.env.NODE_ENV };
 let fake: FakeOpenRouter;
 let site: Awaited<ReturnType<typeof copyFixture>>;
-let server: { address: { port: number }; stop(): Promise<void> };
+let server: AstroDev;
 
 beforeAll(async () => {
-  delete process.env.VITEST;
-  delete process.env.NODE_ENV;
   // Slow enough that the placeholder can be seen before the image lands.
   fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs: 1500 });
   // The first images take long enough that the first page render (a cold compile) sees them pending.
@@ -22,18 +19,12 @@ beforeAll(async () => {
   site = await copyFixture('astro-blog', {
     env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL },
   });
-  const { dev } = await import('astro');
-  server = (await dev({
-    root: site.dir,
-    logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0 },
-  })) as typeof server;
+  server = await startAstroDev(site.dir);
 }, 120_000);
 afterAll(async () => {
   await server?.stop();
   await fake.close();
   await site.remove();
-  Object.assign(process.env, saved);
 });
 
 const url = (path: string) => `http://127.0.0.1:${server.address.port}${path}`;

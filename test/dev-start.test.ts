@@ -8,6 +8,7 @@ import {
 import sharp from 'sharp';
 import { createLogger, createServer, type ViteDevServer } from 'vite';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type AstroDev, startAstroDev } from './support/astro-dev.js';
 import { copyFixture } from './support/fixtures.js';
 import { until } from './support/until.js';
 
@@ -246,14 +247,11 @@ describe('vite dev, with a key', () => {
 });
 
 describe('astro dev, without a key', () => {
-  // Astro's dev server under vitest needs VITEST and NODE_ENV out of the environment.
-  const saved = { VITEST: process.env.VITEST, NODE_ENV: process.env.NODE_ENV };
   let site: Awaited<ReturnType<typeof copyFixture>>;
-  let server: { address: { port: number }; stop(): Promise<void> } | undefined;
+  let server: AstroDev | undefined;
   afterAll(async () => {
     await server?.stop();
     await site?.remove();
-    Object.assign(process.env, saved);
   });
 
   const hero = async (path: string) => {
@@ -266,16 +264,9 @@ describe('astro dev, without a key', () => {
   it('serves pending headers through getHeader and the loader, then the offline art', {
     timeout: 120_000,
   }, async () => {
-    delete process.env.VITEST;
-    delete process.env.NODE_ENV;
     site = await copyFixture('astro-blog', { env: { HEADERFORGE_MODE: 'placeholder' } });
     const release = hold();
-    const { dev } = await import('astro');
-    server = (await dev({
-      root: site.dir,
-      logLevel: 'error',
-      server: { host: '127.0.0.1', port: 0 },
-    })) as typeof server;
+    server = await startAstroDev(site.dir);
 
     // getHeader(entry) in a page, and an image() field filled by headerforgeLoader.
     const blog = await hero('/blog/lighthouse/');

@@ -3,19 +3,18 @@ import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AstroDev, startAstroDev } from './support/astro-dev.js';
 import { launchChromium } from './support/browser.js';
 import { copyFixture } from './support/fixtures.js';
 import { raw, reviewToken, reviewWrite } from './support/review.js';
 import { until } from './support/until.js';
 
 // The review page on `astro dev` (served by the Vite plugin the integration adds), in
-// Chromium against the fake OpenRouter. Astro's dev server under vitest needs VITEST and
-// NODE_ENV out of the environment.
+// Chromium against the fake OpenRouter.
 const KEY = 'sk-or-v1-test-sentinel-review-astro';
-const saved = { VITEST: process.env.VITEST, NODE_ENV: process.env.NODE_ENV };
 let fake: FakeOpenRouter;
 let site: Awaited<ReturnType<typeof copyFixture>>;
-let server: { address: { port: number }; stop(): Promise<void> };
+let server: AstroDev;
 let browser: Browser;
 let review: Page;
 let base: string;
@@ -36,18 +35,11 @@ async function newImage(before: string | null): Promise<string> {
 }
 
 beforeAll(async () => {
-  delete process.env.VITEST;
-  delete process.env.NODE_ENV;
   fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs: 200 });
   site = await copyFixture('astro-blog', {
     env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL },
   });
-  const { dev } = await import('astro');
-  server = (await dev({
-    root: site.dir,
-    logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0 },
-  })) as typeof server;
+  server = await startAstroDev(site.dir);
   base = `http://127.0.0.1:${server.address.port}/`;
   browser = await launchChromium();
   review = await browser.newPage();
@@ -58,7 +50,6 @@ afterAll(async () => {
   await server?.stop();
   await fake?.close();
   await site?.remove();
-  Object.assign(process.env, saved);
 });
 
 describe('the review page on astro dev', { timeout: 90_000 }, () => {
