@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
@@ -237,5 +237,41 @@ describe('the review page in Chromium (Vite)', { timeout: 90_000 }, () => {
     expect(await review.locator('html').getAttribute('data-theme')).toBe('dark');
     const background = await review.evaluate('getComputedStyle(document.body).backgroundColor');
     expect(background).toBe('rgb(20, 21, 23)');
+  });
+});
+
+describe('the review page when the dev server starts with a broken post', {
+  timeout: 90_000,
+}, () => {
+  it('shows the post’s error, and the listing once the post is mended', async () => {
+    const broken = await copyFixture('vite-blog', { env: { HEADERFORGE_MODE: 'placeholder' } });
+    const file = join(broken.dir, post);
+    const good = await readFile(file, 'utf8');
+    await writeFile(file, good.replace(/^header:.*$/m, 'header: 5'));
+    const devServer = await createServer({
+      root: broken.dir,
+      configFile: join(broken.dir, 'vite.config.js'),
+      logLevel: 'silent',
+      server: { port: 0, host: '127.0.0.1' },
+    });
+    const page = await browser.newPage();
+    try {
+      await devServer.listen();
+      await page.goto(new URL('/__headerforge/', devServer.resolvedUrls?.local[0]).href);
+      const error = page.locator('#posts .error');
+      await expect
+        .poll(() => error.textContent(), { timeout: 30_000 })
+        .toMatch(/posts\/hello-world\.md:\d+: "header" must be a prompt string/);
+      expect(await page.locator('#posts').getAttribute('aria-busy')).toBe('false');
+      // Mended in the editor: the page lists the posts without being reloaded.
+      await writeFile(file, good);
+      await expect
+        .poll(() => page.locator(`article[data-post="${post}"]`).count(), { timeout: 30_000 })
+        .toBe(1);
+    } finally {
+      await page.close();
+      await devServer.close();
+      await broken.remove();
+    }
   });
 });

@@ -54,7 +54,16 @@ const SOURCES: Record<string, string> = {
 
 async function load(): Promise<void> {
   const response = await fetch(`${API}posts`, { cache: 'no-store' });
-  listing = (await response.json()) as Listing;
+  const answer = (await response.json()) as Listing & { error?: Listing['error'] };
+  // A first run that failed (a post's frontmatter is invalid) answers with its error alone:
+  // shown in place of the posts until a later answer lists them.
+  listing = response.ok
+    ? answer
+    : {
+        mode: listing.mode,
+        posts: [],
+        error: answer.error ?? { message: `${response.status} ${response.statusText}` },
+      };
   for (const post of listing.posts) {
     if (busy.has(post.file) && !waiting(post)) busy.delete(post.file);
   }

@@ -77,8 +77,8 @@ export function attachReview(input: ReviewInput): Review {
     }
   };
 
-  /** The current service, ready, with this page listening to it. */
-  const ready = async () => {
+  /** The current service, with this page listening to it (ready or not). */
+  const listen = (): HeaderService => {
     const service = input.service();
     if (!service) throw new Error('headerforge has no header service on this dev server');
     if (subscribed !== service) {
@@ -87,9 +87,19 @@ export function attachReview(input: ReviewInput): Review {
       scan = undefined;
       subscribed = service;
       unsubscribe = service.subscribe(onUpdate);
-      const first = await service.ready();
-      for (const failure of first.failures) failures.set(failure.file, failure);
+      service.ready().then(
+        (first) => {
+          for (const failure of first.failures) failures.set(failure.file, failure);
+        },
+        () => {},
+      );
     }
+    return service;
+  };
+
+  /** The current service, ready, with this page listening to it. */
+  const ready = async () => {
+    const service = listen();
     const result = await service.ready();
     caches = [result.options.cacheDir, result.options.derivedCacheDir];
     const review = await loadReview();
@@ -130,9 +140,13 @@ export function attachReview(input: ReviewInput): Review {
     if (path === '') return send(response, 200, 'text/html', reviewPage({ token: guard.token }));
     if (path === 'client.js')
       return send(response, 200, 'text/javascript', await readFile(CLIENT_SCRIPT, 'utf8'));
+    // Open before the service is ready: a page whose first run failed (a broken post) hears
+    // when a later run, after the post is mended, succeeds.
+    if (path === 'api/events') {
+      listen();
+      return events.open(response);
+    }
     const { service, result, review, scan } = await ready();
-    // After `ready`: the page hears of every update from the service it is subscribed to.
-    if (path === 'api/events') return events.open(response);
     if (path === 'api/posts') {
       const listing = await review.reviewListing({
         options: result.options,
