@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, matchesGlob, relative, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import sharp from 'sharp';
 import { type GenerationKeyInput, generationKey } from '../cache/keys.js';
 import {
   type CachedImage,
@@ -12,6 +11,7 @@ import {
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { candidateInputs, type HeaderJob } from '../pipeline/header-job.js';
+import { findCandidateImage, shrinkImage } from '../site/candidate-image.js';
 import { resolveOptions } from '../site/options.js';
 import { scanContent } from '../site/scan.js';
 import type { CliIO } from './io.js';
@@ -103,25 +103,20 @@ function sheetPost(job: HeaderJob, found: Found[]): SheetPost {
   };
 }
 
-/** A candidate from the committed cache, else offline art, else an empty slot. */
+/** A candidate as the sheet shows it: with a thumbnail when there is an image. */
 async function findImage(
   input: GenerationKeyInput,
   committed: ImageStore,
   placeholders: ImageStore,
   root: string,
 ): Promise<Found> {
-  const found = await committed.lookup(input);
-  if (found.status === 'corrupt') return { state: 'corrupt', problem: found.reason };
-  if (found.status === 'hit') {
-    const { width, height, costUsd } = found.entry.sidecar;
-    const thumbnail = await thumbnailOf(committed, found.entry, root);
-    return { state: 'cached', width, height, costUsd, thumbnail };
-  }
-  const offline = await placeholders.lookup(input);
-  if (offline.status !== 'hit') return { state: 'missing' };
-  const { width, height } = offline.entry.sidecar;
-  const thumbnail = await thumbnailOf(placeholders, offline.entry, root);
-  return { state: 'placeholder', width, height, thumbnail };
+  const found = await findCandidateImage(input, { committed, placeholders });
+  if (found.state === 'corrupt' || found.state === 'missing') return found;
+  const { state, width, height, costUsd, store, entry } = found;
+  const thumbnail = await thumbnailOf(store, entry, root);
+  return state === 'cached'
+    ? { state, width, height, costUsd, thumbnail }
+    : { state, width, height, thumbnail };
 }
 
 async function thumbnailOf(
@@ -129,17 +124,12 @@ async function thumbnailOf(
   entry: CachedImage,
   root: string,
 ): Promise<NonNullable<SheetCandidate['thumbnail']>> {
-  const bytes = await store.read(entry);
   try {
-    const { data, info } = await sharp(bytes)
-      .resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true })
-      .webp({ quality: THUMBNAIL_QUALITY })
-      .toBuffer({ resolveWithObject: true });
-    return {
-      src: `data:image/webp;base64,${data.toString('base64')}`,
-      width: info.width,
-      height: info.height,
-    };
+    const { data, width, height } = await shrinkImage(store, entry, {
+      width: THUMBNAIL_WIDTH,
+      quality: THUMBNAIL_QUALITY,
+    });
+    return { src: `data:image/webp;base64,${data.toString('base64')}`, width, height };
   } catch (cause) {
     throw new HeaderforgeError(
       'image_processing',

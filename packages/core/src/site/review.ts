@@ -1,10 +1,10 @@
 import path from 'node:path';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { generationKey } from '../cache/keys.js';
 import { openCommittedStore, openPlaceholderStore } from '../cache/store.js';
 import { candidateInputs, type HeaderJob, jobKeyInput } from '../pipeline/header-job.js';
 import type { HeaderResult, PostFailure } from '../pipeline/summary.js';
+import { findCandidateImage, shrinkImage } from './candidate-image.js';
 import type { ModeDecision } from './mode.js';
 import { candidatesSchema, type ResolvedHeaderforgeOptions } from './options.js';
 import { pickCandidate, rerollPost, setPostText } from './post-edits.js';
@@ -164,22 +164,18 @@ async function candidatesOf(
     candidateInputs(job).map(async (input, index) => {
       const number = index + 1;
       const slot = { number, picked: number === pick, key: generationKey(input) };
-      const found = await stores.committed.lookup(input);
-      if (found.status === 'corrupt') return { ...slot, state: 'corrupt' as const };
-      if (found.status === 'hit') {
-        const { width, height, costUsd } = found.entry.sidecar;
-        return {
-          ...slot,
-          state: 'cached' as const,
-          width,
-          height,
-          ...(costUsd === null ? {} : { costUsd }),
-        };
+      const found = await findCandidateImage(input, stores);
+      if (found.state === 'corrupt' || found.state === 'missing') {
+        return { ...slot, state: found.state };
       }
-      const offline = await stores.placeholders.lookup(input);
-      if (offline.status !== 'hit') return { ...slot, state: 'missing' as const };
-      const { width, height } = offline.entry.sidecar;
-      return { ...slot, state: 'placeholder' as const, width, height };
+      const { state, width, height, costUsd } = found;
+      return {
+        ...slot,
+        state,
+        width,
+        height,
+        ...(costUsd === null || costUsd === undefined ? {} : { costUsd }),
+      };
     }),
   );
 }
@@ -205,10 +201,11 @@ export async function reviewThumbnail(
   for (const store of [stores.committed, stores.placeholders]) {
     const found = await store.lookup(input);
     if (found.status !== 'hit') continue;
-    return sharp(await store.read(found.entry))
-      .resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true })
-      .webp({ quality: THUMBNAIL_QUALITY })
-      .toBuffer();
+    const thumbnail = await shrinkImage(store, found.entry, {
+      width: THUMBNAIL_WIDTH,
+      quality: THUMBNAIL_QUALITY,
+    });
+    return thumbnail.data;
   }
   return undefined;
 }
