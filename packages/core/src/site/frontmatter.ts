@@ -33,9 +33,15 @@ function promptProblem(prompt: string): string | undefined {
   if (text.length > MAX_PROMPT_LENGTH) {
     return `is a prompt of ${text.length.toLocaleString('en')} characters, more than the ${MAX_PROMPT_LENGTH.toLocaleString('en')} a prompt may have (every request carries it); shorten it`;
   }
-  const control = CONTROL_CHARACTER.exec(text);
-  if (control) return `contains a control character (${codePoint(control[0])}); remove it`;
+  const control = controlCharacterIn(text);
+  if (control) return `contains a control character (${control}); remove it`;
   return undefined;
+}
+
+/** The first control character in `text` that a header's text may not hold (`U+0007`), if any. */
+export function controlCharacterIn(text: string): string | undefined {
+  const control = CONTROL_CHARACTER.exec(text);
+  return control ? codePoint(control[0]) : undefined;
 }
 
 const codePoint = (character: string) =>

@@ -1,5 +1,6 @@
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
+import { controlCharacterIn } from './frontmatter.js';
 import { type HeaderValues, setHeaderKeys } from './frontmatter-edit.js';
 import { CANDIDATES_EXPECTED, candidatesSchema, MAX_CANDIDATES } from './options.js';
 import { choiceOf, findPost, type PostChoice, type SiteRef } from './post-header.js';
@@ -110,6 +111,15 @@ export async function setPostText(
             ? 'Describe the image in a sentence or two.'
             : 'Describe what the image shows, for readers who cannot see it.',
       },
+    );
+  }
+  // What the post's next scan would refuse is refused before it is written.
+  const control = controlCharacterIn(text);
+  if (control) {
+    throw new HeaderforgeError(
+      'invalid_option',
+      `${label}: the ${key} contains a control character (${control}); remove it`,
+      { hint: 'Type the text again, without invisible characters.' },
     );
   }
   const found = await findPost(site, post, label);

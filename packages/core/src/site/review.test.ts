@@ -113,10 +113,17 @@ describe('setPostText', () => {
     );
   });
 
-  it('refuses an empty text and a post without a header, writing nothing', async () => {
+  it('refuses an empty text, a control character and a post without a header, writing nothing', async () => {
     await expect(setPostText(site(), 'posts/hello.md', 'prompt', '   ')).rejects.toThrow(
       /the prompt must be 1 to 4000 characters/,
     );
+    const hello = await readFile(path.join(root, 'posts/hello.md'), 'utf8');
+    for (const key of ['prompt', 'alt'] as const) {
+      await expect(
+        setPostText(site(), 'posts/hello.md', key, 'A bell\u0007 rings'),
+      ).rejects.toThrow(`the ${key} contains a control character (U+0007)`);
+    }
+    expect(await readFile(path.join(root, 'posts/hello.md'), 'utf8')).toBe(hello);
     await expect(setPostText(site(), 'posts/plain.md', 'alt', 'Alt')).rejects.toThrow(
       /no "header" in its frontmatter/,
     );
