@@ -33,7 +33,8 @@ export async function deriveHeaders(
   const setOf = (job: HeaderJob) => `${job.focus}\0${deriveSpecFor(run.settings, job).og}`;
   const sets = new Map<string, Promise<DerivedSet>>();
   for (const job of group.jobs) {
-    if (!sets.has(setOf(job))) sets.set(setOf(job), deriveSet(run, obtained, job, from));
+    const set = setOf(job);
+    if (!sets.has(set)) sets.set(set, deriveSet(run, obtained, job, from));
   }
   const { sidecar, file } = obtained.entry;
   const headers: HeaderResult[] = [];
@@ -130,13 +131,8 @@ async function deriveSet(
   return run
     .deriveLimit(width * height, () =>
       run.pace(async () => {
-        // From the pixels as received when this run just generated the image (the cache may
-        // hold a compact re-encoding of them); otherwise read from the cache once a slot is free.
-        const original =
-          (obtained.receivedFile ? await readReceived(obtained) : undefined) ??
-          (await store.read(obtained.entry));
         const set = await getDerivedSet({
-          original,
+          original: await originalBytes(obtained, store),
           originalSha256: sha256,
           spec,
           cacheDir: derivedDir,
@@ -172,12 +168,7 @@ async function titleCards(
   // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
   const kept = findTitleCards(found);
   if (kept) return kept;
-  const input = {
-    ...found,
-    original: async () =>
-      (obtained.receivedFile ? await readReceived(obtained) : undefined) ??
-      (await store.read(obtained.entry)),
-  };
+  const input = { ...found, original: () => originalBytes(obtained, store) };
   run.derivedCold = true;
   return run
     .deriveLimit(width * height, () => run.pace(async () => (await getTitleCards(input)).cards))
@@ -188,6 +179,18 @@ async function titleCards(
         `writing the social cards in ${shown(run, run.settings.derivedCacheDir)}`,
       );
     });
+}
+
+/**
+ * The original's bytes to derive from: the pixels as received when this run just generated
+ * the image (the cache may hold a compact re-encoding of them), else the cached image. Read
+ * once a slot of the pixel budget is free.
+ */
+async function originalBytes(obtained: Obtained, store: ImageStore): Promise<Uint8Array> {
+  return (
+    (obtained.receivedFile ? await readReceived(obtained) : undefined) ??
+    (await store.read(obtained.entry))
+  );
 }
 
 /** What names a post's title cards, or undefined when its card is not a title card. */
