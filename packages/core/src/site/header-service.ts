@@ -28,6 +28,11 @@ export interface HeaderService {
   /** The headers being served now, by content file (relative to the root). */
   headers(): ReadonlyMap<string, HeaderResult>;
   /**
+   * The posts whose header failed and has not been made since, by content file: from the
+   * first run, then as `failed` and `headers-changed` updates report them.
+   */
+  failures(): ReadonlyMap<string, PostFailure>;
+  /**
    * The headers of `files` (content paths, or `./`- or `/`-prefixed ones), by content path,
    * for a request that needs only those (a page naming a few posts). Once the first run is
    * done, what `headers()` serves. Before, with `deferWork`, those posts alone are read and
@@ -83,7 +88,13 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   const listeners = new Set<(update: ServiceUpdate) => void>(
     input.onUpdate ? [input.onUpdate] : [],
   );
+  const failing = new Map<string, PostFailure>();
   const notify = (update: ServiceUpdate) => {
+    if (update.type === 'failed') {
+      for (const failure of update.failures) failing.set(failure.file, failure);
+    } else if (update.type === 'headers-changed') {
+      for (const file of update.files) failing.delete(file);
+    }
     for (const listener of listeners) listener(update);
   };
   const emit = input.onEvent ?? (() => {});
@@ -132,6 +143,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   function ready(): Promise<BuildHeadersResult> {
     first ??= buildHeaders(input).then((result) => {
       for (const header of result.headers) served.set(header.job.file, header);
+      for (const failure of result.failures) failing.set(failure.file, failure);
       firstOutcome = { ok: true };
       reportEarlyDifferences();
       if (result.deferred.length > 0 && result.mode.mode !== 'off') {
@@ -292,12 +304,15 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   return {
     ready,
     headers: () => served,
+    failures: () => failing,
     headersOf,
     prepare() {
       // The scan loads it with the first file it reads (scan.ts); a failure shows there.
       import('./frontmatter.js').catch(() => {});
     },
     refresh() {
+      // A refresh asked for once the server is closing (an edit's debounce timer) does nothing.
+      if (stopping.signal.aborted) return queue;
       queue = queue.then(refreshNow, refreshNow);
       return queue;
     },
@@ -310,7 +325,8 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     },
     async close() {
       stopping.abort();
-      await Promise.all(working);
+      // A refresh under way (an edit saved just before) ends before the server is closed.
+      await Promise.all([...working, queue.catch(() => {})]);
     },
   };
 }

@@ -7,7 +7,6 @@ import {
   type HeadersEvent,
   loadReview,
   logLineFor,
-  type PostFailure,
   type ServiceUpdate,
 } from '@headerforge/core/adapter';
 import type { ViteDevServer } from 'vite';
@@ -48,7 +47,6 @@ export function attachReview(input: ReviewInput): Review {
   const { server } = input;
   const guard = createReviewGuard(server);
   const events = createReviewEvents();
-  const failures = new Map<string, PostFailure>();
   let subscribed: HeaderService | undefined;
   let unsubscribe = () => {};
   /** The content as scanned for the page, made again after a file event outside the caches. */
@@ -63,10 +61,8 @@ export function attachReview(input: ReviewInput): Review {
 
   const onUpdate = (update: ServiceUpdate) => {
     if (update.type === 'headers-changed') {
-      for (const file of update.files) failures.delete(file);
       events.send({ type: 'changed', files: update.files, placeholder: update.placeholder });
     } else if (update.type === 'failed') {
-      for (const failure of update.failures) failures.set(failure.file, failure);
       events.send({
         type: 'failed',
         files: update.failures.map((failure) => failure.file),
@@ -83,16 +79,9 @@ export function attachReview(input: ReviewInput): Review {
     if (!service) throw new Error('headerforge has no header service on this dev server');
     if (subscribed !== service) {
       unsubscribe();
-      failures.clear();
       scan = undefined;
       subscribed = service;
       unsubscribe = service.subscribe(onUpdate);
-      service.ready().then(
-        (first) => {
-          for (const failure of first.failures) failures.set(failure.file, failure);
-        },
-        () => {},
-      );
     }
     return service;
   };
@@ -153,7 +142,7 @@ export function attachReview(input: ReviewInput): Review {
         scan,
         mode: result.mode,
         served: service.headers(),
-        failures,
+        failures: service.failures(),
       });
       return sendJson(response, 200, listing);
     }
