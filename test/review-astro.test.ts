@@ -1,12 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AstroDev, startAstroDev } from './support/astro-dev.js';
 import { launchChromium } from './support/browser.js';
 import { copyFixture } from './support/fixtures.js';
 import { raw, reviewToken, reviewWrite } from './support/review.js';
+import { reviewCard } from './support/review-card.js';
 import { until } from './support/until.js';
 
 // The review page on `astro dev` (served by the Vite plugin the integration adds), in
@@ -20,19 +19,11 @@ let review: Page;
 let base: string;
 const post = 'src/content/blog/lighthouse.md';
 
-const frontmatter = async () =>
-  (await readFile(join(site.dir, post), 'utf8')).split('\n---')[0] as string;
-const card = (): Locator => review.locator(`article[data-post="${post}"]`);
-const shown = () => card().locator('.shot img').getAttribute('src');
-
-async function newImage(before: string | null): Promise<string> {
-  const after = await until(
-    async () => ({ src: await shown(), busy: await card().locator('.busy').count() }),
-    (now) => now.src !== before && now.src !== null && now.busy === 0,
-    'the new image on the review page',
-  );
-  return after.src as string;
-}
+const { card, shown, frontmatter, newImage } = reviewCard(
+  () => review,
+  () => site.dir,
+  post,
+);
 
 beforeAll(async () => {
   fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs: 200 });

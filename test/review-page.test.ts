@@ -2,11 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.js';
 import { copyFixture } from './support/fixtures.js';
+import { reviewCard } from './support/review-card.js';
 import { until } from './support/until.js';
 
 // The review page in Chromium, against the Vite fixture's dev server and the fake OpenRouter:
@@ -21,30 +22,11 @@ let review: Page;
 let base: string;
 const post = 'posts/hello-world.md';
 
-const frontmatter = async () =>
-  (await readFile(join(site.dir, post), 'utf8')).split('\n---')[0] as string;
-const card = (): Locator => review.locator(`article[data-post="${post}"]`);
-/** The image the card shows: its URL names the image's key. */
-const shown = () => card().locator('.shot img').getAttribute('src');
-const generating = () => card().locator('.busy').count();
-
-/** Waits until the card shows another image than `before`, made (not a placeholder). */
-async function newImage(before: string | null): Promise<string> {
-  const after = await until(
-    async () => ({ src: await shown(), busy: await generating() }),
-    (now) => now.src !== before && now.src !== null && now.busy === 0,
-    'the new image on the review page',
-  );
-  const image = await card()
-    .locator('.shot img')
-    .evaluate(async (element) => {
-      const img = element as unknown as { decode(): Promise<void>; naturalWidth: number };
-      await img.decode();
-      return img.naturalWidth;
-    });
-  expect(image).toBeGreaterThan(0);
-  return after.src as string;
-}
+const { card, shown, frontmatter, newImage } = reviewCard(
+  () => review,
+  () => site.dir,
+  post,
+);
 
 beforeAll(async () => {
   fake = await startFakeOpenRouter({ apiKey: KEY, latencyMs: 200 });
