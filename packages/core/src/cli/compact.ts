@@ -15,7 +15,7 @@ export async function compact(
   io: CliIO,
 ): Promise<number> {
   const site = await loadSite(flags.root, flags.config);
-  const options = resolveOptions(site.options, { root: site.root });
+  const options = resolveOptions(site.options, site);
   const store = openCommittedStore(options);
   const results: CompactedEntry[] = [];
   const problems: string[] = [];

@@ -51,7 +51,7 @@ export async function doctor(
   io: CliIO,
 ): Promise<number> {
   const site = await loadSite(flags.root, flags.config);
-  const options = resolveOptions(site.options, { root: site.root });
+  const options = resolveOptions(site.options, site);
   const env = withSiteEnv(io.env, site.root);
   const apiKey = env.OPENROUTER_API_KEY?.trim() || undefined;
 

@@ -50,6 +50,7 @@ export async function generate(flags: GenerateFlags, io: CliIO): Promise<number>
   const progress = progressReporter(io);
   const result = await buildHeaders({
     root: site.root,
+    siteName: site.siteName,
     options,
     env: { ...env, HEADERFORGE_MODE: 'generate' },
     ...(only ? { only } : {}),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { siteNameOf } from '../site/card-options.js';
 import { HEADERFORGE_OPTIONS } from '../site/host-registry.js';
 import type { HeaderforgeOptions } from '../site/options.js';
 
@@ -14,6 +15,8 @@ export interface LoadedSite {
    * command derives for it what an Astro build would (no variants of headerforge's own).
    */
   host: 'astro' | 'vite';
+  /** The site's name from the config (Astro's `site` URL): the title cards' default. */
+  siteName?: string | undefined;
 }
 
 const CANDIDATES = ['astro.config', 'vite.config'].flatMap((name) =>
@@ -82,6 +85,7 @@ export async function loadSite(rootArg: string, configArg?: string): Promise<Loa
     options: owner[HEADERFORGE_OPTIONS],
     source: basename(file),
     host: integration ? 'astro' : 'vite',
+    siteName: siteNameOf(config.site as string | URL | undefined),
   };
 }
 

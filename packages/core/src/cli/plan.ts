@@ -42,7 +42,7 @@ export async function planSite(
   /** Judge cached images by size and sidecar, without hashing them (for a quick overview). */
   check: { sizesOnly?: boolean } = {},
 ): Promise<{ options: ResolvedHeaderforgeOptions; posts: PlannedPost[] }> {
-  const options = resolveOptions(site.options, { root: site.root });
+  const options = resolveOptions(site.options, site);
   const sizesOnly = check.sizesOnly ?? false;
   // An overview also trusts what the last build recorded and nothing changed since (each
   // post's header fields, each entry as verified), as a build does: on a large site reading

@@ -53,7 +53,7 @@ type Found = Pick<
  */
 export async function sheet(flags: SheetFlags, io: CliIO): Promise<number> {
   const site = await loadSite(flags.root, flags.config);
-  const options = resolveOptions(site.options, { root: site.root });
+  const options = resolveOptions(site.options, site);
   const { only } = flags;
   const jobs = (await scanContent(options)).jobs.filter(
     (job) => !only || matchesGlob(job.file, only),

@@ -31,8 +31,7 @@ export interface CardKeyInput {
 export function cardKey(input: CardKeyInput): string {
   const { settings } = input;
   const canonical = JSON.stringify({
-    v: CARD_RENDERER_VERSION,
-    renderer: rendererVersions(),
+    renderer: cardRendererVersions(),
     original: input.originalSha256.toLowerCase(),
     focus: input.focus,
     size: [input.size.width, input.size.height],
@@ -49,8 +48,13 @@ export function cardKey(input: CardKeyInput): string {
 
 let versions: Record<string, unknown> | undefined;
 
-function rendererVersions(): Record<string, unknown> {
+/**
+ * What draws a card besides its inputs: this renderer's version, satori's, resvg's, sharp's
+ * major and the bundled fonts' packages. Read once per process.
+ */
+export function cardRendererVersions(): Record<string, unknown> {
   versions ??= {
+    v: CARD_RENDERER_VERSION,
     satori: packageVersion('satori'),
     resvg: packageVersion('@resvg/resvg-js'),
     sharp: sharpMajor(installedSharpVersion()),

@@ -1,16 +1,15 @@
 import { readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { sha256Hex } from '../cache/keys.js';
-import { derivedCacheLayout } from '../cache/layout.js';
 import type { ImageStore } from '../cache/store.js';
 import type { WarmIndex } from '../cache/warm-index.js';
-import { cardPlan } from '../derive/card-spec.js';
 import type { DerivedFile, DerivedSet } from '../derive/derived-set.js';
 import { getDerivedSet } from '../derive/get-derived-set.js';
 import { findTitleCards, getTitleCards } from '../derive/get-title-cards.js';
 import { derivativeKey } from '../derive/key.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
 import { keyDirectory, readDerivedSet } from '../derive/store.js';
+import { titleCardInput } from './card-input.js';
 import { deriveSpecFor } from './derive-spec.js';
 import type { HeaderJob } from './header-job.js';
 import type { Obtained } from './obtain.js';
@@ -74,7 +73,7 @@ export async function derivedSetsKept(
   if (group.jobs.length === 0) return false;
   for (const job of group.jobs) {
     if (!(await keptSet(run, derivedSetKey(run, job, sha256), run.warmIndex))) return false;
-    const cards = cardInput(run, job, sha256, false);
+    const cards = titleCardInput(run.settings, job, sha256, false);
     if (cards && !findTitleCards(cards)) return false;
   }
   return true;
@@ -163,12 +162,14 @@ async function titleCards(
   store: ImageStore,
 ): Promise<DerivedFile[] | undefined> {
   const { sha256, width, height } = obtained.entry.sidecar;
-  const found = cardInput(run, job, sha256, obtained.source === 'placeholder');
+  const found = titleCardInput(run.settings, job, sha256, obtained.source === 'placeholder');
   if (!found) return undefined;
   // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
   const kept = findTitleCards(found);
   if (kept) return kept;
-  const input = { ...found, original: () => originalBytes(obtained, store) };
+  // Drawn from the cached image, never from the pixels as received: a teammate or a CI
+  // build has only the cached one, and the same card must come out everywhere.
+  const input = { ...found, original: () => store.read(obtained.entry) };
   run.derivedCold = true;
   return run
     .deriveLimit(width * height, () => run.pace(async () => (await getTitleCards(input)).cards))
@@ -191,20 +192,6 @@ async function originalBytes(obtained: Obtained, store: ImageStore): Promise<Uin
     (obtained.receivedFile ? await readReceived(obtained) : undefined) ??
     (await store.read(obtained.entry))
   );
-}
-
-/** What names a post's title cards, or undefined when its card is not a title card. */
-function cardInput(run: PipelineRun, job: HeaderJob, sha256: string, placeholder: boolean) {
-  const plan = cardPlan(run.settings.og, job.og, job.title);
-  if (plan.kind !== 'title') return undefined;
-  return {
-    originalSha256: sha256,
-    focus: job.focus,
-    title: plan.title,
-    placeholder,
-    settings: plan.settings,
-    cardsDir: derivedCacheLayout(run.settings.derivedCacheDir).cards,
-  };
 }
 
 /**

@@ -6,10 +6,12 @@ import {
   openPlaceholderStore,
 } from '../cache/store.js';
 import type { WarmIndex } from '../cache/warm-index.js';
+import { findTitleCards } from '../derive/get-title-cards.js';
 import { derivativeKey } from '../derive/key.js';
 import { fromManifest, type Manifest } from '../derive/manifest.js';
 import { pendingSet } from '../derive/pending-set.js';
 import { keyDirectory } from '../derive/store.js';
+import { titleCardInput } from './card-input.js';
 import { deriveSpecFor } from './derive-spec.js';
 import type { HeaderJob } from './header-job.js';
 import { groupByKey } from './plan.js';
@@ -55,6 +57,10 @@ export async function recallHeaders(
         setKey && manifest && fromManifest(manifest, keyDirectory(derivedDir, setKey));
       if (entry && derived) {
         const { file, sidecar } = entry;
+        // A title card is found by its key (a stat); a missing one (a title just edited) is
+        // drawn by the run that makes what is listed to make, the header shown meanwhile.
+        const cardInput = titleCardInput(settings, job, sidecar.sha256, !real);
+        const cards = cardInput && findTitleCards(cardInput);
         headers.push({
           job,
           key: group.key,
@@ -62,8 +68,9 @@ export async function recallHeaders(
           placeholder: !real,
           original: { file, width: sidecar.width, height: sidecar.height, sha256: sidecar.sha256 },
           derived,
+          ...(cards ? { cards } : {}),
         });
-        if (!real && mode === 'generate') toMake.push(job);
+        if ((!real && mode === 'generate') || (cardInput && !cards)) toMake.push(job);
         continue;
       }
       const stand = await pendingSet(

@@ -106,9 +106,12 @@ describe('buildHeaders', () => {
     expect(fake.generations()).toHaveLength(2);
     expect(warm.summary).toMatchObject({ cached: 2, generated: 0 });
     expect(warm.headers.map((h) => h.derived)).toEqual(cold.headers.map((h) => h.derived));
-    for (const { derived } of warm.headers) {
-      for (const file of [derived.master, ...derived.variants, derived.og]) {
-        expect((await readFile(file?.file ?? '')).byteLength).toBe(file?.bytes);
+    // Title cards, the default social card, are found by their keys alike.
+    expect(warm.headers.map((h) => h.cards)).toEqual(cold.headers.map((h) => h.cards));
+    for (const { derived, cards } of warm.headers) {
+      expect(cards).toHaveLength(1);
+      for (const file of [derived.master, ...derived.variants, ...(cards ?? [])]) {
+        expect((await readFile(file.file)).byteLength).toBe(file.bytes);
       }
     }
     // The index keeps each set as its manifest: one absolute path per set (its folder's
@@ -460,6 +463,9 @@ describe('whole headers in the warm index', () => {
     const first = await counted();
     const lighthouse = first.result.headers.find((h) => h.job.file.endsWith('lighthouse.md'));
     if (!lighthouse) throw new Error('no lighthouse header');
+    // Its social card is a title card (the default), a file of its own.
+    const card = lighthouse.cards?.[0]?.file;
+    if (!card) throw new Error('no title card');
     const later = async (file: string) => {
       const { atime, mtimeMs } = await stat(file);
       await utimes(file, atime, new Date(mtimeMs + 2000));
@@ -469,6 +475,8 @@ describe('whole headers in the warm index', () => {
       ['the image', () => later(lighthouse.original.file)],
       ['the sidecar', () => later(lighthouse.original.file.replace(/\.[a-z]+$/, '.json'))],
       ['the derived set', () => writeFile(join(dirname(lighthouse.derived.master.file), 'x'), '')],
+      ['the title card', () => later(card)],
+      ['the title card, gone', () => rm(card)],
     ];
     for (const [what, change] of changes) {
       await counted();

@@ -29,6 +29,8 @@ export type HeadersEvent =
 export interface BuildHeadersInput {
   /** The project root: globs and the cache folders are relative to it. */
   root: string;
+  /** The site's name from the host's config: the title cards' default `og.siteName`. */
+  siteName?: string | undefined;
   /** The user's options, validated here. */
   options?: HeaderforgeOptions | undefined;
   /** Where OPENROUTER_API_KEY, OPENROUTER_BASE_URL, HEADERFORGE_MODE and CI are read. Default process.env. */
@@ -76,7 +78,7 @@ export function siteSettings(input: BuildHeadersInput): {
   mode: ModeDecision;
 } {
   const env = input.env ?? process.env;
-  const options = resolveOptions(input.options, { root: input.root });
+  const options = resolveOptions(input.options, input);
   const apiKey = input.client?.apiKey ?? env.OPENROUTER_API_KEY?.trim();
   return { options, mode: resolveMode({ option: options.mode, env, hasApiKey: Boolean(apiKey) }) };
 }

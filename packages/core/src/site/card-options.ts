@@ -79,10 +79,11 @@ export function ogProblem(received: unknown): string | undefined {
  */
 export function resolveOgOption(
   og: OgOption,
-  context: { root: string; outsideRoot: readonly string[] },
+  context: { root: string; outsideRoot: readonly string[]; siteName?: string | undefined },
 ): boolean | CardSettings {
   if (typeof og === 'boolean') return og;
   if (og.title === false) return true;
+  const siteName = og.siteName ?? context.siteName;
   const sizes = [OG_SIZE];
   for (const size of og.sizes ?? []) {
     if (!sizes.some((known) => known.width === size.width && known.height === size.height))
@@ -91,11 +92,22 @@ export function resolveOgOption(
   return {
     layout: og.layout ?? 'bottom-left',
     overlay: og.overlay ?? DEFAULT_OVERLAY,
-    ...(og.siteName === undefined ? {} : { siteName: og.siteName }),
+    ...(siteName === undefined ? {} : { siteName }),
     ...(og.font === undefined ? {} : { font: siteFile('og.font', og.font, context, checkFont) }),
     ...(og.logo === undefined ? {} : { logo: siteFile('og.logo', og.logo, context, checkLogo) }),
     sizes,
   };
+}
+
+/**
+ * The site's name as a card shows it, from the URL a host's config gives the site (Astro's
+ * `site`): its host name without `www.`, or undefined when there is no valid URL.
+ */
+export function siteNameOf(site: string | URL | undefined): string | undefined {
+  if (site === undefined) return undefined;
+  const url = URL.parse(String(site));
+  const host = url?.hostname.replace(/^www\./, '');
+  return host && host !== 'localhost' ? host : undefined;
 }
 
 function siteFile<T extends object>(

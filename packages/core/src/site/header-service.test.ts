@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { holdBackgroundWork } from '../testing/index.js';
 import { createHeaderService, type ServiceUpdate } from './header-service.js';
+import type { HeaderforgeOptions } from './options.js';
 
 // The dev path of the service (`deferWork`): what it serves before its background work,
 // which the tests hold, and what it serves after.
@@ -25,11 +26,11 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function devService() {
+function devService(options: HeaderforgeOptions = { widths: [320], formats: ['webp'], og: false }) {
   const updates: ServiceUpdate[] = [];
   const service = createHeaderService({
     root,
-    options: { widths: [320], formats: ['webp'], og: false },
+    options,
     env: { HEADERFORGE_MODE: 'placeholder' },
     deferWork: true,
     onUpdate: (update) => updates.push(update),
@@ -75,6 +76,50 @@ describe('a header service that defers its work (a dev server)', () => {
     expect([...second.service.headers().values()].map((h) => h.derived.key)).toEqual(
       [...first.service.headers().values()].map((h) => h.derived.key),
     );
+  });
+
+  it("recalls each post's title cards at start, and lists a post whose card is missing to make", async () => {
+    // The default social card: the post's title over its header.
+    const options = { widths: [320], formats: ['webp' as const] };
+    const first = devService(options);
+    await first.service.ready();
+    await until(() => sources(first.service).every((source) => source === 'placeholder'));
+    await first.service.close();
+    const drawn = [...first.service.headers().values()].map((header) => header.cards);
+    expect(drawn.every((cards) => cards?.length === 1)).toBe(true);
+
+    // The next start recalls them, before its first run and in it: a page's first
+    // request gets the og:image, with nothing to make.
+    release = holdBackgroundWork();
+    const second = devService(options);
+    const early = await second.service.headersOf(['src/content/blog/a.md']);
+    expect(early.get('src/content/blog/a.md')?.cards).toEqual(drawn[0]);
+    expect((await second.service.ready()).deferred).toEqual([]);
+    expect([...second.service.headers().values()].map((header) => header.cards)).toEqual(drawn);
+    await second.service.close();
+    release();
+
+    // A title edited while the server was down: the header is shown as made, and the post
+    // listed to make its new card (no request: the image's key does not cover the title).
+    await writeFile(
+      join(root, 'src/content/blog/b.md'),
+      '---\ntitle: A new title\nheader: "Post b at dusk"\n---\nBody.\n',
+    );
+    release = holdBackgroundWork();
+    const third = devService(options);
+    const edited = (await third.service.headersOf(['src/content/blog/b.md'])).get(
+      'src/content/blog/b.md',
+    );
+    expect(edited?.source).toBe('placeholder');
+    expect(edited?.cards).toBeUndefined();
+    expect((await third.service.ready()).deferred.map((job) => job.file)).toEqual([
+      'src/content/blog/b.md',
+    ]);
+    release();
+    const redrawn = () => third.service.headers().get('src/content/blog/b.md')?.cards?.[0]?.file;
+    await until(() => redrawn() !== undefined);
+    expect(redrawn()).not.toBe(drawn[1]?.[0]?.file);
+    await third.service.close();
   });
 
   it('does no background work once closed', async () => {

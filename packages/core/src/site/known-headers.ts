@@ -2,6 +2,8 @@ import path from 'node:path';
 import { sha256Hex } from '../cache/keys.js';
 import { derivedCacheLayout } from '../cache/layout.js';
 import type { WarmIndex } from '../cache/warm-index.js';
+import { cardRendererVersions } from '../derive/card-key.js';
+import { cardFile } from '../derive/card-store.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
 import { installedSharpVersion } from '../derive/sharp-version.js';
 import { keyDirectory } from '../derive/store.js';
@@ -17,6 +19,15 @@ interface KnownHeader {
   key: string;
   original: HeaderResult['original'];
   derived: Manifest;
+  /** Its title cards, by key (the file's name), when its card is one. */
+  cards?: KnownCard[];
+}
+
+interface KnownCard {
+  key: string;
+  width: number;
+  height: number;
+  bytes: number;
 }
 
 /** The post's file and the site's settings, as scanned: what finds a post's whole header. */
@@ -38,6 +49,9 @@ export interface KnownHeaderSource extends KnownHeaders {
  * and sharp's are in the fact's id, so any of them changing makes every header anew, from
  * the facts it is made of.
  *
+ * A title card is a file named by its key (which covers the title, the look, the fonts and
+ * the renderer): its stamp joins the others, and the renderer's versions join the id.
+ *
  * Only headers a build would make the same way from those files alone are remembered: none
  * with reference images (their bytes travel with the job) and none with several candidates
  * (each build checks the candidates it does not show).
@@ -48,7 +62,7 @@ export function knownHeaders(
   variants: boolean,
 ): KnownHeaderSource {
   const settings = fingerprint(options, variants);
-  const derivedDir = derivedCacheLayout(options.derivedCacheDir).derived;
+  const { derived: derivedDir, cards: cardsDir } = derivedCacheLayout(options.derivedCacheDir);
   const byJob = new Map<HeaderJob, HeaderResult>();
   const idOf = (file: string) => `${settings}\0${file}`;
 
@@ -56,7 +70,7 @@ export function knownHeaders(
     recall(file) {
       const known = warmIndex.recall<KnownHeader>('headers', idOf(file));
       if (!known || known.job.file !== file) return undefined;
-      const { job, key, original, derived } = known;
+      const { job, key, original, derived, cards } = known;
       byJob.set(job, {
         job,
         key,
@@ -64,6 +78,15 @@ export function knownHeaders(
         placeholder: false,
         original,
         derived: fromManifest(derived, keyDirectory(derivedDir, derived.key)),
+        ...(cards
+          ? {
+              cards: cards.map(({ key, ...card }) => ({
+                file: cardFile(cardsDir, key),
+                ...card,
+                format: 'jpeg' as const,
+              })),
+            }
+          : {}),
       });
       return job;
     },
@@ -72,23 +95,38 @@ export function knownHeaders(
       const { job } = header;
       if (header.source !== 'cache' || byJob.has(job)) return;
       if ((job.references?.length ?? 0) > 0 || (job.candidates ?? 1) > 1) return;
-      // Title cards live outside the derived set and are not stamped here: such a header is
-      // looked up each build (a stat per card), never recalled whole.
-      if (header.cards) return;
       const content = warmIndex.stampsOf(
         'content',
         contentFactId(options, path.resolve(options.root, job.file)),
       );
       const original = content && warmIndex.stampsOf('originals', header.key);
       const set = original && warmIndex.stampsOf('derived', header.derived.key);
-      if (!set) return;
+      // Title cards are files of their own, named by their keys: stamped one by one.
+      const cards =
+        set && (header.cards ? warmIndex.stamp(header.cards.map(({ file }) => file)) : []);
+      if (!cards) return;
       const value: KnownHeader = {
         job,
         key: header.key,
         original: header.original,
         derived: toManifest(header.derived.key, header.derived),
+        ...(header.cards
+          ? {
+              cards: header.cards.map(({ file, width, height, bytes }) => ({
+                key: path.basename(file, '.jpg'),
+                width,
+                height,
+                bytes,
+              })),
+            }
+          : {}),
       };
-      warmIndex.remember('headers', idOf(job.file), [...content, ...original, ...set], value);
+      warmIndex.remember(
+        'headers',
+        idOf(job.file),
+        [...content, ...original, ...set, ...cards],
+        value,
+      );
     },
   };
 }
@@ -125,6 +163,8 @@ function fingerprint(options: ResolvedHeaderforgeOptions, variants: boolean): st
     JSON.stringify({
       headerforge: headerforgeVersion(),
       sharp: installedSharpVersion(),
+      // A card's key covers its renderer and fonts: a new one draws every card anew.
+      cards: cardRendererVersions(),
       variants,
       options: decisive,
     }),

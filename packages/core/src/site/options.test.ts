@@ -39,7 +39,7 @@ describe('resolveOptions defaults', () => {
       derivedCacheDir: path.join(root, 'node_modules/.cache/headerforge'),
       widths: [640, 960, 1280, 1600],
       formats: ['avif', 'webp', 'jpeg'],
-      og: true,
+      og: { layout: 'bottom-left', overlay: 0.55, sizes: [{ width: 1200, height: 630 }] },
       focus: 'attention',
       timeoutMs: 180_000,
       maxRetries: 2,

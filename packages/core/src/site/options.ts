@@ -266,10 +266,10 @@ export const headerforgeOptionsSchema = z.strictObject({
       ),
     ),
   og: ogOptionSchema
-    .default(true)
+    .default(() => ({}))
     .meta(
       doc(
-        "The social card (`og:image`) of each header. `true`: the header's crop at 1200×630; `false`: none; an object: a title card, the post's title over its header (see [Social cards](docs/social-cards.md)): `{ title, layout, font, logo, siteName, overlay, sizes }`, defaults `title: true`, `layout: 'bottom-left'` (also `top-left`, `center`), `overlay: 0.55` (the gradient scrim's least darkness, raised until the text keeps WCAG AA contrast), `sizes: []` (added to 1200×630, e.g. `['1080x1080']`); `font` (TTF, OTF or WOFF) and `logo` (PNG, JPEG or SVG) are paths inside the site. A post overrides it with `header.og` (`false`, `true`, or `{ title: 'A shorter title', layout, overlay }`).",
+        "The social card (`og:image`) of each header. By default a title card: the post's title over its header (see [Social cards](docs/social-cards.md)), with the site's name from Astro's `site` URL; a post without a title gets the crop. `true`: the header's crop at 1200×630; `false`: none; an object: the title card's look, `{ title, layout, font, logo, siteName, overlay, sizes }`, defaults `title: true`, `layout: 'bottom-left'` (also `top-left`, `center`), `overlay: 0.55` (the gradient scrim's least darkness, raised until the text keeps WCAG AA contrast), `sizes: []` (added to 1200×630, e.g. `['1080x1080']`); `font` (TTF, OTF or WOFF) and `logo` (PNG, JPEG or SVG) are paths inside the site. A post overrides it with `header.og` (`false`, `true`, or `{ title: 'A shorter title', layout, overlay }`).",
         'true or false, or { title?, layout?, font?, logo?, siteName?, overlay?, sizes? }',
       ),
     ),
@@ -396,6 +396,17 @@ export type ResolvedHeaderforgeOptions = Omit<z.output<typeof headerforgeOptions
   derivedCacheDir: string;
 };
 
+/** What the host knows of the site besides the options. */
+export interface SiteContext {
+  /** The project root; relative paths in the options are resolved against it. */
+  root: string;
+  /**
+   * The site's name from the host's own config (Astro's `site` URL, see `siteNameOf`): the
+   * title cards' default `og.siteName`.
+   */
+  siteName?: string | undefined;
+}
+
 const OPTION_NAMES = Object.keys(headerforgeOptionsSchema.shape);
 
 const HINT =
@@ -405,10 +416,7 @@ const HINT =
  * Validates user options, fills defaults and makes paths absolute. Every problem is reported
  * at once, so fixing a config takes one round trip.
  */
-export function resolveOptions(
-  input: unknown,
-  context: { root: string },
-): ResolvedHeaderforgeOptions {
+export function resolveOptions(input: unknown, context: SiteContext): ResolvedHeaderforgeOptions {
   const result = headerforgeOptionsSchema.safeParse(input ?? {});
   if (!result.success) {
     const problems = describeProblems(result.error.issues, input);
@@ -436,7 +444,11 @@ export function resolveOptions(
     root,
     cacheDir,
     derivedCacheDir: path.resolve(root, result.data.derivedCacheDir),
-    og: resolveOgOption(result.data.og as OgOption, { root, outsideRoot: result.data.outsideRoot }),
+    og: resolveOgOption(result.data.og as OgOption, {
+      root,
+      outsideRoot: result.data.outsideRoot,
+      siteName: context.siteName,
+    }),
   };
 }
 

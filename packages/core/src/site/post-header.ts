@@ -7,12 +7,12 @@ import {
   type HeaderforgeOptions,
   type ResolvedHeaderforgeOptions,
   resolveOptions,
+  type SiteContext,
 } from './options.js';
 import { scanContent } from './scan.js';
 
 /** A site whose posts are edited: its root and its options as the config gives them. */
-export interface SiteRef {
-  root: string;
+export interface SiteRef extends SiteContext {
   options: HeaderforgeOptions;
 }
 
@@ -38,7 +38,7 @@ export interface PostChoice {
  * editing. `label` starts the error when there is no such post: the command as typed.
  */
 export async function findPost(site: SiteRef, post: string, label: string): Promise<PostHeader> {
-  const options = resolveOptions(site.options, { root: site.root });
+  const options = resolveOptions(site.options, site);
   const file = post.replace(/^\.\//, '');
   // Judged before anything is read. A post that is a symlink to a file outside the site is
   // read by a build, never written.

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeOpenRouter, startFakeOpenRouter } from '../testing/index.js';
 import { type BuildHeadersInput, buildHeaders } from './build-headers.js';
+import { siteNameOf } from './card-options.js';
 import { resolveOptions } from './options.js';
 
 const KEY = 'sk-or-v1-test-sentinel-cards';
@@ -188,7 +189,29 @@ describe('the og option', () => {
       sizes: [{ width: 1200, height: 630 }],
     });
     expect(resolveOptions({ og: { title: false } }, { root }).og).toBe(true);
-    expect(resolveOptions({}, { root }).og).toBe(true);
+    expect(resolveOptions({ og: true }, { root }).og).toBe(true);
+    expect(resolveOptions({ og: false }, { root }).og).toBe(false);
+  });
+
+  it('makes a title card by default, with the site name the host gives', () => {
+    expect(resolveOptions({}, { root }).og).toEqual({
+      layout: 'bottom-left',
+      overlay: 0.55,
+      sizes: [{ width: 1200, height: 630 }],
+    });
+    const named = (options: object) =>
+      resolveOptions(options, { root, siteName: 'blog.example.com' }).og;
+    expect(named({})).toMatchObject({ siteName: 'blog.example.com' });
+    expect(named({ og: { siteName: 'My Blog' } })).toMatchObject({ siteName: 'My Blog' });
+    expect(named({ og: true })).toBe(true);
+  });
+
+  it("takes a site's name from its URL's host", () => {
+    expect(siteNameOf('https://www.example.com/blog/')).toBe('example.com');
+    expect(siteNameOf(new URL('https://blog.example.com'))).toBe('blog.example.com');
+    expect(siteNameOf('http://localhost:4321')).toBeUndefined();
+    expect(siteNameOf('not a url')).toBeUndefined();
+    expect(siteNameOf(undefined)).toBeUndefined();
   });
 
   it('names the option of a missing font file', () => {
