@@ -77,17 +77,21 @@ describe('fixtures/astro-blog', () => {
       );
       expect(html).toMatch(/width="1344" height="756"/);
 
+      // The default social card: a title card, the post's title over its header.
       const og =
-        /<meta property="og:image" content="https:\/\/blog\.example\.com\/(_astro\/og\.[\w-]+\.jpg)">/.exec(
+        /<meta property="og:image" content="https:\/\/blog\.example\.com\/(_astro\/[\w.-]+\.jpg)">/.exec(
           html,
         )?.[1];
       expect(og, `og:image on ${slug}`).toBeDefined();
+      expect(og).not.toMatch(/^_astro\/og\./);
       const card = await sharp(join(dist, og as string)).metadata();
       expect([card.width, card.height]).toEqual([1200, 630]);
       expect(html).toContain(
         `<meta name="twitter:image" content="https://blog.example.com/${og}">`,
       );
-      expect(html).toMatch(/<meta property="og:image:alt" content="[^"]+">/);
+      // The alt text says what the card shows: the post's title over its picture.
+      const title = /<meta property="og:title" content="([^"]+)">/.exec(html)?.[1] as string;
+      expect(html).toContain(`<meta property="og:image:alt" content="${title}, over `);
       expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
     }
     expect(await page(dist, 'deep-sea')).toContain(
@@ -98,7 +102,7 @@ describe('fixtures/astro-blog', () => {
     expect(index.match(/<picture>/g)).toHaveLength(3);
 
     // <Picture> makes the widths and formats: headerforge derives no variants of its own,
-    // only the master, the card and the manifest.
+    // only the master and the manifest; the title cards are files of their own.
     const derived = join(site.dir, 'node_modules', '.cache', 'headerforge', 'derived');
     const perSet = new Map<string, string[]>();
     for (const file of await listFiles(derived)) {
@@ -108,8 +112,10 @@ describe('fixtures/astro-blog', () => {
     }
     expect(perSet.size).toBeGreaterThanOrEqual(4);
     for (const [key, names] of perSet) {
-      expect(names.sort(), `derived set ${key}`).toEqual(['manifest.json', 'master.png', 'og.jpg']);
+      expect(names.sort(), `derived set ${key}`).toEqual(['manifest.json', 'master.png']);
     }
+    const cards = await listFiles(join(site.dir, 'node_modules/.cache/headerforge/cards'));
+    expect(cards.filter((file) => file.endsWith('.jpg')).length).toBeGreaterThanOrEqual(3);
     // The master (quickly compressed: Astro re-encodes it) stays in the cache.
     expect((await listFiles(dist)).filter((file) => file.endsWith('.png'))).toEqual([]);
   });
@@ -179,32 +185,41 @@ describe('fixtures/astro-blog', () => {
     expect((await listFiles(derived)).sort()).toEqual(before);
   });
 
-  it('with og: { … } the pages point at title cards, drawn with zero requests', {
+  it("names the title cards after Astro's site URL, and gives the crop with og: true, with zero requests", {
     timeout: 180_000,
   }, async () => {
     const config = join(site.dir, 'astro.config.mjs');
     const source = await readFile(config, 'utf8');
-    await writeFile(
-      config,
-      source.replace('headerforge({', "headerforge({\n      og: { siteName: 'Example blog' },"),
-    );
+    const cardsDir = join(site.dir, 'node_modules/.cache/headerforge/cards');
+    const drawn = (await listFiles(cardsDir)).sort();
+    const withOg = (og: string) =>
+      writeFile(config, source.replace('headerforge({', `headerforge({\n      og: ${og},`));
     fake.reset();
     try {
+      // The site name the cards were drawn with is the host of `site`: said outright, it
+      // names the very same cards, and none is drawn.
+      await withOg("{ siteName: 'blog.example.com' }");
+      await astroBuild();
+      expect((await listFiles(cardsDir)).sort()).toEqual(drawn);
+      // Another name is another card.
+      await withOg("{ siteName: 'Example blog' }");
+      await astroBuild();
+      expect((await listFiles(cardsDir)).length).toBeGreaterThan(drawn.length);
+
+      await withOg('true');
       const dist = await astroBuild();
       expect(fake.requests).toHaveLength(0);
       const html = await page(dist, 'lighthouse');
       const og =
-        /<meta property="og:image" content="https:\/\/blog\.example\.com\/(_astro\/[\w.-]+\.jpg)">/.exec(
+        /<meta property="og:image" content="https:\/\/blog\.example\.com\/(_astro\/og\.[\w-]+\.jpg)">/.exec(
           html,
         )?.[1];
+      expect(og, 'the crop as og:image').toBeDefined();
       const card = await sharp(join(dist, og as string)).metadata();
       expect([card.width, card.height]).toEqual([1200, 630]);
-      // The alt text says what the card shows: the post's title over its picture.
-      const title = /<meta property="og:title" content="([^"]+)">/.exec(html)?.[1] as string;
-      expect(html).toContain(`<meta property="og:image:alt" content="${title}, over `);
+      expect(html).toMatch(/<meta property="og:image:alt" content="[^"]+">/);
+      expect(html).not.toContain(', over ');
       expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
-      const cards = await listFiles(join(site.dir, 'node_modules/.cache/headerforge/cards'));
-      expect(cards.length).toBeGreaterThan(0);
     } finally {
       await writeFile(config, source);
     }

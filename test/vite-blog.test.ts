@@ -47,7 +47,7 @@ describe('fixtures/vite-blog', () => {
       sizes.set(file, `${meta.format} ${meta.width}x${meta.height}`);
     }
     const found = [...sizes.values()].sort();
-    // Two posts: per post a master, an OG card, and 640/960 in avif, webp and jpeg.
+    // Two posts: per post a master, a title card, and 640/960 in avif, webp and jpeg.
     expect(found.filter((s) => s === 'png 1344x756')).toHaveLength(2);
     expect(found.filter((s) => s === 'jpeg 1200x630')).toHaveLength(2);
     for (const format of ['heif', 'webp', 'jpeg']) {
@@ -69,8 +69,11 @@ describe('fixtures/vite-blog', () => {
     const html = await readFile(join(dist, 'index.html'), 'utf8');
     for (const file of js) expect(html).toContain(`/${file}`);
     // The <picture data-headerforge> in index.html became real markup with hashed URLs.
-    const og = /<meta property="og:image" content="\/(assets\/og-[\w-]+\.jpg)">/.exec(html)?.[1];
+    // The default social card: the post's title over its header, described as such.
+    const og = /<meta property="og:image" content="\/(assets\/[\w-]+\.jpg)">/.exec(html)?.[1];
     expect(og && sizes.get(og)).toBe('jpeg 1200x630');
+    expect(og).not.toMatch(/^assets\/og-/);
+    expect(html).toMatch(/<meta property="og:image:alt" content="Hello, world, over /);
     const img =
       /<img src="\/(assets\/w960-[\w-]+\.jpg)"[^>]* width="960" height="540" alt="A lighthouse at dusk, watercolour"/.exec(
         html,
@@ -93,7 +96,7 @@ describe('fixtures/vite-blog', () => {
       )
     ).join('\n');
     expect(html).toMatch(/<img src="\/blog\/assets\/w960-/);
-    expect(html).toMatch(/content="\/blog\/assets\/og-/);
+    expect(html).toMatch(/<meta property="og:image" content="\/blog\/assets\/[\w-]+\.jpg"/);
     expect(bundle).toMatch(/\/blog\/assets\/w640-[\w-]+\.avif/);
     expect(html).not.toMatch(/="\/assets\//);
   });
