@@ -173,7 +173,14 @@ describe('the demo blog in Chromium', () => {
       const path = `/blog/${slug}/`;
       const post = await show(path);
       expect(post.images, `${path}: the header and the social card`).toHaveLength(2);
-      expect(post.images.some((image) => /\/og\.[\w-]+\.jpg$/.test(image.src))).toBe(true);
+      // The social card, a title card by default, shown at its own size.
+      expect(
+        post.images.some(
+          (image) =>
+            /\.jpg$/.test(image.src) && image.width === '1200' && image.height === '630',
+        ),
+        `${path}: the 1200×630 card`,
+      ).toBe(true);
       expectSteady(path, post);
     }
   });

@@ -377,3 +377,29 @@ describe('request concurrency', () => {
     expect(result.summary).toMatchObject({ generated: 2, remoteWrites: 2 });
   });
 });
+
+describe('a run that is stopped', () => {
+  it('ends only once no image of it writes to the caches any more', async () => {
+    const jobs = Array.from({ length: 12 }, (_, n) =>
+      job(`src/content/post-${n}.md`, `A harbour at dawn, study ${n}`),
+    );
+    const stop = new AbortController();
+    const run = runPipeline(jobs, {
+      settings: settings({ concurrency: 8 }),
+      mode: 'placeholder',
+      signal: stop.signal,
+      // As a dev server's service paces its steps: none starts once it is stopped.
+      pace: async (step) => {
+        stop.signal.throwIfAborted();
+        return step();
+      },
+      // Stopped as the first header lands, with the others still being made.
+      onHeader: () => stop.abort(new Error('stopped')),
+    });
+    await expect(run).rejects.toThrow('stopped');
+    const files = async () => (await readdir(root, { recursive: true })).sort();
+    const atEnd = await files();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await files()).toEqual(atEnd);
+  });
+});

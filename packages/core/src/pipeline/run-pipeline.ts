@@ -95,7 +95,11 @@ export async function runPipeline(
       })(),
     );
   }
-  await Promise.all(settledImages.values());
+  // Stopped (a dev server closing): every image's step ends before the run does, so that
+  // nothing writes into the caches once the caller thinks the run is over.
+  for (const settled of await Promise.allSettled(settledImages.values())) {
+    if (settled.status === 'rejected') throw settled.reason;
+  }
 
   // 4. Summarise, once the caches are tidy and what this run learnt is saved.
   await finishRun(run);

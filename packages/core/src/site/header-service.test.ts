@@ -119,6 +119,17 @@ describe('a header service that defers its work (a dev server)', () => {
     const redrawn = () => third.service.headers().get('src/content/blog/b.md')?.cards?.[0]?.file;
     await until(() => redrawn() !== undefined);
     expect(redrawn()).not.toBe(drawn[1]?.[0]?.file);
+
+    // The post asks for the plain crop (its image's key unchanged): an edit the server
+    // follows, not one it takes for nothing to redo.
+    await writeFile(
+      join(root, 'src/content/blog/b.md'),
+      '---\ntitle: A new title\nheader:\n  prompt: Post b at dusk\n  og: true\n---\nBody.\n',
+    );
+    await third.service.refresh();
+    const crop = () => third.service.headers().get('src/content/blog/b.md');
+    await until(() => crop()?.derived.og !== undefined);
+    expect(crop()?.cards).toBeUndefined();
     await third.service.close();
   });
 

@@ -79,9 +79,13 @@ const LANDING_BATCH_MS = 1000;
 
 const jobKey = (job: HeaderJob) => generationKey(jobKeyInput(job));
 
-/** Same image, same crop: nothing to redo for the post. */
+/** Same image, same crop, same card: nothing to redo for the post. */
 const sameHeader = (a: HeaderJob, b: HeaderJob) =>
-  jobKey(a) === jobKey(b) && a.focus === b.focus && a.alt === b.alt && a.title === b.title;
+  jobKey(a) === jobKey(b) &&
+  a.focus === b.focus &&
+  a.alt === b.alt &&
+  a.title === b.title &&
+  JSON.stringify(a.og) === JSON.stringify(b.og);
 
 export function createHeaderService(input: HeaderServiceInput): HeaderService {
   const served = new Map<string, HeaderResult>();

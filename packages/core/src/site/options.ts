@@ -79,8 +79,14 @@ export function oneOf(values: readonly string[]): string {
  * emitted .d.ts drops it and editors' hover does not find it), so it would only be a second
  * copy to keep in step.
  */
-function doc(description: string, expected: string) {
-  return { description, expected };
+/**
+ * A field's README sentence and, for its error, what it takes; `defaultText` when the parsed
+ * default would read badly in the README's table (an object).
+ */
+function doc(description: string, expected: string, defaultText?: string) {
+  return defaultText === undefined
+    ? { description, expected }
+    : { description, expected, defaultText };
 }
 
 const autoTemplateSchema = z
@@ -271,6 +277,7 @@ export const headerforgeOptionsSchema = z.strictObject({
       doc(
         "The social card (`og:image`) of each header. By default a title card: the post's title over its header (see [Social cards](docs/social-cards.md)), with the site's name from Astro's `site` URL; a post without a title gets the crop. `true`: the header's crop at 1200×630; `false`: none; an object: the title card's look, `{ title, layout, font, logo, siteName, overlay, sizes }`, defaults `title: true`, `layout: 'bottom-left'` (also `top-left`, `center`), `overlay: 0.55` (the gradient scrim's least darkness, raised until the text keeps WCAG AA contrast), `sizes: []` (added to 1200×630, e.g. `['1080x1080']`); `font` (TTF, OTF or WOFF) and `logo` (PNG, JPEG or SVG) are paths inside the site. A post overrides it with `header.og` (`false`, `true`, or `{ title: 'A shorter title', layout, overlay }`).",
         'true or false, or { title?, layout?, font?, logo?, siteName?, overlay?, sizes? }',
+        'a title card',
       ),
     ),
   focus: focusSchema
