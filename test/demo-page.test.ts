@@ -176,8 +176,7 @@ describe('the demo blog in Chromium', () => {
       // The social card, a title card by default, shown at its own size.
       expect(
         post.images.some(
-          (image) =>
-            /\.jpg$/.test(image.src) && image.width === '1200' && image.height === '630',
+          (image) => /\.jpg$/.test(image.src) && image.width === '1200' && image.height === '630',
         ),
         `${path}: the 1200×630 card`,
       ).toBe(true);
