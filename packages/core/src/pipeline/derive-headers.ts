@@ -167,9 +167,7 @@ async function titleCards(
   // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
   const kept = findTitleCards(found);
   if (kept) return kept;
-  // Drawn from the cached image, never from the pixels as received: a teammate or a CI
-  // build has only the cached one, and the same card must come out everywhere.
-  const input = { ...found, original: () => store.read(obtained.entry) };
+  const input = { ...found, original: () => originalBytes(obtained, store) };
   run.derivedCold = true;
   return run
     .deriveLimit(width * height, () => run.pace(async () => (await getTitleCards(input)).cards))

@@ -484,7 +484,14 @@ describe('whole headers in the warm index', () => {
       await change();
       const again = await counted();
       expect(again.hashed, `looked up after touching ${what}`).toBeGreaterThan(0);
-      expect(again.result.headers, what).toEqual(first.result.headers);
+      // A card drawn again comes from the cached (compact) image, not the pixels as received.
+      const redrawn = what.endsWith('gone') ? { bytes: expect.any(Number) } : {};
+      expect(again.result.headers, what).toEqual(
+        first.result.headers.map((header) => ({
+          ...header,
+          ...(header.cards ? { cards: header.cards.map((c) => ({ ...c, ...redrawn })) } : {}),
+        })),
+      );
     }
     // A setting that never changes a header keeps them whole.
     await counted();
