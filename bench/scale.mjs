@@ -5,8 +5,9 @@
 // two cores), so only `SOURCES` posts are generated and derived for real; every other post
 // gets a clone of one of them: its own entry under the real key of its own prompt, image
 // bytes made unique by a PNG text chunk (same pixels, its own sha256, so its own derived
-// key), and its own derived set (the source set's files hard-linked, its manifest under the
-// new key). A warm build then does for each post exactly what it does on a real site. Before
+// key), its own derived set (the source set's files hard-linked, its manifest under the
+// new key) and its own title card (the source's card hard-linked under the key of the post's
+// own title: the lookup stats a card, it never reads one). A warm build then does for each post exactly what it does on a real site. Before
 // anything is timed, one warm lookup proves it: every post cached, no request, no sharp call.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +19,8 @@ import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { buildHeaders } from '@headerforge/core';
 import sharp from 'sharp';
+import { cardKey } from '../packages/core/dist/derive/card-key.js';
+import { cardFile } from '../packages/core/dist/derive/card-store.js';
 import { derivativeKey } from '../packages/core/dist/derive/key.js';
 import { generationKey } from '../packages/core/dist/internal/index.js';
 import { writeSites } from './astro-site.mjs';
@@ -150,9 +153,14 @@ async function inputsHash(posts) {
   const files = [
     join(here, 'scale.mjs'),
     join(here, 'astro-site.mjs'),
-    ...['cache/keys.js', 'cache/layout.js', 'cache/sidecar.js', 'derive/key.js'].map((f) =>
-      join(repo, 'packages/core/dist', f),
-    ),
+    ...[
+      'cache/keys.js',
+      'cache/layout.js',
+      'cache/sidecar.js',
+      'derive/key.js',
+      'derive/card-key.js',
+      'derive/card-store.js',
+    ].map((f) => join(repo, 'packages/core/dist', f)),
     join(repo, 'packages/core/dist/derive/manifest.js'),
   ];
   for (const file of files) hash.update(await readFile(file));
@@ -189,7 +197,12 @@ async function realSources(env) {
       if (derivativeKey(sidecar.sha256, spec) !== header.derived.key)
         throw new Error('scale: a source set does not have the derived key its spec gives');
       const setDir = dirname(header.derived.master.file);
+      // The site's posts have titles: each gets a title card (the default social card).
+      if (!header.cards?.length) throw new Error('scale: a source post has no title card');
       return {
+        cards: header.cards,
+        focus: header.job.focus,
+        cardSettings: result.options.og,
         sidecar,
         bytes: await readFile(header.original.file),
         spec,
@@ -213,10 +226,11 @@ const input = (sidecar) => ({
 async function cloneCache(root, posts, sources) {
   const cacheDir = join(root, '.headerforge');
   const derivedDir = join(root, 'node_modules/.cache/headerforge/derived');
+  const cardsDir = join(root, 'node_modules/.cache/headerforge/cards');
   const sitePrompts = await promptsOf(root, posts);
   for (let i = 0; i < posts; i++) {
     const source = sources[i % sources.length];
-    const { file, prompt } = sitePrompts[i];
+    const { file, prompt, title } = sitePrompts[i];
     const key = generationKey(input({ ...source.sidecar, prompt }));
     const bytes = withTextChunk(source.bytes, `headerforge-bench ${file}`);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -241,18 +255,33 @@ async function cloneCache(root, posts, sources) {
     for (const entry of [manifest.master, ...manifest.variants, manifest.og].filter(Boolean))
       await link(join(source.setDir, entry.file), join(setDir, entry.file));
     await writeFile(join(setDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    for (const card of source.cards) {
+      const size = { width: card.width, height: card.height };
+      const key = cardKey({
+        originalSha256: sha256,
+        focus: source.focus,
+        size,
+        title,
+        placeholder: false,
+        settings: source.cardSettings,
+      });
+      const clone = cardFile(cardsDir, key);
+      await mkdir(dirname(clone), { recursive: true });
+      await link(card.file, clone);
+    }
   }
 }
 
-/** Each post's file and prompt, as `astro-site.mjs` wrote them (read back, not restated). */
+/** Each post's file, prompt and title, as `astro-site.mjs` wrote them (read back, not restated). */
 async function promptsOf(root, posts) {
   const out = [];
   for (let i = 1; i <= posts; i++) {
     const file = `src/content/blog/post-${String(i).padStart(4, '0')}.md`;
     const text = await readFile(join(root, file), 'utf8');
     const prompt = /^header: "(.*)"$/m.exec(text)?.[1];
-    if (!prompt) throw new Error(`scale: no header prompt in ${file}`);
-    out.push({ file, prompt });
+    const title = /^title: (.*)$/m.exec(text)?.[1]?.trim();
+    if (!prompt || !title) throw new Error(`scale: no header prompt or title in ${file}`);
+    out.push({ file, prompt, title });
   }
   return out;
 }
