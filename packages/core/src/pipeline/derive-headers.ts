@@ -163,6 +163,8 @@ async function titleCards(
   store: ImageStore,
 ): Promise<DerivedFile[] | undefined> {
   const { sha256, width, height } = obtained.entry.sidecar;
+  const plan = cardPlan(run.settings.og, job.og, job.title);
+  if (plan.kind === 'crop' && plan.missingFonts) run.cardFallbacks.set(job, plan.missingFonts);
   const found = cardInput(run, job, sha256, obtained.source === 'placeholder');
   if (!found) return undefined;
   // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
