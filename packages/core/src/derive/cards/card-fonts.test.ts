@@ -109,6 +109,21 @@ describe('fontsFor', () => {
     expect(installed.missingCardFonts('서울 and 東京')).toEqual({ packages: [], characters: [] });
   });
 
+  it('pins every font package in the card key: its version, or null when not installed', async () => {
+    hidden.korean = true;
+    const { bundledFontVersions } = await load();
+    const versions = bundledFontVersions();
+    hidden.korean = false;
+    expect(versions).toMatchObject({
+      '@fontsource/noto-sans': expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      '@fontsource/noto-sans-thai': expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      '@fontsource/noto-sans-sc': expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      '@fontsource/noto-sans-kr': null,
+    });
+    // Installing the Korean package changes the key of every card, so none is stale.
+    expect((await load()).bundledFontVersions()['@fontsource/noto-sans-kr']).toMatch(/^\d/);
+  });
+
   it('tells font files apart by their first bytes', async () => {
     const { fontKind } = await load();
     const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'latin1'));

@@ -138,15 +138,29 @@ const latinSubset = (): Subset | undefined =>
  * (Noto Sans Arabic's "symbols") without drawing them. Hangul goes to the Korean face first:
  * Noto Sans SC draws a few dozen syllables, in another design.
  */
-function subsetFor(code: number): { face: Face; subset: Subset } | undefined {
+function subsetFor(code: number): FaceSubset | undefined {
+  // Remembered per code point: a CJK face has ~100 subsets of many ranges each, and a
+  // build plans each post's card several times.
+  if (subsetByCode.has(code)) return subsetByCode.get(code);
   const char = String.fromCodePoint(code);
   const first = PICTOGRAPH.test(char) ? EMOJI : HANGUL.test(char) ? KR : undefined;
+  let found: FaceSubset | undefined;
   for (const each of first ? [first, ...FACES] : FACES) {
     const subset = subsetsOf(each)?.find((candidate) => covers(candidate, code));
-    if (subset) return { face: each, subset };
+    if (subset) {
+      found = { face: each, subset };
+      break;
+    }
   }
-  return undefined;
+  subsetByCode.set(code, found);
+  return found;
 }
+
+interface FaceSubset {
+  face: Face;
+  subset: Subset;
+}
+const subsetByCode = new Map<number, FaceSubset | undefined>();
 
 /** What keeps a card's text from being drawn whole: see `missingCardFonts`. */
 export interface MissingCardFonts {
@@ -161,9 +175,21 @@ export interface MissingCardFonts {
  * (`@fontsource/noto-sans-sc`, `-kr`, in the faces' order) and characters no face has.
  * Both empty when the installed faces draw it all; otherwise satori would draw boxes, so a
  * build makes the header's crop the post's card instead (see `cardPlan`). Cheap: each
- * package's `unicode.json` is read once per process, and Latin text stops at the first table.
+ * package's `unicode.json` is read once per process, and answers are remembered per text.
  */
 export function missingCardFonts(text: string): MissingCardFonts {
+  let missing = missingByText.get(text);
+  if (!missing) {
+    missing = lacking(text);
+    missingByText.set(text, missing);
+  }
+  return missing;
+}
+
+/** Per text: a build plans each post's card several times (its set, its cards, the warm check). */
+const missingByText = new Map<string, MissingCardFonts>();
+
+function lacking(text: string): MissingCardFonts {
   const latin = latinSubset();
   const packages = new Set<string>();
   const characters: string[] = [];
@@ -256,7 +282,7 @@ function missingFont(text: string, code: number, script: string, pkg: string): H
     'invalid_option',
     `The social card's text "${text.slice(0, 60)}" holds "${char}" (U+${code.toString(16).toUpperCase()}), which needs the ${script} font package ${pkg}, and it is not installed.`,
     {
-      hint: `Install it beside headerforge (npm install -D ${pkg}), or give a font that covers the title with the \`og.font\` option.`,
+      hint: `Install it beside headerforge (npm install ${pkg}), or give a font that covers the title with the \`og.font\` option.`,
     },
   );
 }
