@@ -16,18 +16,21 @@ export type CardFallbacks = Map<HeaderJob, MissingCardFonts>;
  */
 export function cardFallbackWarning(fallbacks: CardFallbacks): string | undefined {
   if (fallbacks.size === 0) return undefined;
+  // In the posts' order, not the order their images were ready in: the line is the same
+  // on every build of the same site.
+  const posts = [...fallbacks].sort(([a], [b]) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const packages = new Set<string>();
   const characters = new Set<string>();
-  for (const missing of fallbacks.values()) {
+  for (const [, missing] of posts) {
     for (const pkg of missing.packages) packages.add(pkg);
     for (const char of missing.characters) characters.add(char);
   }
-  const files = [...fallbacks.keys()].map((job) => job.file).sort();
-  const posts = files.length === 1 ? '1 post has' : `${files.length} posts have`;
+  const files = posts.map(([job]) => job.file);
+  const count = files.length === 1 ? '1 post has' : `${files.length} posts have`;
   const reasons: string[] = [];
   if (packages.size > 0)
     reasons.push(
-      `their titles need fonts that are not installed: npm install ${[...packages].join(' ')}`,
+      `their titles need fonts that are not installed: npm install ${[...packages].sort().join(' ')}`,
     );
   if (characters.size > 0) {
     const shown = [...characters].slice(0, 8).map((char) => `"${char}"`);
@@ -35,5 +38,5 @@ export function cardFallbackWarning(fallbacks: CardFallbacks): string | undefine
       `no bundled font draws ${shown.join(' ')}${characters.size > 8 ? ' …' : ''}: give a font that does with the og.font option`,
     );
   }
-  return `social cards: ${posts} the header's crop instead of a title card (${postList(files)}); ${reasons.join('; ')}`;
+  return `social cards: ${count} the header's crop instead of a title card (${postList(files)}); ${reasons.join('; ')}`;
 }

@@ -85,7 +85,7 @@ describe('a title the installed fonts cannot draw', () => {
     // The other post's card is a title card as usual.
     expect(cold.byPost.get('lighthouse.md')?.cards).toHaveLength(1);
     expect(cold.warnings).toEqual([
-      "social cards: 2 posts have the header's crop instead of a title card (src/content/blog/seoul.md, src/content/blog/tokyo.md); their titles need fonts that are not installed: npm install @fontsource/noto-sans-sc @fontsource/noto-sans-kr",
+      "social cards: 2 posts have the header's crop instead of a title card (src/content/blog/seoul.md, src/content/blog/tokyo.md); their titles need fonts that are not installed: npm install @fontsource/noto-sans-kr @fontsource/noto-sans-sc",
     ]);
 
     // A warm build says it again (the posts are looked up, not recalled whole).
