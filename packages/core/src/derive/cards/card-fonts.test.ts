@@ -103,8 +103,14 @@ describe('fontsFor', () => {
       packages: [],
       characters: ['ব', 'া', 'ং', 'ল', '্', 'গ'],
     });
-    hidden.cjk = false;
+    // Korean's face alone draws the common kanji and kana, not simplified Chinese.
     hidden.korean = false;
+    const koreanOnly = await load();
+    expect(koreanOnly.missingCardFonts('東京の夜')).toEqual({ packages: [], characters: [] });
+    expect(koreanOnly.missingCardFonts('我们的博客').packages).toEqual([
+      '@fontsource/noto-sans-sc',
+    ]);
+    hidden.cjk = false;
     const installed = await load();
     expect(installed.missingCardFonts('서울 and 東京')).toEqual({ packages: [], characters: [] });
   });
