@@ -1,3 +1,4 @@
+import { type MissingCardFonts, missingCardFonts } from './cards/card-fonts.js';
 import type { CardLayout } from './cards/card-layout.js';
 
 export interface CardSize {
@@ -31,10 +32,13 @@ export type PostCard =
       overlay?: number | undefined;
     };
 
-/** What a post's social card is: none, the plain crop, or a title card with this text and look. */
+/**
+ * What a post's social card is: none, the plain crop, or a title card with this text and look.
+ * A crop that stands in for a title card the fonts cannot draw says what they lack.
+ */
 export type CardPlan =
   | { kind: 'none' }
-  | { kind: 'crop' }
+  | { kind: 'crop'; missingFonts?: MissingCardFonts }
   | { kind: 'title'; title: string; settings: CardSettings };
 
 /**
@@ -57,11 +61,23 @@ export function cardPlan(
   if (own.title === false) return { kind: 'crop' };
   const title = (typeof own.title === 'string' ? own.title : postTitle)?.trim();
   if (!title) return { kind: 'crop' };
+  const missingFonts = fontsLacking(title, base);
+  if (missingFonts) return { kind: 'crop', missingFonts };
   return {
     kind: 'title',
     title,
     settings: { ...base, layout: own.layout ?? base.layout, overlay: own.overlay ?? base.overlay },
   };
+}
+
+/**
+ * What the fonts lack to draw a card's text (its title and the site's name), or undefined
+ * when they draw it all. A site's own font is trusted to cover what it was chosen for.
+ */
+function fontsLacking(title: string, settings: CardSettings): MissingCardFonts | undefined {
+  if (settings.font) return undefined;
+  const missing = missingCardFonts(`${title} ${settings.siteName ?? ''}`);
+  return missing.packages.length > 0 || missing.characters.length > 0 ? missing : undefined;
 }
 
 /** The scrim's default least darkness: enough for most pictures, darkened where needed. */

@@ -196,6 +196,9 @@ describe('golden cards, one per script', () => {
     emoji: 'Launch day 🚀🎉 is here, finally ✨',
     cjk: '東京の夜景と桜の季節 静かな朝',
     rtl: 'مرحبا بالعالم: שלום עולם',
+    thai: 'สวัสดีชาวโลก ที่นี่ น้ำใจ กรุงเทพมหานคร',
+    korean: '서울의 밤 풍경과 벚꽃의 계절',
+    devanagari: 'हिन्दी में स्वागत है: क्षत्रिय विद्या',
   };
   for (const [name, title] of Object.entries(scripts)) {
     it(`${name}: within a small tolerance of the committed card`, async () => {
@@ -231,6 +234,9 @@ describe('golden cards, one per script', () => {
       'noto-sans-sc-',
       'noto-sans-hebrew-hebrew',
       'noto-sans-arabic-arabic',
+      'noto-sans-thai-thai',
+      'noto-sans-kr-',
+      'noto-sans-devanagari',
     ]) {
       expect(faces.some((name) => name.includes(family))).toBe(true);
     }

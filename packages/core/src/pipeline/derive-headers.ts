@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { sha256Hex } from '../cache/keys.js';
 import type { ImageStore } from '../cache/store.js';
 import type { WarmIndex } from '../cache/warm-index.js';
+import { cardPlan } from '../derive/card-spec.js';
 import type { DerivedFile, DerivedSet } from '../derive/derived-set.js';
 import { getDerivedSet } from '../derive/get-derived-set.js';
 import { findTitleCards, getTitleCards } from '../derive/get-title-cards.js';
@@ -162,6 +163,8 @@ async function titleCards(
   store: ImageStore,
 ): Promise<DerivedFile[] | undefined> {
   const { sha256, width, height } = obtained.entry.sidecar;
+  const plan = cardPlan(run.settings.og, job.og, job.title);
+  if (plan.kind === 'crop' && plan.missingFonts) run.cardFallbacks.set(job, plan.missingFonts);
   const found = titleCardInput(run.settings, job, sha256, obtained.source === 'placeholder');
   if (!found) return undefined;
   // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.

@@ -81,7 +81,9 @@ export async function runPipeline(
             headers.push(...made);
             for (const header of made) {
               options.onHeader?.(header);
-              options.known?.remember(header);
+              // A crop standing in for a title card is looked up again each build, so that
+              // installing the font it lacked draws the card (and the warning repeats till then).
+              if (!run.cardFallbacks.has(header.job)) options.known?.remember(header);
             }
           }
         } catch (error) {

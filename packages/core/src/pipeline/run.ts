@@ -9,6 +9,7 @@ import { isDiskFull } from '../files/disk-space.js';
 import { createPlaceholderProvider } from '../providers/placeholder.js';
 import type { Provider } from '../providers/provider.js';
 import { type Budget, createBudget } from './budget.js';
+import { type CardFallbacks, cardFallbackWarning } from './card-fallbacks.js';
 import { diskFullError } from './disk-full.js';
 import type { PipelineEvent } from './events.js';
 import { createPixelBudget } from './pixel-budget.js';
@@ -65,6 +66,8 @@ export interface PipelineRun {
    * or a model. Once one is here, no request of its scope starts (see `haltedFor`).
    */
   readonly halts: Map<string, HeaderforgeError>;
+  /** Posts whose title card is their header's crop for want of a font: warned about once. */
+  readonly cardFallbacks: CardFallbacks;
 }
 
 export function startRun(
@@ -110,6 +113,7 @@ export function startRun(
     derivedCold: false,
     answersInFlight: 0,
     halts: new Map(),
+    cardFallbacks: new Map(),
   };
 }
 
@@ -143,6 +147,8 @@ export function shown(run: PipelineRun, path: string): string {
  * run learnt for the next.
  */
 export async function finishRun(run: PipelineRun): Promise<void> {
+  const fallbacks = cardFallbackWarning(run.cardFallbacks);
+  if (fallbacks) run.tally.warning(fallbacks);
   // Not a failure of any post: the entries are there, and the remote has them.
   await run.store
     .flush()

@@ -1,13 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 
-// Hides the optional CJK package, as on a site that did not install it.
-const hidden = vi.hoisted(() => ({ cjk: false }));
+// Hides the optional CJK and Korean packages, as on a site that did not install them.
+const hidden = vi.hoisted(() => ({ cjk: false, korean: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
+  const isHidden = (path: string) =>
+    (hidden.cjk && path.includes('noto-sans-sc')) ||
+    (hidden.korean && path.includes('noto-sans-kr'));
   return {
     ...fs,
     existsSync: (path: Parameters<typeof fs.existsSync>[0]) =>
-      hidden.cjk && String(path).includes('noto-sans-sc') ? false : fs.existsSync(path),
+      isHidden(String(path)) ? false : fs.existsSync(path),
   };
 });
 
@@ -42,7 +45,9 @@ describe('fontsFor', () => {
   });
 
   it('says to install the CJK package when a title needs it and it is missing', async () => {
+    // Neither optional package: Noto Sans KR draws the common Han characters and kana too.
     hidden.cjk = true;
+    hidden.korean = true;
     const { fontsFor } = await load();
     expect(() => fontsFor('東京の夜')).toThrow(
       /needs the CJK font package @fontsource\/noto-sans-sc, and it is not installed/,
@@ -53,6 +58,76 @@ describe('fontsFor', () => {
       'User font',
     );
     hidden.cjk = false;
+    hidden.korean = false;
+  });
+
+  it('draws Thai and Devanagari from bundled faces, Hangul from the Korean one', async () => {
+    hidden.cjk = false;
+    hidden.korean = false;
+    const { fontsFor } = await load();
+    expect(fontsFor('สวัสดีชาวโลก हिन्दी').map((font) => font.name)).toEqual([
+      'Noto Sans noto-sans-latin-700-normal',
+      'Noto Sans Thai noto-sans-thai-thai-700-normal',
+      'Noto Sans noto-sans-devanagari-700-normal',
+    ]);
+    // Noto Sans SC draws a few dozen Hangul syllables (한 among them), in another design:
+    // a Korean title takes all of its syllables from Noto Sans KR.
+    const korean = fontsFor('한국어 블로그').map((font) => font.name);
+    expect(korean.slice(1).length).toBeGreaterThan(0);
+    for (const name of korean.slice(1)) expect(name).toMatch(/^Noto Sans KR noto-sans-kr-\d+-/);
+  });
+
+  it('says to install the Korean package when a title needs it and it is missing', async () => {
+    hidden.korean = true;
+    const { fontsFor } = await load();
+    expect(() => fontsFor('서울의 밤')).toThrow(
+      /needs the Korean font package @fontsource\/noto-sans-kr, and it is not installed/,
+    );
+    hidden.korean = false;
+  });
+
+  it('tells what a text lacks: optional packages not installed, characters no face draws', async () => {
+    hidden.cjk = true;
+    hidden.korean = true;
+    const { missingCardFonts } = await load();
+    expect(missingCardFonts('Crème brûlée 🚀 שלום مرحبا สวัสดี हिन्दी')).toEqual({
+      packages: [],
+      characters: [],
+    });
+    expect(missingCardFonts('서울 and 東京')).toEqual({
+      packages: ['@fontsource/noto-sans-sc', '@fontsource/noto-sans-kr'],
+      characters: [],
+    });
+    // Bengali has no bundled face at all: nothing to install, the characters are named.
+    expect(missingCardFonts('বাংলা ব্লগ')).toEqual({
+      packages: [],
+      characters: ['ব', 'া', 'ং', 'ল', '্', 'গ'],
+    });
+    // Korean's face alone draws the common kanji and kana, not simplified Chinese.
+    hidden.korean = false;
+    const koreanOnly = await load();
+    expect(koreanOnly.missingCardFonts('東京の夜')).toEqual({ packages: [], characters: [] });
+    expect(koreanOnly.missingCardFonts('我们的博客').packages).toEqual([
+      '@fontsource/noto-sans-sc',
+    ]);
+    hidden.cjk = false;
+    const installed = await load();
+    expect(installed.missingCardFonts('서울 and 東京')).toEqual({ packages: [], characters: [] });
+  });
+
+  it('pins every font package in the card key: its version, or null when not installed', async () => {
+    hidden.korean = true;
+    const { bundledFontVersions } = await load();
+    const versions = bundledFontVersions();
+    hidden.korean = false;
+    expect(versions).toMatchObject({
+      '@fontsource/noto-sans': expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      '@fontsource/noto-sans-thai': expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      '@fontsource/noto-sans-sc': expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      '@fontsource/noto-sans-kr': null,
+    });
+    // Installing the Korean package changes the key of every card, so none is stale.
+    expect((await load()).bundledFontVersions()['@fontsource/noto-sans-kr']).toMatch(/^\d/);
   });
 
   it('tells font files apart by their first bytes', async () => {

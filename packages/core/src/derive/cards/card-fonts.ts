@@ -12,14 +12,16 @@ export interface CardFont {
 }
 
 /**
- * The bundled faces, in fallback order. Every one is OFL-1.1, from `@fontsource`, and ships
- * as `unicode-range` subsets, so a card loads only the few files its text needs. WOFF, not
+ * The faces, in fallback order. Every one is OFL-1.1, from `@fontsource`, and ships as
+ * `unicode-range` subsets, so a card loads only the few files its text needs. WOFF, not
  * WOFF2: satori's font parser reads TTF, OTF and WOFF only.
  * - Noto Sans: Latin (accents, Vietnamese), Greek, Cyrillic, Devanagari; always loaded.
- * - Noto Sans Hebrew and Noto Sans Arabic: right-to-left scripts.
- * - Noto Sans SC: Chinese and Japanese kana. 74 MB unpacked (every weight of ~100 subsets),
- *   too large to force on every site, so it is an optional peer: resolved only when a title
- *   holds CJK, with an error saying to install it when it is missing (never boxes).
+ * - Noto Sans Hebrew, Noto Sans Arabic: right-to-left scripts. Noto Sans Thai: Thai (0.6 MB).
+ * - Noto Sans SC: Chinese and Japanese kana; Noto Sans KR: Korean (Hangul), which SC barely
+ *   covers (80 of 11,172 syllables). 74 MB and 51 MB unpacked (every weight of ~100
+ *   subsets), too large to force on every site, so they are optional peers: resolved only
+ *   when a title holds their script. A title that needs one that is not installed gets the
+ *   plain crop for its card (see `missingCardFonts`), never boxes.
  * - Noto Emoji: monochrome outlines. satori draws glyph outlines only, so a colour emoji
  *   font (CBDT/COLR) would draw nothing; the outline font is drawn in the text's colour.
  */
@@ -27,12 +29,26 @@ const FACES = [
   { pkg: '@fontsource/noto-sans', name: 'Noto Sans', bundled: true },
   { pkg: '@fontsource/noto-sans-hebrew', name: 'Noto Sans Hebrew', bundled: true },
   { pkg: '@fontsource/noto-sans-arabic', name: 'Noto Sans Arabic', bundled: true },
+  { pkg: '@fontsource/noto-sans-thai', name: 'Noto Sans Thai', bundled: true },
   { pkg: '@fontsource/noto-sans-sc', name: 'Noto Sans SC', bundled: false },
+  { pkg: '@fontsource/noto-sans-kr', name: 'Noto Sans KR', bundled: false },
   { pkg: '@fontsource/noto-emoji', name: 'Noto Emoji', bundled: true },
 ] as const;
 
 type Face = (typeof FACES)[number];
-const EMOJI = FACES[4];
+const SC = FACES[4];
+const KR = FACES[5];
+const EMOJI = FACES[6];
+const HANGUL = /\p{Script=Hangul}/u;
+/** The characters each optional face is there for, and what its missing-package error calls it. */
+const OPTIONAL = [
+  {
+    face: SC,
+    script: 'CJK',
+    chars: /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef]/u,
+  },
+  { face: KR, script: 'Korean', chars: HANGUL },
+] as const;
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 
 interface Subset {
@@ -46,7 +62,7 @@ const fileCache = new Map<string, Buffer>();
 
 /**
  * The package's folder, found where Node looks for it from here, or undefined when it is not
- * installed (only the CJK face may be missing). Looked up by folder, not resolved: these
+ * installed (only the optional faces may be missing). Looked up by folder, not resolved: these
  * packages hold only files, no module to import.
  */
 function packageDir(face: Face): string | undefined {
@@ -105,44 +121,116 @@ const covers = (subset: Subset, code: number) =>
 
 /** Code points no font needs to draw: spaces, joiners, variation selectors, controls. */
 const INVISIBLE = /^(?:\s|[\u200b-\u200f]|\u2060|[\ufe00-\ufe0f]|\p{Cc})$/u;
-/** Characters of the scripts that only the optional CJK face covers. */
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef]/u;
+
+/** The text's code points that some face has to draw, once each. */
+const drawnCodes = (text: string): number[] =>
+  [...new Set([...text].filter((char) => !INVISIBLE.test(char)))].map(
+    (char) => char.codePointAt(0) as number,
+  );
+
+/** Noto Sans' Latin subset: always loaded (the site's name, digits and punctuation). */
+const latinSubset = (): Subset | undefined =>
+  subsetsOf(FACES[0])?.find((subset) => subset.file.endsWith('-latin-700-normal.woff'));
+
+/**
+ * The installed face and subset that draw a code point outside Latin, or undefined.
+ * Pictographs go to the emoji face first: other faces' subsets claim some of their ranges
+ * (Noto Sans Arabic's "symbols") without drawing them. Hangul goes to the Korean face first:
+ * Noto Sans SC draws a few dozen syllables, in another design.
+ */
+function subsetFor(code: number): FaceSubset | undefined {
+  // Remembered per code point: a CJK face has ~100 subsets of many ranges each, and a
+  // build plans each post's card several times.
+  if (subsetByCode.has(code)) return subsetByCode.get(code);
+  const char = String.fromCodePoint(code);
+  const first = PICTOGRAPH.test(char) ? EMOJI : HANGUL.test(char) ? KR : undefined;
+  let found: FaceSubset | undefined;
+  for (const each of first ? [first, ...FACES] : FACES) {
+    const subset = subsetsOf(each)?.find((candidate) => covers(candidate, code));
+    if (subset) {
+      found = { face: each, subset };
+      break;
+    }
+  }
+  subsetByCode.set(code, found);
+  return found;
+}
+
+interface FaceSubset {
+  face: Face;
+  subset: Subset;
+}
+const subsetByCode = new Map<number, FaceSubset | undefined>();
+
+/** What keeps a card's text from being drawn whole: see `missingCardFonts`. */
+export interface MissingCardFonts {
+  /** Optional font packages the text needs that are not installed, e.g. `@fontsource/noto-sans-kr`. */
+  packages: string[];
+  /** Characters that no face, installed or optional, draws (a script with no bundled font). */
+  characters: string[];
+}
+
+/**
+ * What a card's text needs that the fonts cannot draw: optional packages to install
+ * (`@fontsource/noto-sans-sc`, `-kr`, in the faces' order) and characters no face has.
+ * Both empty when the installed faces draw it all; otherwise satori would draw boxes, so a
+ * build makes the header's crop the post's card instead (see `cardPlan`). Cheap: each
+ * package's `unicode.json` is read once per process, and answers are remembered per text.
+ */
+export function missingCardFonts(text: string): MissingCardFonts {
+  let missing = missingByText.get(text);
+  if (!missing) {
+    missing = lacking(text);
+    missingByText.set(text, missing);
+  }
+  return missing;
+}
+
+/** Per text: a build plans each post's card several times (its set, its cards, the warm check). */
+const missingByText = new Map<string, MissingCardFonts>();
+
+function lacking(text: string): MissingCardFonts {
+  const latin = latinSubset();
+  const packages = new Set<string>();
+  const characters: string[] = [];
+  for (const code of drawnCodes(text)) {
+    if ((latin && covers(latin, code)) || subsetFor(code)) continue;
+    const optional = missingOptional(code);
+    if (optional) packages.add(optional.face.pkg);
+    else characters.push(String.fromCodePoint(code));
+  }
+  return {
+    packages: OPTIONAL.map(({ face }) => face.pkg as string).filter((pkg) => packages.has(pkg)),
+    characters,
+  };
+}
+
+/** The optional face that would draw `code` and is not installed, if any. */
+const missingOptional = (code: number) =>
+  OPTIONAL.find(({ face, chars }) => chars.test(String.fromCodePoint(code)) && !subsetsOf(face));
 
 /**
  * The faces a card's text needs, in fallback order: the user's font first (satori takes
  * each glyph from the first face that has it), then the bundled subsets covering the text.
- * Throws when the text holds CJK, the optional CJK package is not installed and the site
- * gave no font of its own.
+ * Throws when the text needs an optional font package that is not installed and the site
+ * gave no font of its own: a build never gets here (its plan is the crop then), a direct
+ * caller learns what to install.
  */
 export function fontsFor(text: string, userFont?: Uint8Array): CardFont[] {
   const fonts: CardFont[] = [];
   if (userFont) fonts.push(face('User font', Buffer.from(userFont)));
-  const codes = [...new Set([...text].filter((char) => !INVISIBLE.test(char)))].map(
-    (char) => char.codePointAt(0) as number,
-  );
   // file → face name, in the order chosen.
   const chosen = new Map<string, string>();
-  // Latin is always there: the site's name, digits and punctuation fall back to it.
-  const latin = subsetsOf(FACES[0])?.find((subset) =>
-    subset.file.endsWith('-latin-700-normal.woff'),
-  );
+  const latin = latinSubset();
   if (latin) chosen.set(latin.file, FACES[0].name);
-  const missing: number[] = [];
-  for (const code of codes) {
+  for (const code of drawnCodes(text)) {
     if (latin && covers(latin, code)) continue;
-    // Pictographs go to the emoji face first: other faces' subsets claim some of their
-    // ranges (Noto Sans Arabic's "symbols") without drawing them.
-    const order = PICTOGRAPH.test(String.fromCodePoint(code)) ? [EMOJI, ...FACES] : FACES;
-    const found = order.find((each) => {
-      const subset = subsetsOf(each)?.find((candidate) => covers(candidate, code));
-      if (subset && !chosen.has(subset.file)) chosen.set(subset.file, each.name);
-      return subset !== undefined;
-    });
-    if (!found) missing.push(code);
+    const found = subsetFor(code);
+    if (found && !chosen.has(found.subset.file)) chosen.set(found.subset.file, found.face.name);
+    // A user's font may cover it (satori tries it first): the site chose it, so it is trusted.
+    const optional = found || userFont ? undefined : missingOptional(code);
+    if (optional) throw missingFont(text, code, optional.script, optional.face.pkg);
   }
-  const cjk = missing.find((code) => CJK.test(String.fromCodePoint(code)));
-  // A user's font may cover it (satori tries it first): the site chose it, so it is trusted.
-  if (cjk !== undefined && !userFont && !subsetsOf(FACES[3])) throw missingCjk(text, cjk);
   // One name per file: satori keeps one face per name and weight, and falls back across
   // all the faces it is given, so subsets of one family must not share a name.
   for (const [file, name] of chosen)
@@ -188,13 +276,13 @@ function safeDir(face: Face): string | undefined {
   }
 }
 
-function missingCjk(text: string, code: number): HeaderforgeError {
+function missingFont(text: string, code: number, script: string, pkg: string): HeaderforgeError {
   const char = String.fromCodePoint(code);
   return new HeaderforgeError(
     'invalid_option',
-    `The social card's text "${text.slice(0, 60)}" holds "${char}" (U+${code.toString(16).toUpperCase()}), which needs the CJK font package @fontsource/noto-sans-sc, and it is not installed.`,
+    `The social card's text "${text.slice(0, 60)}" holds "${char}" (U+${code.toString(16).toUpperCase()}), which needs the ${script} font package ${pkg}, and it is not installed.`,
     {
-      hint: 'Install it beside headerforge (npm install -D @fontsource/noto-sans-sc), or give a font that covers the title with the `og.font` option.',
+      hint: `Install it beside headerforge (npm install ${pkg}), or give a font that covers the title with the \`og.font\` option.`,
     },
   );
 }
