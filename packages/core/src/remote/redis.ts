@@ -135,6 +135,7 @@ export function createRedisBackend(
       call(() => redis.mgetBuffer(...batch.map((get) => key(get.name)))).then(
         (values) => {
           // A name that holds no string (not ours) reads as absent, as a missing one does.
+          // Each value is copied: the reply parser reuses its buffer for the next replies.
           batch.forEach((get, i) => {
             const value = values[i];
             get.resolve(value ? new Uint8Array(value) : undefined);
