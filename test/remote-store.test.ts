@@ -18,7 +18,7 @@ import {
 } from '@headerforge/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyInputOf } from './support/build-process.js';
-import { type RunningStore, STORES, uniquePrefix } from './support/stores.js';
+import { type RunningStore, STORES, startRedis, uniquePrefix } from './support/stores.js';
 import { until } from './support/until.js';
 
 // The remote layer against real servers: Debian's redis-server and moto's S3, on 127.0.0.1.
@@ -429,5 +429,144 @@ describe('a remote that is down', () => {
     const remote = openRemote(settings, env, (error) => warnings.push(error));
     expect((await remote.fetch(keyInputOf('no credentials'))).status).toBe('unavailable');
     expect(warnings[0]?.message).toMatch(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+  });
+});
+
+describe('Redis reads asked for at once', () => {
+  let store: RunningStore;
+  beforeAll(async () => {
+    store = await startRedis();
+  });
+  afterAll(async () => {
+    await store?.stop();
+  });
+
+  /** The backend of a fresh prefix, and a plain client of the same server to look with. */
+  async function openBoth(prefix: string) {
+    const env = { HEADERFORGE_REMOTE: store.url(prefix) };
+    const settings = resolveRemote({ remote: undefined }, env);
+    const location = settings?.location;
+    if (!settings || location?.kind !== 'redis') throw new Error('no redis remote');
+    const { Redis } = await import('ioredis');
+    const admin = new Redis({ host: location.host, port: location.port });
+    return { settings, location, env, admin };
+  }
+
+  /** The server's count of calls of `command` since its statistics were reset. */
+  async function calls(admin: import('ioredis').Redis, command: string): Promise<number> {
+    const stats = await admin.info('commandstats');
+    return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+  }
+
+  it('go out as a few MGETs, each answer to the name that asked for it', async () => {
+    const prefix = uniquePrefix('batch');
+    const { location, env, admin } = await openBoth(prefix);
+    const backend = createRedisBackend(location, { env, timeoutMs: 5000 });
+    try {
+      // More names than one MGET takes, every third one missing.
+      const names = Array.from({ length: 150 }, (_, i) => `objects/${i}`);
+      for (const [i, name] of names.entries())
+        if (i % 3 !== 0) await store.put(prefix, name, new TextEncoder().encode(`value ${i}`));
+      await backend.get('warm-up'); // the connection, outside the count
+      await admin.config('RESETSTAT');
+      const values = await Promise.all(names.map((name) => backend.get(name)));
+      values.forEach((value, i) => {
+        if (i % 3 === 0) expect(value).toBeUndefined();
+        else expect(new TextDecoder().decode(value)).toBe(`value ${i}`);
+      });
+      expect(await calls(admin, 'get')).toBe(0);
+      expect(await calls(admin, 'mget')).toBe(3);
+    } finally {
+      await backend.close();
+      admin.disconnect();
+    }
+  });
+
+  it('a build reading many entries through makes one MGET per turn, not a GET per file', async () => {
+    const prefix = uniquePrefix('batch-cache');
+    const { settings, env, admin } = await openBoth(prefix);
+    const remote = openRemote({ ...settings, readOnly: false }, env);
+    try {
+      const entries = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => entryFor(`batched read ${prefix} ${i}`)),
+      );
+      for (const { sidecar, bytes } of entries) await remote.publish(sidecar, bytes);
+      await admin.config('RESETSTAT');
+      const found = await Promise.all(
+        entries.map(({ sidecar }) =>
+          remote.fetch(keyInputOf(sidecar.prompt), { needsPixels: () => false }),
+        ),
+      );
+      for (const [i, result] of found.entries()) {
+        expect(result.status).toBe('hit');
+        if (result.status === 'hit') {
+          expect(result.sidecar.key).toBe(entries[i]?.sidecar.key);
+          expect(Buffer.from(result.bytes).equals(Buffer.from(entries[i]?.bytes ?? []))).toBe(true);
+        }
+      }
+      // The sidecars in one MGET, then the images they name in another.
+      expect(await calls(admin, 'mget')).toBe(2);
+      expect(await calls(admin, 'get')).toBe(0);
+    } finally {
+      await remote.close();
+      admin.disconnect();
+    }
+  });
+
+  it('a name holding something else than bytes is a miss for its reader alone', async () => {
+    const prefix = uniquePrefix('batch-other');
+    const { settings, env, admin } = await openBoth(prefix);
+    const warnings: HeaderforgeError[] = [];
+    const remote = openRemote({ ...settings, readOnly: false }, env, (error) =>
+      warnings.push(error),
+    );
+    try {
+      const good = await entryFor(`batched good ${prefix}`);
+      const other = await entryFor(`batched other ${prefix}`);
+      await remote.publish(good.sidecar, good.bytes);
+      // Someone else's hash where `other`'s sidecar would be: a GET of it is an error
+      // (WRONGTYPE) that used to switch the remote off for the whole build.
+      await admin.hset(`${prefix}:${remoteNames.sidecar(other.sidecar.key)}`, 'field', 'value');
+      const [goodFound, otherFound] = await Promise.all([
+        remote.fetch(keyInputOf(good.sidecar.prompt), { needsPixels: () => false }),
+        remote.fetch(keyInputOf(other.sidecar.prompt), { needsPixels: () => false }),
+      ]);
+      expect(goodFound.status).toBe('hit');
+      expect(otherFound.status).toBe('miss');
+      expect(warnings).toEqual([]);
+      expect((await remote.fetch(keyInputOf(good.sidecar.prompt))).status).toBe('hit');
+    } finally {
+      await remote.close();
+      admin.disconnect();
+    }
+  });
+
+  it('when the server goes away, every read of the batch falls back, with one warning', async () => {
+    const own = await startRedis();
+    const prefix = uniquePrefix('batch-down');
+    const env = { HEADERFORGE_REMOTE: own.url(prefix) };
+    const settings = resolveRemote({ remote: undefined }, env);
+    if (!settings) throw new Error('no remote');
+    const warnings: HeaderforgeError[] = [];
+    const remote = openRemote({ ...settings, timeoutMs: 2000 }, env, (error) =>
+      warnings.push(error),
+    );
+    try {
+      const entries = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => entryFor(`batched down ${prefix} ${i}`)),
+      );
+      for (const { sidecar, bytes } of entries) await remote.publish(sidecar, bytes);
+      own.kill();
+      await own.stop();
+      const found = await Promise.all(
+        entries.map(({ sidecar }) => remote.fetch(keyInputOf(sidecar.prompt))),
+      );
+      expect(found.map((result) => result.status)).toEqual(Array(5).fill('unavailable'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.code).toBe('remote_unavailable');
+    } finally {
+      await remote.close();
+      await own.stop();
+    }
   });
 });

@@ -15,11 +15,26 @@ type RedisLocation = Extract<RemoteLocation, { kind: 'redis' }>;
 // Compare-and-act on a lease: only its holder (who knows the token) may extend or drop it.
 const REFRESH = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/**
+ * Most names one MGET asks for. The callers bound how many reads (and bytes) are in flight;
+ * this only keeps one reply, and the server's work for it, from growing without end.
+ */
+const MGET_BATCH = 64;
+
+interface PendingGet {
+  name: string;
+  resolve(value: Uint8Array | undefined): void;
+  reject(error: unknown): void;
+}
 
 /**
- * Redis through ioredis. Values are raw bytes (`GETBUFFER`, `SET … NX`), so an image
+ * Redis through ioredis. Values are raw bytes (`MGET` as buffers, `SET … NX`), so an image
  * round-trips byte for byte with no base64. The first writer wins with `SET NX`; a lease is
  * `SET NX PX ttl`, which Redis expires by itself when its holder dies.
+ *
+ * Reads asked for in the same turn of the event loop go out as one `MGET`: a read-through
+ * asks for a thousand sidecars and images, several at once, and one command per name cost
+ * a round trip, a socket write and a timer each.
  *
  * A build is short, so the client never reconnects and never queues: once the server is
  * gone every call fails at once and the build carries on without it.
@@ -104,12 +119,38 @@ export function createRedisBackend(
     };
   }
 
+  let pending: PendingGet[] = [];
+  function get(name: string): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => {
+      if (pending.length === 0) setImmediate(sendGets);
+      pending.push({ name, resolve, reject });
+    });
+  }
+  /** The reads gathered since the last turn, in MGETs of at most `MGET_BATCH` names. */
+  function sendGets(): void {
+    const gets = pending;
+    pending = [];
+    for (let start = 0; start < gets.length; start += MGET_BATCH) {
+      const batch = gets.slice(start, start + MGET_BATCH);
+      call(() => redis.mgetBuffer(...batch.map((get) => key(get.name)))).then(
+        (values) => {
+          // A name that holds no string (not ours) reads as absent, as a missing one does.
+          // Each value is copied: the reply parser reuses its buffer for the next replies.
+          batch.forEach((get, i) => {
+            const value = values[i];
+            get.resolve(value ? new Uint8Array(value) : undefined);
+          });
+        },
+        (error: unknown) => {
+          for (const get of batch) get.reject(error);
+        },
+      );
+    }
+  }
+
   return {
     label: location.label,
-    async get(name) {
-      const value = await call(() => redis.getBuffer(key(name)));
-      return value === null ? undefined : new Uint8Array(value);
-    },
+    get,
     async create(name, bytes) {
       return (await call(() => redis.set(key(name), Buffer.from(bytes), 'NX'))) === 'OK';
     },
