@@ -3,10 +3,13 @@
 // and ≤ 4 derived files per 1K image). Measured through the code a build runs
 // (`deriveFiles` without variants, `getTitleCards`), on the photo-like 1K pictures of
 // `bench/photo-like.mjs`, with a title that wraps to two lines, after one warm-up card (the
-// first card loads satori, resvg and the fonts). Takes seconds; numbers depend on the machine.
+// first card loads satori, resvg and the fonts). Then the card's share of a cold build: the
+// same posts built cold through `runPipeline`, once with the crop as their card and once with
+// title cards. Takes about a minute; numbers depend on the machine.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runPipeline } from '@headerforge/core';
 // Repository-only internals (not exported by the package) are imported by their built path.
 import { deriveFiles, getTitleCards, sha256Hex } from '../packages/core/dist/internal/index.js';
 import { PHOTO_KINDS, photoLikePng } from './photo-like.mjs';
@@ -73,6 +76,7 @@ export async function cards() {
       squareMs.push(await timed(() => cardFor(png, WITH_SQUARE)));
     }
     const warmMs = await timed(() => cardFor(pictures[0], OG));
+    const build = await coldBuilds(root);
     return {
       pictures: pictures.length,
       title: TITLE,
@@ -82,10 +86,98 @@ export async function cards() {
       cardMs: Math.round(median(cardMs)),
       twoSizesMs: Math.round(median(squareMs)),
       warmLookupMs: Number(warmMs.toFixed(2)),
+      build,
     };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Cold builds of `posts` posts whose images arrive at once (a provider that hands over
+ * photo-like pictures: the build's own work, not the wait for a model), as an Astro build
+ * makes them (`variants: false`): the original kept, the derived set, and the card, either
+ * the crop or a title card. `rounds` of each, alternating which goes first; medians.
+ */
+async function coldBuilds(root, { posts = 24, rounds = 3 } = {}) {
+  const pictures = await Promise.all(
+    Array.from({ length: posts }, (_, i) =>
+      photoLikePng(PHOTO_KINDS[i % PHOTO_KINDS.length], SEED + i),
+    ),
+  );
+  const provider = {
+    id: 'openrouter',
+    estimate: async () => 0,
+    generate: async (job) => ({
+      bytes: pictures[Number(/(\d+)\.md$/.exec(job.file)[1])],
+      mediaType: 'image/png',
+      width: 1344,
+      height: 768,
+      placeholder: false,
+      costUsd: 0,
+    }),
+  };
+  const jobs = pictures.map((_, i) => ({
+    file: `src/content/blog/cold-${i}.md`,
+    title: `${TITLE} (${i})`,
+    prompt: `cold build ${i}`,
+    userPrompt: `cold build ${i}`,
+    alt: `Image ${i}`,
+    model: 'google/gemini-2.5-flash-image',
+    aspectRatio: '16:9',
+    imageSize: '1K',
+    focus: 'attention',
+    auto: false,
+  }));
+  const cards = { crop: true, title: settings(OG) };
+  const wallMs = { crop: [], title: [] };
+  const cpuMs = { crop: [], title: [] };
+  let run = 0;
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? ['crop', 'title'] : ['title', 'crop'];
+    for (const kind of order) {
+      const site = join(root, `cold-${run++}`);
+      const began = performance.now();
+      const cpuBefore = process.cpuUsage();
+      const { summary } = await runPipeline(jobs, {
+        settings: {
+          root: site,
+          cacheDir: join(site, '.headerforge'),
+          derivedCacheDir: join(site, 'node_modules/.cache/headerforge'),
+          concurrency: 4,
+          widths: [],
+          formats: [],
+          variants: false,
+          og: cards[kind],
+        },
+        mode: 'generate',
+        provider,
+      });
+      wallMs[kind].push(performance.now() - began);
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuMs[kind].push((cpu.user + cpu.system) / 1000);
+      if (summary.generated !== posts || summary.failed > 0) {
+        throw new Error(
+          `cold ${kind} build: ${summary.generated} generated, ${summary.failed} failed`,
+        );
+      }
+      await rm(site, { recursive: true, force: true });
+    }
+  }
+  // CPU time (this process's threads, sharp's included) is the share's measure: on a busy
+  // machine the wall time moves with everything else that runs.
+  const crop = median(cpuMs.crop);
+  const title = median(cpuMs.title);
+  return {
+    posts,
+    rounds,
+    cropCpuMs: Math.round(crop),
+    titleCpuMs: Math.round(title),
+    cropWallMs: Math.round(median(wallMs.crop)),
+    titleWallMs: Math.round(median(wallMs.title)),
+    cardPerPostMs: Number(((title - crop) / posts).toFixed(1)),
+    sharePercent: Number((((title - crop) / title) * 100).toFixed(1)),
+  };
 }
 
 export function cardsRows(c) {
@@ -94,6 +186,11 @@ export function cardsRows(c) {
   const files = c.setFiles + 1;
   const met = total <= 100 && files <= 4;
   return [
+    ...(c.build
+      ? [
+          `| title cards' share of a cold Astro build, ${c.build.posts} posts (1K photo-like pictures handed over at once; median CPU time of ${c.build.rounds} builds each) | ${(c.build.titleCpuMs / 1000).toFixed(2)} s CPU with title cards vs ${(c.build.cropCpuMs / 1000).toFixed(2)} s with the crop as the card (wall ${(c.build.titleWallMs / 1000).toFixed(2)} vs ${(c.build.cropWallMs / 1000).toFixed(2)} s): ${c.build.cardPerPostMs} ms per post, ${c.build.sharePercent}% of the build | | |`,
+        ]
+      : []),
     `| title card per 1K header in an Astro build (${c.pictures} photo-like pictures, a two-line title, median) | card ${c.cardMs} ms (1200×630; ${c.twoSizesMs} ms with a 1080×1080 too; the first card of a process ${c.firstCardMs} ms, loading satori, resvg and fonts); with the set without its crop card ${total} ms, ${files} files per post (master, manifest, card); a kept card ${c.warmLookupMs} ms | ≤ 100 ms, ≤ 4 files | ${met ? 'met' : '**missed**'} |`,
   ];
 }
