@@ -63,6 +63,10 @@ export interface RenderedCard {
  */
 export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCard> {
   const { width, height, title, siteName, placeholder } = input;
+  // Cut in sharp's threads while this one lays out and draws the text.
+  const cut = cardPicture(input.original, width, height, input.focus);
+  // Awaited below; the text failing first must not leave it unhandled.
+  cut.catch(() => {});
   const fonts = fontsFor(
     [title, siteName ?? '', placeholder ? 'PLACEHOLDER' : ''].join(' '),
     input.font,
@@ -123,7 +127,7 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
 
   // Premultiplied RGBA straight from resvg: no PNG to encode and decode again.
   const overlay = new Resvg(laid.svg, { font: { loadSystemFonts: false } }).render().pixels;
-  const picture = await cardPicture(input.original, width, height, input.focus);
+  const picture = await cut;
   // The text's boxes as laid out (the title's lines, the site line), not every drawn pixel:
   // the placeholder badge has its own background and must not pull the scrim up the card.
   const textBox = grow(union(laid.boxes), 4, width, height);
