@@ -7,7 +7,7 @@ import { cropMaster } from './crop.js';
 import type { DerivedSet } from './derived-set.js';
 import { makeLqip } from './lqip.js';
 import { writeOgCard } from './og-card.js';
-import { decodeOriginal } from './sharp-input.js';
+import { type Original, pixelsOf } from './sharp-input.js';
 import { type DeriveSpec, normaliseSpec } from './spec.js';
 import { writeVariants } from './variants.js';
 
@@ -16,12 +16,12 @@ export type DeriveStep = 'decode' | 'crop' | 'variants' | 'og' | 'lqip' | 'color
 const WRITING_STEPS: ReadonlySet<DeriveStep> = new Set(['crop', 'variants', 'og']);
 
 /**
- * The cold work: decodes the original once and writes every file of the set into
+ * The cold work: decodes the original once (unless handed its pixels) and writes every file of the set into
  * `outDir` (created if missing). Steps run one after another so `onStep` timings add up
  * to the whole; a build gets its parallelism from deriving several headers at once.
  */
 export async function deriveFiles(
-  original: Uint8Array,
+  original: Original,
   spec: DeriveSpec,
   outDir: string,
   onStep?: (step: DeriveStep, ms: number) => void,
@@ -62,7 +62,7 @@ export async function deriveFiles(
   // original, not the master, so it keeps every pixel its own ratio allows). Keeping it in
   // this inner scope lets ~50 MB per 4K image go before the variants are encoded.
   const fromOriginal = async () => {
-    const decoded = await step('decode', () => decodeOriginal(original));
+    const decoded = await step('decode', () => pixelsOf(original));
     // Without variants the master is the host's input, not a file it serves: see cropMaster.
     const master = await step('crop', () =>
       cropMaster(decoded, ratio, focus, outDir, variants ? 'served' : 'intermediate'),

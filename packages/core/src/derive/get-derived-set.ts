@@ -1,13 +1,14 @@
 import { rm } from 'node:fs/promises';
 import type { DerivedSet } from './derived-set.js';
 import { derivativeKey } from './key.js';
+import type { Original } from './sharp-input.js';
 import type { DeriveSpec } from './spec.js';
 import { keyDirectory, publishDerivedSet, readDerivedSet } from './store.js';
 import { makeTempDir } from './temp-dirs.js';
 
 export interface GetDerivedSetInput {
-  /** The original bytes, exactly as paid for. */
-  original: Uint8Array;
+  /** The original bytes, exactly as paid for (or their pixels, read only when the set is derived). */
+  original: Original;
   /** Their sha256 hex, which the caller already has (the warm path hashes nothing). */
   originalSha256: string;
   spec: DeriveSpec;

@@ -6,11 +6,12 @@ import { cardKey } from './card-key.js';
 import type { CardSettings } from './card-spec.js';
 import { readCard, writeCard } from './card-store.js';
 import type { DerivedFile } from './derived-set.js';
+import type { RawImage } from './sharp-input.js';
 
 export interface GetTitleCardsInput {
   originalSha256: string;
-  /** Reads the original's bytes: called only when a card has to be drawn. */
-  original: () => Promise<Uint8Array>;
+  /** Reads the original's bytes, or hands its decoded pixels: called only when a card has to be drawn. */
+  original: () => Promise<Uint8Array | RawImage>;
   focus: Focus;
   title: string;
   placeholder: boolean;
@@ -36,11 +37,11 @@ export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCar
   const found = keyed.map(({ key, size }) => readCard(input.cardsDir, key, size));
   if (found.every((card) => card !== undefined)) return { cards: found as DerivedFile[], drawn: 0 };
 
-  const [{ renderTitleCard }, { decodeOriginal }] = await Promise.all([
+  const [{ renderTitleCard }, { pixelsOf }] = await Promise.all([
     import('./title-card.js'),
     import('./sharp-input.js'),
   ]);
-  const original = await decodeOriginal(await input.original());
+  const original = await pixelsOf(input.original);
   const font = settings.font ? await readChecked(settings.font, 'og.font') : undefined;
   const logo = settings.logo
     ? { bytes: await readChecked(settings.logo, 'og.logo'), mediaType: settings.logo.mediaType }

@@ -70,6 +70,18 @@ export async function decodeOriginal(bytes: Uint8Array): Promise<RawImage> {
 }
 
 /**
+ * An original as a derivation is handed it: its bytes, or a function that reads its bytes or
+ * hands the pixels another derivation of it already decoded (see `shared-decode.ts`).
+ */
+export type Original = Uint8Array | (() => Promise<Uint8Array | RawImage>);
+
+/** The original's pixels: decoded here unless they come decoded. */
+export async function pixelsOf(original: Original): Promise<RawImage> {
+  const given = typeof original === 'function' ? await original() : original;
+  return given instanceof Uint8Array ? decodeOriginal(given) : given;
+}
+
+/**
  * A sharp pipeline over already-decoded pixels. They are ours, not untrusted, but the
  * limit still applies so that no sharp call in this module runs without one.
  */

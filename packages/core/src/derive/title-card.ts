@@ -63,6 +63,10 @@ export interface RenderedCard {
  */
 export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCard> {
   const { width, height, title, siteName, placeholder } = input;
+  // Cut in sharp's threads while this one lays out and draws the text.
+  const cut = cardPicture(input.original, width, height, input.focus);
+  // Awaited below; the text failing first must not leave it unhandled.
+  cut.catch(() => {});
   const fonts = fontsFor(
     [title, siteName ?? '', placeholder ? 'PLACEHOLDER' : ''].join(' '),
     input.font,
@@ -123,11 +127,7 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
 
   // Premultiplied RGBA straight from resvg: no PNG to encode and decode again.
   const overlay = new Resvg(laid.svg, { font: { loadSystemFonts: false } }).render().pixels;
-  const picture = await fromRaw(input.original)
-    .resize(width, height, { fit: 'cover', position: focusPosition(input.focus) })
-    .removeAlpha()
-    .raw()
-    .toBuffer();
+  const picture = await cut;
   // The text's boxes as laid out (the title's lines, the site line), not every drawn pixel:
   // the placeholder badge has its own background and must not pull the scrim up the card.
   const textBox = grow(union(laid.boxes), 4, width, height);
@@ -140,6 +140,44 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
     .jpeg({ quality: 85, optimiseCoding: true })
     .toBuffer();
   return { jpeg, fontSize, truncated, textBox, contrast, scrim: strength };
+}
+
+/**
+ * The header's picture at the card's size, cut around the focus, 3 channels. For `attention`
+ * and `entropy`, sharp resizes the whole original once to find where to cut and again for
+ * the crop; resizing it once to cover the card (`outside` scales as `cover` does) and cutting
+ * that gives the same pixels for about half the time (a 1080×1080 card, upscaled: a third).
+ */
+async function cardPicture(
+  original: RawImage,
+  width: number,
+  height: number,
+  focus: Focus,
+): Promise<Buffer> {
+  const position = focusPosition(focus);
+  const size = { width, height };
+  if (typeof position === 'string') {
+    return fromRaw(original)
+      .resize({ ...size, fit: 'cover', position })
+      .removeAlpha()
+      .raw()
+      .toBuffer();
+  }
+  const { data, info } = await fromRaw(original)
+    .resize({ ...size, fit: 'outside' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const covering: RawImage = {
+    data,
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+  };
+  return fromRaw(covering)
+    .resize({ ...size, fit: 'cover', position })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
 }
 
 /** The height the title may take: the card less its margins and the site line. */

@@ -11,6 +11,7 @@ export type { Sidecar } from '../cache/sidecar.js';
 export { openImageStore } from '../cache/store.js';
 export { deriveFiles } from '../derive/derive-files.js';
 export { getTitleCards } from '../derive/get-title-cards.js';
+export { decodeOriginal } from '../derive/sharp-input.js';
 export { COMPACT_ENCODING, compactImage } from '../image/compact.js';
 export { openRouterClientOptionsSchema } from '../openrouter/client-options.js';
 export { jobKeyInput } from '../pipeline/header-job.js';

@@ -9,6 +9,8 @@ import { getDerivedSet } from '../derive/get-derived-set.js';
 import { findTitleCards, getTitleCards } from '../derive/get-title-cards.js';
 import { derivativeKey } from '../derive/key.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
+import { sharedDecode } from '../derive/shared-decode.js';
+import type { RawImage } from '../derive/sharp-input.js';
 import { keyDirectory, readDerivedSet } from '../derive/store.js';
 import { titleCardInput } from './card-input.js';
 import { deriveSpecFor } from './derive-spec.js';
@@ -16,6 +18,7 @@ import type { HeaderJob } from './header-job.js';
 import type { Obtained } from './obtain.js';
 import type { ImageGroup } from './plan.js';
 import { onWriteError, type PipelineRun, shown } from './run.js';
+import { sharedSlot } from './shared-slot.js';
 import type { HeaderResult } from './summary.js';
 
 /**
@@ -31,17 +34,21 @@ export async function deriveHeaders(
   const from = placeholder ? run.placeholders : run.store.local;
   // Posts of one image share a set when they crop it alike and want the same card.
   const setOf = (job: HeaderJob) => `${job.focus}\0${deriveSpecFor(run.settings, job).og}`;
+  const derive = fromPixels(run, obtained, from);
   const sets = new Map<string, Promise<DerivedSet>>();
   for (const job of group.jobs) {
     const set = setOf(job);
-    if (!sets.has(set)) sets.set(set, deriveSet(run, obtained, job, from));
+    if (!sets.has(set)) sets.set(set, deriveSet(run, obtained, job, derive));
   }
+  const cardsOf = new Map(group.jobs.map((job) => [job, titleCards(run, obtained, job, derive)]));
+  // Awaited in order below; one failing first must not go unhandled meanwhile.
+  for (const made of [...sets.values(), ...cardsOf.values()]) made.catch(() => {});
   const { sidecar, file } = obtained.entry;
   const headers: HeaderResult[] = [];
   try {
     for (const job of group.jobs) {
       const derived = await (sets.get(setOf(job)) as Promise<DerivedSet>);
-      const cards = await titleCards(run, obtained, job, from);
+      const cards = await cardsOf.get(job);
       headers.push({
         job,
         key: group.key,
@@ -54,7 +61,7 @@ export async function deriveHeaders(
     }
   } finally {
     if (obtained.receivedFile) {
-      await Promise.allSettled(sets.values());
+      await Promise.allSettled([...sets.values(), ...cardsOf.values()]);
       await rm(dirname(obtained.receivedFile), { recursive: true, force: true }).catch(() => {});
     }
   }
@@ -115,7 +122,7 @@ async function deriveSet(
   run: PipelineRun,
   obtained: Obtained,
   job: HeaderJob,
-  store: ImageStore,
+  derive: FromPixels,
 ): Promise<DerivedSet> {
   const { settings, derivedDir } = run;
   const spec = deriveSpecFor(run.settings, job);
@@ -127,28 +134,23 @@ async function deriveSet(
   if (warm) return warm;
   run.derivedCold = true;
   const setDir = keyDirectory(derivedDir, key);
-  const { width, height } = obtained.entry.sidecar;
-  return run
-    .deriveLimit(width * height, () =>
-      run.pace(async () => {
-        const set = await getDerivedSet({
-          original: await originalBytes(obtained, store),
-          originalSha256: sha256,
-          spec,
-          cacheDir: derivedDir,
-        });
-        const made = index?.stamp([setDir]);
-        if (made) index?.remember('derived', key, made, toManifest(key, set));
-        return set;
-      }),
-    )
-    .catch((error: unknown) => {
-      throw onWriteError(
-        run,
-        error,
-        `writing the resized images in ${shown(run, settings.derivedCacheDir)}`,
-      );
+  return derive(async (pixels) => {
+    const set = await getDerivedSet({
+      original: pixels,
+      originalSha256: sha256,
+      spec,
+      cacheDir: derivedDir,
     });
+    const made = index?.stamp([setDir]);
+    if (made) index?.remember('derived', key, made, toManifest(key, set));
+    return set;
+  }).catch((error: unknown) => {
+    throw onWriteError(
+      run,
+      error,
+      `writing the resized images in ${shown(run, settings.derivedCacheDir)}`,
+    );
+  });
 }
 
 /**
@@ -160,9 +162,9 @@ async function titleCards(
   run: PipelineRun,
   obtained: Obtained,
   job: HeaderJob,
-  store: ImageStore,
+  derive: FromPixels,
 ): Promise<DerivedFile[] | undefined> {
-  const { sha256, width, height } = obtained.entry.sidecar;
+  const { sha256 } = obtained.entry.sidecar;
   const plan = cardPlan(run.settings.og, job.og, job.title);
   if (plan.kind === 'crop' && plan.missingFonts) run.cardFallbacks.set(job, plan.missingFonts);
   const found = titleCardInput(run.settings, job, sha256, obtained.source === 'placeholder');
@@ -170,17 +172,30 @@ async function titleCards(
   // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
   const kept = findTitleCards(found);
   if (kept) return kept;
-  const input = { ...found, original: () => originalBytes(obtained, store) };
   run.derivedCold = true;
-  return run
-    .deriveLimit(width * height, () => run.pace(async () => (await getTitleCards(input)).cards))
-    .catch((error: unknown) => {
-      throw onWriteError(
-        run,
-        error,
-        `writing the social cards in ${shown(run, run.settings.derivedCacheDir)}`,
-      );
-    });
+  return derive(
+    async (pixels) => (await getTitleCards({ ...found, original: pixels })).cards,
+  ).catch((error: unknown) => {
+    throw onWriteError(
+      run,
+      error,
+      `writing the social cards in ${shown(run, run.settings.derivedCacheDir)}`,
+    );
+  });
+}
+
+/** Runs cold work on an image's pixels: in a slot of the pixel budget, paced, decoded once. */
+type FromPixels = <T>(work: (pixels: () => Promise<RawImage>) => Promise<T>) => Promise<T>;
+
+/**
+ * The cold derivations of one image (its posts' sets and title cards) join one slot of the
+ * pixel budget when they want it at the same time, and share one decode of the original.
+ */
+function fromPixels(run: PipelineRun, obtained: Obtained, store: ImageStore): FromPixels {
+  const { width, height } = obtained.entry.sidecar;
+  const slot = sharedSlot((task) => run.deriveLimit(width * height, task));
+  const decode = sharedDecode(() => originalBytes(obtained, store));
+  return (work) => slot(() => decode.use((pixels) => run.pace(() => work(pixels))));
 }
 
 /**

@@ -84,23 +84,35 @@ function brightestUnder(rgb: Uint8Array, width: number, box: Box, keep: number):
 
 /** Darkens `rgb` (3 channels) in place, row by row, by the profile. */
 export function applyScrim(rgb: Uint8Array, width: number, profile: Float64Array): void {
+  // The rows over the text share one strength, and the ramps repeat theirs: a table per
+  // distinct darkness, not per row.
+  const tables = new Map<number, Uint8Array>();
+  const row = width * 3;
   for (let y = 0; y < profile.length; y++) {
     const keep = 1 - (profile[y] as number);
     if (keep === 1) continue;
-    const table = scaled(keep);
-    const end = (y + 1) * width * 3;
-    for (let i = y * width * 3; i < end; i++) rgb[i] = table[rgb[i] as number] as number;
+    let table = tables.get(keep);
+    if (!table) {
+      table = scaled(keep);
+      tables.set(keep, table);
+    }
+    const end = (y + 1) * row;
+    for (let i = y * row; i < end; i++) rgb[i] = table[rgb[i] as number] as number;
   }
 }
 
 /** Draws a premultiplied RGBA overlay (resvg's pixels) over `rgb` (3 channels, same size), in place. */
 export function blendOver(rgb: Uint8Array, rgba: Uint8Array): void {
-  for (let p = 0, q = 0; p < rgb.length; p += 3, q += 4) {
-    const alpha = rgba[q + 3] as number;
+  // Most of a card's overlay is transparent: skip it a pixel (one 32-bit word) at a time.
+  const pixels = rgba.byteOffset % 4 === 0 ? rgba : rgba.slice();
+  const words = new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >>> 2);
+  for (let w = 0, q = 0, p = 0; w < words.length; w++, q += 4, p += 3) {
+    if (words[w] === 0) continue;
+    const alpha = pixels[q + 3] as number;
     if (alpha === 0) continue;
     const rest = 1 - alpha / 255;
-    for (let c = 0; c < 3; c++) {
-      rgb[p + c] = Math.round((rgba[q + c] as number) + (rgb[p + c] as number) * rest);
-    }
+    rgb[p] = Math.round((pixels[q] as number) + (rgb[p] as number) * rest);
+    rgb[p + 1] = Math.round((pixels[q + 1] as number) + (rgb[p + 1] as number) * rest);
+    rgb[p + 2] = Math.round((pixels[q + 2] as number) + (rgb[p + 2] as number) * rest);
   }
 }
