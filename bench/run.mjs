@@ -319,7 +319,7 @@ async function writeReadme(r) {
     ),
     ...(r.derivation.astro1K
       ? [
-          `| derivation per image at 1K in an Astro build, no variants (${r.derivation.astro1K.original}) | ${r.derivation.astro1K.totalMs} ms: ${Object.entries(
+          `| derivation per image at 1K in an Astro build, no variants, the crop as the card (\`og: true\`; the default title card: the title-card row below) (${r.derivation.astro1K.original}) | ${r.derivation.astro1K.totalMs} ms: ${Object.entries(
             r.derivation.astro1K.steps,
           )
             .map(([step, ms]) => `${step} ${ms}`)
