@@ -34,7 +34,7 @@ export async function deriveHeaders(
   const from = placeholder ? run.placeholders : run.store.local;
   // Posts of one image share a set when they crop it alike and want the same card.
   const setOf = (job: HeaderJob) => `${job.focus}\0${deriveSpecFor(run.settings, job).og}`;
-  const derive = fromPixels(run, obtained, from);
+  const derive = fromPixels(run, group, obtained, from);
   const sets = new Map<string, Promise<DerivedSet>>();
   for (const job of group.jobs) {
     const set = setOf(job);
@@ -191,11 +191,17 @@ type FromPixels = <T>(work: (pixels: () => Promise<RawImage>) => Promise<T>) => 
  * The cold derivations of one image (its posts' sets and title cards) join one slot of the
  * pixel budget when they want it at the same time, and share one decode of the original.
  */
-function fromPixels(run: PipelineRun, obtained: Obtained, store: ImageStore): FromPixels {
+function fromPixels(
+  run: PipelineRun,
+  group: ImageGroup,
+  obtained: Obtained,
+  store: ImageStore,
+): FromPixels {
+  const pace = run.paceOf(group);
   const { width, height } = obtained.entry.sidecar;
   const slot = sharedSlot((task) => run.deriveLimit(width * height, task));
   const decode = sharedDecode(() => originalBytes(obtained, store));
-  return (work) => slot(() => decode.use((pixels) => run.pace(() => work(pixels))));
+  return (work) => slot(() => decode.use((pixels) => pace(() => work(pixels))));
 }
 
 /**

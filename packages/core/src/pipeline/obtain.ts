@@ -69,24 +69,26 @@ async function obtainPlaceholder(run: PipelineRun, group: ImageGroup): Promise<O
     const job = firstJob(group);
     await placeholderFor(
       run,
+      group,
       { ...group.input, candidate: undefined },
       { ...job, pick: 1 },
       filesOf(group),
     );
   }
-  const entry = await placeholderFor(run, group.input, firstJob(group), filesOf(group));
+  const entry = await placeholderFor(run, group, group.input, firstJob(group), filesOf(group));
   return { entry, source: 'placeholder' };
 }
 
 async function placeholderFor(
   run: PipelineRun,
+  group: ImageGroup,
   input: ImageGroup['input'],
   job: HeaderJob,
   sources: string[],
 ): Promise<CachedImage> {
   const existing = await run.placeholders.lookup(input);
   if (existing.status === 'hit') return existing.entry;
-  return run.pace(async () => {
+  return run.paceOf(group)(async () => {
     const art = await run.placeholderArt.generate(job);
     return run.placeholders.persist(input, art, { placeholder: true, sources });
   });

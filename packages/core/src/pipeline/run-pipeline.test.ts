@@ -403,3 +403,22 @@ describe('a run that is stopped', () => {
     expect(await files()).toEqual(atEnd);
   });
 });
+
+describe('a paced run', () => {
+  it("gives each step its image's place in the run, for a pace that finishes images in order", async () => {
+    const jobs = Array.from({ length: 3 }, (_, n) =>
+      job(`src/content/post-${n}.md`, `A lighthouse in the fog, study ${n}`),
+    );
+    const orders: Array<number | undefined> = [];
+    await runPipeline(jobs, {
+      settings: settings({ og: false }),
+      mode: 'placeholder',
+      pace: (step, order) => {
+        orders.push(order);
+        return step();
+      },
+    });
+    // Each image: its offline art, then its derived set.
+    expect(orders.toSorted()).toEqual([0, 0, 1, 1, 2, 2]);
+  });
+});

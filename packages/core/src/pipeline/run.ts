@@ -48,8 +48,8 @@ export interface PipelineRun {
    */
   readonly requestSlots: ReturnType<typeof createRequestSlots>;
   readonly deriveLimit: ReturnType<typeof createPixelBudget>;
-  /** See `RunPipelineOptions.pace`. */
-  readonly pace: <T>(step: () => Promise<T>) => Promise<T>;
+  /** Paces a step of `group`'s image (see `RunPipelineOptions.pace`), in the run's order. */
+  readonly paceOf: (group: ImageGroup) => <T>(step: () => Promise<T>) => Promise<T>;
   readonly warmIndex: WarmIndex;
   readonly derivedDir: string;
   /**
@@ -82,6 +82,7 @@ export function startRun(
     throw new Error('runPipeline: mode "generate" needs a provider');
   }
   const emit = options.onEvent ?? (() => {});
+  const orderOf = new Map(groups.map((group, index) => [group, index]));
   const warmIndex = options.warmIndex ?? openWarmIndex(settings.derivedCacheDir);
   const tally = createTally(groups, posts, emit, options.remote?.label, knownImages);
   // Compact encodes share the derivations' pixel budget: at 4K either one alone is most of
@@ -106,7 +107,12 @@ export function startRun(
     budget: createBudget(settings),
     requestSlots: createRequestSlots(settings.concurrency),
     deriveLimit,
-    pace: options.pace ?? ((step) => step()),
+    paceOf: (group) => {
+      const { pace } = options;
+      if (!pace) return (step) => step();
+      const order = orderOf.get(group);
+      return (step) => pace(step, order);
+    },
     warmIndex,
     derivedDir: derivedCacheLayout(settings.derivedCacheDir).derived,
     diskFull: false,

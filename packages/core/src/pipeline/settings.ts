@@ -40,9 +40,11 @@ export interface RunPipelineOptions {
   /**
    * Runs each step that takes the CPU (rendering offline art, deriving a set). A dev server
    * making headers in the background passes one that waits while it answers requests, so
-   * that this work never slows a page. Default: the step at once.
+   * that this work never slows a page. Default: the step at once. `order` is the step's
+   * image's place in the run: a pace that queues steps runs lower ones first, so that each
+   * image is finished before later ones take the CPU (see `orderedLimit`).
    */
-  pace?: <T>(step: () => Promise<T>) => Promise<T>;
+  pace?: <T>(step: () => Promise<T>, order?: number) => Promise<T>;
   signal?: AbortSignal;
   /** What earlier builds verified (default: the one in `derivedCacheDir`); saved at the end. */
   warmIndex?: WarmIndex;

@@ -1,8 +1,8 @@
-import pLimit from 'p-limit';
 import { generationKey } from '../cache/keys.js';
 import { asHeaderforgeError, type HeaderforgeError } from '../errors/headerforge-error.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { jobKeyInput } from '../pipeline/header-job.js';
+import { orderedLimit } from '../pipeline/ordered-limit.js';
 import type { PipelineMode } from '../pipeline/settings.js';
 import type { HeaderResult, PostFailure } from '../pipeline/summary.js';
 import { backgroundMayStart } from './background-hold.js';
@@ -128,12 +128,13 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     await Promise.race([idle(), stopped]);
     stopping.signal.throwIfAborted();
   };
-  const steps = pLimit(BACKGROUND_STEPS);
-  const pace = <T>(step: () => Promise<T>): Promise<T> =>
+  // In the run's order: a site's first posts are finished first, not every post a step at a time.
+  const steps = orderedLimit(BACKGROUND_STEPS);
+  const pace = <T>(step: () => Promise<T>, order?: number): Promise<T> =>
     steps(async () => {
       await untilIdle();
       return step();
-    });
+    }, order);
   /** Background work, stopped by `close`; its failure is reported unless it was stopped. */
   const inBackground = (work: () => Promise<void>) => {
     const done = work()
