@@ -154,10 +154,6 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
     part.bytes.toString('utf8', start, part.bytes.indexOf(NEWLINE, start));
   const now = Date.now();
   const unchanged = isUnchanged(derivedCacheDir);
-  // Whole headers share folders (a title card's shard folder holds the cards of many posts):
-  // each folder is stated once per index. Headers are recalled at a run's start, before it
-  // writes anything, so a folder's state kept is never older than a fact it vouches for.
-  const headersUnchanged = isUnchanged(derivedCacheDir, new Map());
 
   /** The fact under `id` if every file it came from is unchanged. */
   const valid = (name: WarmSection, id: string): Fact | undefined => {
@@ -165,7 +161,7 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
     const key = JSON.stringify(id);
     const held = section.get(key);
     const fact = typeof held === 'number' ? parseLine(lineAt(part, held)) : held;
-    if (!fact?.stamps.every(name === 'headers' ? headersUnchanged : unchanged)) return undefined;
+    if (!fact?.stamps.every(unchanged)) return undefined;
     if (now - fact.used > TOUCH_EVERY_MS) {
       fact.used = now;
       section.set(key, fact);
@@ -313,11 +309,7 @@ function stampOf(path: string): Stamp | undefined {
  * folder (absolute in older lines): a copy of a whole project (the regenerable cache with it)
  * checks its own files, never the ones it was copied from.
  */
-function isUnchanged(
-  derivedCacheDir: string,
-  /** Folders' states, kept: given, a folder is stated once however many stamps name it. */
-  folderStates?: Map<string, Stamp | undefined>,
-): (stamp: Stamp) => boolean {
+function isUnchanged(derivedCacheDir: string): (stamp: Stamp) => boolean {
   // Resolved once per folder: a post's stamps are in a few folders shared by many posts.
   const folders = new Map<string, string>();
   const absolute = (stored: string) => {
@@ -333,15 +325,8 @@ function isUnchanged(
       ? `${resolved}${stored.slice(cut + 1)}`
       : `${resolved}${sep}${stored.slice(cut + 1)}`;
   };
-  const stateOf = (file: string, isDirectory: boolean) => {
-    if (!folderStates || !isDirectory) return stampOf(file);
-    if (folderStates.has(file)) return folderStates.get(file);
-    const state = stampOf(file);
-    folderStates.set(file, state);
-    return state;
-  };
   return ([path, size, mtimeMs, isDirectory]) => {
-    const now = stateOf(absolute(path), isDirectory);
+    const now = stampOf(absolute(path));
     return now !== undefined && now[1] === size && now[2] === mtimeMs && now[3] === isDirectory;
   };
 }

@@ -50,7 +50,7 @@ export interface KnownHeaderSource extends KnownHeaders {
  * the facts it is made of.
  *
  * A title card is a file named by its key (which covers the title, the look, the fonts and
- * the renderer): its folder's stamp joins the others, and the renderer's versions join the id.
+ * the renderer): its stamp joins the others, and the renderer's versions join the id.
  *
  * Only headers a build would make the same way from those files alone are remembered: none
  * with reference images (their bytes travel with the job) and none with several candidates
@@ -101,11 +101,9 @@ export function knownHeaders(
       );
       const original = content && warmIndex.stampsOf('originals', header.key);
       const set = original && warmIndex.stampsOf('derived', header.derived.key);
-      // Title cards are files of their own, named by their keys and written once, by a
-      // rename into their shard folder: the folder's stamp tells that a card is still there
-      // (a folder the headers of many posts share, stated once per build).
-      const cardFolders = [...new Set(header.cards?.map(({ file }) => path.dirname(file)))];
-      const cards = set && warmIndex.stamp(cardFolders);
+      // Title cards are files of their own, named by their keys: stamped one by one.
+      const cards =
+        set && (header.cards ? warmIndex.stamp(header.cards.map(({ file }) => file)) : []);
       if (!cards) return;
       const value: KnownHeader = {
         job,
