@@ -1,5 +1,5 @@
 import { derivedCacheLayout } from '../cache/layout.js';
-import { cardPlan } from '../derive/card-spec.js';
+import { type CardPlan, cardPlan } from '../derive/card-spec.js';
 import type { GetTitleCardsInput } from '../derive/get-title-cards.js';
 import type { HeaderJob } from './header-job.js';
 import type { PipelineSettings } from './settings.js';
@@ -15,8 +15,9 @@ export function titleCardInput(
   job: HeaderJob,
   originalSha256: string,
   placeholder: boolean,
+  /** The post's card plan, when the caller made it already. */
+  plan: CardPlan = cardPlan(settings.og, job.og, job.title),
 ): Omit<GetTitleCardsInput, 'original'> | undefined {
-  const plan = cardPlan(settings.og, job.og, job.title);
   if (plan.kind !== 'title') return undefined;
   return {
     originalSha256,

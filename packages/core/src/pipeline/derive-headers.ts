@@ -167,7 +167,7 @@ async function titleCards(
   const { sha256 } = obtained.entry.sidecar;
   const plan = cardPlan(run.settings.og, job.og, job.title);
   if (plan.kind === 'crop' && plan.missingFonts) run.cardFallbacks.set(job, plan.missingFonts);
-  const found = titleCardInput(run.settings, job, sha256, obtained.source === 'placeholder');
+  const found = titleCardInput(run.settings, job, sha256, obtained.source === 'placeholder', plan);
   if (!found) return undefined;
   // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
   const kept = findTitleCards(found);
