@@ -1,3 +1,4 @@
+import { cardTitle } from '../derive/card-title.js';
 import type { DerivedFile } from '../derive/derived-set.js';
 import type { HeaderResult } from '../pipeline/summary.js';
 
@@ -14,8 +15,7 @@ export function socialCards(header: HeaderResult): DerivedFile[] {
 export function socialCardAlt(header: HeaderResult): string {
   const { job } = header;
   if (!header.cards?.length) return job.alt;
-  const title =
-    typeof job.og === 'object' && typeof job.og.title === 'string' ? job.og.title : job.title;
+  const title = cardTitle(job.og, job.title);
   if (!title) return job.alt;
   return job.alt ? `${title}, over ${lowerFirst(job.alt)}` : title;
 }

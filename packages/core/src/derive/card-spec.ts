@@ -1,3 +1,4 @@
+import { cardTitle } from './card-title.js';
 import { type MissingCardFonts, missingCardFonts } from './cards/card-fonts.js';
 import type { CardLayout } from './cards/card-layout.js';
 
@@ -57,10 +58,9 @@ export function cardPlan(
     typeof site === 'object'
       ? site
       : { layout: 'bottom-left', overlay: DEFAULT_OVERLAY, sizes: [OG_SIZE] };
-  const own = typeof post === 'object' ? post : {};
-  if (own.title === false) return { kind: 'crop' };
-  const title = (typeof own.title === 'string' ? own.title : postTitle)?.trim();
+  const title = cardTitle(post, postTitle);
   if (!title) return { kind: 'crop' };
+  const own = typeof post === 'object' ? post : {};
   const missingFonts = fontsLacking(title, base);
   if (missingFonts) return { kind: 'crop', missingFonts };
   return {
