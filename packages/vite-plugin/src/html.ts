@@ -1,12 +1,10 @@
 import { relative, sep } from 'node:path';
 import {
-  escapeAttribute,
   findHeader,
   HeaderforgeError,
   type HeaderResult,
   pictureMarkup,
-  socialCardAlt,
-  socialCards,
+  socialCardMeta,
 } from '@headerforge/core/adapter';
 
 /**
@@ -64,23 +62,13 @@ export function expandHeaderElements(
       });
     })
     .replace(META, (_match, before: string, reference: string, after: string) => {
-      const header = find(reference);
-      const [og] = socialCards(header);
-      if (!og)
+      const attributes = `${before}${after}`.replace(/\scontent="[^"]*"/, '').trimEnd();
+      const meta = socialCardMeta(find(reference), { url, attributes });
+      if (meta === undefined)
         throw new HeaderforgeError(
           'not_found',
           `${context.page}: data-headerforge="${reference}" asks for a social card, but the og option is off`,
         );
-      const attributes = `${before}${after}`.replace(/\scontent="[^"]*"/, '').trimEnd();
-      const tag = `<meta${attributes} content="${escapeAttribute(url(og.file))}">`;
-      // The og:image tag brings the tags that describe it; a twitter:image tag stays one tag.
-      if (!/\sproperty="og:image"/.test(attributes)) return tag;
-      return [
-        tag,
-        `<meta property="og:image:width" content="${og.width}">`,
-        `<meta property="og:image:height" content="${og.height}">`,
-        `<meta property="og:image:alt" content="${escapeAttribute(socialCardAlt(header))}">`,
-        '<meta name="twitter:card" content="summary_large_image">',
-      ].join('\n    ');
+      return meta;
     });
 }

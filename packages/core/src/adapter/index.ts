@@ -37,5 +37,5 @@ export {
   registerHeaderService,
 } from './light.js';
 export { pictureMarkup } from './picture.js';
-export { socialCardAlt, socialCards } from './social-cards.js';
+export { socialCardAlt, socialCardMeta, socialCards } from './social-cards.js';
 export { srcsetsByFormat } from './srcsets.js';
