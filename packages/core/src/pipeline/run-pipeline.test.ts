@@ -1,12 +1,12 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RemoteCache } from '../cache/remote-cache.js';
 import { createOpenRouterClient } from '../openrouter/client.js';
 import { createOpenRouterProvider } from '../providers/openrouter.js';
 import type { Provider } from '../providers/provider.js';
+import { fakeSiteForEachTest } from '../testing/fake-site.test-support.js';
 import { type FakeOpenRouter, startFakeOpenRouter } from '../testing/index.js';
 import type { PipelineEvent } from './events.js';
 import type { HeaderJob } from './header-job.js';
@@ -17,16 +17,8 @@ const KEY = 'sk-or-v1-test-sentinel-pipeline';
 let fake: FakeOpenRouter;
 let root: string;
 
-beforeAll(async () => {
-  fake = await startFakeOpenRouter({ apiKey: KEY });
-});
-afterAll(() => fake.close());
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hf-pipeline-'));
-});
-afterEach(async () => {
-  fake.reset();
-  await rm(root, { recursive: true, force: true });
+fakeSiteForEachTest(KEY, 'hf-pipeline-', (made) => {
+  ({ fake, root } = made);
 });
 
 function settings(overrides: Partial<PipelineSettings> = {}): PipelineSettings {

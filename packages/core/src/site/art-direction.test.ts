@@ -1,20 +1,11 @@
-import {
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../cache/keys.js';
-import { type FakeOpenRouter, startFakeOpenRouter } from '../testing/index.js';
+import { fakeSiteForEachTest, writeSiteFiles } from '../testing/fake-site.test-support.js';
+import type { FakeOpenRouter } from '../testing/index.js';
 import { type BuildHeadersInput, buildHeaders } from './build-headers.js';
 
 const KEY = 'sk-or-v1-test-sentinel-art-direction';
@@ -22,24 +13,11 @@ const FLUX = 'black-forest-labs/flux.2-pro';
 let fake: FakeOpenRouter;
 let root: string;
 
-beforeAll(async () => {
-  fake = await startFakeOpenRouter({ apiKey: KEY });
-});
-afterAll(() => fake.close());
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hf-art-'));
-});
-afterEach(async () => {
-  fake.reset();
-  await rm(root, { recursive: true, force: true });
+fakeSiteForEachTest(KEY, 'hf-art-', (made) => {
+  ({ fake, root } = made);
 });
 
-async function write(files: Record<string, string | Uint8Array>) {
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-}
+const write = (files: Record<string, string | Uint8Array>) => writeSiteFiles(root, files);
 
 const post = (header: string) => `---\ntitle: A post\nheader:\n${header}\n---\nBody.\n`;
 const swatch = (colour: string) =>

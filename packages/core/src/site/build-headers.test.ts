@@ -1,22 +1,12 @@
-import {
-  appendFile,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  stat,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { emptySummary } from '../pipeline/summary.js';
-import { type FakeOpenRouter, startFakeOpenRouter } from '../testing/index.js';
+import { fakeSiteForEachTest, writeSiteFiles } from '../testing/fake-site.test-support.js';
+import type { FakeOpenRouter } from '../testing/index.js';
 import { type BuildHeadersInput, buildHeaders, type HeadersEvent } from './build-headers.js';
 import { failuresError, formatProgress, formatSummary, logLineFor } from './report.js';
 
@@ -38,12 +28,10 @@ const KEY = 'sk-or-v1-test-sentinel-build';
 let fake: FakeOpenRouter;
 let root: string;
 
-beforeAll(async () => {
-  fake = await startFakeOpenRouter({ apiKey: KEY });
+fakeSiteForEachTest(KEY, 'hf-build-', (made) => {
+  ({ fake, root } = made);
 });
-afterAll(() => fake.close());
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hf-build-'));
   await site({
     'src/content/blog/lighthouse.md':
       '---\ntitle: The lighthouse\nheader: "A lighthouse at dusk, watercolour"\n---\nBody.\n',
@@ -51,17 +39,8 @@ beforeEach(async () => {
     'src/content/blog/plain.md': '---\ntitle: No header here\n---\nBody.\n',
   });
 });
-afterEach(async () => {
-  fake.reset();
-  await rm(root, { recursive: true, force: true });
-});
 
-async function site(files: Record<string, string>) {
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-}
+const site = (files: Record<string, string>) => writeSiteFiles(root, files);
 
 const options = { widths: [320], formats: ['webp' as const] };
 const online = { OPENROUTER_API_KEY: KEY };

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type FakeOpenRouter, startFakeOpenRouter } from '../testing/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeSiteForEachTest, writeSiteFiles } from '../testing/fake-site.test-support.js';
+import type { FakeOpenRouter } from '../testing/index.js';
 import type { HeadersEvent } from './build-headers.js';
 
 // Hides the optional CJK and Korean font packages, as on a site that installed neither.
@@ -21,27 +21,20 @@ const KEY = 'sk-or-v1-test-sentinel-card-fonts';
 let fake: FakeOpenRouter;
 let root: string;
 
-beforeAll(async () => {
-  fake = await startFakeOpenRouter({ apiKey: KEY });
+fakeSiteForEachTest(KEY, 'hf-card-fonts-', (made) => {
+  ({ fake, root } = made);
 });
-afterAll(() => fake.close());
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hf-card-fonts-'));
   const post = (title: string, prompt: string) =>
     `---\ntitle: ${JSON.stringify(title)}\nheader:\n  prompt: ${prompt}\n---\nBody.\n`;
-  for (const [file, content] of Object.entries({
+  await writeSiteFiles(root, {
     'src/content/blog/lighthouse.md': post('The lighthouse keeper', 'A lighthouse, watercolour'),
     'src/content/blog/tokyo.md': post('東京の夜景と桜', 'Tokyo at night, watercolour'),
     'src/content/blog/seoul.md': post('서울의 밤 풍경', 'Seoul at night, watercolour'),
-  })) {
-    await mkdir(dirname(join(root, file)), { recursive: true });
-    await writeFile(join(root, file), content);
-  }
+  });
 });
 afterEach(async () => {
   hidden.fonts = false;
-  fake.reset();
-  await rm(root, { recursive: true, force: true });
 });
 
 /**

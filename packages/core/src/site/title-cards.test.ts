@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOpenRouter, startFakeOpenRouter } from '../testing/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeSiteForEachTest, writeSiteFiles } from '../testing/fake-site.test-support.js';
+import type { FakeOpenRouter } from '../testing/index.js';
 import { type BuildHeadersInput, buildHeaders } from './build-headers.js';
 import { siteNameOf } from './card-options.js';
 import { resolveOptions } from './options.js';
@@ -13,30 +14,19 @@ const KEY = 'sk-or-v1-test-sentinel-cards';
 let fake: FakeOpenRouter;
 let root: string;
 
-beforeAll(async () => {
-  fake = await startFakeOpenRouter({ apiKey: KEY });
+fakeSiteForEachTest(KEY, 'hf-cards-', (made) => {
+  ({ fake, root } = made);
 });
-afterAll(() => fake.close());
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hf-cards-'));
   await site({
     'src/content/blog/lighthouse.md': post('The lighthouse keeper’s long winter'),
   });
-});
-afterEach(async () => {
-  fake.reset();
-  await rm(root, { recursive: true, force: true });
 });
 
 const post = (title: string, og = '') =>
   `---\ntitle: ${JSON.stringify(title)}\nheader:\n  prompt: A lighthouse at dusk, watercolour\n${og}---\nBody.\n`;
 
-async function site(files: Record<string, string | Uint8Array>) {
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-}
+const site = (files: Record<string, string | Uint8Array>) => writeSiteFiles(root, files);
 
 async function build(og: unknown, input: Partial<BuildHeadersInput> = {}) {
   return buildHeaders({
