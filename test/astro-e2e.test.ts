@@ -5,6 +5,7 @@ import type { PreviewServer } from 'astro';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { previewAstro } from './support/astro-preview.js';
 import { launchChromium } from './support/browser.js';
 import { copyFixture, exists } from './support/fixtures.js';
 
@@ -34,17 +35,12 @@ beforeAll(async () => {
   site = await copyFixture('astro-blog', {
     env: { OPENROUTER_API_KEY: SENTINEL, OPENROUTER_BASE_URL: fake.baseURL },
   });
-  const { build, preview } = await import('astro');
+  const { build } = await import('astro');
   await build({ root: site.dir, logLevel: 'error' });
   const dist = join(site.dir, 'dist');
   built = { blog: await builtSlugs(dist, 'blog'), notes: await builtSlugs(dist, 'notes') };
 
-  server = await preview({
-    root: site.dir,
-    logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0 },
-  });
-  origin = `http://127.0.0.1:${server.port}`;
+  ({ server, origin } = await previewAstro(site.dir));
 
   browser = await launchChromium();
   await mkdir(screenshots, { recursive: true });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { PreviewServer } from 'astro';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { previewAstro } from './support/astro-preview.js';
 import { launchChromium } from './support/browser.js';
 import { copyFixture } from './support/fixtures.js';
 
@@ -23,7 +24,7 @@ let slugs: string[];
 beforeAll(async () => {
   delete process.env.NODE_ENV;
   site = await copyFixture('astro-blog', { env: { HEADERFORGE_MODE: 'placeholder' } });
-  const { build, preview } = await import('astro');
+  const { build } = await import('astro');
   await build({ root: site.dir, logLevel: 'error' });
   slugs = (await readdir(join(site.dir, 'src', 'content', 'blog')))
     .map((file) => file.replace(/\.mdx?$/, ''))
@@ -36,12 +37,7 @@ beforeAll(async () => {
     join(site.dir, 'dist', 'shift-check.html'),
     `<!doctype html><meta charset="utf-8"><img src="/_astro/${header}" alt=""><p>Text below the image.</p>`,
   );
-  server = await preview({
-    root: site.dir,
-    logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0 },
-  });
-  origin = `http://127.0.0.1:${server.port}`;
+  ({ server, origin } = await previewAstro(site.dir));
   browser = await launchChromium();
 }, 240_000);
 
