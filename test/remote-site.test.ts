@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
@@ -79,6 +79,41 @@ describe('two copies of the Vite blog sharing an S3 remote', () => {
     expect(status.stdout).not.toContain(s3.env.AWS_SECRET_ACCESS_KEY);
   });
 });
+
+describe('a runner that kept its derived cache, with an empty committed cache', () => {
+  it('reads every image through from Redis and has every copy written when vite build returns', async () => {
+    const env = { HEADERFORGE_REMOTE: redis.url(uniquePrefix('vite-behind')) };
+    const dir = await site(env);
+    expect(await viteBuild(dir)).toEqual(['1344x756', '1344x756']);
+    const sidecars = await committedSidecars(dir);
+    expect(sidecars).toHaveLength(2);
+    fake.reset();
+
+    // The derived files are kept, so the build needs no pixel of the images: their local
+    // copies are written behind it, and Vite's closeBundle waits for them.
+    await rm(join(dir, '.headerforge'), { recursive: true, force: true });
+    expect(await viteBuild(dir)).toEqual(['1344x756', '1344x756']);
+    expect(fake.requests).toHaveLength(0);
+    expect(await committedSidecars(dir)).toEqual(sidecars);
+    const status = await runHeaderforge(['status', '--json', '--root', dir]);
+    expect(
+      (JSON.parse(status.stdout) as { posts: Array<{ status: string }> }).posts.map(
+        (post) => post.status,
+      ),
+    ).toEqual(['cached', 'cached']);
+  });
+});
+
+/** Every sidecar of a site's committed cache, by file, as written. */
+async function committedSidecars(dir: string): Promise<Array<[string, string]>> {
+  const cache = join(dir, '.headerforge');
+  const files = (await listFiles(cache)).filter((file) => file.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(
+      async (file) => [file, await readFile(join(cache, file), 'utf8')] as [string, string],
+    ),
+  );
+}
 
 describe('headerforge push, pull and status with a Redis remote', () => {
   it('push uploads what the remote lacks, pull fills another copy, status shows both', async () => {

@@ -50,6 +50,9 @@ export function headerforge(
             env: headerforgeEnv(dev ? 'development' : 'production', root),
             // A dev server listens at once: headers not made yet are pending, made in the background.
             deferWork: dev,
+            // The build goes on while the copies read through from a remote cache are written
+            // (`astro:build:done` waits for them).
+            writeBehind: !dev,
             // <Image>/<Picture> make the widths and formats from the master (virtual-module.ts).
             variants: false,
             onEvent: (event) => {
@@ -84,6 +87,10 @@ export function headerforge(
       },
       'astro:server:done': async () => {
         // The headers still being made in the background stop with the server.
+        await service?.close();
+      },
+      'astro:build:done': async () => {
+        // The copies read through from a remote cache are written before the build ends.
         await service?.close();
       },
     },

@@ -148,6 +148,9 @@ export function headerforge(
         onUpdate,
         // A dev server listens at once: headers not made yet are pending, made in the background.
         deferWork: isDev,
+        // A build goes on while the copies read through from a remote cache are written;
+        // `closeBundle` waits for them.
+        writeBehind: !isDev,
         ...(client ? { client } : {}),
       });
     service = newService();
@@ -268,11 +271,12 @@ export function headerforge(
     },
 
     async closeBundle() {
-      // The dev server is closing: its background work stops with it. A host that made the
-      // service stops it itself.
+      // The dev server is closing: its background work stops with it. A build is done: the
+      // copies it read through from a remote cache are written before it ends. A host that
+      // made the service stops it itself.
       closing = true;
       review?.close();
-      if (isDev && !host?.service) await service?.close();
+      if (!host?.service) await service?.close();
     },
 
     configureServer(devServer) {

@@ -116,6 +116,11 @@ export interface ImageStore {
    */
   adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage>;
   /**
+   * The entry `adopt` makes of a first candidate's `sidecar`, without writing anything: for
+   * a caller that lets the write finish later (see `TieredStoreOptions.writeBehind`).
+   */
+  adoptedEntry(sidecar: Sidecar): CachedImage;
+  /**
    * Makes the entries `adopt` wrote since the last call survive a crash: one flush per
    * folder they went into. Until then a crash may lose one (the remote still has it), never
    * show it torn.
@@ -729,10 +734,8 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     }
     const shard = layout.shard(key);
     await readyShard(shard);
-    const file = layout.image(key, sidecar.mediaType);
+    const { file, sidecar: own } = adoptedEntry(sidecar);
     await writeFileAtomic(file, bytes, { syncFolder: false });
-    // The other candidates' files are not here: each is listed when it arrives.
-    const { candidates: _elsewhere, ...own } = sidecar;
     // With a warm index, the entry is remembered there as verified (its bytes were just
     // checked against the sidecar and written by us): no verification note, a file fewer to
     // create for each of the hundreds of entries a read-through writes.
@@ -742,6 +745,13 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (stamps) index?.remember(warmSection, key, stamps, own);
     unflushed.add(shard);
     return entry;
+  }
+
+  function adoptedEntry(sidecar: Sidecar): CachedImage {
+    const { key } = sidecar;
+    // The other candidates' files are not here: each is listed when it arrives.
+    const { candidates: _elsewhere, ...own } = sidecar;
+    return { key, file: layout.image(key, sidecar.mediaType), sidecar: own };
   }
 
   const unflushed = new Set<string>();
@@ -921,6 +931,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     },
     persist,
     adopt,
+    adoptedEntry,
     flush,
     async lock(key, lockOptions) {
       if (!isGenerationKey(key)) throw new Error(`Not a cache key: ${key}`);

@@ -1,10 +1,16 @@
 import pLimit from 'p-limit';
 import { type GenerationKeyInput, generationKey } from './keys.js';
 import type { RemoteCache, RemoteFetchOptions } from './remote-cache.js';
+import type { Sidecar } from './sidecar.js';
 import type { CachedImage, ImageStore } from './store.js';
 
 /** Remote reads at once: each is two round trips, and checking an image may decode it. */
 const REMOTE_CONCURRENCY = 8;
+/**
+ * Local copies written behind at once (see `TieredStoreOptions.writeBehind`): few, so that
+ * the host's own file calls, queued in the same thread pool, never wait behind hundreds of ours.
+ */
+const WRITE_BEHIND_CONCURRENCY = 2;
 
 /** What happened at the remote, for the run's counters and log. */
 export type RemoteOutcome =
@@ -15,6 +21,23 @@ export type RemoteOutcome =
   | { type: 'exists'; key: string }
   /** The remote was needed but is down, slow or misconfigured: we go on without it. */
   | { type: 'unavailable'; key: string };
+
+export interface TieredStoreOptions {
+  /**
+   * Let the local copy of a remote entry whose pixels the run does not need (its posts'
+   * derived files are all kept) be written after `readThrough` has returned it: a build's
+   * headers need only its sidecar and those files, and the build goes on while about two
+   * files per post are created. `settle()` waits for them; `read` of such an entry waits
+   * for its own. Default false: each copy is written before `readThrough` returns.
+   */
+  writeBehind?: boolean;
+}
+
+/** How the copies written behind went (see `TieredStoreOptions.writeBehind`). */
+export interface WriteBehindOutcome {
+  written: number;
+  failures: Array<{ key: string; error: unknown }>;
+}
 
 /** A lease on a key at the remote; `held` is false when there is nothing to hold. */
 export interface Lease {
@@ -51,6 +74,11 @@ export interface TieredStore
   ): Promise<Lease>;
   /** Write-back: a paid image and its sidecar, never over an existing entry. */
   publish(entry: CachedImage, bytes: Uint8Array): Promise<void>;
+  /**
+   * Waits for the copies written behind so far (see `TieredStoreOptions.writeBehind`); never
+   * rejects. They still need `flush` to survive a crash.
+   */
+  settle(): Promise<WriteBehindOutcome>;
 }
 
 const NO_LEASE: Lease = { held: false, release: async () => {} };
@@ -59,14 +87,41 @@ export function openTieredStore(
   local: ImageStore,
   remote: RemoteCache | undefined,
   onRemote: (outcome: RemoteOutcome) => void,
+  { writeBehind = false }: TieredStoreOptions = {},
 ): TieredStore {
   const remoteLimit = pLimit(REMOTE_CONCURRENCY);
+  const writeLimit = pLimit(WRITE_BEHIND_CONCURRENCY);
+  /** Copies being written behind, by key; each settles as undefined or its error. */
+  const writing = new Map<string, Promise<{ error: unknown } | undefined>>();
+  const outcome: WriteBehindOutcome = { written: 0, failures: [] };
+
+  function writeLater(sidecar: Sidecar, bytes: Uint8Array): CachedImage {
+    const { key } = sidecar;
+    const entry = local.adoptedEntry(sidecar);
+    const written = writeLimit(() => local.adopt(sidecar, bytes)).then(
+      () => {
+        outcome.written++;
+        return undefined;
+      },
+      (error: unknown) => {
+        outcome.failures.push({ key, error });
+        return { error };
+      },
+    );
+    writing.set(key, written);
+    return entry;
+  }
+
   return {
     local,
     remoteLabel: remote?.label,
     lookup: (input) => local.lookup(input),
     recall: (input) => local.recall(input),
-    read: (entry) => local.read(entry),
+    async read(entry) {
+      const behind = await writing.get(entry.key);
+      if (behind) throw behind.error;
+      return local.read(entry);
+    },
     persist: (input, image, meta, landed) => local.persist(input, image, meta, landed),
     lock: (key, options) => local.lock(key, options),
     keepRejected: (key, bytes, reason) => local.keepRejected(key, bytes, reason),
@@ -75,13 +130,25 @@ export function openTieredStore(
     async readThrough(input, options) {
       if (!remote) return undefined;
       const key = generationKey(input);
-      const found = await remoteLimit(() => remote.fetch(input, options));
+      // Whether the run will read this entry's pixels: only then is its copy written first.
+      let pixelsNeeded = true;
+      const found = await remoteLimit(() =>
+        remote.fetch(input, {
+          needsPixels: async (sidecar) => {
+            pixelsNeeded = (await options?.needsPixels?.(sidecar)) ?? true;
+            return pixelsNeeded;
+          },
+        }),
+      );
       if (found.status === 'unavailable') onRemote({ type: 'unavailable', key });
       if (found.status === 'rejected') {
         onRemote({ type: 'rejected', key, reason: found.reason, name: found.name });
       }
       if (found.status !== 'hit') return undefined;
-      const entry = await local.adopt(found.sidecar, found.bytes);
+      const later = writeBehind && !pixelsNeeded && (input.candidate ?? 1) === 1;
+      const entry = later
+        ? writeLater(found.sidecar, found.bytes)
+        : await local.adopt(found.sidecar, found.bytes);
       onRemote({ type: 'hit', key });
       return entry;
     },
@@ -99,6 +166,15 @@ export function openTieredStore(
       if (outcome === 'unavailable') onRemote({ type: 'unavailable', key: entry.key });
       if (outcome === 'written') onRemote({ type: 'written', key: entry.key });
       if (outcome === 'exists') onRemote({ type: 'exists', key: entry.key });
+    },
+
+    async settle() {
+      await Promise.all(writing.values());
+      writing.clear();
+      const settled = { written: outcome.written, failures: [...outcome.failures] };
+      outcome.written = 0;
+      outcome.failures.length = 0;
+      return settled;
     },
   };
 }

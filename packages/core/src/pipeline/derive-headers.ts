@@ -31,7 +31,8 @@ export async function deriveHeaders(
   obtained: Obtained,
 ): Promise<HeaderResult[]> {
   const placeholder = obtained.source === 'placeholder';
-  const from = placeholder ? run.placeholders : run.store.local;
+  // The tiered store's `read` waits for a copy still being written behind.
+  const from = placeholder ? run.placeholders : run.store;
   // Posts of one image share a set when they crop it alike and want the same card.
   const setOf = (job: HeaderJob) => `${job.focus}\0${deriveSpecFor(run.settings, job).og}`;
   const derive = fromPixels(run, group, obtained, from);
@@ -195,7 +196,7 @@ function fromPixels(
   run: PipelineRun,
   group: ImageGroup,
   obtained: Obtained,
-  store: ImageStore,
+  store: Pick<ImageStore, 'read'>,
 ): FromPixels {
   const pace = run.paceOf(group);
   const { width, height } = obtained.entry.sidecar;
@@ -209,7 +210,10 @@ function fromPixels(
  * the image (the cache may hold a compact re-encoding of them), else the cached image. Read
  * once a slot of the pixel budget is free.
  */
-async function originalBytes(obtained: Obtained, store: ImageStore): Promise<Uint8Array> {
+async function originalBytes(
+  obtained: Obtained,
+  store: Pick<ImageStore, 'read'>,
+): Promise<Uint8Array> {
   return (
     (obtained.receivedFile ? await readReceived(obtained) : undefined) ??
     (await store.read(obtained.entry))

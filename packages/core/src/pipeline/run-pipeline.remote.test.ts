@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -6,6 +6,7 @@ import { generationKey, sha256Hex } from '../cache/keys.js';
 import { remoteNames } from '../cache/layout.js';
 import { createRemoteCache, type RemoteCache } from '../cache/remote-cache.js';
 import { openImageStore } from '../cache/store.js';
+import { openWarmIndex } from '../cache/warm-index.js';
 import { createOpenRouterClient } from '../openrouter/client.js';
 import { createOpenRouterProvider } from '../providers/openrouter.js';
 import type { RemoteBackend } from '../remote/backend.js';
@@ -74,7 +75,7 @@ const settings = (): PipelineSettings => ({
   og: true,
 });
 
-async function build(): Promise<{
+async function build({ writeBehind = false } = {}): Promise<{
   result: Awaited<ReturnType<typeof runPipeline>>;
   events: PipelineEvent[];
 }> {
@@ -89,7 +90,9 @@ async function build(): Promise<{
     provider,
     remote,
     onEvent: (event) => events.push(event),
+    writeBehind,
   });
+  // The copies written behind are local: the remote is closed as soon as the run returns.
   await remote.close();
   return { result, events };
 }
@@ -193,5 +196,59 @@ describe('reading every image through from the remote', () => {
     ]);
     expect(result.summary).toMatchObject({ remoteHits: POSTS - 1, generated: 1, failed: 0 });
     await expectLocalEntriesIntact();
+  });
+});
+
+describe('writing the local copies behind, as a build does', () => {
+  it('makes the same headers, has every copy written by writesDone, and the warm index learns them', async () => {
+    const before = (await build()).result;
+    await emptyCommittedCache();
+    sharpCalls.count = 0;
+    const { result, events } = await build({ writeBehind: true });
+    expect(result.summary).toMatchObject({ remoteHits: POSTS, generated: 0, failed: 0 });
+    expect(result.headers).toEqual(
+      before.headers.map((header) => ({ ...header, source: 'remote' })),
+    );
+    await result.writesDone;
+    expect(sharpCalls.count).toBe(0);
+    expect(fake.requests).toHaveLength(0);
+    expect(events.filter((event) => event.type === 'warning')).toEqual([]);
+    await expectLocalEntriesIntact();
+    // Saved after the copies were written: the next build finds each at two stats, no hash.
+    const index = openWarmIndex(settings().derivedCacheDir);
+    for (const job of jobs) {
+      expect(index.recall('originals', generationKey(jobKeyInput(job)))).toBeDefined();
+    }
+    const next = await build({ writeBehind: true });
+    expect(next.result.summary).toMatchObject({ cached: POSTS, remoteHits: 0 });
+  });
+
+  it('writes each copy before the run returns when its pixels are needed', async () => {
+    await emptyCommittedCache();
+    await emptyDerivedCache();
+    const { result } = await build({ writeBehind: true });
+    expect(result.summary).toMatchObject({ remoteHits: POSTS, failed: 0 });
+    await expectLocalEntriesIntact();
+    await result.writesDone;
+  });
+
+  it('warns once about copies it could not write; the headers are made all the same', async () => {
+    await build();
+    await emptyCommittedCache();
+    // The committed cache's folder is a file: no copy can be written there.
+    await writeFile(join(root, '.headerforge'), 'not a folder');
+    const { result, events } = await build({ writeBehind: true });
+    expect(result.summary).toMatchObject({ remoteHits: POSTS, failed: 0 });
+    expect(result.headers).toHaveLength(POSTS);
+    await result.writesDone;
+    const warnings = events.filter((event) => event.type === 'warning');
+    expect(warnings).toEqual([
+      {
+        type: 'warning',
+        message: expect.stringMatching(
+          /^Could not write 6 images read through from the remote cache into \.headerforge: .+ The pages are not affected; the next build reads them through again\.$/,
+        ),
+      },
+    ]);
   });
 });

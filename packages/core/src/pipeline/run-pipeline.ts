@@ -5,7 +5,7 @@ import { generateBatches } from './generate-batch.js';
 import type { HeaderJob } from './header-job.js';
 import { obtainImage } from './obtain.js';
 import { groupByKey, planImages } from './plan.js';
-import { finishRun, noteHalt, onWriteError, startRun } from './run.js';
+import { finishRun, noteHalt, onWriteError, settleWrites, startRun } from './run.js';
 import type { RunPipelineOptions } from './settings.js';
 import type { HeaderResult, PipelineResult } from './summary.js';
 
@@ -111,6 +111,7 @@ export async function runPipeline(
     headers: headers.sort((a, b) => compare(a.job.file, b.job.file)),
     failures: [...run.tally.failures].sort((a, b) => compare(a.file, b.file)),
     summary,
+    ...(options.writeBehind ? { writesDone: settleWrites(run) } : {}),
   };
 }
 

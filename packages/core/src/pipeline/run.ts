@@ -101,7 +101,9 @@ export function startRun(
     signal: options.signal,
     emit,
     tally,
-    store: openTieredStore(local, options.remote, tally.remote),
+    store: openTieredStore(local, options.remote, tally.remote, {
+      writeBehind: options.writeBehind === true,
+    }),
     placeholders: openPlaceholderStore(settings, { warmIndex }),
     placeholderArt: createPlaceholderProvider(),
     budget: createBudget(settings),
@@ -178,5 +180,36 @@ export async function finishRun(run: PipelineRun): Promise<void> {
     .save()
     .catch((error: unknown) =>
       run.tally.warning(`Could not save the warm-build index: ${(error as Error).message}`),
+    );
+}
+
+/**
+ * After a run that wrote behind (`RunPipelineOptions.writeBehind`): waits for the local
+ * copies, makes them durable and saves what writing them taught the warm index (the next
+ * build then finds them at two stats each). Never rejects: nothing here fails a post, whose
+ * header was made from the entry's sidecar and derived files.
+ */
+export async function settleWrites(run: PipelineRun): Promise<void> {
+  const warn = (message: string) => run.emit({ type: 'warning', message });
+  const { written, failures } = await run.store.settle();
+  const [first] = failures;
+  if (first) {
+    const reason = (first.error as Error)?.message ?? String(first.error);
+    warn(
+      `Could not write ${failures.length === 1 ? 'an image' : `${failures.length} images`} read through from the remote cache into ${shown(run, run.settings.cacheDir)}: ${reason}. The pages are not affected; the next build reads ${failures.length === 1 ? 'it' : 'them'} through again.`,
+    );
+  }
+  if (written === 0) return;
+  await run.store
+    .flush()
+    .catch((error: unknown) =>
+      warn(
+        `Could not flush the entries read through from the remote cache to disk: ${(error as Error).message}`,
+      ),
+    );
+  await run.warmIndex
+    .save()
+    .catch((error: unknown) =>
+      warn(`Could not save the warm-build index: ${(error as Error).message}`),
     );
 }

@@ -54,6 +54,13 @@ export interface RunPipelineOptions {
    */
   remote?: RemoteCache | undefined;
   /**
+   * Write the local copies of remote entries whose pixels the run does not need after it
+   * returns (see `TieredStoreOptions.writeBehind`): for a build, whose headers need only
+   * their sidecars and derived files. The result's `writesDone` resolves once they are
+   * written, flushed and in the warm index. Default false.
+   */
+  writeBehind?: boolean;
+  /**
    * Headers the warm index knows whole (see `site/known-headers.ts`): their posts are not
    * looked up; every header this run makes from a local hit is offered to it.
    */

@@ -66,6 +66,12 @@ export interface PipelineResult {
   headers: HeaderResult[];
   failures: PostFailure[];
   summary: PipelineSummary;
+  /**
+   * With `writeBehind`: resolves once the local copies of the entries read through are
+   * written and flushed. Never rejects: a copy that could not be written is a warning event
+   * (the remote still has it; the next build reads it through again).
+   */
+  writesDone?: Promise<void>;
 }
 
 export function emptySummary(): PipelineSummary {

@@ -52,6 +52,13 @@ export interface BuildHeadersInput {
    * however many posts are missing from the caches.
    */
   deferWork?: boolean;
+  /**
+   * A build's run: the local copies of entries read through from the remote cache, when
+   * the posts need none of their pixels (their derived files are kept), are written after
+   * the run returns, while the build goes on. `result.writesDone` resolves once they are
+   * written (a failure is a warning event: the remote still has them). Default false.
+   */
+  writeBehind?: boolean;
   /** Only posts whose content path (relative to the root) matches this glob. */
   only?: string;
   /**
@@ -172,6 +179,7 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
       remote,
       warmIndex,
       known,
+      ...(input.writeBehind ? { writeBehind: true } : {}),
     }),
   );
   const deferred = defer

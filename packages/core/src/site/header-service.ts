@@ -62,8 +62,9 @@ export interface HeaderService {
    */
   yieldTo(idle: () => Promise<void>): void;
   /**
-   * Stops the background work (the server is closing): nothing more is asked for or
-   * reported. Resolves once the work under way has stopped and the caches are left tidy.
+   * Stops the background work (the server is closing, or the build is done): nothing more
+   * is asked for or reported. Resolves once the work under way has stopped and the caches
+   * are left tidy (a build's copies written behind, see `writeBehind`, included).
    */
   close(): Promise<void>;
 }
@@ -150,6 +151,9 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
       for (const header of result.headers) served.set(header.job.file, header);
       for (const failure of result.failures) failing.set(failure.file, failure);
       firstOutcome = { ok: true };
+      // A build's copies from the remote cache, still being written: `close` waits for them.
+      const { writesDone } = result;
+      if (writesDone) inBackground(() => writesDone);
       reportEarlyDifferences();
       if (result.deferred.length > 0 && result.mode.mode !== 'off') {
         const { mode, options } = result;

@@ -1,0 +1,156 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GenerationKeyInput } from './keys.js';
+import type { RemoteCache, RemoteFetchOptions } from './remote-cache.js';
+import type { Sidecar } from './sidecar.js';
+import { type ImageStore, openImageStore } from './store.js';
+import { openTieredStore, type RemoteOutcome } from './tiered-store.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hf-tiered-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const input: GenerationKeyInput = {
+  provider: 'openrouter',
+  prompt: 'A lighthouse at dusk, read through',
+  model: 'google/gemini-2.5-flash-image',
+  aspectRatio: '16:9',
+  imageSize: '1K',
+};
+const png = await sharp({ create: { width: 64, height: 36, channels: 3, background: '#336699' } })
+  .png()
+  .toBuffer();
+
+/** An entry as another machine made it: its sidecar and bytes, as a remote hands them over. */
+async function remoteEntry(): Promise<{ sidecar: Sidecar; bytes: Uint8Array }> {
+  const elsewhere = openImageStore(join(dir, 'elsewhere'));
+  const entry = await elsewhere.persist(
+    input,
+    { bytes: png, mediaType: 'image/png', width: 64, height: 36 },
+    { placeholder: false, costUsd: 0.04, generationId: 'gen-1', sources: ['src/content/a.md'] },
+  );
+  return { sidecar: entry.sidecar, bytes: new Uint8Array(await readFile(entry.file)) };
+}
+
+/** A remote that has the entry, and asks whether its pixels will be needed as a real one does. */
+function remoteWith(entry: { sidecar: Sidecar; bytes: Uint8Array }): RemoteCache {
+  return {
+    label: 'memory://shared',
+    readOnly: true,
+    async fetch(_input: GenerationKeyInput, options?: RemoteFetchOptions) {
+      await options?.needsPixels?.(entry.sidecar);
+      return { status: 'hit', sidecar: entry.sidecar, bytes: entry.bytes };
+    },
+    publish: async () => 'read-only',
+    lease: async () => 'read-only',
+    keys: async () => new Set([entry.sidecar.key]),
+    close: async () => {},
+  } as RemoteCache;
+}
+
+/** The local store, with its writes of adopted entries held until `release` (or failing). */
+function heldLocal(failWith?: Error) {
+  const local = openImageStore(join(dir, 'cache'));
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let adopting = 0;
+  const store: ImageStore = {
+    ...local,
+    async adopt(sidecar, bytes) {
+      adopting++;
+      await released;
+      if (failWith) throw failWith;
+      return local.adopt(sidecar, bytes);
+    },
+  };
+  return { store, release, adopting: () => adopting };
+}
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('openTieredStore, writing behind', () => {
+  it('returns an entry whose pixels are not needed before its copy is written; read and settle wait for it', async () => {
+    const entry = await remoteEntry();
+    const held = heldLocal();
+    const outcomes: RemoteOutcome[] = [];
+    const tiered = openTieredStore(held.store, remoteWith(entry), (o) => outcomes.push(o), {
+      writeBehind: true,
+    });
+
+    const shared = await tiered.readThrough(input, { needsPixels: () => false });
+    expect(shared).toEqual(held.store.adoptedEntry(entry.sidecar));
+    expect(shared?.file).toBe(
+      join(dir, 'cache', entry.sidecar.key.slice(0, 2), entry.sidecar.file),
+    );
+    expect(outcomes).toEqual([{ type: 'hit', key: entry.sidecar.key }]);
+    expect(held.adopting()).toBe(1);
+    expect(await exists(shared?.file ?? '')).toBe(false);
+
+    // Reading the entry's bytes waits for its copy.
+    let read: Uint8Array | undefined;
+    const reading = tiered.read(shared as NonNullable<typeof shared>).then((bytes) => {
+      read = bytes;
+    });
+    const settling = tiered.settle();
+    await tick();
+    expect(read).toBeUndefined();
+    held.release();
+    await reading;
+    expect(Buffer.from(read ?? [])).toEqual(Buffer.from(entry.bytes));
+    expect(await settling).toEqual({ written: 1, failures: [] });
+    expect((await held.store.lookup(input)).status).toBe('hit');
+    // Settled once: a second call has nothing more to report.
+    expect(await tiered.settle()).toEqual({ written: 0, failures: [] });
+  });
+
+  it('writes the copy first when its pixels are needed, or without writeBehind', async () => {
+    const entry = await remoteEntry();
+    for (const [writeBehind, needsPixels] of [
+      [true, true],
+      [false, false],
+    ] as const) {
+      await rm(join(dir, 'cache'), { recursive: true, force: true });
+      const held = heldLocal();
+      const tiered = openTieredStore(held.store, remoteWith(entry), () => {}, { writeBehind });
+      let returned = false;
+      const reading = tiered.readThrough(input, { needsPixels: () => needsPixels }).then((e) => {
+        returned = true;
+        return e;
+      });
+      await tick();
+      expect(returned, `writeBehind ${writeBehind}, needsPixels ${needsPixels}`).toBe(false);
+      held.release();
+      const shared = await reading;
+      expect(await exists(shared?.file ?? '')).toBe(true);
+      expect(await tiered.settle()).toEqual({ written: 0, failures: [] });
+    }
+  });
+
+  it('reports a copy that could not be written, without failing the read-through', async () => {
+    const entry = await remoteEntry();
+    const full = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    const held = heldLocal(full);
+    const tiered = openTieredStore(held.store, remoteWith(entry), () => {}, { writeBehind: true });
+    const shared = await tiered.readThrough(input, { needsPixels: async () => false });
+    expect(shared?.key).toBe(entry.sidecar.key);
+    held.release();
+    await expect(tiered.read(shared as NonNullable<typeof shared>)).rejects.toBe(full);
+    expect(await tiered.settle()).toEqual({
+      written: 0,
+      failures: [{ key: entry.sidecar.key, error: full }],
+    });
+    expect(await exists(shared?.file ?? '')).toBe(false);
+  });
+});
