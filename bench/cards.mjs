@@ -17,6 +17,7 @@ import {
   getTitleCards,
   sha256Hex,
 } from '../packages/core/dist/internal/index.js';
+import { median } from './median.mjs';
 import { PHOTO_KINDS, photoLikePng } from './photo-like.mjs';
 
 const SEED = 18;
@@ -29,8 +30,6 @@ const settings = (sizes) => ({
 });
 const OG = [{ width: 1200, height: 630 }];
 const WITH_SQUARE = [...OG, { width: 1080, height: 1080 }];
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function timed(work) {
   const began = performance.now();

@@ -6,13 +6,12 @@
 import sharp from 'sharp';
 // Repository-only internals (not exported by the package) are imported by their built path.
 import { compactImage } from '../packages/core/dist/internal/index.js';
+import { median } from './median.mjs';
 import { PHOTO_HEIGHT, PHOTO_KINDS, PHOTO_WIDTH, photoLikePng } from './photo-like.mjs';
 import { luma, ssim } from './ssim.mjs';
 
 const SEED = 16;
 export const COMPACT_GOAL = { maxBytes: 400 * 1024, minSsim: 0.98 };
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function lumaOf(bytes) {
   const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });

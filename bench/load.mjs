@@ -4,12 +4,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { median } from './median.mjs';
 
 const run = promisify(execFile);
 const child = join(import.meta.dirname, 'load-child.mjs');
 
 const once = async (mode) => JSON.parse((await run(process.execPath, [child, mode])).stdout);
-const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (ms) => Math.round(ms * 10) / 10;
 
 /**

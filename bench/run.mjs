@@ -16,6 +16,7 @@ import { compactFigure, compactRows } from './compact-figure.mjs';
 import { devStart, devStartRows } from './dev-start.mjs';
 import { startFakeProcess } from './fake-process.mjs';
 import { load, loadRows } from './load.mjs';
+import { median } from './median.mjs';
 import { scale, scaleRows } from './scale.mjs';
 import { remoteRows, warmBuild } from './warm-build.mjs';
 
@@ -50,22 +51,38 @@ async function site() {
   return { root, settings, remove: () => rm(root, { recursive: true, force: true }) };
 }
 
-/** 2. Cold generation: N images at concurrency C against a fixed latency L. */
-async function coldGeneration({ n = 48, concurrency = 4, latencyMs = 1000 } = {}) {
+/**
+ * 2. Cold generation: N images at concurrency C against a fixed latency L. Three runs, each
+ * on a fresh site with its own prompts, and the median: one run's efficiency varies by about
+ * ±0.02 on this VM, as much as the margin the goal is about.
+ */
+async function coldGeneration({ n = 48, concurrency = 4, latencyMs = 1000, runs = 3 } = {}) {
   // In a process of its own: the fake's rendering must not stall this event loop, just
   // as the real API's rendering happens elsewhere.
   const fake = await startFakeProcess({ apiKey: KEY, latencyMs });
   const s = await site();
   try {
     const client = createOpenRouterClient({ apiKey: KEY, baseURL: fake.baseURL });
-    const started = performance.now();
-    const result = await runPipeline(jobs(n, 'cold'), {
-      settings: { ...s.settings, concurrency },
-      mode: 'generate',
-      provider: createOpenRouterProvider(client),
-    });
-    const wallMs = performance.now() - started;
     const idealMs = Math.ceil(n / concurrency) * latencyMs;
+    const walls = [];
+    let result;
+    for (let i = 0; i < runs; i++) {
+      const fresh = await site();
+      try {
+        const started = performance.now();
+        result = await runPipeline(jobs(n, `cold ${i}`), {
+          settings: { ...fresh.settings, concurrency },
+          mode: 'generate',
+          provider: createOpenRouterProvider(client),
+        });
+        walls.push(performance.now() - started);
+        if (result.summary.generated !== n)
+          throw new Error(`cold run ${i}: ${JSON.stringify(result.summary)}`);
+      } finally {
+        await fresh.remove();
+      }
+    }
+    const wallMs = median(walls);
 
     // What people script today: one request after another, then write the file.
     await fake.reset();
@@ -89,6 +106,7 @@ async function coldGeneration({ n = 48, concurrency = 4, latencyMs = 1000 } = {}
       wallMs: Math.round(wallMs),
       idealMs,
       efficiency: idealMs / wallMs,
+      efficiencies: walls.map((ms) => Math.round((idealMs / ms) * 1000) / 1000),
       serialMs: Math.round(serialMs),
       speedupOverSerial: round(serialMs / wallMs),
     };
@@ -303,7 +321,7 @@ async function writeReadme(r) {
     `| headerforge's own scan, hash and lookup, ${r.warm.posts} posts | ${r.warm.lookup.totalMs} ms (scan ${r.warm.lookup.scanMs} ms, lookup and derived sets ${r.warm.lookup.lookupMs} ms): ${r.warm.lookup.perThousandMs} ms per 1,000 posts | ≤ 50 ms per 1,000 | ${ok(r.warm.lookup.perThousandMs <= 50)} |`,
     ...remoteRows(r.warm),
     `| requests and headerforge sharp calls in the warm builds and lookups | ${r.warm.requests} requests, ${r.warm.sharpCalls} sharp calls (the cold fill made ${r.warm.fillSharpCalls}) | 0 and 0 | ${ok(r.warm.requests === 0 && r.warm.sharpCalls === 0)} |`,
-    `| cold generation, N=${r.cold.n}, C=${r.cold.concurrency}, L=${r.cold.latencyMs} ms | ${(r.cold.wallMs / 1000).toFixed(1)} s vs ideal ${(r.cold.idealMs / 1000).toFixed(1)} s: efficiency ${r.cold.efficiency.toFixed(4)} | ≥ 0.9 | ${ok(r.cold.efficiency >= 0.9)} |`,
+    `| cold generation, N=${r.cold.n}, C=${r.cold.concurrency}, L=${r.cold.latencyMs} ms${r.cold.efficiencies ? ` (median of ${r.cold.efficiencies.length} runs)` : ''} | ${(r.cold.wallMs / 1000).toFixed(1)} s vs ideal ${(r.cold.idealMs / 1000).toFixed(1)} s: efficiency ${r.cold.efficiency.toFixed(4)}${r.cold.efficiencies ? ` (${r.cold.efficiencies.join(', ')})` : ''} | ≥ 0.9 | ${ok(r.cold.efficiency >= 0.9)} |`,
     `| naive serial loop, same N and L | ${(r.cold.serialMs / 1000).toFixed(1)} s: headerforge is ${r.cold.speedupOverSerial}× faster | | |`,
     `| rate limit R=${r.rateLimit.allowedPerMinute}/min, N=${r.rateLimit.n}, C=${r.rateLimit.concurrency} | ${r.rateLimit.achievedPerMinute}/min (${r.rateLimit.ratio.toFixed(3)}·R), ${r.rateLimit.refused429} requests refused with 429, ${r.rateLimit.failed} failed | ≥ 0.9·R | ${ok(r.rateLimit.ratio >= 0.9)} |`,
     `| peak RSS, 16 images at 4K (highest of ${r.memory[16].runs.length} runs: ${r.memory[16].runs.join(', ')}) | ${r.memory[16].peakRssMiB} MiB | < 512 MiB | ${ok(r.memory[16].peakRssMiB < 512)} |`,

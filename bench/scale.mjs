@@ -25,6 +25,7 @@ import { derivativeKey } from '../packages/core/dist/derive/key.js';
 import { generationKey } from '../packages/core/dist/internal/index.js';
 import { writeSites } from './astro-site.mjs';
 import { startFakeProcess } from './fake-process.mjs';
+import { median } from './median.mjs';
 
 const run = promisify(execFile);
 const here = import.meta.dirname;
@@ -317,8 +318,6 @@ async function cold4K(fake, log, n = 200) {
     await rm(root, { recursive: true, force: true });
   }
 }
-
-const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** The README table's rows. */
 export function scaleRows(r) {

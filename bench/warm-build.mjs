@@ -11,6 +11,7 @@ import { buildHeaders } from '@headerforge/core';
 import { AwsClient } from 'aws4fetch';
 import { usePlainImages, writeSites } from './astro-site.mjs';
 import { startFakeProcess } from './fake-process.mjs';
+import { median } from './median.mjs';
 
 const run = promisify(execFile);
 const here = import.meta.dirname;
@@ -330,8 +331,6 @@ async function startS3() {
  */
 const bracketedRatios = (measured, baseline) =>
   measured.map((ms, i) => ms / ((baseline[i] + baseline[i + 1]) / 2));
-
-const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
 
 if (import.meta.filename === process.argv[1]) {
   const posts = Number(process.argv[2] ?? 1000);
