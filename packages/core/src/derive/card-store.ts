@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.js';
+import { childPath } from '../files/child-path.js';
 import type { CardSize } from './card-spec.js';
 import type { DerivedFile } from './derived-set.js';
 
@@ -9,7 +10,7 @@ import type { DerivedFile } from './derived-set.js';
 
 /** `<cardsDir>/<key[0..2]>/<key>.jpg`: one file per card, named by its key. */
 export const cardFile = (cardsDir: string, key: string) =>
-  join(cardsDir, key.slice(0, 2), `${key}.jpg`);
+  childPath(cardsDir, key.slice(0, 2), `${key}.jpg`);
 
 /** The card stored under `key`, when its file is there and not empty (written whole or not at all). */
 export function readCard(cardsDir: string, key: string, size: CardSize): DerivedFile | undefined {

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { childPath } from '../files/child-path.js';
 import { syncDirectory, syncFile, writeFileDurably } from '../files/durable.js';
 import { isMissing } from '../files/missing.js';
 import type { DerivedSet } from './derived-set.js';
@@ -26,7 +27,7 @@ export function keyDirectory(cacheDir: string, key: string): string {
       hint: 'Pass a key made by derivativeKey().',
     });
   }
-  return join(cacheDir, key.slice(0, 2), key);
+  return childPath(cacheDir, key.slice(0, 2), key);
 }
 
 /**
