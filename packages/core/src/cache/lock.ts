@@ -1,15 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  link,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { link, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -107,7 +98,14 @@ async function tryCreate(path: string, me: LockHolder): Promise<boolean> {
  * many were removed.
  */
 export async function removeDeadLocks(dir: string): Promise<number> {
-  const names = await readdir(dir).catch(() => []);
+  // Synchronously: every build lists this folder, nearly always empty, and a thread-pool
+  // round trip (the first of a warm build's process: the pool is started for it) costs more.
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    names = [];
+  }
   let removed = 0;
   for (const name of names) {
     if (!name.endsWith('.lock')) continue;
