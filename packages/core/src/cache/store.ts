@@ -5,6 +5,7 @@ import { basename, join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../files/atomic-write.js';
 import { syncDirectory } from '../files/durable.js';
+import type { FileWriter } from '../files/file-writer.js';
 import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.js';
 import { BUILD_COMPACT_MAX_PIXELS, compactImage, type EncodeLimit } from '../image/compact.js';
 import { readImageSize } from '../image/inspect.js';
@@ -112,9 +113,10 @@ export interface ImageStore {
   ): Promise<CachedImage>;
   /**
    * Writes an entry made elsewhere (the shared remote cache) with its sidecar as it was,
-   * image first. The caller has verified both; the sidecar must name its own file.
+   * image first. The caller has verified both; the sidecar must name its own file. A first
+   * candidate's two files are written by `writer` when one is given (off the main thread).
    */
-  adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage>;
+  adopt(sidecar: Sidecar, bytes: Uint8Array, writer?: FileWriter): Promise<CachedImage>;
   /**
    * The entry `adopt` makes of a first candidate's `sidecar`, without writing anything: for
    * a caller that lets the write finish later (see `TieredStoreOptions.writeBehind`).
@@ -661,17 +663,21 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     { note = true, ...write }: { syncFolder?: boolean; note?: boolean } = {},
   ): Promise<CachedImage> {
     const { key } = sidecar;
-    await writeFileAtomic(layout.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`, write);
-    if (options.verificationDir && note) {
-      // Synchronous, as the note's write: once per image saved or read through.
-      const info = statSync(file);
-      await writeVerification(options.verificationDir, key, {
-        sha256: sidecar.sha256,
-        size: info.size,
-        mtimeMs: Math.round(info.mtimeMs),
-      });
-    }
+    await writeFileAtomic(layout.sidecar(key), sidecarText(sidecar), write);
+    if (note) await noteVerified(file, sidecar);
     return { key, file, sidecar };
+  }
+
+  /** Notes an entry just written as verified, where the store keeps notes. */
+  async function noteVerified(file: string, sidecar: Sidecar): Promise<void> {
+    if (!options.verificationDir) return;
+    // Synchronous, as the note's write: once per image saved or read through.
+    const info = statSync(file);
+    await writeVerification(options.verificationDir, sidecar.key, {
+      sha256: sidecar.sha256,
+      size: info.size,
+      mtimeMs: Math.round(info.mtimeMs),
+    });
   }
 
   /**
@@ -700,7 +706,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
    * before then loses a copy the remote still has, never a paid image, and shows no torn
    * file (both were fsynced before their renames).
    */
-  async function adopt(sidecar: Sidecar, bytes: Uint8Array): Promise<CachedImage> {
+  async function adopt(
+    sidecar: Sidecar,
+    bytes: Uint8Array,
+    writer?: FileWriter,
+  ): Promise<CachedImage> {
     const { key } = sidecar;
     if (!isGenerationKey(key) || sidecar.file !== imageFileName(key, sidecar.mediaType))
       throw new Error(`Not an entry headerforge can store: ${sidecar.file}`);
@@ -734,13 +744,22 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     }
     const shard = layout.shard(key);
     await readyShard(shard);
-    const { file, sidecar: own } = adoptedEntry(sidecar);
-    await writeFileAtomic(file, bytes, { syncFolder: false });
+    const entry = adoptedEntry(sidecar);
+    const { file, sidecar: own } = entry;
     // With a warm index, the entry is remembered there as verified (its bytes were just
     // checked against the sidecar and written by us): no verification note, a file fewer to
     // create for each of the hundreds of entries a read-through writes.
     const index = options.warmIndex;
-    const entry = await saveSidecar(file, own, { syncFolder: false, note: !index });
+    if (writer) {
+      await writer.write([
+        [file, bytes],
+        [layout.sidecar(key), sidecarText(own)],
+      ]);
+      if (!index) await noteVerified(file, own);
+    } else {
+      await writeFileAtomic(file, bytes, { syncFolder: false });
+      await saveSidecar(file, own, { syncFolder: false, note: !index });
+    }
     const stamps = index?.stamp([layout.sidecar(key), file]);
     if (stamps) index?.remember(warmSection, key, stamps, own);
     unflushed.add(shard);
@@ -1029,3 +1048,6 @@ function imageRecord(
 function uniqueStamp(): string {
   return `${Date.now()}-${randomBytes(3).toString('hex')}`;
 }
+
+/** A sidecar as its file holds it. */
+const sidecarText = (sidecar: Sidecar) => `${JSON.stringify(sidecar, null, 2)}\n`;

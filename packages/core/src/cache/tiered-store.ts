@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { type FileWriter, startFileWriter } from '../files/file-writer.js';
 import { type GenerationKeyInput, generationKey } from './keys.js';
 import type { RemoteCache, RemoteFetchOptions } from './remote-cache.js';
 import type { Sidecar } from './sidecar.js';
@@ -7,8 +8,9 @@ import type { CachedImage, ImageStore } from './store.js';
 /** Remote reads at once: each is two round trips, and checking an image may decode it. */
 const REMOTE_CONCURRENCY = 8;
 /**
- * Local copies written behind at once (see `TieredStoreOptions.writeBehind`): few, so that
- * the host's own file calls, queued in the same thread pool, never wait behind hundreds of ours.
+ * Local copies written behind at once (see `TieredStoreOptions.writeBehind`): their files
+ * are written in a thread of their own, one entry after another; a second keeps it busy
+ * while the first's shard is made ready.
  */
 const WRITE_BEHIND_CONCURRENCY = 2;
 
@@ -91,6 +93,8 @@ export function openTieredStore(
 ): TieredStore {
   const remoteLimit = pLimit(REMOTE_CONCURRENCY);
   const writeLimit = pLimit(WRITE_BEHIND_CONCURRENCY);
+  /** The thread that writes the copies behind: started with the first, ended by `settle`. */
+  let writer: FileWriter | undefined;
   /** Copies being written behind, by key; each settles as undefined or its error. */
   const writing = new Map<string, Promise<{ error: unknown } | undefined>>();
   const outcome: WriteBehindOutcome = { written: 0, failures: [] };
@@ -98,7 +102,9 @@ export function openTieredStore(
   function writeLater(sidecar: Sidecar, bytes: Uint8Array): CachedImage {
     const { key } = sidecar;
     const entry = local.adoptedEntry(sidecar);
-    const written = writeLimit(() => local.adopt(sidecar, bytes)).then(
+    writer ??= startFileWriter();
+    const thread = writer;
+    const written = writeLimit(() => local.adopt(sidecar, bytes, thread)).then(
       () => {
         outcome.written++;
         return undefined;
@@ -171,6 +177,8 @@ export function openTieredStore(
     async settle() {
       await Promise.all(writing.values());
       writing.clear();
+      await writer?.close();
+      writer = undefined;
       const settled = { written: outcome.written, failures: [...outcome.failures] };
       outcome.written = 0;
       outcome.failures.length = 0;

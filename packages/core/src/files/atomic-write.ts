@@ -63,7 +63,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array): void {
 }
 
 /** A temp file beside `path`, named for this process (see `removeOrphanTempFiles`). */
-function tempPathFor(path: string): string {
+export function tempPathFor(path: string): string {
   return join(
     dirname(path),
     `.${basename(path)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`,
