@@ -3,7 +3,7 @@ import { type Dirent, statSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { removeOrphanTempFiles, writeFileAtomic } from '../files/atomic-write.js';
+import { removeOrphanTempFiles, writeFileAtomic, writeFilesAtomic } from '../files/atomic-write.js';
 import { syncDirectory } from '../files/durable.js';
 import type { FileWriter } from '../files/file-writer.js';
 import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.js';
@@ -750,16 +750,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     // checked against the sidecar and written by us): no verification note, a file fewer to
     // create for each of the hundreds of entries a read-through writes.
     const index = options.warmIndex;
-    if (writer) {
-      await writer.write([
-        [file, bytes],
-        [layout.sidecar(key), sidecarText(own)],
-      ]);
-      if (!index) await noteVerified(file, own);
-    } else {
-      await writeFileAtomic(file, bytes, { syncFolder: false });
-      await saveSidecar(file, own, { syncFolder: false, note: !index });
-    }
+    await (writer ? writer.write : writeFilesAtomic)([
+      [file, bytes],
+      [layout.sidecar(key), sidecarText(own)],
+    ]);
+    if (!index) await noteVerified(file, own);
     const stamps = index?.stamp([layout.sidecar(key), file]);
     if (stamps) index?.remember(warmSection, key, stamps, own);
     unflushed.add(shard);

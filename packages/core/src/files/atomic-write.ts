@@ -40,6 +40,17 @@ export async function writeFileAtomic(
   if (options.syncFolder !== false) await syncDirectory(dirname(path));
 }
 
+/** Files to write in order: each a path and its bytes (or text, as UTF-8). */
+export type FilesToWrite = ReadonlyArray<readonly [path: string, data: Uint8Array | string]>;
+
+/**
+ * Writes `files` one after another with `writeFileAtomic`, their folders not synced (see
+ * `syncFolder`); stops at the first that fails.
+ */
+export async function writeFilesAtomic(files: FilesToWrite): Promise<void> {
+  for (const [path, data] of files) await writeFileAtomic(path, data, { syncFolder: false });
+}
+
 /**
  * `writeFileAtomic` for a small file that may be lost in a crash (never seen torn), written
  * synchronously: each step of the async one is a thread-pool round trip, and on a busy machine
