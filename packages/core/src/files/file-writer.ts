@@ -1,12 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { tempPathFor } from './atomic-write.js';
-
-/** Files to write in order: each a path and its bytes (or text, as UTF-8). */
-export type FilesToWrite = ReadonlyArray<readonly [path: string, data: Uint8Array | string]>;
+import { type FilesToWrite, tempPathFor } from './atomic-write.js';
 
 /**
- * Writes files off the main thread, each atomically as `writeFileAtomic` does (a temp file
- * beside it, fsynced, renamed over it; not the folder: see `syncDirectory`). For writes that
+ * Writes files off the main thread, as `writeFilesAtomic` does (each to a temp file beside
+ * it, fsynced, renamed over it; not the folder: see `syncDirectory`). For writes that
  * go on beside the rest of a build (`TieredStoreOptions.writeBehind`): done here, a thousand
  * entries' five file calls each took the main thread's event loop about 0.3 s, from under
  * the host's own work.
@@ -18,8 +15,10 @@ export interface FileWriter {
   close(): Promise<void>;
 }
 
-// The thread's code: self-contained (no module to resolve, from the built package or from
-// its source under test), and every file call synchronous, which is what the thread is for.
+// The thread's code: `writeFileAtomicSync`'s steps, with the temp path named by the caller.
+// Written out, not imported: an eval'd thread resolves no module of ours (the built
+// package's or, under test, its TypeScript source), and its file calls are synchronous,
+// which is what the thread is for.
 const THREAD = `
 const { parentPort } = require('node:worker_threads');
 const { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } = require('node:fs');
@@ -53,7 +52,8 @@ export function startFileWriter(): FileWriter {
   let worker: Worker | undefined;
   let next = 0;
   const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  const pending = new Set<Promise<unknown>>();
+  /** The last write asked for: the thread takes them in order, so it settles last. */
+  let last: Promise<unknown> = Promise.resolve();
 
   const thread = (): Worker => {
     if (worker) return worker;
@@ -98,15 +98,11 @@ export function startFileWriter(): FileWriter {
           data.flatMap((bytes) => (typeof bytes === 'string' ? [] : [bytes.buffer as ArrayBuffer])),
         );
       });
-      const settled: Promise<unknown> = written.then(
-        () => pending.delete(settled),
-        () => pending.delete(settled),
-      );
-      pending.add(settled);
+      last = written.catch(() => {});
       return written;
     },
     async close() {
-      await Promise.allSettled(pending);
+      await last;
       const ending = worker;
       worker = undefined;
       await ending?.terminate();
