@@ -97,7 +97,6 @@ export function openTieredStore(
   let writer: FileWriter | undefined;
   /** Copies being written behind, by key; each settles as undefined or its error. */
   const writing = new Map<string, Promise<{ error: unknown } | undefined>>();
-  const outcome: WriteBehindOutcome = { written: 0, failures: [] };
 
   function writeLater(sidecar: Sidecar, bytes: Uint8Array): CachedImage {
     const { key } = sidecar;
@@ -105,14 +104,8 @@ export function openTieredStore(
     writer ??= startFileWriter();
     const thread = writer;
     const written = writeLimit(() => local.adopt(sidecar, bytes, thread)).then(
-      () => {
-        outcome.written++;
-        return undefined;
-      },
-      (error: unknown) => {
-        outcome.failures.push({ key, error });
-        return { error };
-      },
+      () => undefined,
+      (error: unknown) => ({ error }),
     );
     writing.set(key, written);
     return entry;
@@ -175,14 +168,18 @@ export function openTieredStore(
     },
 
     async settle() {
-      await Promise.all(writing.values());
-      writing.clear();
+      const copies = [...writing];
+      const results = await Promise.all(copies.map(([, written]) => written));
+      for (const [key] of copies) writing.delete(key);
       await writer?.close();
       writer = undefined;
-      const settled = { written: outcome.written, failures: [...outcome.failures] };
-      outcome.written = 0;
-      outcome.failures.length = 0;
-      return settled;
+      return {
+        written: results.filter((result) => !result).length,
+        failures: copies.flatMap(([key], index) => {
+          const failed = results[index];
+          return failed ? [{ key, error: failed.error }] : [];
+        }),
+      };
     },
   };
 }
