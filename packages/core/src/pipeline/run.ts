@@ -150,21 +150,13 @@ export function shown(run: PipelineRun, path: string): string {
 }
 
 /**
- * Makes the entries read through durable, tidies the caches (the derived cache after cold
- * work; the locks of builds on this host that were killed holding them) and saves what this
- * run learnt for the next.
+ * Tidies the caches (the derived cache after cold work; the locks of builds on this host
+ * that were killed holding them), makes the entries read through durable and saves what
+ * this run learnt for the next.
  */
 export async function finishRun(run: PipelineRun): Promise<void> {
   const fallbacks = cardFallbackWarning(run.cardFallbacks);
   if (fallbacks) run.tally.warning(fallbacks);
-  // Not a failure of any post: the entries are there, and the remote has them.
-  await run.store
-    .flush()
-    .catch((error: unknown) =>
-      run.tally.warning(
-        `Could not flush the entries read through from the remote cache to disk: ${(error as Error).message}`,
-      ),
-    );
   await run.store.local
     .removeDeadLocks()
     .catch((error: unknown) =>
@@ -176,10 +168,25 @@ export async function finishRun(run: PipelineRun): Promise<void> {
       run.tally.warning(`Could not clean the derived cache: ${(error as Error).message}`),
     );
   }
+  await keepWhatWasLearnt(run, (message) => run.tally.warning(message));
+}
+
+/**
+ * Flushes the folders of the entries read through and saves the warm index. Neither
+ * failing fails a post (the entries are there, and the remote has them): each is a warning.
+ */
+async function keepWhatWasLearnt(run: PipelineRun, warn: (message: string) => void) {
+  await run.store
+    .flush()
+    .catch((error: unknown) =>
+      warn(
+        `Could not flush the entries read through from the remote cache to disk: ${(error as Error).message}`,
+      ),
+    );
   await run.warmIndex
     .save()
     .catch((error: unknown) =>
-      run.tally.warning(`Could not save the warm-build index: ${(error as Error).message}`),
+      warn(`Could not save the warm-build index: ${(error as Error).message}`),
     );
 }
 
@@ -199,17 +206,5 @@ export async function settleWrites(run: PipelineRun): Promise<void> {
       `Could not write ${failures.length === 1 ? 'an image' : `${failures.length} images`} read through from the remote cache into ${shown(run, run.settings.cacheDir)}: ${reason}. The pages are not affected; the next build reads ${failures.length === 1 ? 'it' : 'them'} through again.`,
     );
   }
-  if (written === 0) return;
-  await run.store
-    .flush()
-    .catch((error: unknown) =>
-      warn(
-        `Could not flush the entries read through from the remote cache to disk: ${(error as Error).message}`,
-      ),
-    );
-  await run.warmIndex
-    .save()
-    .catch((error: unknown) =>
-      warn(`Could not save the warm-build index: ${(error as Error).message}`),
-    );
+  if (written > 0) await keepWhatWasLearnt(run, warn);
 }
