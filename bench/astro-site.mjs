@@ -4,7 +4,8 @@
 //   plain/        posts name an image file in `heroImage`, as Astro's blog template does.
 // Both render the hero with the same `<Image>`; `plain` gets the very files headerforge
 // hands to Astro (see `usePlainImages`), so the two builds do the same image work.
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const slug = (i) => `post-${String(i).padStart(4, '0')}`;
@@ -149,4 +150,35 @@ export async function usePlainImages(plainRoot, masters) {
     const name = file.split('/').at(-1).replace(/\.md$/, '.png');
     await copyFile(image, join(dir, name));
   }
+}
+
+/**
+ * A RAM file system for the timed builds, when the machine has one (Linux's `/dev/shm`);
+ * otherwise undefined, and they run where the sites are.
+ */
+export const ramDir = () => (existsSync('/dev/shm') ? '/dev/shm' : undefined);
+
+/**
+ * Copies a site to `dest` with its caches (`node_modules/.cache`, headerforge's derived
+ * cache, and `node_modules/.astro`, Astro's), but not its `dist`. Its other `node_modules`
+ * entries are links to the repository's, so that it resolves astro and `@headerforge/astro`
+ * from anywhere, as the site itself does from inside the repository.
+ */
+export async function copySite(root, dest, repo) {
+  await rm(dest, { recursive: true, force: true });
+  await cp(root, dest, {
+    recursive: true,
+    filter: (source) => !/^[\\/](node_modules|dist)$/.test(source.slice(root.length)),
+  });
+  const modules = join(dest, 'node_modules');
+  await mkdir(modules);
+  for (const entry of await readdir(join(repo, 'node_modules'))) {
+    if (!entry.startsWith('.'))
+      await symlink(join(repo, 'node_modules', entry), join(modules, entry));
+  }
+  for (const cache of ['.cache', '.astro']) {
+    const from = join(root, 'node_modules', cache);
+    if (existsSync(from)) await cp(from, join(modules, cache), { recursive: true });
+  }
+  return dest;
 }
