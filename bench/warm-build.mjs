@@ -171,8 +171,9 @@ async function timedBuilds(roots, astroBuild, { pairs, log }) {
     };
     // An untimed build of each, in which the copies' caches learn their new paths.
     for (const root of Object.values(sites)) await astroBuild(root);
-    // The disk's writeback of the fill and of the builds on disk before (gigabytes of files)
-    // takes the kernel's CPU for minutes on this machine: done before the timed builds start.
+    // The disk's writeback of the fill and of the builds on disk before (hundreds of
+    // megabytes) may still be going on: flushed first, so that it does not share the timed
+    // builds' CPU.
     if (process.platform !== 'win32') await run('sync', []);
     const order = ['plain', 'headerforge', 'control'];
     const times = { plain: [], headerforge: [], control: [] };
