@@ -1,4 +1,5 @@
 import { readImageHeader } from '../image/header.js';
+import { rememberSha256 } from './checked-hash.js';
 import { generationKey, sha256Hex } from './keys.js';
 import { type Sidecar, sidecarInput, sidecarSchema } from './sidecar.js';
 
@@ -25,18 +26,6 @@ export function checkRemoteSidecar(
 }
 
 /**
- * The hashes `checkRemoteImage` computed, by the bytes they are of: the store that adopts a
- * checked image asks here instead of hashing it a second time. Fetched bytes are the
- * fetch's own (nothing else holds them), so they cannot change in between.
- */
-const hashed = new WeakMap<Uint8Array, string>();
-
-/** The sha256 of `bytes`, computed once per array checked here. */
-export function checkedSha256(bytes: Uint8Array): string {
-  return hashed.get(bytes) ?? sha256Hex(bytes);
-}
-
-/**
  * Checks remote image bytes against their sidecar without decoding them: their size and
  * sha256 (a truncated, torn or swapped object fails here), the type their magic bytes say,
  * and the pixel size their header declares. Returns the reason for a rejection, or
@@ -47,7 +36,7 @@ export function checkRemoteImage(sidecar: Sidecar, bytes: Uint8Array): string | 
     return `the image has ${bytes.byteLength} bytes, its sidecar says ${sidecar.bytes}`;
   const sha256 = sha256Hex(bytes);
   if (sha256 !== sidecar.sha256) return 'the image does not match its sidecar’s hash';
-  hashed.set(bytes, sha256);
+  rememberSha256(bytes, sha256);
   const header = readImageHeader(bytes);
   if (header?.mediaType !== sidecar.mediaType)
     return `the image is not the ${sidecar.mediaType} its sidecar says`;

@@ -10,6 +10,7 @@ import { lstatQuiet, readNoFollow, readNoFollowSync } from '../files/no-follow.j
 import { BUILD_COMPACT_MAX_PIXELS, compactImage, type EncodeLimit } from '../image/compact.js';
 import { readImageSize } from '../image/inspect.js';
 import { type ImageMediaType, sniffImageType } from '../image/media-types.js';
+import { checkedSha256 } from './checked-hash.js';
 import { type GenerationKeyInput, generationKey, isGenerationKey, sha256Hex } from './keys.js';
 import {
   CACHE_GITIGNORE,
@@ -21,7 +22,6 @@ import {
   SHARD_NAME,
 } from './layout.js';
 import { acquireKeyLock, type KeyLock, type LockOptions, removeDeadLocks } from './lock.js';
-import { checkedSha256 } from './remote-entry.js';
 import {
   type CandidateRecord,
   candidateSidecar,
