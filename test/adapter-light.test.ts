@@ -66,7 +66,7 @@ describe('@headerforge/core', () => {
 // machinery that makes, derives or fetches images: loading it would cost every warm build
 // tens of milliseconds (bench/README.md, "Load cost").
 describe('a warm build', () => {
-  it('loads neither sharp, nor the YAML parser, nor the OpenRouter client', async () => {
+  it('loads neither sharp, nor the YAML or image-header parsers, nor the OpenRouter client', async () => {
     const KEY = 'sk-or-v1-test-sentinel-warm-load';
     const fake = await startFakeOpenRouter({ apiKey: KEY });
     const site = await mkdtemp(join(tmpdir(), 'hf-warm-load-'));
@@ -93,7 +93,7 @@ describe('a warm build', () => {
         true,
       );
       const heavy = loaded.filter((url) =>
-        /\/node_modules\/(sharp|@img|yaml)\/|\/openrouter\/client\.js$|\/derive\/derive-files\.js$|\/cache\/remote-cache\.js$/.test(
+        /\/node_modules\/(sharp|@img|yaml|image-size)\/|\/openrouter\/client\.js$|\/derive\/derive-files\.js$|\/cache\/remote-cache\.js$/.test(
           url,
         ),
       );
