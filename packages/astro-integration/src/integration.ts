@@ -48,11 +48,10 @@ export function headerforge(
             siteName: siteNameOf(config.site),
             options: siteOptions,
             env: headerforgeEnv(dev ? 'development' : 'production', root),
-            // A dev server listens at once: headers not made yet are pending, made in the background.
+            // A dev server listens at once: headers not made yet are pending, made in the
+            // background. A build goes on while the copies read through from a remote cache
+            // are written (`astro:build:done` waits for them).
             deferWork: dev,
-            // The build goes on while the copies read through from a remote cache are written
-            // (`astro:build:done` waits for them).
-            writeBehind: !dev,
             // <Image>/<Picture> make the widths and formats from the master (virtual-module.ts).
             variants: false,
             onEvent: (event) => {

@@ -152,11 +152,10 @@ export function headerforge(
         env,
         onEvent: log,
         onUpdate,
-        // A dev server listens at once: headers not made yet are pending, made in the background.
+        // A dev server listens at once: headers not made yet are pending, made in the
+        // background. A build goes on while the copies read through from a remote cache are
+        // written; `closeBundle` waits for them.
         deferWork: isDev,
-        // A build goes on while the copies read through from a remote cache are written;
-        // `closeBundle` waits for them.
-        writeBehind: !isDev,
         ...(client ? { client } : {}),
       });
     service = newService();

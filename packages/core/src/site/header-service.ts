@@ -69,6 +69,10 @@ export interface HeaderService {
   close(): Promise<void>;
 }
 
+/**
+ * `writeBehind` defaults to `!deferWork`: a service that is not a dev server's is a build's,
+ * whose host calls `close` at the end of the build.
+ */
 export interface HeaderServiceInput extends BuildHeadersInput {
   onUpdate?: (update: ServiceUpdate) => void;
 }
@@ -147,24 +151,28 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
   };
 
   function ready(): Promise<BuildHeadersResult> {
-    first ??= buildHeaders(input).then((result) => {
-      for (const header of result.headers) served.set(header.job.file, header);
-      for (const failure of result.failures) failing.set(failure.file, failure);
-      firstOutcome = { ok: true };
-      // A build's copies from the remote cache, still being written: `close` waits for them.
-      const { writesDone } = result;
-      if (writesDone) inBackground(() => writesDone);
-      reportEarlyDifferences();
-      if (result.deferred.length > 0 && result.mode.mode !== 'off') {
-        const { mode, options } = result;
-        inBackground(async () => {
-          await Promise.race([backgroundMayStart(), stopped]);
-          await untilIdle();
-          await makeInBackground(result.deferred, options, mode.mode as PipelineMode);
-        });
-      }
-      return result;
-    });
+    // A service without `deferWork` is a build's: its copies read through from a remote
+    // cache are written behind it, and `close` (the host's end of build) waits for them.
+    first ??= buildHeaders({ ...input, writeBehind: input.writeBehind ?? !input.deferWork }).then(
+      (result) => {
+        for (const header of result.headers) served.set(header.job.file, header);
+        for (const failure of result.failures) failing.set(failure.file, failure);
+        firstOutcome = { ok: true };
+        // A build's copies from the remote cache, still being written: `close` waits for them.
+        const { writesDone } = result;
+        if (writesDone) inBackground(() => writesDone);
+        reportEarlyDifferences();
+        if (result.deferred.length > 0 && result.mode.mode !== 'off') {
+          const { mode, options } = result;
+          inBackground(async () => {
+            await Promise.race([backgroundMayStart(), stopped]);
+            await untilIdle();
+            await makeInBackground(result.deferred, options, mode.mode as PipelineMode);
+          });
+        }
+        return result;
+      },
+    );
     const run = first;
     run.catch((error: unknown) => {
       if (first === run) firstOutcome = { ok: false, error };
