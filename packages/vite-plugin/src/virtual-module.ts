@@ -9,8 +9,8 @@ import {
 export const VIRTUAL_ID = 'virtual:headerforge';
 export const RESOLVED_VIRTUAL_ID = `\0${VIRTUAL_ID}`;
 /** The two ids exactly, as the bundler's hook filters take them. */
-export const VIRTUAL_ID_FILTER = /^virtual:headerforge$/;
-export const RESOLVED_VIRTUAL_ID_FILTER = /^\0virtual:headerforge$/;
+export const VIRTUAL_ID_FILTER = new RegExp(`^${VIRTUAL_ID}$`);
+export const RESOLVED_VIRTUAL_ID_FILTER = new RegExp(`^${RESOLVED_VIRTUAL_ID}$`);
 
 /**
  * A header in `virtual:headerforge` for a Vite site (typed in `client.d.ts`): asset URLs for

@@ -750,10 +750,11 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     // checked against the sidecar and written by us): no verification note, a file fewer to
     // create for each of the hundreds of entries a read-through writes.
     const index = options.warmIndex;
-    await (writer ? writer.write : writeFilesAtomic)([
+    const files = [
       [file, bytes],
       [layout.sidecar(key), sidecarText(own)],
-    ]);
+    ] as const;
+    await (writer ? writer.write(files) : writeFilesAtomic(files));
     if (!index) await noteVerified(file, own);
     const stamps = index?.stamp([layout.sidecar(key), file]);
     if (stamps) index?.remember(warmSection, key, stamps, own);
