@@ -12,9 +12,13 @@ export function contentPath(root: string, file: string): string {
   return path.sep === '/' ? relative : relative.split(path.sep).join('/');
 }
 
+/**
+ * A backslash, a drive letter, or an empty, `.` or `..` segment (a leading or trailing
+ * slash, or two in a row, make an empty one; so does the empty path).
+ */
+const NOT_PLAIN = /\\|^[A-Za-z]:|(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /** Relative, forward slashes only, and no empty, `.` or `..` segment. */
 function isPlainRelative(file: string): boolean {
-  if (file === '' || file.startsWith('/') || file.includes('\\') || /^[A-Za-z]:/.test(file))
-    return false;
-  return file.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+  return !NOT_PLAIN.test(file);
 }
