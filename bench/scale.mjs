@@ -19,10 +19,12 @@ import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { buildHeaders } from '@headerforge/core';
 import sharp from 'sharp';
-import { cardKey } from '../packages/core/dist/derive/card-key.js';
-import { cardFile } from '../packages/core/dist/derive/card-store.js';
-import { derivativeKey } from '../packages/core/dist/derive/key.js';
-import { generationKey } from '../packages/core/dist/internal/index.js';
+import {
+  cardFile,
+  cardKey,
+  derivativeKey,
+  generationKey,
+} from '../packages/core/dist/internal/index.js';
 import { writeSites } from './astro-site.mjs';
 import { startFakeProcess } from './fake-process.mjs';
 import { median } from './median.mjs';
@@ -161,8 +163,9 @@ async function inputsHash(posts) {
       'derive/key.js',
       'derive/card-key.js',
       'derive/card-store.js',
-    ].map((f) => join(repo, 'packages/core/dist', f)),
-    join(repo, 'packages/core/dist/derive/manifest.js'),
+      'derive/manifest.js',
+      // tsc's output, one file per module (dist/ is bundled: see scripts/bundle-core.mjs).
+    ].map((f) => join(repo, 'packages/core/build', f)),
   ];
   for (const file of files) hash.update(await readFile(file));
   return hash.digest('hex');

@@ -119,7 +119,7 @@ async function loadSchemas() {
   for (const built of [CORE, CORE_INTERNAL]) {
     if (!existsSync(built)) {
       throw new Error(
-        `${relative(process.cwd(), fileURLToPath(built))} is missing: build first with npx tsc -b (npm run docs:options does).`,
+        `${relative(process.cwd(), fileURLToPath(built))} is missing: build first with npm run build (npm run docs:options does).`,
       );
     }
   }

@@ -5,7 +5,7 @@ import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/test
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixture, exists } from './support/fixtures.js';
 
-// `npm run demo` is `tsc -b && node scripts/demo.mjs`; `npm test` has already built, so
+// `npm run demo` is `npm run build && node scripts/demo.mjs`; `npm test` has already built, so
 // the script runs directly, on a copy of the blog instead of fixtures/astro-blog itself.
 const run = promisify(execFile);
 const script = join(import.meta.dirname, '..', 'scripts', 'demo.mjs');

@@ -24,7 +24,7 @@ interface Manifest {
   exports: Record<string, string | { types: string; default?: string }>;
 }
 
-// `npm test` runs `tsc -b` first, so dist/ is what a user of the published package gets.
+// `npm test` builds first (tsc, then core's bundle), so dist/ is what a user of the published package gets.
 describe.each(packages)('$name as published', ({ dir, name, expects }) => {
   const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as Manifest;
 

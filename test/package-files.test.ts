@@ -30,6 +30,12 @@ interface Expected {
    * stale leftover of an earlier build.
    */
   sources: Array<[built: string, source: string]>;
+  /**
+   * The bundle's record of the JavaScript it wrote to dist/ (core's: see
+   * scripts/bundle-core.mjs): dist's `.js` files are its entries and chunks, not one per
+   * source, and one it did not write is a stale leftover.
+   */
+  bundle?: string;
 }
 
 const packages: Expected[] = [
@@ -38,6 +44,7 @@ const packages: Expected[] = [
     // bin/: the `headerforge` command, a committed file that npm can link before a build.
     allowed: ['dist/**/*.js', 'dist/**/*.d.ts', 'bin/headerforge.js'],
     sources: [['dist/', 'src/']],
+    bundle: 'build/bundle.json',
   },
   {
     dir: 'packages/vite-plugin',
@@ -76,6 +83,8 @@ function surprises(
   expected: Expected,
   manifest: Manifest,
   sourceExists: (path: string) => boolean,
+  /** The files the bundle wrote, relative to dist/, when `expected.bundle` is set. */
+  bundled: ReadonlySet<string> = new Set(),
 ): string[] {
   const allowed = picomatch([...ALWAYS, ...expected.allowed], { dot: true });
   const never = picomatch(NEVER, { dot: true });
@@ -83,6 +92,11 @@ function surprises(
   for (const file of files) {
     if (never(file) || !allowed(file)) {
       found.push(`${file}: not a file users need`);
+      continue;
+    }
+    if (expected.bundle && file.startsWith('dist/') && file.endsWith('.js')) {
+      if (!bundled.has(file.slice('dist/'.length)))
+        found.push(`${file}: not written by the last bundle (stale: rebuild dist/ from clean)`);
       continue;
     }
     const built = expected.sources.filter(([prefix]) => file.startsWith(prefix));
@@ -107,7 +121,7 @@ async function packedFiles(dir: string): Promise<string[]> {
   return (report?.files ?? []).map((file) => file.path).sort();
 }
 
-// `npm test` runs `tsc -b` first, so dist/ is what `npm publish` would pack.
+// `npm test` builds first (tsc, then core's bundle), so dist/ is what `npm publish` would pack.
 describe.each(packages)('the $dir tarball', (expected) => {
   const manifest = JSON.parse(
     readFileSync(join(root, expected.dir, 'package.json'), 'utf8'),
@@ -116,8 +130,19 @@ describe.each(packages)('the $dir tarball', (expected) => {
   it('holds only what users need', async () => {
     const files = await packedFiles(expected.dir);
     expect(files.length).toBeGreaterThan(2);
+    const bundled = expected.bundle
+      ? new Set(
+          Object.keys(JSON.parse(readFileSync(join(root, expected.dir, expected.bundle), 'utf8'))),
+        )
+      : undefined;
     expect(
-      surprises(files, expected, manifest, (path) => existsSync(join(root, expected.dir, path))),
+      surprises(
+        files,
+        expected,
+        manifest,
+        (path) => existsSync(join(root, expected.dir, path)),
+        bundled,
+      ),
     ).toEqual([]);
   });
 });
@@ -141,15 +166,21 @@ describe('the tarball check', () => {
       'dist/internal/index.js',
       'src/index.ts',
       'dist/old-module.js',
+      'dist/old-module.d.ts',
+      'dist/chunks/scan.js',
+      'dist/chunks/scan2.js',
       'notes.txt',
     ];
-    expect(surprises(files, core, manifest, (path) => sources.has(path))).toEqual([
+    const bundled = new Set(['index.js', 'chunks/scan.js']);
+    expect(surprises(files, core, manifest, (path) => sources.has(path), bundled)).toEqual([
       'dist/.tsbuildinfo: not a file users need',
       'dist/index.js.map: not a file users need',
       'dist/cache/store.test.js: not a file users need',
       'dist/internal/index.js: not a file users need',
       'src/index.ts: not a file users need',
-      'dist/old-module.js: built from no source (stale: rebuild dist/ from clean)',
+      'dist/old-module.js: not written by the last bundle (stale: rebuild dist/ from clean)',
+      'dist/old-module.d.ts: built from no source (stale: rebuild dist/ from clean)',
+      'dist/chunks/scan2.js: not written by the last bundle (stale: rebuild dist/ from clean)',
       'notes.txt: not a file users need',
       'dist/cli/bin.js: in the manifest but not in the tarball',
     ]);

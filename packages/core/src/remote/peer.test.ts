@@ -7,9 +7,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-// The built module (the test suite runs `tsc -b` first), in plain Node: under vitest, Vite's
-// resolver would find the repository's own ioredis from anywhere.
-const PEER = pathToFileURL(join(import.meta.dirname, '../../dist/remote/peer.js')).href;
+// The module as tsc built it (the test suite builds first; dist/ holds the bundle, build/ one
+// file per module), in plain Node: under vitest, Vite's resolver would find the repository's
+// own ioredis from anywhere.
+const PEER = pathToFileURL(join(import.meta.dirname, '../../build/remote/peer.js')).href;
 const LABEL = 'redis://cache.example:6379/0';
 
 // Real resolution failures: a module in a temp folder outside the repository, where Node
