@@ -165,7 +165,7 @@ export function ramDir() {
 
 /**
  * Copies a site to `dest` with its caches (`node_modules/.cache`, headerforge's derived
- * cache, and `node_modules/.astro`, Astro's), but not its `dist`. Its other `node_modules`
+ * cache but for its warm index, and `node_modules/.astro`, Astro's), but not its `dist`. Its other `node_modules`
  * entries are links to the repository's, so that it resolves astro and `@headerforge/astro`
  * from anywhere, as the site itself does from inside the repository.
  */
@@ -183,7 +183,11 @@ export async function copySite(root, dest, repo) {
   }
   for (const cache of ['.cache', '.astro']) {
     const from = join(root, 'node_modules', cache);
-    if (existsSync(from)) await cp(from, join(modules, cache), { recursive: true });
+    // Not headerforge's warm index: its facts name the files they were read from by path, so
+    // the copy's would hold both places' facts, twice what a site that never moved reads on
+    // each build. The copy's first build writes its own (see `timedBuilds`).
+    const filter = (source) => !/[\\/]warm-(index|headers)-\d+\.json$/.test(source);
+    if (existsSync(from)) await cp(from, join(modules, cache), { recursive: true, filter });
   }
   return dest;
 }

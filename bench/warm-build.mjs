@@ -169,7 +169,8 @@ async function timedBuilds(roots, astroBuild, { pairs, log }) {
       headerforge: await copySite(roots.headerforge, join(base, 'headerforge'), repo),
       control: await copySite(roots.plain, join(base, 'plain-copy'), repo),
     };
-    // An untimed build of each, in which the copies' caches learn their new paths.
+    // An untimed build of each, in which the copies' caches learn their new paths (the
+    // headerforge copy writes its warm index afresh: see `copySite`).
     for (const root of Object.values(sites)) await astroBuild(root);
     // The disk's writeback of the fill and of the builds on disk before (hundreds of
     // megabytes) may still be going on: flushed first, so that it does not share the timed
