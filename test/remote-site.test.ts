@@ -1,5 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHeaderService } from '@headerforge/core/adapter';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
 import { build } from 'vite';
@@ -101,6 +102,36 @@ describe('a runner that kept its derived cache, with an empty committed cache', 
         (post) => post.status,
       ),
     ).toEqual(['cached', 'cached']);
+  });
+});
+
+describe("a host's header service for a build", () => {
+  it('writes its read-through copies behind by default, and close waits for them', async () => {
+    const env = { HEADERFORGE_REMOTE: redis.url(uniquePrefix('service-behind')) };
+    const dir = await site(env);
+    // As vite.config.js gives them; the service reads the key and the remote from `env`.
+    const options = { include: ['posts/**/*.md'], widths: [640, 960] };
+    const serviceEnv = {
+      OPENROUTER_API_KEY: KEY,
+      OPENROUTER_BASE_URL: fake.baseURL,
+      ...env,
+    };
+    const cold = createHeaderService({ root: dir, options, env: serviceEnv });
+    expect((await cold.ready()).summary).toMatchObject({ generated: 2, remoteWrites: 2 });
+    await cold.close();
+    const sidecars = await committedSidecars(dir);
+    fake.reset();
+
+    // Neither `deferWork` (a dev server's) nor `writeBehind` given: a build's service. The
+    // derived files are kept, so no pixel is needed and the copies are written behind.
+    await rm(join(dir, '.headerforge'), { recursive: true, force: true });
+    const service = createHeaderService({ root: dir, options, env: serviceEnv });
+    const result = await service.ready();
+    expect(result.summary).toMatchObject({ remoteHits: 2, generated: 0, failed: 0 });
+    expect(result.writesDone).toBeInstanceOf(Promise);
+    await service.close();
+    expect(await committedSidecars(dir)).toEqual(sidecars);
+    expect(fake.requests).toHaveLength(0);
   });
 });
 
