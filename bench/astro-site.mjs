@@ -183,9 +183,10 @@ export async function copySite(root, dest, repo) {
   }
   for (const cache of ['.cache', '.astro']) {
     const from = join(root, 'node_modules', cache);
-    // Not headerforge's warm index: its facts name the files they were read from by path, so
-    // the copy's would hold both places' facts, twice what a site that never moved reads on
-    // each build. The copy's first build writes its own (see `timedBuilds`).
+    // Not headerforge's warm index: its facts hold while their files keep their times, which
+    // `cp` does not keep (folders not at all, files to the millisecond), so the copy's first
+    // build would add a second set beside the first, twice what a site that stays where it is
+    // reads on each build. That build writes the copy's own (see `timedBuilds`).
     const filter = (source) => !/[\\/]warm-(index|headers)-\d+\.json$/.test(source);
     if (existsSync(from)) await cp(from, join(modules, cache), { recursive: true, filter });
   }

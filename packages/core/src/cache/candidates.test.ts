@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GenerationKeyInput, generationKey } from './keys.js';
 import { openImageStore } from './store.js';
+import { openWarmIndex } from './warm-index.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -73,6 +76,30 @@ describe("a prompt's candidates in one entry", () => {
       },
     });
     expect(await store.lookup(candidate(4))).toEqual({ status: 'miss' });
+  });
+
+  it("a warm lookup of a candidate in a copy of the cache names the copy's file", async () => {
+    const cache = join(dir, 'site', '.headerforge');
+    const derived = join(dir, 'site', 'node_modules/.cache/headerforge');
+    const store = openImageStore(cache, { warmIndex: openWarmIndex(derived) });
+    await store.persist(first, await imageOf('#112233'), meta);
+    await store.persist(candidate(2), await imageOf('#445566'), meta);
+    const warm = openWarmIndex(derived);
+    // Looked up once (hashed, and remembered), then recalled from the index.
+    expect((await openImageStore(cache, { warmIndex: warm }).lookup(candidate(2))).status).toBe(
+      'hit',
+    );
+    await warm.save();
+    // A copy of the whole site, times kept (as `mv` or `cp -a` leave it).
+    await promisify(execFile)('cp', ['-a', join(dir, 'site'), join(dir, 'copy')]);
+    const copied = openImageStore(join(dir, 'copy', '.headerforge'), {
+      warmIndex: openWarmIndex(join(dir, 'copy', 'node_modules/.cache/headerforge')),
+    });
+    const recalled = copied.recall(candidate(2));
+    expect(recalled?.status).toBe('hit');
+    expect(recalled?.status === 'hit' && recalled.entry.file).toBe(
+      join(dir, 'copy', '.headerforge', base.slice(0, 2), `${base}-2.png`),
+    );
   });
 
   it('recovers a candidate file whose line never reached the sidecar (a crash between the writes)', async () => {

@@ -236,8 +236,14 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (!index) return undefined;
     const key = generationKey(input);
     if ((input.candidate ?? 1) > 1) {
+      // The image's path within the cache folder: a copy of the site finds its own.
       const known = index.recall<{ sidecar: Sidecar; file: string }>(warmSection, key);
-      return known && { status: 'hit', entry: { key, file: known.file, sidecar: known.sidecar } };
+      return (
+        known && {
+          status: 'hit',
+          entry: { key, file: join(dir, known.file), sidecar: known.sidecar },
+        }
+      );
     }
     const known = index.recall<Sidecar>(warmSection, key);
     return (
@@ -352,7 +358,10 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const problem = await verifyImageFile(file, sidecar);
     if (problem) return quarantineCandidate(key, file, problem);
     if (stamps && imageStamps)
-      index?.remember(warmSection, key, [...stamps, ...imageStamps], { sidecar, file });
+      index?.remember(warmSection, key, [...stamps, ...imageStamps], {
+        sidecar,
+        file: relative(dir, file),
+      });
     return { status: 'hit', entry: { key, file, sidecar } };
   }
 

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openWarmIndex } from './warm-index.js';
 
 /** The index's file in its current format. */
-const INDEX = 'warm-index-3.json';
+const INDEX = 'warm-index-4.json';
 
 let dir: string;
 let cache: string;
@@ -227,7 +227,7 @@ describe('openWarmIndex', () => {
     await next.save();
     // The facts' file is not rewritten for a header; the header is in its own file.
     expect(await readFile(join(cache, INDEX), 'utf8')).toBe(facts);
-    expect(await readFile(join(cache, 'warm-headers-1.json'), 'utf8')).toContain('whole');
+    expect(await readFile(join(cache, 'warm-headers-2.json'), 'utf8')).toContain('whole');
     // A build that asks only for headers never reads the facts' file.
     await writeFile(join(cache, INDEX), 'not an index');
     const reopened = openWarmIndex(cache);

@@ -55,10 +55,14 @@ export type WarmSection =
  * file, and the older ones are deleted when the new one is first written.
  * 2: derived sets are remembered as their manifests (file names, not absolute paths).
  * 3: one line per fact, parsed only when recalled (see `load`).
+ * 4: no fact names a file by its absolute path (content facts' ids, candidates' images).
  */
-const FORMAT = 3;
-/** The same for the file of the `headers` section. */
-const HEADERS_FORMAT = 1;
+const FORMAT = 4;
+/**
+ * The same for the file of the `headers` section.
+ * 2: no absolute path in an id or a header (the original's file is relative to the root).
+ */
+const HEADERS_FORMAT = 2;
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = 0x0a;
 const TAB = 0x09;

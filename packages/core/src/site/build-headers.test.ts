@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { appendFile, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { emptySummary } from '../pipeline/summary.js';
@@ -96,7 +98,7 @@ describe('buildHeaders', () => {
     // The index keeps each set as its manifest: one absolute path per set (its folder's
     // stamp), not one per file.
     const index = await readFile(
-      join(root, 'node_modules/.cache/headerforge/warm-index-3.json'),
+      join(root, 'node_modules/.cache/headerforge/warm-index-4.json'),
       'utf8',
     );
     expect(index).not.toContain(cold.headers[0]?.derived.master.file);
@@ -389,7 +391,7 @@ async function counted(input: Partial<BuildHeadersInput> = {}) {
   return { result, summary, events: events.map(({ type }) => type), hashed: hashed.count };
 }
 
-const headersFile = () => join(root, 'node_modules/.cache/headerforge/warm-headers-1.json');
+const headersFile = () => join(root, 'node_modules/.cache/headerforge/warm-headers-2.json');
 const knownLines = async () =>
   (await readFile(headersFile(), 'utf8').catch(() => ''))
     .split('\n')
@@ -416,6 +418,34 @@ describe('whole headers in the warm index', () => {
     expect(fake.generations()).toHaveLength(2);
     for (const { derived } of known.result.headers) {
       expect((await stat(derived.master.file)).size).toBe(derived.master.bytes);
+    }
+  });
+
+  it('keeps a copy of the site in another folder warm: every header whole, its files in the copy', async () => {
+    await counted();
+    const first = await counted();
+    expect(await knownLines()).toHaveLength(2);
+    // As `mv`, `cp -a` or a runner restoring its workspace leave it: the same files, and the
+    // same times to the nanosecond (Node's own `cp` rounds them to milliseconds).
+    const copy = `${root}-copy`;
+    await promisify(execFile)('cp', ['-a', root, copy]);
+    try {
+      const moved = await counted({ root: copy });
+      expect(moved.hashed).toBe(0);
+      expect(moved.summary).toEqual(first.summary);
+      for (const header of moved.result.headers) {
+        for (const file of [header.original.file, header.derived.master.file]) {
+          expect(file.startsWith(`${copy}/`), file).toBe(true);
+        }
+      }
+      // Its index learnt nothing new: one fact per post, not one per post and folder.
+      const copied = await readFile(
+        join(copy, 'node_modules/.cache/headerforge/warm-headers-2.json'),
+        'utf8',
+      );
+      expect(copied.split('\n').filter((line) => line.startsWith('headers\t'))).toHaveLength(2);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
     }
   });
 

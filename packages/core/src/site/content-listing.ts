@@ -29,7 +29,8 @@ export async function listContent(
   options: ResolvedHeaderforgeOptions,
   warmIndex?: WarmIndex,
 ): Promise<string[]> {
-  const id = `${options.root}\0${JSON.stringify([options.include, options.exclude])}`;
+  // Not the root: the files are relative to it, and the folders' stamps to the cache.
+  const id = JSON.stringify([options.include, options.exclude]);
   const known = warmIndex?.recall<string[]>('listings', id);
   if (known) return known;
   const folders = warmIndex && foldersSearched(options);

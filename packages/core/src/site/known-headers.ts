@@ -76,7 +76,7 @@ export function knownHeaders(
         key,
         source: 'cache',
         placeholder: false,
-        original,
+        original: { ...original, file: path.resolve(options.root, original.file) },
         derived: fromManifest(derived, keyDirectory(derivedDir, derived.key)),
         ...(cards
           ? {
@@ -108,7 +108,8 @@ export function knownHeaders(
       const value: KnownHeader = {
         job,
         key: header.key,
-        original: header.original,
+        // Relative to the root, like every path the index keeps: a copy of the site finds its own.
+        original: { ...header.original, file: path.relative(options.root, header.original.file) },
         derived: toManifest(header.derived.key, header.derived),
         ...(header.cards
           ? {
@@ -133,10 +134,11 @@ export function knownHeaders(
 
 /**
  * A content file's fact in the warm index: the header field's name decides what is parsed
- * out of it, so it is part of the id.
+ * out of it, so it is part of the id. The file is named relative to the root, so that a copy
+ * of the site (another checkout folder on a CI runner that restores the cache) keeps its facts.
  */
 export const contentFactId = (options: ResolvedHeaderforgeOptions, absolute: string) =>
-  `${options.field}\0${absolute}`;
+  `${options.field}\0${path.relative(options.root, absolute)}`;
 
 /**
  * Options that never change a header made from a local hit: how a run pays, retries and
@@ -155,10 +157,24 @@ const NOT_IN_A_HEADER = [
   'outsideRoot',
 ] as const satisfies ReadonlyArray<keyof ResolvedHeaderforgeOptions>;
 
-/** Everything besides the files that decides a post's header, hashed. */
+/**
+ * Everything besides the files that decides a post's header, hashed. Paths are taken
+ * relative to the root: where the site sits decides nothing.
+ */
 function fingerprint(options: ResolvedHeaderforgeOptions, variants: boolean): string {
   const decisive: Partial<ResolvedHeaderforgeOptions> = { ...options };
   for (const name of NOT_IN_A_HEADER) delete decisive[name];
+  delete decisive.root;
+  decisive.cacheDir = path.relative(options.root, options.cacheDir);
+  decisive.derivedCacheDir = path.relative(options.root, options.derivedCacheDir);
+  if (typeof options.og === 'object') {
+    const { font, logo } = options.og;
+    decisive.og = {
+      ...options.og,
+      ...(font ? { font: { ...font, file: path.relative(options.root, font.file) } } : {}),
+      ...(logo ? { logo: { ...logo, file: path.relative(options.root, logo.file) } } : {}),
+    };
+  }
   return sha256Hex(
     JSON.stringify({
       headerforge: headerforgeVersion(),
