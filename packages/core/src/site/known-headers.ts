@@ -95,10 +95,7 @@ export function knownHeaders(
       const { job } = header;
       if (header.source !== 'cache' || byJob.has(job)) return;
       if ((job.references?.length ?? 0) > 0 || (job.candidates ?? 1) > 1) return;
-      const content = warmIndex.stampsOf(
-        'content',
-        contentFactId(options, path.resolve(options.root, job.file)),
-      );
+      const content = warmIndex.stampsOf('content', contentFactId(options, job.file));
       const original = content && warmIndex.stampsOf('originals', header.key);
       const set = original && warmIndex.stampsOf('derived', header.derived.key);
       // Title cards are files of their own, named by their keys: stamped one by one.
@@ -134,11 +131,11 @@ export function knownHeaders(
 
 /**
  * A content file's fact in the warm index: the header field's name decides what is parsed
- * out of it, so it is part of the id. The file is named relative to the root, so that a copy
- * of the site (another checkout folder on a CI runner that restores the cache) keeps its facts.
+ * out of it, so it is part of the id. The file is its content path (see `contentPath`):
+ * relative to the root, so that a copy of the site keeps its facts.
  */
-export const contentFactId = (options: ResolvedHeaderforgeOptions, absolute: string) =>
-  `${options.field}\0${path.relative(options.root, absolute)}`;
+export const contentFactId = (options: ResolvedHeaderforgeOptions, file: string) =>
+  `${options.field}\0${file}`;
 
 /**
  * Options that never change a header made from a local hit: how a run pays, retries and

@@ -99,10 +99,7 @@ function recallPath(
   warmIndex: WarmIndex | undefined,
 ): Outcome | undefined {
   if (!warmIndex) return undefined;
-  const known = warmIndex.recall<ParsedFrontmatter>(
-    'content',
-    contentFactId(options, path.resolve(options.root, file)),
-  );
+  const known = warmIndex.recall<ParsedFrontmatter>('content', contentFactId(options, file));
   return known && outcomeOf(file, known, options);
 }
 
@@ -112,7 +109,7 @@ async function scanPath(
   warmIndex?: WarmIndex,
 ): Promise<Outcome> {
   const absolute = path.resolve(options.root, file);
-  const id = contentFactId(options, absolute);
+  const id = contentFactId(options, file);
   const stamps = warmIndex?.stamp([absolute]);
   let source: string;
   try {
