@@ -10,7 +10,7 @@ import { keyDirectory } from '../derive/store.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import type { KnownHeaders } from '../pipeline/settings.js';
 import type { HeaderResult } from '../pipeline/summary.js';
-import type { ResolvedHeaderforgeOptions } from './options.js';
+import { type ResolvedHeaderforgeOptions, siteRelativeOptions } from './options.js';
 import { headerforgeVersion } from './package-version.js';
 
 /** A post's whole header as the warm index keeps it (the set as its manifest: names, not paths). */
@@ -155,23 +155,12 @@ const NOT_IN_A_HEADER = [
 ] as const satisfies ReadonlyArray<keyof ResolvedHeaderforgeOptions>;
 
 /**
- * Everything besides the files that decides a post's header, hashed. Paths are taken
- * relative to the root: where the site sits decides nothing.
+ * Everything besides the files that decides a post's header, hashed: where the site sits
+ * decides nothing (see `siteRelativeOptions`).
  */
 function fingerprint(options: ResolvedHeaderforgeOptions, variants: boolean): string {
-  const decisive: Partial<ResolvedHeaderforgeOptions> = { ...options };
+  const decisive: Partial<ResolvedHeaderforgeOptions> = siteRelativeOptions(options);
   for (const name of NOT_IN_A_HEADER) delete decisive[name];
-  delete decisive.root;
-  decisive.cacheDir = path.relative(options.root, options.cacheDir);
-  decisive.derivedCacheDir = path.relative(options.root, options.derivedCacheDir);
-  if (typeof options.og === 'object') {
-    const { font, logo } = options.og;
-    decisive.og = {
-      ...options.og,
-      ...(font ? { font: { ...font, file: path.relative(options.root, font.file) } } : {}),
-      ...(logo ? { logo: { ...logo, file: path.relative(options.root, logo.file) } } : {}),
-    };
-  }
   return sha256Hex(
     JSON.stringify({
       headerforge: headerforgeVersion(),

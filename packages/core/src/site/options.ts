@@ -461,6 +461,33 @@ export function resolveOptions(input: unknown, context: SiteContext): ResolvedHe
   };
 }
 
+/**
+ * The resolved options with every path `resolveOptions` made absolute taken relative to the
+ * root again, and the root left out: what the options say wherever the site sits (the warm
+ * index keeps facts that a moved or copied site still finds).
+ */
+export function siteRelativeOptions(
+  options: ResolvedHeaderforgeOptions,
+): Omit<ResolvedHeaderforgeOptions, 'root'> {
+  const { root, ...rest } = options;
+  const inSite = (file: string) => path.relative(root, file);
+  let og = options.og;
+  if (typeof og === 'object') {
+    const { font, logo } = og;
+    og = {
+      ...og,
+      ...(font ? { font: { ...font, file: inSite(font.file) } } : {}),
+      ...(logo ? { logo: { ...logo, file: inSite(logo.file) } } : {}),
+    };
+  }
+  return {
+    ...rest,
+    cacheDir: inSite(options.cacheDir),
+    derivedCacheDir: inSite(options.derivedCacheDir),
+    og,
+  };
+}
+
 function describeProblems(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
   const problems: string[] = [];
   const reported = new Set<string>();
