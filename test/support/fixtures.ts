@@ -33,27 +33,39 @@ export async function copyFixture(
  * Removes a site's copy, all but its `.astro/` folder: an Astro dev server run in the test's
  * process saves its content store there on a 500 ms timer that outlives the server's stop,
  * and a write into a folder removed under it fails in that timer, out of any test's reach
- * (vitest then fails the run for an unhandled error). The folders left are removed once
- * every test file has finished (`test/support/global-setup.ts`), when no timer is left.
+ * (vitest then fails the run for an unhandled error). Other writers can outlive a dev
+ * server's stop too (Vite's dependency optimizer writes its bundles from rolldown's own
+ * threads): a folder one of them writes into while it is being removed is left as well.
+ * Whatever is left is removed once every test file has finished
+ * (`test/support/global-setup.ts`), when nothing runs any more.
  */
 async function removeSite(dir: string): Promise<void> {
   const entries: string[] = await readdir(dir).catch(() => []);
   await Promise.all(
     entries
       .filter((name) => name !== '.astro')
-      .map((name) => rm(join(dir, name), { recursive: true, force: true })),
+      .map((name) => rm(join(dir, name), { recursive: true, force: true }).catch(leftBehind)),
   );
-  if (!entries.includes('.astro')) await rm(dir, { recursive: true, force: true });
+  if (!entries.includes('.astro'))
+    await rm(dir, { recursive: true, force: true }).catch(leftBehind);
 }
 
-/** Sites whose copies were removed but for their `.astro/` folder (see `removeSite`). */
+/** A folder that gained an entry while it was being removed: left for `removeLeftSites`. */
+function leftBehind(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOTEMPTY') throw error;
+}
+
+/**
+ * Sites whose copies were removed but for what a server still wrote (see `removeSite`):
+ * every copy in a fixture folder is made with the fixture's package.json, which
+ * `removeSite` removes first.
+ */
 export async function removeLeftSites(): Promise<void> {
   const parent = join(repo, '.tmp', 'fixtures');
   for (const name of await readdir(parent).catch(() => [])) {
     const dir = join(parent, name);
-    const entries = await readdir(dir).catch(() => ['?']);
-    if (entries.length === 1 && entries[0] === '.astro')
-      await rm(dir, { recursive: true, force: true });
+    const entries = await readdir(dir).catch(() => ['package.json']);
+    if (!entries.includes('package.json')) await rm(dir, { recursive: true, force: true });
   }
 }
 
