@@ -4,9 +4,15 @@
 //   plain/        posts name an image file in `heroImage`, as Astro's blog template does.
 // Both render the hero with the same `<Image>`; `plain` gets the very files headerforge
 // hands to Astro (see `usePlainImages`), so the two builds do the same image work.
+// The headerforge site has its own node_modules/@headerforge, as a user's `npm install`
+// leaves it (see `installPackages`).
+import { execFile } from 'node:child_process';
 import { existsSync, statfsSync } from 'node:fs';
-import { copyFile, cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const repo = join(import.meta.dirname, '..');
 
 const slug = (i) => `post-${String(i).padStart(4, '0')}`;
 
@@ -128,6 +134,7 @@ export async function writeSites(dir, posts) {
     await writeFile(join(root, 'src/content.config.ts'), flavour.content);
     await writeFile(join(root, 'src/pages/[...slug].astro'), page);
     await writeFile(join(root, 'src/pages/index.astro'), index);
+    if (name === 'headerforge') await installPackages(root);
     for (let i = 1; i <= posts; i++) {
       const date = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString().slice(0, 10);
       await writeFile(
@@ -137,6 +144,42 @@ export async function writeSites(dir, posts) {
     }
   }
   return roots;
+}
+
+/** The workspace's packages, by folder under packages/. */
+const PACKAGES = ['core', 'vite-plugin', 'astro-integration'];
+
+/**
+ * Puts headerforge's packages in `root`'s node_modules as `npm install` does for a user: real
+ * folders holding what `npm pack` would publish (built dist/ included), not the workspace's
+ * links into packages/. Through a link, a package is outside node_modules, and Vite treats it
+ * as the site's own source: it does not externalize it, so a build's content config, which
+ * imports `@headerforge/astro` for its loader, had Vite transform and run a second copy of
+ * our modules that an installed package is never put through (about 2% of a warm 1,000-post
+ * build: see bench/README.md, "Warm build overhead").
+ */
+export async function installPackages(root) {
+  for (const folder of PACKAGES) {
+    const from = join(repo, 'packages', folder);
+    const { name } = JSON.parse(await readFile(join(from, 'package.json'), 'utf8'));
+    const to = join(root, 'node_modules', name);
+    await rm(to, { recursive: true, force: true });
+    for (const file of await packedFiles(from)) {
+      await mkdir(dirname(join(to, file)), { recursive: true });
+      await copyFile(join(from, file), join(to, file));
+    }
+  }
+}
+
+/** The files `npm pack` would put in the tarball of the package in `dir`. */
+async function packedFiles(dir) {
+  const { stdout } = await promisify(execFile)(
+    'npm',
+    ['pack', '--dry-run', '--json', '--ignore-scripts'],
+    { cwd: dir },
+  );
+  const [report] = JSON.parse(stdout);
+  return report.files.map((file) => file.path);
 }
 
 /**
@@ -165,11 +208,12 @@ export function ramDir() {
 
 /**
  * Copies a site to `dest` with its caches (`node_modules/.cache`, headerforge's derived
- * cache but for its warm index, and `node_modules/.astro`, Astro's), but not its `dist`. Its other `node_modules`
- * entries are links to the repository's, so that it resolves astro and `@headerforge/astro`
+ * cache but for its warm index, and `node_modules/.astro`, Astro's) and its installed
+ * packages (`node_modules/@headerforge`, see `installPackages`), but not its `dist`. Its
+ * other `node_modules` entries are links to the repository's, so that it resolves astro
  * from anywhere, as the site itself does from inside the repository.
  */
-export async function copySite(root, dest, repo) {
+export async function copySite(root, dest) {
   await rm(dest, { recursive: true, force: true });
   await cp(root, dest, {
     recursive: true,
@@ -177,9 +221,14 @@ export async function copySite(root, dest, repo) {
   });
   const modules = join(dest, 'node_modules');
   await mkdir(modules);
+  const installed = join(root, 'node_modules', '@headerforge');
   for (const entry of await readdir(join(repo, 'node_modules'))) {
-    if (!entry.startsWith('.'))
+    if (entry.startsWith('.')) continue;
+    if (entry === '@headerforge' && existsSync(installed)) {
+      await cp(installed, join(modules, entry), { recursive: true });
+    } else {
       await symlink(join(repo, 'node_modules', entry), join(modules, entry));
+    }
   }
   for (const cache of ['.cache', '.astro']) {
     const from = join(root, 'node_modules', cache);

@@ -25,7 +25,8 @@ const KEY = 'sk-or-v1-bench';
 // by ±8% from run to run on this machine, more than the 3% the goal is about, and the median
 // of 21 ratios is good to about ±2%. An odd count makes the median one of the ratios.
 export async function warmBuild({ posts = 1000, runs = 9, pairs = 21, log = console.log } = {}) {
-  // Inside the repository, so that the sites resolve astro and @headerforge/astro.
+  // Inside the repository, so that the sites resolve astro and the libraries headerforge uses
+  // (the headerforge site has headerforge's packages installed in it: see `installPackages`).
   const roots = await writeSites(join(repo, '.tmp', 'bench-sites'), posts);
   const fake = await startFakeProcess({ apiKey: KEY });
   const scratch = await mkdtemp(join(tmpdir(), 'hf-bench-warm-'));
@@ -165,9 +166,9 @@ async function timedBuilds(roots, astroBuild, { pairs, log }) {
   try {
     log(`warm build: copying both sites and a second plain one to ${base}…`);
     const sites = {
-      plain: await copySite(roots.plain, join(base, 'plain'), repo),
-      headerforge: await copySite(roots.headerforge, join(base, 'headerforge'), repo),
-      control: await copySite(roots.plain, join(base, 'plain-copy'), repo),
+      plain: await copySite(roots.plain, join(base, 'plain')),
+      headerforge: await copySite(roots.headerforge, join(base, 'headerforge')),
+      control: await copySite(roots.plain, join(base, 'plain-copy')),
     };
     // An untimed build of each, in which the copies' caches learn their new paths (the
     // headerforge copy writes its warm index afresh: see `copySite`).
