@@ -41,14 +41,21 @@ async function hero(path: string): Promise<{ placeholder: string; src: string; h
 
 describe('astro dev', () => {
   it('starts with placeholders, then serves the generated headers', {
-    timeout: 60_000,
+    timeout: 90_000,
   }, async () => {
     const first = await hero('/blog/lighthouse/');
     expect(first.placeholder).toBe('true');
+    // The background makes the posts in the site's order, each step once the server has been
+    // quiet (at most 1 s: this page is asked for without pause). Timed on a quiet machine: the
+    // first request went out ~2 s after the first page and lighthouse's only once that one was
+    // answered, so its image lands after two of the slow first answers (2 × 7.5 s) and a
+    // derivation, ~19 s after the first page; beside the whole suite's Astro builds and
+    // browsers on 2 cores, it once took over 30 s.
     const ready = await until(
       () => hero('/blog/lighthouse/'),
       (h) => h.placeholder === 'false',
       'the generated image',
+      60_000,
     );
     expect(ready.src).not.toBe(first.src);
     const image = await fetch(url(ready.src.replaceAll('&amp;', '&')));
