@@ -45,12 +45,12 @@ describe('astro dev', () => {
   }, async () => {
     const first = await hero('/blog/lighthouse/');
     expect(first.placeholder).toBe('true');
-    // The background makes the posts in the site's order, each step once the server has been
-    // quiet (at most 1 s: this page is asked for without pause). Timed on a quiet machine: the
-    // first request went out ~2 s after the first page and lighthouse's only once that one was
-    // answered, so its image lands after two of the slow first answers (2 × 7.5 s) and a
-    // derivation, ~19 s after the first page; beside the whole suite's Astro builds and
-    // browsers on 2 cores, it once took over 30 s.
+    // The background makes the posts once the server has been quiet (at most 1 s at a time:
+    // this page is asked for without pause). Timed on a quiet machine: the requests went out
+    // ~2 s after the first page, and the image showed ~12 s after it (a slow first answer of
+    // 7.5 s, a derivation, the content's refresh). Beside the whole suite's Astro builds and
+    // browsers on 2 cores, that took over 30 s once (when lighthouse's request also waited for
+    // the candidates' batch: see generate-batch.ts).
     const ready = await until(
       () => hero('/blog/lighthouse/'),
       (h) => h.placeholder === 'false',

@@ -12,20 +12,28 @@ import type { PipelineRun } from './run.js';
 /** A candidate the batch settled: made, or failed (not to be asked for again in this run). */
 export type Batched = Obtained | { failed: HeaderforgeError };
 
+/** The batches a run started: which images they may settle, and what they settled. */
+export interface Batches {
+  /** The keys of the images a batch was started for (each is settled by it, or left over). */
+  readonly keys: ReadonlySet<string>;
+  /** Resolves once every batch is done, with what each settled. */
+  readonly made: Promise<Map<string, Batched>>;
+}
+
 /**
  * A post's candidates that are still missing, in one request with `n` where its model makes
  * several images per request (the rest, and everything else, go one image per request).
  * Each image is saved under its own candidate's key before anything else can fail. What
  * this cannot settle (a refused budget, a lock another build holds, an answer with fewer
  * images) is left to the one-at-a-time path, which handles each case as it always has.
+ * Started, not waited for: only the images in `keys` wait for `made`, so the other posts'
+ * requests go out beside the batches instead of one answer's latency after them.
  */
-export async function generateBatches(
-  run: PipelineRun,
-  planned: readonly PlannedImage[],
-): Promise<Map<string, Batched>> {
+export function generateBatches(run: PipelineRun, planned: readonly PlannedImage[]): Batches {
   const made = new Map<string, Batched>();
   const provider = run.provider;
-  if (run.mode !== 'generate' || !provider?.generateMany || !provider.batchSize) return made;
+  if (run.mode !== 'generate' || !provider?.generateMany || !provider.batchSize)
+    return { keys: new Set(), made: Promise.resolve(made) };
   const clusters = new Map<string, ImageGroup[]>();
   for (const { group, found } of planned) {
     const wantsMany = [...group.jobs, ...group.unshown].some((job) => (job.candidates ?? 1) > 1);
@@ -33,18 +41,20 @@ export async function generateBatches(
     const base = generationKey({ ...group.input, candidate: undefined });
     clusters.set(base, [...(clusters.get(base) ?? []), group]);
   }
-  await Promise.all(
-    [...clusters.values()]
-      .filter((groups) => groups.length > 1)
-      .map((groups) =>
-        batch(run, provider as BatchingProvider, groups, made).catch((error: unknown) => {
-          if (run.signal?.aborted) throw run.signal.reason;
-          // Paid or not, these candidates are not asked for again in this run.
-          for (const group of groups) made.set(group.key, { failed: asHeaderforgeError(error) });
-        }),
-      ),
-  );
-  return made;
+  const batches = [...clusters.values()].filter((groups) => groups.length > 1);
+  const done = Promise.all(
+    batches.map((groups) =>
+      batch(run, provider as BatchingProvider, groups, made).catch((error: unknown) => {
+        if (run.signal?.aborted) throw run.signal.reason;
+        // Paid or not, these candidates are not asked for again in this run.
+        for (const group of groups) made.set(group.key, { failed: asHeaderforgeError(error) });
+      }),
+    ),
+  ).then(() => made);
+  // Its images wait for it and report how it ended; this only keeps a rejection that comes
+  // before they do from counting as unhandled.
+  done.catch(() => {});
+  return { keys: new Set(batches.flat().map((group) => group.key)), made: done };
 }
 
 /** A provider that can make several images of one prompt per request. */

@@ -58,9 +58,10 @@ export async function runPipeline(
     run.tally.progress();
   }
 
-  // 2. Obtain every original (a post's missing candidates first, several per request where
-  // the model allows), then 3. derive its posts' headers, each image as soon as it is ready.
-  const batched = await generateBatches(run, planned);
+  // 2. Obtain every original (a post's missing candidates several per request where the model
+  // allows, beside the other posts' requests), then 3. derive its posts' headers, each image
+  // as soon as it is ready.
+  const batches = generateBatches(run, planned);
   // A prompt's later candidates are filed in its first image's entry: each waits for that
   // image to be settled first (they are planned after it).
   const settledImages = new Map<string, Promise<void>>();
@@ -73,7 +74,9 @@ export async function runPipeline(
       (async () => {
         await before;
         try {
-          const settled = batched.get(image.group.key);
+          const settled = batches.keys.has(image.group.key)
+            ? (await batches.made).get(image.group.key)
+            : undefined;
           if (settled && 'failed' in settled) throw settled.failed;
           const obtained = settled ?? (await obtainImage(run, image));
           if (obtained) {

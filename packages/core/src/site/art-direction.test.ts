@@ -227,6 +227,29 @@ describe('candidates and pick', () => {
     expect(short.summary).toMatchObject({ generated: 3 });
   });
 
+  it("asks for another post's image while a post's candidates are being made, not after", async () => {
+    await write({
+      'src/content/p.md': post('  prompt: Three to choose from\n  candidates: 3'),
+      'src/content/q.md': post('  prompt: Just the one'),
+    });
+    // Both answers take 2 s: the second request has to go out while the first is unanswered.
+    fake.inject({ kind: 'latency', ms: 2000 }, { times: 2 });
+    const built = build();
+    let answeredWhenBothOut: number | undefined;
+    while (answeredWhenBothOut === undefined) {
+      const requests = fake.generations();
+      if (requests.length >= 2)
+        answeredWhenBothOut = requests.filter((request) => request.answer?.delivered).length;
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const result = await built;
+    expect(result.failures).toEqual([]);
+    expect(answeredWhenBothOut).toBe(0);
+    const sizes = fake.generations().map((request) => (request.body as { n?: number }).n ?? 1);
+    expect(sizes.toSorted()).toEqual([1, 3]);
+    expect(result.summary).toMatchObject({ generated: 4 });
+  });
+
   it('keeps an unusable image of a batch in the quarantine, and makes up for it', async () => {
     fake.inject({ kind: 'not_an_image' });
     await write({ 'src/content/p.md': post('  prompt: One bad apple\n  candidates: 3') });
