@@ -155,8 +155,8 @@ const PACKAGES = ['core', 'vite-plugin', 'astro-integration'];
  * links into packages/. Through a link, a package is outside node_modules, and Vite treats it
  * as the site's own source: it does not externalize it, so a build's content config, which
  * imports `@headerforge/astro` for its loader, had Vite transform and run a second copy of
- * our modules that an installed package is never put through (about 2% of a warm 1,000-post
- * build: see bench/README.md, "Warm build overhead").
+ * our modules that an installed package is never put through (less than the warm figure can
+ * tell apart: see bench/README.md, "Warm build overhead: eighth session").
  */
 export async function installPackages(root) {
   for (const folder of PACKAGES) {
