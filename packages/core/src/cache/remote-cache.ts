@@ -30,6 +30,12 @@ export interface RemoteFetchOptions {
    * hash and header only. Default: they will be needed.
    */
   needsPixels?: (sidecar: Sidecar) => boolean | Promise<boolean>;
+  /**
+   * Called with the checked sidecar before its image is asked for (`sidecar.bytes` is the
+   * image's size): the fetch waits for it. Lets the caller bound the image bytes it holds at
+   * once (see `openTieredStore`).
+   */
+  beforeImage?: (sidecar: Sidecar) => Promise<void>;
 }
 
 export interface RemoteCache {
@@ -95,6 +101,7 @@ export function createRemoteCache(
       if ('reason' in checked) return { status: 'rejected', reason: checked.reason, name };
       const { sidecar } = checked;
       const imageName = remoteNames.image(sidecar);
+      await fetchOptions.beforeImage?.(sidecar);
       const bytes = await backend.get(imageName);
       if (!bytes) return { status: 'rejected', reason: 'its image is missing', name: imageName };
       const problem =

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GenerationKeyInput } from './keys.js';
+import { type GenerationKeyInput, generationKey } from './keys.js';
 import type { RemoteCache, RemoteFetchOptions } from './remote-cache.js';
 import type { Sidecar } from './sidecar.js';
 import { type ImageStore, openImageStore } from './store.js';
@@ -27,10 +27,10 @@ const png = await sharp({ create: { width: 64, height: 36, channels: 3, backgrou
   .toBuffer();
 
 /** An entry as another machine made it: its sidecar and bytes, as a remote hands them over. */
-async function remoteEntry(): Promise<{ sidecar: Sidecar; bytes: Uint8Array }> {
+async function remoteEntry(made = input): Promise<{ sidecar: Sidecar; bytes: Uint8Array }> {
   const elsewhere = openImageStore(join(dir, 'elsewhere'));
   const entry = await elsewhere.persist(
-    input,
+    made,
     { bytes: png, mediaType: 'image/png', width: 64, height: 36 },
     { placeholder: false, costUsd: 0.04, generationId: 'gen-1', sources: ['src/content/a.md'] },
   );
@@ -43,6 +43,7 @@ function remoteWith(entry: { sidecar: Sidecar; bytes: Uint8Array }): RemoteCache
     label: 'memory://shared',
     readOnly: true,
     async fetch(_input: GenerationKeyInput, options?: RemoteFetchOptions) {
+      await options?.beforeImage?.(entry.sidecar);
       await options?.needsPixels?.(entry.sidecar);
       return { status: 'hit', sidecar: entry.sidecar, bytes: entry.bytes };
     },
@@ -152,5 +153,64 @@ describe('openTieredStore, writing behind', () => {
       failures: [{ key: entry.sidecar.key, error: full }],
     });
     expect(await exists(shared?.file ?? '')).toBe(false);
+  });
+});
+
+describe('openTieredStore, image bytes held at once', () => {
+  it('makes a read-through wait while the images held (in flight or queued behind) fill the budget', async () => {
+    const inputs = [1, 2, 3].map((n) => ({ ...input, prompt: `${input.prompt} ${n}` }));
+    const entries = await Promise.all(inputs.map((made) => remoteEntry(made)));
+    const byKey = new Map(entries.map((entry) => [entry.sidecar.key, entry]));
+    const asked: string[] = [];
+    const remote = {
+      label: 'memory://shared',
+      readOnly: true,
+      async fetch(made: GenerationKeyInput, options?: RemoteFetchOptions) {
+        const entry = byKey.get(generationKey(made));
+        if (!entry) return { status: 'miss' };
+        await options?.beforeImage?.(entry.sidecar);
+        asked.push(entry.sidecar.key);
+        await options?.needsPixels?.(entry.sidecar);
+        return { status: 'hit', sidecar: entry.sidecar, bytes: entry.bytes };
+      },
+    } as RemoteCache;
+    const size = entries[0]?.bytes.byteLength ?? 0;
+    expect(entries.every((entry) => entry.bytes.byteLength === size)).toBe(true);
+    const held = heldLocal();
+    // Room for two images: the third is asked for once one of the first two is written.
+    const tiered = openTieredStore(held.store, remote, () => {}, {
+      writeBehind: true,
+      remoteBytes: 2 * size,
+    });
+    const returned: number[] = [];
+    const reads = inputs.map((made, i) =>
+      tiered.readThrough(made, { needsPixels: () => false }).then((entry) => {
+        returned.push(i);
+        return entry;
+      }),
+    );
+    await tick();
+    expect(returned.toSorted()).toEqual([0, 1]);
+    expect(asked).toHaveLength(2);
+    held.release();
+    const shared = await Promise.all(reads);
+    expect(asked).toHaveLength(3);
+    expect(shared.map((entry) => entry?.key)).toEqual(entries.map((entry) => entry.sidecar.key));
+    expect(await tiered.settle()).toEqual({ written: 3, failures: [] });
+  });
+
+  it('lets an image larger than the whole budget through alone, and gives its share back whether its copy was written first or behind', async () => {
+    const entry = await remoteEntry();
+    const held = heldLocal();
+    held.release();
+    const tiered = openTieredStore(held.store, remoteWith(entry), () => {}, {
+      writeBehind: true,
+      remoteBytes: 1,
+    });
+    for (let i = 0; i < 3; i++) {
+      const shared = await tiered.readThrough(input, { needsPixels: () => i === 1 });
+      expect(shared?.key).toBe(entry.sidecar.key);
+      await tiered.settle();
+    }
   });
 });

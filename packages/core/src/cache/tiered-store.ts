@@ -5,8 +5,20 @@ import type { RemoteCache, RemoteFetchOptions } from './remote-cache.js';
 import type { Sidecar } from './sidecar.js';
 import type { CachedImage, ImageStore } from './store.js';
 
-/** Remote reads at once: each is two round trips, and checking an image may decode it. */
-const REMOTE_CONCURRENCY = 8;
+/**
+ * Remote reads at once. Each is two round trips (sidecar, then image), and reads asked for in
+ * the same turn share them (a Redis MGET): 32 at once took a 1,000-post read-through's
+ * first run from ~0.43 s to ~0.33 s against 8. Their images' bytes are bounded apart, by
+ * `REMOTE_BYTES`.
+ */
+const REMOTE_CONCURRENCY = 32;
+/**
+ * Image bytes held at once from the remote: asked for, being checked, or waiting to be
+ * written behind. A site of 4K images kept as received (about 28 MB each) would otherwise
+ * hold 32 of them in flight, and every copy queued behind the build, at once; 1K compact
+ * images (~35–250 KB) never wait for it. An image larger than the whole budget goes alone.
+ */
+const REMOTE_BYTES = 128 * 2 ** 20;
 /**
  * Local copies written behind at once (see `TieredStoreOptions.writeBehind`): their files
  * are written in a thread of their own, one entry after another; a second keeps it busy
@@ -33,6 +45,8 @@ export interface TieredStoreOptions {
    * for its own. Default false: each copy is written before `readThrough` returns.
    */
   writeBehind?: boolean;
+  /** Image bytes held at once from the remote (default `REMOTE_BYTES`); for tests. */
+  remoteBytes?: number;
 }
 
 /** How the copies written behind went (see `TieredStoreOptions.writeBehind`). */
@@ -89,16 +103,18 @@ export function openTieredStore(
   local: ImageStore,
   remote: RemoteCache | undefined,
   onRemote: (outcome: RemoteOutcome) => void,
-  { writeBehind = false }: TieredStoreOptions = {},
+  { writeBehind = false, remoteBytes = REMOTE_BYTES }: TieredStoreOptions = {},
 ): TieredStore {
   const remoteLimit = pLimit(REMOTE_CONCURRENCY);
+  const budget = byteBudget(remoteBytes);
   const writeLimit = pLimit(WRITE_BEHIND_CONCURRENCY);
   /** The thread that writes the copies behind: started with the first, ended by `settle`. */
   let writer: FileWriter | undefined;
   /** Copies being written behind, by key; each settles as undefined or its error. */
   const writing = new Map<string, Promise<{ error: unknown } | undefined>>();
 
-  function writeLater(sidecar: Sidecar, bytes: Uint8Array): CachedImage {
+  /** `release` gives the bytes' share of the budget back once the copy is written. */
+  function writeLater(sidecar: Sidecar, bytes: Uint8Array, release: () => void): CachedImage {
     const { key } = sidecar;
     const entry = local.adoptedEntry(sidecar);
     writer ??= startFileWriter();
@@ -107,6 +123,7 @@ export function openTieredStore(
       () => undefined,
       (error: unknown) => ({ error }),
     );
+    written.then(release);
     writing.set(key, written);
     return entry;
   }
@@ -131,11 +148,16 @@ export function openTieredStore(
       const key = generationKey(input);
       // Whether the run will read this entry's pixels: only then is its copy written first.
       let pixelsNeeded = true;
+      // The image's share of the budget, from before it is asked for until it is written.
+      let release = () => {};
       const found = await remoteLimit(() =>
         remote.fetch(input, {
           needsPixels: async (sidecar) => {
             pixelsNeeded = (await options?.needsPixels?.(sidecar)) ?? true;
             return pixelsNeeded;
+          },
+          beforeImage: async (sidecar) => {
+            release = await budget.take(sidecar.bytes);
           },
         }),
       );
@@ -143,11 +165,21 @@ export function openTieredStore(
       if (found.status === 'rejected') {
         onRemote({ type: 'rejected', key, reason: found.reason, name: found.name });
       }
-      if (found.status !== 'hit') return undefined;
+      if (found.status !== 'hit') {
+        release();
+        return undefined;
+      }
       const later = writeBehind && !pixelsNeeded && (input.candidate ?? 1) === 1;
-      const entry = later
-        ? writeLater(found.sidecar, found.bytes)
-        : await local.adopt(found.sidecar, found.bytes);
+      let entry: CachedImage;
+      if (later) {
+        entry = writeLater(found.sidecar, found.bytes, release);
+      } else {
+        try {
+          entry = await local.adopt(found.sidecar, found.bytes);
+        } finally {
+          release();
+        }
+      }
       onRemote({ type: 'hit', key });
       return entry;
     },
@@ -179,6 +211,36 @@ export function openTieredStore(
           const failed = results[index];
           return failed ? [{ key, error: failed.error }] : [];
         }),
+      };
+    },
+  };
+}
+
+/**
+ * Bytes held at once, by reservation, first come first served. A reservation larger than the
+ * whole budget is let through when nothing else is held, so that it never waits for ever.
+ */
+function byteBudget(limit: number): { take(bytes: number): Promise<() => void> } {
+  let held = 0;
+  const waiting: Array<{ bytes: number; admit: () => void }> = [];
+  const fits = (bytes: number) => held === 0 || held + bytes <= limit;
+  const admitWaiting = () => {
+    for (let next = waiting[0]; next && fits(next.bytes); next = waiting[0]) {
+      waiting.shift();
+      held += next.bytes;
+      next.admit();
+    }
+  };
+  return {
+    async take(bytes) {
+      if (waiting.length === 0 && fits(bytes)) held += bytes;
+      else await new Promise<void>((admit) => waiting.push({ bytes, admit }));
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        held -= bytes;
+        admitWaiting();
       };
     },
   };

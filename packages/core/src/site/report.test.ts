@@ -42,6 +42,17 @@ describe('logLineFor progress', () => {
   });
 });
 
+describe('logLineFor remote-hit', () => {
+  it('has no line of its own: the progress lines count the images read through', () => {
+    const hit: PipelineEvent = { type: 'remote-hit', key: 'k', files: ['src/content/blog/a.md'] };
+    expect(logLineFor(hit)).toBeUndefined();
+    const counters = { ...zero, remoteHits: 1000 };
+    expect(logLineFor({ type: 'progress', done: 1000, total: 1000, counters })?.message).toBe(
+      'headers 1000/1000 · 0 cached · 1000 from remote · $0.00',
+    );
+  });
+});
+
 describe('logLineFor generated', () => {
   it("names the candidate when the image is not a post's first", () => {
     const event = (candidate?: number): PipelineEvent => ({
