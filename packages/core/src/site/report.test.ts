@@ -5,16 +5,20 @@ import { logLineFor } from './report.js';
 
 const { durationMs: _, ...zero } = emptySummary();
 
-/** The progress lines a log gets for a run of `total` images, `cached` of them hits. */
+/**
+ * The progress lines a log gets for a run of `total` images, `cached` of them hits, spread
+ * evenly among the generated ones. Each image is counted as it is done, as the pipeline
+ * counts them (`tally.ts`).
+ */
 function progressLines(total: number, cached: number): string[] {
   const lines: string[] = [];
   for (let done = 1; done <= total; done++) {
+    const hits = Math.floor((done * cached) / total);
     const event: PipelineEvent = {
       type: 'progress',
       done,
       total,
-      // Hits are counted before any image completes; the rest are generated one by one.
-      counters: { ...zero, cached, generated: Math.max(0, done - cached) },
+      counters: { ...zero, cached: hits, generated: done - hits },
     };
     const line = logLineFor(event);
     if (line) lines.push(line.message);
@@ -25,6 +29,17 @@ function progressLines(total: number, cached: number): string[] {
 describe('logLineFor progress', () => {
   it('is quiet in a warm build: the summary says it all', () => {
     expect(progressLines(1000, 1000)).toEqual([]);
+  });
+
+  it('is quiet while every image so far was cached, when hits are counted one by one', () => {
+    const lines: string[] = [];
+    for (let done = 1; done <= 1000; done++) {
+      // The last ten are generated after 990 hits, each counted as it is done.
+      const counters = { ...zero, cached: Math.min(done, 990), generated: Math.max(0, done - 990) };
+      const line = logLineFor({ type: 'progress', done, total: 1000, counters });
+      if (line) lines.push(line.message);
+    }
+    expect(lines).toEqual(['headers 1000/1000 · 990 cached · $0.00']);
   });
 
   it('prints about ten lines however many images, ending with the last', () => {

@@ -176,9 +176,11 @@ export function logLineFor(event: HeadersEvent): LogLine | undefined {
         message: `${event.error.code === 'rate_limited' ? 'rate limited' : event.error.message} (${event.model}); retrying in ${seconds(event.delayMs)}`,
       };
     case 'progress': {
-      // A warm build prints its summary only. Otherwise a line about every tenth of the
-      // way: each generated image has its own line, and a log is not a progress bar.
-      if (event.counters.cached === event.total) return undefined;
+      // A warm build prints its summary only: no line while every image so far was cached
+      // (a warm index counts its hits one by one, not all before the first image). Otherwise
+      // a line about every tenth of the way: each generated image has its own line, and a log
+      // is not a progress bar.
+      if (event.counters.cached >= event.done) return undefined;
       const step = Math.max(1, Math.ceil(event.total / 10));
       return event.done % step === 0 || event.done === event.total
         ? { level: 'info', message: formatProgress(event.done, event.total, event.counters) }
