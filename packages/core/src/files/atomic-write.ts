@@ -78,10 +78,12 @@ export function writeFileAtomicSync(path: string, data: Uint8Array): void {
  * pid), then counted. A `randomBytes` call per name took ~20 ms of a 1,000-post read-through's
  * 2,000 writes.
  */
-const tempNames = { prefix: randomBytes(4).toString('hex'), count: 0 };
+const tempNames = { prefix: '', count: 0 };
 
 /** A temp file beside `path`, named for this process (see `removeOrphanTempFiles`). */
 export function tempPathFor(path: string): string {
+  // Drawn on first use: a warm build writes no file, and loads this module all the same.
+  tempNames.prefix ||= randomBytes(4).toString('hex');
   const unique = `${tempNames.prefix}${(tempNames.count++).toString(16)}`;
   return join(dirname(path), `.${basename(path)}${TEMP_MARK}${process.pid}-${unique}`);
 }
