@@ -14,7 +14,8 @@ import { peakRssMiB } from './peak-rss.mjs';
 
 const build = new URL('../packages/core/build/cache/', import.meta.url);
 const { openImageStore } = await import(new URL('store.js', build).href);
-const { openTieredStore } = await import(new URL('tiered-store.js', build).href);
+const { openTieredStore, REMOTE_BYTES } = await import(new URL('tiered-store.js', build).href);
+const { createPixelBudget } = await import(new URL('../pipeline/pixel-budget.js', build).href);
 const { generationKey } = await import(new URL('keys.js', build).href);
 
 const ENTRIES = 40;
@@ -50,7 +51,10 @@ if (process.argv[2] === 'child') {
   const local = join(dir, `local-${mode}`);
   const tiered = openTieredStore(openImageStore(local), remote, () => {}, {
     writeBehind: true,
-    ...(mode === 'unbounded' ? { remoteBytes: Number.POSITIVE_INFINITY } : {}),
+    // As a run opens it (pipeline/run.ts), or without the limit.
+    ...(mode === 'budget'
+      ? { byteLimit: createPixelBudget(REMOTE_BYTES, Number.POSITIVE_INFINITY) }
+      : {}),
   });
   const started = performance.now();
   // As a run asks: every post's image at once.

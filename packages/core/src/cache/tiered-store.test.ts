@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPixelBudget } from '../pipeline/pixel-budget.js';
 import { type GenerationKeyInput, generationKey } from './keys.js';
 import type { RemoteCache, RemoteFetchOptions } from './remote-cache.js';
 import type { Sidecar } from './sidecar.js';
@@ -180,7 +181,7 @@ describe('openTieredStore, image bytes held at once', () => {
     // Room for two images: the third is asked for once one of the first two is written.
     const tiered = openTieredStore(held.store, remote, () => {}, {
       writeBehind: true,
-      remoteBytes: 2 * size,
+      byteLimit: createPixelBudget(2 * size, Number.POSITIVE_INFINITY),
     });
     const returned: number[] = [];
     const reads = inputs.map((made, i) =>
@@ -205,7 +206,7 @@ describe('openTieredStore, image bytes held at once', () => {
     held.release();
     const tiered = openTieredStore(held.store, remoteWith(entry), () => {}, {
       writeBehind: true,
-      remoteBytes: 1,
+      byteLimit: createPixelBudget(1, Number.POSITIVE_INFINITY),
     });
     for (let i = 0; i < 3; i++) {
       const shared = await tiered.readThrough(input, { needsPixels: () => i === 1 });

@@ -13,12 +13,12 @@ import type { CachedImage, ImageStore } from './store.js';
  */
 const REMOTE_CONCURRENCY = 32;
 /**
- * Image bytes held at once from the remote: asked for, being checked, or waiting to be
- * written behind. A site of 4K images kept as received (about 28 MB each) would otherwise
- * hold 32 of them in flight, and every copy queued behind the build, at once; 1K compact
- * images (~35–250 KB) never wait for it. An image larger than the whole budget goes alone.
+ * Image bytes held at once from the remote (`TieredStoreOptions.byteLimit`, as a run sets
+ * it): asked for, being checked, or waiting to be written behind. A site of 4K images kept
+ * as received (about 28 MB each) would otherwise hold 32 of them in flight, and every copy
+ * queued behind the build, at once; 1K compact images (~35–250 KB) never wait for it.
  */
-const REMOTE_BYTES = 128 * 2 ** 20;
+export const REMOTE_BYTES = 128 * 2 ** 20;
 /**
  * Local copies written behind at once (see `TieredStoreOptions.writeBehind`): their files
  * are written in a thread of their own, one entry after another; a second keeps it busy
@@ -45,8 +45,12 @@ export interface TieredStoreOptions {
    * for its own. Default false: each copy is written before `readThrough` returns.
    */
   writeBehind?: boolean;
-  /** Image bytes held at once from the remote (default `REMOTE_BYTES`); for tests. */
-  remoteBytes?: number;
+  /**
+   * Bounds the image bytes held at once from the remote (see `REMOTE_BYTES`): each image
+   * takes its size from before it is asked for until its copy is written. A weighted limit
+   * (`pipeline/pixel-budget.ts`); default: unbounded.
+   */
+  byteLimit?: <T>(bytes: number, task: () => Promise<T>) => Promise<T>;
 }
 
 /** How the copies written behind went (see `TieredStoreOptions.writeBehind`). */
@@ -103,17 +107,24 @@ export function openTieredStore(
   local: ImageStore,
   remote: RemoteCache | undefined,
   onRemote: (outcome: RemoteOutcome) => void,
-  { writeBehind = false, remoteBytes = REMOTE_BYTES }: TieredStoreOptions = {},
+  { writeBehind = false, byteLimit }: TieredStoreOptions = {},
 ): TieredStore {
   const remoteLimit = pLimit(REMOTE_CONCURRENCY);
-  const budget = byteBudget(remoteBytes);
   const writeLimit = pLimit(WRITE_BEHIND_CONCURRENCY);
   /** The thread that writes the copies behind: started with the first, ended by `settle`. */
   let writer: FileWriter | undefined;
   /** Copies being written behind, by key; each settles as undefined or its error. */
   const writing = new Map<string, Promise<{ error: unknown } | undefined>>();
 
-  /** `release` gives the bytes' share of the budget back once the copy is written. */
+  /** Holds `bytes` of the byte limit until the function it resolves with is called. */
+  function holdBytes(bytes: number): Promise<() => void> {
+    if (!byteLimit) return Promise.resolve(() => {});
+    return new Promise((admitted) => {
+      void byteLimit(bytes, () => new Promise<void>((release) => admitted(release)));
+    });
+  }
+
+  /** `release` gives the bytes' share of the limit back once the copy is written. */
   function writeLater(sidecar: Sidecar, bytes: Uint8Array, release: () => void): CachedImage {
     const { key } = sidecar;
     const entry = local.adoptedEntry(sidecar);
@@ -148,7 +159,7 @@ export function openTieredStore(
       const key = generationKey(input);
       // Whether the run will read this entry's pixels: only then is its copy written first.
       let pixelsNeeded = true;
-      // The image's share of the budget, from before it is asked for until it is written.
+      // The image's share of the byte limit, from before it is asked for until it is written.
       let release = () => {};
       const found = await remoteLimit(() =>
         remote.fetch(input, {
@@ -157,7 +168,7 @@ export function openTieredStore(
             return pixelsNeeded;
           },
           beforeImage: async (sidecar) => {
-            release = await budget.take(sidecar.bytes);
+            release = await holdBytes(sidecar.bytes);
           },
         }),
       );
@@ -211,36 +222,6 @@ export function openTieredStore(
           const failed = results[index];
           return failed ? [{ key, error: failed.error }] : [];
         }),
-      };
-    },
-  };
-}
-
-/**
- * Bytes held at once, by reservation, first come first served. A reservation larger than the
- * whole budget is let through when nothing else is held, so that it never waits for ever.
- */
-function byteBudget(limit: number): { take(bytes: number): Promise<() => void> } {
-  let held = 0;
-  const waiting: Array<{ bytes: number; admit: () => void }> = [];
-  const fits = (bytes: number) => held === 0 || held + bytes <= limit;
-  const admitWaiting = () => {
-    for (let next = waiting[0]; next && fits(next.bytes); next = waiting[0]) {
-      waiting.shift();
-      held += next.bytes;
-      next.admit();
-    }
-  };
-  return {
-    async take(bytes) {
-      if (waiting.length === 0 && fits(bytes)) held += bytes;
-      else await new Promise<void>((admit) => waiting.push({ bytes, admit }));
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        held -= bytes;
-        admitWaiting();
       };
     },
   };

@@ -5,7 +5,8 @@
  * derive `maxActive` at a time, since sharp's threads keep both cores busy either way.
  *
  * Tasks start in the order they were queued (a heavy one is never starved by light ones
- * behind it). A task heavier than the whole budget runs alone.
+ * behind it). A task heavier than the whole budget runs alone. The weight need not be
+ * pixels: a run's remote read-through limits the image bytes it holds with it.
  */
 export function createPixelBudget(
   maxPixels: number,

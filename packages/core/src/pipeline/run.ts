@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { derivedCacheLayout } from '../cache/layout.js';
 import { type ImageStore, openCommittedStore, openPlaceholderStore } from '../cache/store.js';
-import { openTieredStore, type TieredStore } from '../cache/tiered-store.js';
+import { openTieredStore, REMOTE_BYTES, type TieredStore } from '../cache/tiered-store.js';
 import { openWarmIndex, type WarmIndex } from '../cache/warm-index.js';
 import { removeStaleTempDirs } from '../derive/temp-dirs.js';
 import type { HeaderforgeError } from '../errors/headerforge-error.js';
@@ -103,6 +103,7 @@ export function startRun(
     tally,
     store: openTieredStore(local, options.remote, tally.remote, {
       writeBehind: options.writeBehind === true,
+      byteLimit: createPixelBudget(REMOTE_BYTES, Number.POSITIVE_INFINITY),
     }),
     placeholders: openPlaceholderStore(settings, { warmIndex }),
     placeholderArt: createPlaceholderProvider(),
