@@ -7,7 +7,7 @@
 // The headerforge site has its own node_modules/@headerforge, as a user's `npm install`
 // leaves it (see `installPackages`).
 import { execFile } from 'node:child_process';
-import { existsSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { copyFile, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,6 +76,10 @@ const schema = `({ image }) =>
       header: z.string().optional(),
     })`;
 
+const versionOf = (manifest) => JSON.parse(readFileSync(join(repo, manifest), 'utf8')).version;
+const astroVersion = `^${versionOf('node_modules/astro/package.json')}`;
+const headerforgeVersion = versionOf('packages/astro-integration/package.json');
+
 const flavours = {
   headerforge: {
     config: `import headerforge from '@headerforge/astro';
@@ -96,6 +100,7 @@ const blog = defineCollection({
 
 export const collections = { blog };
 `,
+    dependencies: { '@headerforge/astro': `^${headerforgeVersion}` },
     frontmatter: (i) => `header: "Bench illustration ${i}: ${words[i % words.length]} at dusk"`,
   },
   plain: {
@@ -126,9 +131,13 @@ export async function writeSites(dir, posts) {
     roots[name] = root;
     await mkdir(join(root, 'src/content/blog'), { recursive: true });
     await mkdir(join(root, 'src/pages'), { recursive: true });
+    // The dependencies a user's site declares: Astro reads them to decide which packages
+    // Vite transforms as the site's own source (see `"astro": { "external": true }` in
+    // @headerforge/astro's package.json).
+    const dependencies = { astro: astroVersion, ...flavour.dependencies };
     await writeFile(
       join(root, 'package.json'),
-      `${JSON.stringify({ name: `bench-${name}`, private: true, type: 'module' }, null, 2)}\n`,
+      `${JSON.stringify({ name: `bench-${name}`, private: true, type: 'module', dependencies }, null, 2)}\n`,
     );
     await writeFile(join(root, 'astro.config.mjs'), flavour.config);
     await writeFile(join(root, 'src/content.config.ts'), flavour.content);

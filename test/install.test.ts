@@ -226,6 +226,21 @@ describe('fixtures/astro-blog installed from the tarballs', () => {
     expect(output).toMatch(/\d+ headers · 0 generated · [1-9]\d* cached · 0 failed/);
     expect(fake.requests).toHaveLength(0);
   });
+
+  // Astro hands Vite every dependency that peers on astro to transform as the site's own
+  // source, unless its package.json says `"astro": { "external": true }`. The content config
+  // imports `@headerforge/astro` (for its loader): without the field, each build transformed
+  // and ran a second copy of the integration's modules.
+  it("runs headerforge's installed packages as Node loads them, none through Vite", {
+    timeout: BUILD_MS,
+  }, async () => {
+    const output = await build(site, astro, { DEBUG: 'vite:transform' });
+    const transformed = output.split('\n').filter((line) => line.includes('vite:transform'));
+    // The log is on: the site's own content config went through Vite.
+    expect(transformed.some((line) => line.includes('content.config.ts'))).toBe(true);
+    expect(transformed.filter((line) => line.includes('@headerforge/'))).toEqual([]);
+    expect(output).toMatch(/\d+ headers · 0 generated · [1-9]\d* cached · 0 failed/);
+  });
 });
 
 describe('fixtures/vite-blog installed from the tarballs', () => {
