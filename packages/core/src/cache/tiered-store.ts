@@ -11,7 +11,7 @@ import type { CachedImage, ImageStore } from './store.js';
  * first run from ~0.43 s to ~0.33 s against 8. Their images' bytes are bounded apart, by
  * `REMOTE_BYTES`.
  */
-const REMOTE_CONCURRENCY = 32;
+export const REMOTE_CONCURRENCY = 32;
 /**
  * Image bytes held at once from the remote (`TieredStoreOptions.byteLimit`, as a run sets
  * it): asked for, being checked, or waiting to be written behind. A site of 4K images kept
@@ -103,6 +103,20 @@ export interface TieredStore
 
 const NO_LEASE: Lease = { held: false, release: async () => {} };
 
+/**
+ * Takes `weight` of `limit` (a weighted limit such as `TieredStoreOptions.byteLimit`) as soon
+ * as it fits, and holds it until the function it resolves with is called: for an image's
+ * bytes, held from before they are asked for until they are written.
+ */
+export function holdShare(
+  limit: <T>(weight: number, task: () => Promise<T>) => Promise<T>,
+  weight: number,
+): Promise<() => void> {
+  return new Promise((admitted) => {
+    void limit(weight, () => new Promise<void>((release) => admitted(release)));
+  });
+}
+
 export function openTieredStore(
   local: ImageStore,
   remote: RemoteCache | undefined,
@@ -116,13 +130,8 @@ export function openTieredStore(
   /** Copies being written behind, by key; each settles as undefined or its error. */
   const writing = new Map<string, Promise<{ error: unknown } | undefined>>();
 
-  /** Holds `bytes` of the byte limit until the function it resolves with is called. */
-  function holdBytes(bytes: number): Promise<() => void> {
-    if (!byteLimit) return Promise.resolve(() => {});
-    return new Promise((admitted) => {
-      void byteLimit(bytes, () => new Promise<void>((release) => admitted(release)));
-    });
-  }
+  const holdBytes = (bytes: number): Promise<() => void> =>
+    byteLimit ? holdShare(byteLimit, bytes) : Promise.resolve(() => {});
 
   /** `release` gives the bytes' share of the limit back once the copy is written. */
   function writeLater(sidecar: Sidecar, bytes: Uint8Array, release: () => void): CachedImage {

@@ -1,9 +1,11 @@
-import { openCommittedStore } from '../cache/store.js';
+import type { RemoteCache } from '../cache/remote-cache.js';
+import { type ImageStore, openCommittedStore } from '../cache/store.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
 import type { SyncFlags } from './push.js';
 import { requireSiteRemote } from './site-remote.js';
+import { type SyncEntry, syncQueue } from './sync-queue.js';
 import { type SyncRow, syncReport } from './sync-report.js';
 
 /**
@@ -26,23 +28,10 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
           .map((candidate) => [candidate.key, { post, input: candidate.input }] as const),
       ),
     );
-    const rows: SyncRow[] = [];
-    for (const [key, { post, input }] of wanted) {
-      const found = await remote.fetch(input);
-      let result: string = found.status;
-      if (found.status === 'hit') {
-        if (!flags.dryRun) {
-          // A corrupt local entry is set aside first, as a build would.
-          await store.lookup(input);
-          await store.adopt(found.sidecar, found.bytes);
-        }
-        result = flags.dryRun ? 'would pull' : 'pulled';
-      }
-      if (found.status === 'miss') result = 'not in the remote';
-      if (found.status === 'rejected') result = `rejected: ${found.reason}`;
-      rows.push({ key, post: post.job.file, result });
-      if (failure()) break;
-    }
+    const rows = await pullEntries(
+      Array.from(wanted, ([key, { post, input }]) => ({ key, post: post.job.file, input })),
+      { remote, store, dryRun: flags.dryRun, failure },
+    );
     await store.flush();
     const error = failure();
     const pulled = rows.filter(
@@ -73,4 +62,51 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
   } finally {
     await remote.close();
   }
+}
+
+/**
+ * Fetches each entry from the remote and adopts the hits into `store` (not on a dry run),
+ * several at once (see `syncQueue`): each image's bytes are held from before they are asked
+ * for until they are written. One row per entry fetched, in the entries' order; none is
+ * fetched once `failure()` says the remote failed.
+ */
+export async function pullEntries(
+  entries: readonly SyncEntry[],
+  {
+    remote,
+    store,
+    dryRun,
+    failure,
+  }: {
+    remote: RemoteCache;
+    store: Pick<ImageStore, 'lookup' | 'adopt'>;
+    dryRun: boolean | undefined;
+    failure: () => Error | undefined;
+  },
+): Promise<SyncRow[]> {
+  const queue = syncQueue(() => failure() !== undefined);
+  return queue.run(entries, async ({ key, post, input }): Promise<SyncRow> => {
+    let release = () => {};
+    try {
+      const found = await remote.fetch(input, {
+        beforeImage: async (sidecar) => {
+          release = await queue.holdBytes(sidecar.bytes);
+        },
+      });
+      let result: string = found.status;
+      if (found.status === 'hit') {
+        if (!dryRun) {
+          // A corrupt local entry is set aside first, as a build would.
+          await store.lookup(input);
+          await store.adopt(found.sidecar, found.bytes);
+        }
+        result = dryRun ? 'would pull' : 'pulled';
+      }
+      if (found.status === 'miss') result = 'not in the remote';
+      if (found.status === 'rejected') result = `rejected: ${found.reason}`;
+      return { key, post, result };
+    } finally {
+      release();
+    }
+  });
 }

@@ -1,9 +1,11 @@
-import { openCommittedStore } from '../cache/store.js';
+import type { RemoteCache } from '../cache/remote-cache.js';
+import { type ImageStore, openCommittedStore } from '../cache/store.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
 import { requireSiteRemote } from './site-remote.js';
+import { type SyncEntry, syncQueue } from './sync-queue.js';
 import { type SyncRow, syncReport } from './sync-report.js';
 
 export interface SyncFlags {
@@ -42,24 +44,12 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
           .map((candidate) => [candidate.key, { post, input: candidate.input }] as const),
       ),
     );
-    const rows: SyncRow[] = [];
-    if (present) {
-      for (const [key, { post, input }] of byKey) {
-        if (present.has(key)) continue;
-        let result = 'would upload';
-        if (!flags.dryRun) {
-          const found = await store.lookup(input);
-          if (found.status !== 'hit') result = 'not in the local cache';
-          else result = await remote.publish(found.entry.sidecar, await store.read(found.entry));
-        }
-        rows.push({
-          key,
-          post: post.job.file,
-          result: result === 'exists' ? 'already there' : result,
-        });
-        if (failure()) break;
-      }
-    }
+    const rows = present
+      ? await pushEntries(
+          Array.from(byKey, ([key, { post, input }]) => ({ key, post: post.job.file, input })),
+          { remote, store, present, dryRun: flags.dryRun, failure },
+        )
+      : [];
     const error = failure();
     const uploaded = rows.filter((row) => row.result === 'written').length;
     io.out(
@@ -78,4 +68,43 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
   } finally {
     await remote.close();
   }
+}
+
+/**
+ * Uploads each entry the remote lacks from `store` (not on a dry run), several at once (see
+ * `syncQueue`): each image's bytes are held from before they are read until uploaded. One
+ * row per entry the remote lacks, in the entries' order; none is uploaded once `failure()`
+ * says the remote failed.
+ */
+export async function pushEntries(
+  entries: readonly SyncEntry[],
+  {
+    remote,
+    store,
+    present,
+    dryRun,
+    failure,
+  }: {
+    remote: RemoteCache;
+    store: Pick<ImageStore, 'lookup' | 'read'>;
+    /** The keys the remote has. */
+    present: ReadonlySet<string>;
+    dryRun: boolean | undefined;
+    failure: () => Error | undefined;
+  },
+): Promise<SyncRow[]> {
+  const queue = syncQueue(() => failure() !== undefined);
+  const missing = entries.filter(({ key }) => !present.has(key));
+  return queue.run(missing, async ({ key, post, input }): Promise<SyncRow> => {
+    if (dryRun) return { key, post, result: 'would upload' };
+    const found = await store.lookup(input);
+    if (found.status !== 'hit') return { key, post, result: 'not in the local cache' };
+    const release = await queue.holdBytes(found.entry.sidecar.bytes);
+    try {
+      const result = await remote.publish(found.entry.sidecar, await store.read(found.entry));
+      return { key, post, result: result === 'exists' ? 'already there' : result };
+    } finally {
+      release();
+    }
+  });
 }
