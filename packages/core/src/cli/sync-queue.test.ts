@@ -93,25 +93,27 @@ function fakeRemote(
   return { remote, failure: () => (down ? new Error('the remote is down') : undefined) };
 }
 
+/** A local cache that has none of the entries; an adopted image's bytes are then let go. */
+function localStore(gauge: ReturnType<typeof gauges>) {
+  const adopted: string[] = [];
+  const store = {
+    lookup: async () => ({ status: 'miss' as const }),
+    async adopt(sidecar: Sidecar) {
+      await tick();
+      adopted.push(sidecar.key);
+      gauge.drop(sidecar.bytes);
+      return { key: sidecar.key } as CachedImage;
+    },
+  };
+  return { store, adopted };
+}
+
 describe('headerforge pull', () => {
   it('fetches many entries at once, never more than a build reads through, rows in order', async () => {
     const gauge = gauges();
     const { remote, failure } = fakeRemote(100_000, gauge, { misses: new Set(['key-3']) });
-    const adopted: string[] = [];
-    const rows = await pullEntries(entries(100), {
-      remote,
-      store: {
-        lookup: async () => ({ status: 'miss' }),
-        async adopt(sidecar) {
-          await tick();
-          adopted.push(sidecar.key);
-          gauge.drop(sidecar.bytes);
-          return { key: sidecar.key } as CachedImage;
-        },
-      },
-      dryRun: false,
-      failure,
-    });
+    const { store, adopted } = localStore(gauge);
+    const rows = await pullEntries(entries(100), { remote, store, dryRun: false, failure });
     expect(gauge.seen.maxInFlight).toBeGreaterThan(1);
     expect(gauge.seen.maxInFlight).toBeLessThanOrEqual(REMOTE_CONCURRENCY);
     expect(rows.map((row) => row.key)).toEqual(entries(100).map((entry) => entry.key));
@@ -130,19 +132,8 @@ describe('headerforge pull', () => {
     const bytes = 40 * MiB;
     const gauge = gauges();
     const { remote, failure } = fakeRemote(bytes, gauge);
-    const rows = await pullEntries(entries(12), {
-      remote,
-      store: {
-        lookup: async () => ({ status: 'miss' }),
-        async adopt(sidecar) {
-          await tick();
-          gauge.drop(sidecar.bytes);
-          return { key: sidecar.key } as CachedImage;
-        },
-      },
-      dryRun: false,
-      failure,
-    });
+    const { store } = localStore(gauge);
+    const rows = await pullEntries(entries(12), { remote, store, dryRun: false, failure });
     expect(rows.filter((row) => row.result === 'pulled')).toHaveLength(12);
     expect(gauge.seen.maxHeld).toBeLessThanOrEqual(REMOTE_BYTES);
     expect(gauge.seen.maxHeld).toBe(Math.floor(REMOTE_BYTES / bytes) * bytes);
