@@ -293,4 +293,21 @@ describe('fixtures/vite-blog installed from the tarballs', () => {
     expect(fake.requests).toHaveLength(0);
     expect(await headerImages()).toEqual(['png 1344x756', 'png 1344x756']);
   });
+
+  it('an S3 remote with neither aws4fetch nor an access key names both in one warning line', {
+    timeout: BUILD_MS,
+  }, async () => {
+    // An empty local cache, so that the build asks the remote (then generates, against the fake).
+    await rm(join(site, '.headerforge'), { recursive: true, force: true });
+    fake.reset();
+    const output = await build(site, vite, {
+      HEADERFORGE_REMOTE: 's3://headerforge-install?endpoint=http://127.0.0.1:9',
+    });
+    const warned = output.split('\n').filter((line) => line.includes('npm install aws4fetch'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain('the aws4fetch package is not installed');
+    expect(warned[0]).toContain('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
+    expect(output).not.toMatch(/\n\s+at /);
+    expect(fake.generations()).toHaveLength(2);
+  });
 });

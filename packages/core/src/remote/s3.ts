@@ -50,19 +50,28 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
   const loadCredentials = async (): Promise<S3Credentials> => {
     const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
     const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
+    const noKeys = 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set';
+    const keysHint = 'Set the store’s access key in the environment (for R2 and MinIO too).';
+    // The package first, and both mistakes in one message when both are made: told of one,
+    // a user would fix it only to meet the other on the next build.
+    let signer: typeof import('aws4fetch');
+    try {
+      signer = await importPeer('aws4fetch', location.label, () => import('aws4fetch'));
+    } catch (error) {
+      if ((accessKeyId && secretAccessKey) || !(error instanceof HeaderforgeError)) throw error;
+      const { message, hint } = error;
+      throw new HeaderforgeError('remote_unavailable', `${message}, and ${noKeys}`, {
+        cause: error,
+        hint: hint ? `${hint} ${keysHint}` : keysHint,
+      });
+    }
     if (!accessKeyId || !secretAccessKey) {
-      throw new HeaderforgeError(
-        'remote_unavailable',
-        `${location.label}: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set`,
-        { hint: 'Set the store’s access key in the environment (for R2 and MinIO too).' },
-      );
+      throw new HeaderforgeError('remote_unavailable', `${location.label}: ${noKeys}`, {
+        hint: keysHint,
+      });
     }
     const sessionToken = env.AWS_SESSION_TOKEN?.trim();
-    const { AwsV4Signer } = await importPeer(
-      'aws4fetch',
-      location.label,
-      () => import('aws4fetch'),
-    );
+    const { AwsV4Signer } = signer;
     return {
       AwsV4Signer,
       accessKeyId,
