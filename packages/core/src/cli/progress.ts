@@ -36,3 +36,33 @@ export function progressReporter(io: CliIO): { event(event: HeadersEvent): void;
     },
   };
 }
+
+/** How often a counted line is redrawn at most. */
+const REDRAW_MS = 100;
+
+/**
+ * How `push` and `pull` show their work on a terminal: `pulling 340/1000` redrawn in place
+ * (at most every 100 ms, and at the last), cleared before their report. Nothing elsewhere
+ * (CI, pipes, `--json`): their report lists every entry.
+ */
+export function countedProgress(
+  io: CliIO,
+  label: string,
+  { quiet = false }: { quiet?: boolean } = {},
+): { update(done: number, total: number): void; finish(): void } {
+  let drawnAt = Number.NEGATIVE_INFINITY;
+  let drawn = false;
+  return {
+    update(done, total) {
+      if (quiet || !io.isTTY) return;
+      const now = performance.now();
+      if (done < total && now - drawnAt < REDRAW_MS) return;
+      drawnAt = now;
+      drawn = true;
+      io.write(`${CLEAR_LINE}${label} ${done}/${total}`);
+    },
+    finish() {
+      if (drawn) io.write(CLEAR_LINE);
+    },
+  };
+}

@@ -3,9 +3,10 @@ import { type ImageStore, openCommittedStore } from '../cache/store.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
+import { countedProgress } from './progress.js';
 import type { SyncFlags } from './push.js';
 import { requireSiteRemote } from './site-remote.js';
-import { type SyncEntry, syncQueue } from './sync-queue.js';
+import { type SyncEntry, type SyncProgress, syncQueue } from './sync-queue.js';
 import { type SyncRow, syncReport } from './sync-report.js';
 
 /**
@@ -28,10 +29,18 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
           .map((candidate) => [candidate.key, { post, input: candidate.input }] as const),
       ),
     );
-    const rows = await pullEntries(
-      Array.from(wanted, ([key, { post, input }]) => ({ key, post: post.job.file, input })),
-      { remote, store, dryRun: flags.dryRun, failure },
-    );
+    const progress = countedProgress(io, flags.dryRun ? 'checking' : 'pulling', {
+      quiet: flags.json,
+    });
+    let rows: SyncRow[];
+    try {
+      rows = await pullEntries(
+        Array.from(wanted, ([key, { post, input }]) => ({ key, post: post.job.file, input })),
+        { remote, store, dryRun: flags.dryRun, failure, onProgress: progress.update },
+      );
+    } finally {
+      progress.finish();
+    }
     await store.flush();
     const error = failure();
     const pulled = rows.filter(
@@ -77,14 +86,16 @@ export async function pullEntries(
     store,
     dryRun,
     failure,
+    onProgress,
   }: {
     remote: RemoteCache;
     store: Pick<ImageStore, 'lookup' | 'adopt'>;
     dryRun: boolean | undefined;
     failure: () => Error | undefined;
+    onProgress?: SyncProgress;
   },
 ): Promise<SyncRow[]> {
-  const queue = syncQueue(() => failure() !== undefined);
+  const queue = syncQueue(() => failure() !== undefined, onProgress);
   return queue.run(entries, async ({ key, post, input }): Promise<SyncRow> => {
     let release = () => {};
     try {

@@ -4,8 +4,9 @@ import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
+import { countedProgress } from './progress.js';
 import { requireSiteRemote } from './site-remote.js';
-import { type SyncEntry, syncQueue } from './sync-queue.js';
+import { type SyncEntry, type SyncProgress, syncQueue } from './sync-queue.js';
 import { type SyncRow, syncReport } from './sync-report.js';
 
 export interface SyncFlags {
@@ -44,12 +45,18 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
           .map((candidate) => [candidate.key, { post, input: candidate.input }] as const),
       ),
     );
-    const rows = present
-      ? await pushEntries(
+    const progress = countedProgress(io, 'uploading', { quiet: flags.json || flags.dryRun });
+    let rows: SyncRow[] = [];
+    try {
+      if (present) {
+        rows = await pushEntries(
           Array.from(byKey, ([key, { post, input }]) => ({ key, post: post.job.file, input })),
-          { remote, store, present, dryRun: flags.dryRun, failure },
-        )
-      : [];
+          { remote, store, present, dryRun: flags.dryRun, failure, onProgress: progress.update },
+        );
+      }
+    } finally {
+      progress.finish();
+    }
     const error = failure();
     const uploaded = rows.filter((row) => row.result === 'written').length;
     io.out(
@@ -84,6 +91,7 @@ export async function pushEntries(
     present,
     dryRun,
     failure,
+    onProgress,
   }: {
     remote: RemoteCache;
     store: Pick<ImageStore, 'lookup' | 'read'>;
@@ -91,9 +99,10 @@ export async function pushEntries(
     present: ReadonlySet<string>;
     dryRun: boolean | undefined;
     failure: () => Error | undefined;
+    onProgress?: SyncProgress;
   },
 ): Promise<SyncRow[]> {
-  const queue = syncQueue(() => failure() !== undefined);
+  const queue = syncQueue(() => failure() !== undefined, onProgress);
   const missing = entries.filter(({ key }) => !present.has(key));
   return queue.run(missing, async ({ key, post, input }): Promise<SyncRow> => {
     if (dryRun) return { key, post, result: 'would upload' };

@@ -109,11 +109,23 @@ function localStore(gauge: ReturnType<typeof gauges>) {
 }
 
 describe('headerforge pull', () => {
-  it('fetches many entries at once, never more than a build reads through, rows in order', async () => {
+  it('fetches many entries at once, never more than a build reads through, rows in order, each counted', async () => {
     const gauge = gauges();
     const { remote, failure } = fakeRemote(100_000, gauge, { misses: new Set(['key-3']) });
     const { store, adopted } = localStore(gauge);
-    const rows = await pullEntries(entries(100), { remote, store, dryRun: false, failure });
+    const counted: number[] = [];
+    const rows = await pullEntries(entries(100), {
+      remote,
+      store,
+      dryRun: false,
+      failure,
+      onProgress: (done, total) => {
+        expect(total).toBe(100);
+        counted.push(done);
+      },
+    });
+    // Each entry counted as it ended.
+    expect(counted).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(gauge.seen.maxInFlight).toBeGreaterThan(1);
     expect(gauge.seen.maxInFlight).toBeLessThanOrEqual(REMOTE_CONCURRENCY);
     expect(rows.map((row) => row.key)).toEqual(entries(100).map((entry) => entry.key));

@@ -16,7 +16,8 @@ export interface SyncQueue {
    * does), each started in the items' order; resolves with the results in that order. Once
    * `stopped()` is true (the remote failed), no further item starts: the results are those
    * of the items started. A task that throws stops it too, and rejects the run with its
-   * error once every task started has ended.
+   * error once every task started has ended. Each task that ends is counted to the queue's
+   * `onProgress`.
    */
   run<T, R>(items: Iterable<T>, task: (item: T) => Promise<R>): Promise<R[]>;
   /**
@@ -26,11 +27,14 @@ export interface SyncQueue {
   holdBytes(bytes: number): Promise<() => void>;
 }
 
+/** Told, as each entry ends, how many have ended of how many there are. */
+export type SyncProgress = (done: number, total: number) => void;
+
 /**
  * How `push` and `pull` go through a site's entries: one at a time, a thousand entries were a
  * thousand round trips in a row (two each for a pull), minutes against an S3 bucket.
  */
-export function syncQueue(stopped: () => boolean): SyncQueue {
+export function syncQueue(stopped: () => boolean, onProgress: SyncProgress = () => {}): SyncQueue {
   const limit = pLimit(REMOTE_CONCURRENCY);
   const bytes = createPixelBudget(REMOTE_BYTES, Number.POSITIVE_INFINITY);
   return {
@@ -38,8 +42,10 @@ export function syncQueue(stopped: () => boolean): SyncQueue {
       // One slot per item, filled when it ends; those never started stay empty.
       const slots: Array<{ result: R } | undefined> = [];
       let threw = false;
+      let done = 0;
+      const all = Array.from(items);
       const ended = await Promise.allSettled(
-        Array.from(items, (item, index) =>
+        all.map((item, index) =>
           limit(async () => {
             if (stopped() || threw) return;
             try {
@@ -48,6 +54,7 @@ export function syncQueue(stopped: () => boolean): SyncQueue {
               threw = true;
               throw error;
             }
+            onProgress(++done, all.length);
           }),
         ),
       );
