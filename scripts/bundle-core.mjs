@@ -40,8 +40,31 @@ for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true }))
 }
 rmSync(join(dist, 'chunks'), { recursive: true, force: true });
 rmSync(join(built, 'bundle.json'), { force: true });
-// `npm run clean`: tsc has removed what it wrote; this removes the bundle.
-if (process.argv.includes('--clean')) process.exit(0);
+// `npm run clean`: tsc has removed the files it wrote, not their folders; this removes the
+// bundle, then every output folder left empty (core's build/ and each package's dist/).
+if (process.argv.includes('--clean')) {
+  const packages = join(core, '..');
+  for (const folder of readdirSync(packages)) {
+    for (const output of ['dist', 'build']) removeEmptyFolders(join(packages, folder, output));
+  }
+  process.exit(0);
+}
+
+/** Removes `folder` and the folders under it that hold no file; true if it went. */
+function removeEmptyFolders(folder) {
+  let entries;
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  let empty = true;
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !removeEmptyFolders(join(folder, entry.name))) empty = false;
+  }
+  if (empty) rmSync(folder, { recursive: true });
+  return empty;
+}
 
 const bundle = await rolldown({
   input: entries,
