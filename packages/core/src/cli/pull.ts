@@ -1,3 +1,4 @@
+import { generationKey } from '../cache/keys.js';
 import type { RemoteCache } from '../cache/remote-cache.js';
 import { type ImageStore, openCommittedStore } from '../cache/store.js';
 import { type CliIO, withSiteEnv } from './io.js';
@@ -75,8 +76,8 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
 
 /**
  * Fetches each entry from the remote and adopts the hits into `store` (not on a dry run),
- * several at once (see `syncQueue`): each image's bytes are held from before they are asked
- * for until they are written. One row per entry fetched, in the entries' order; none is
+ * several prompts at once (see `syncQueue`), a prompt's candidates in order: each image's
+ * bytes are held from before they are asked for until they are written. One row per entry fetched, in the entries' order; none is
  * fetched once `failure()` says the remote failed.
  */
 export async function pullEntries(
@@ -95,8 +96,9 @@ export async function pullEntries(
     onProgress?: SyncProgress;
   },
 ): Promise<SyncRow[]> {
-  const queue = syncQueue(() => failure() !== undefined, onProgress);
-  return queue.run(entries, async ({ key, post, input }): Promise<SyncRow> => {
+  const queue = syncQueue(() => failure() !== undefined);
+  let done = 0;
+  const pullOne = async ({ key, post, input }: SyncEntry): Promise<SyncRow> => {
     let release = () => {};
     try {
       const found = await remote.fetch(input, {
@@ -119,5 +121,29 @@ export async function pullEntries(
     } finally {
       release();
     }
+  };
+  // A prompt's candidates are adopted one after another, the first first: the store lists a
+  // candidate in its first image's sidecar. Prompts go at once.
+  const prompts = new Map<string, Array<{ entry: SyncEntry; index: number }>>();
+  entries.forEach((entry, index) => {
+    const first = generationKey({ ...entry.input, candidate: undefined });
+    prompts.set(first, [...(prompts.get(first) ?? []), { entry, index }]);
   });
+  const byPrompt = await queue.run(prompts.values(), async (candidates) => {
+    const rows: Array<{ row: SyncRow; index: number }> = [];
+    const inOrder = candidates.toSorted(
+      (a, b) => (a.entry.input.candidate ?? 1) - (b.entry.input.candidate ?? 1),
+    );
+    for (const { entry, index } of inOrder) {
+      if (failure()) break;
+      rows.push({ row: await pullOne(entry), index });
+      onProgress?.(++done, entries.length);
+    }
+    return rows;
+  });
+  // In the entries' order.
+  return byPrompt
+    .flat()
+    .sort((a, b) => a.index - b.index)
+    .map(({ row }) => row);
 }

@@ -102,9 +102,10 @@ export async function pushEntries(
     onProgress?: SyncProgress;
   },
 ): Promise<SyncRow[]> {
-  const queue = syncQueue(() => failure() !== undefined, onProgress);
+  const queue = syncQueue(() => failure() !== undefined);
   const missing = entries.filter(({ key }) => !present.has(key));
-  return queue.run(missing, async ({ key, post, input }): Promise<SyncRow> => {
+  let done = 0;
+  const upload = async ({ key, post, input }: SyncEntry): Promise<SyncRow> => {
     if (dryRun) return { key, post, result: 'would upload' };
     const found = await store.lookup(input);
     if (found.status !== 'hit') return { key, post, result: 'not in the local cache' };
@@ -115,5 +116,11 @@ export async function pushEntries(
     } finally {
       release();
     }
+  };
+  // Each candidate is an entry of its own at the remote: all go at once.
+  return queue.run(missing, async (entry) => {
+    const row = await upload(entry);
+    onProgress?.(++done, missing.length);
+    return row;
   });
 }

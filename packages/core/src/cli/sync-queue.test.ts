@@ -139,6 +139,54 @@ describe('headerforge pull', () => {
     );
   });
 
+  it("adopts a prompt's candidates in order, the first before the others, prompts at once", async () => {
+    // Two prompts of three candidates; each prompt's first answer is the slowest, so that
+    // candidates 2 and 3 would land first if they went beside it.
+    const prompts = ['lighthouse', 'harbour'];
+    const all: SyncEntry[] = prompts.flatMap((prompt) =>
+      [1, 2, 3].map((candidate) => ({
+        key: `${prompt}-${candidate}`,
+        post: `posts/${prompt}.md`,
+        input: { prompt, ...(candidate > 1 ? { candidate } : {}) } as GenerationKeyInput,
+      })),
+    );
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const remote = {
+      async fetch(input: GenerationKeyInput) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const candidate = input.candidate ?? 1;
+        await new Promise((resolve) => setTimeout(resolve, candidate === 1 ? 30 : 2));
+        inFlight--;
+        const sidecar = { key: `${input.prompt}-${candidate}`, bytes: 10 } as unknown as Sidecar;
+        return { status: 'hit', sidecar, bytes: new Uint8Array(1) };
+      },
+    } as unknown as RemoteCache;
+    const adopted: string[] = [];
+    const rows = await pullEntries(all, {
+      remote,
+      store: {
+        lookup: async () => ({ status: 'miss' }),
+        async adopt(sidecar) {
+          // As the store: a candidate is listed in its first image's sidecar.
+          const [prompt, candidate] = sidecar.key.split('-');
+          if (candidate !== '1' && !adopted.includes(`${prompt}-1`))
+            throw new Error(`candidate ${candidate} of ${prompt} before its first image`);
+          adopted.push(sidecar.key);
+          return { key: sidecar.key } as CachedImage;
+        },
+      },
+      dryRun: false,
+      failure: () => undefined,
+    });
+    expect(rows.map((row) => [row.key, row.result])).toEqual(
+      all.map((entry) => [entry.key, 'pulled']),
+    );
+    // The two prompts' first images were asked for together.
+    expect(maxInFlight).toBe(2);
+  });
+
   it('holds no more image bytes at once than a build reading through does', async () => {
     // Images of 40 MiB (4K, kept as received, is about 28 MB): three fit in the bound.
     const bytes = 40 * MiB;

@@ -16,8 +16,7 @@ export interface SyncQueue {
    * does), each started in the items' order; resolves with the results in that order. Once
    * `stopped()` is true (the remote failed), no further item starts: the results are those
    * of the items started. A task that throws stops it too, and rejects the run with its
-   * error once every task started has ended. Each task that ends is counted to the queue's
-   * `onProgress`.
+   * error once every task started has ended.
    */
   run<T, R>(items: Iterable<T>, task: (item: T) => Promise<R>): Promise<R[]>;
   /**
@@ -27,14 +26,14 @@ export interface SyncQueue {
   holdBytes(bytes: number): Promise<() => void>;
 }
 
-/** Told, as each entry ends, how many have ended of how many there are. */
+/** Told, as each entry is done, how many are done of how many there are. */
 export type SyncProgress = (done: number, total: number) => void;
 
 /**
  * How `push` and `pull` go through a site's entries: one at a time, a thousand entries were a
  * thousand round trips in a row (two each for a pull), minutes against an S3 bucket.
  */
-export function syncQueue(stopped: () => boolean, onProgress: SyncProgress = () => {}): SyncQueue {
+export function syncQueue(stopped: () => boolean): SyncQueue {
   const limit = pLimit(REMOTE_CONCURRENCY);
   const bytes = createPixelBudget(REMOTE_BYTES, Number.POSITIVE_INFINITY);
   return {
@@ -42,10 +41,8 @@ export function syncQueue(stopped: () => boolean, onProgress: SyncProgress = () 
       // One slot per item, filled when it ends; those never started stay empty.
       const slots: Array<{ result: R } | undefined> = [];
       let threw = false;
-      let done = 0;
-      const all = Array.from(items);
       const ended = await Promise.allSettled(
-        all.map((item, index) =>
+        Array.from(items, (item, index) =>
           limit(async () => {
             if (stopped() || threw) return;
             try {
@@ -54,7 +51,6 @@ export function syncQueue(stopped: () => boolean, onProgress: SyncProgress = () 
               threw = true;
               throw error;
             }
-            onProgress(++done, all.length);
           }),
         ),
       );
