@@ -83,6 +83,35 @@ const exists = (file: string) =>
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('openTieredStore, writing behind', () => {
+  it("waits for a first image's copy written behind before adopting a later candidate of it", async () => {
+    // Candidate 2 is listed in the first image's sidecar: adopted before that sidecar is
+    // written, it failed as a corrupt entry ("the entry's first image is not there").
+    const first = await remoteEntry();
+    const second = await remoteEntry({ ...input, candidate: 2 });
+    const byKey = new Map([first, second].map((entry) => [entry.sidecar.key, entry]));
+    const remote = {
+      ...remoteWith(first),
+      async fetch(wanted: GenerationKeyInput, options?: RemoteFetchOptions) {
+        const entry = byKey.get(generationKey(wanted));
+        if (!entry) return { status: 'miss' };
+        await options?.needsPixels?.(entry.sidecar);
+        return { status: 'hit', sidecar: entry.sidecar, bytes: entry.bytes };
+      },
+    } as RemoteCache;
+    const local = openImageStore(join(dir, 'cache'));
+    const tiered = openTieredStore(local, remote, () => {}, { writeBehind: true });
+
+    const one = await tiered.readThrough(input, { needsPixels: () => false });
+    const two = await tiered.readThrough({ ...input, candidate: 2 }, { needsPixels: () => false });
+    expect(two?.key).toBe(second.sidecar.key);
+    expect(await tiered.settle()).toEqual({ written: 1, failures: [] });
+    const lookedUp = await local.lookup(input);
+    expect(lookedUp.status === 'hit' && lookedUp.entry.sidecar.candidates).toEqual([
+      expect.objectContaining({ candidate: 2, sha256: second.sidecar.sha256 }),
+    ]);
+    expect(one?.key).toBe(first.sidecar.key);
+  });
+
   it('returns an entry whose pixels are not needed before its copy is written; read and settle wait for it', async () => {
     const entry = await remoteEntry();
     const held = heldLocal();

@@ -195,6 +195,10 @@ export function openTieredStore(
         entry = writeLater(found.sidecar, found.bytes, release);
       } else {
         try {
+          // A later candidate is listed in its first image's sidecar: when that image's copy
+          // is being written behind, it is waited for (its failure, if any, is the adopt's).
+          const candidate = input.candidate ?? 1;
+          if (candidate > 1) await writing.get(generationKey({ ...input, candidate: undefined }));
           entry = await local.adopt(found.sidecar, found.bytes);
         } finally {
           release();
