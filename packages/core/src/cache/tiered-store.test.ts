@@ -38,21 +38,32 @@ async function remoteEntry(made = input): Promise<{ sidecar: Sidecar; bytes: Uin
   return { sidecar: entry.sidecar, bytes: new Uint8Array(await readFile(entry.file)) };
 }
 
-/** A remote that has the entry, and asks whether its pixels will be needed as a real one does. */
-function remoteWith(entry: { sidecar: Sidecar; bytes: Uint8Array }): RemoteCache {
+/**
+ * A remote that has the entries, and goes through an image's steps as a real one does: its
+ * bytes held (`beforeImage`), asked for (its key added to `asked`), its pixels checked or not.
+ */
+function remoteWith(
+  ...entries: Array<{ sidecar: Sidecar; bytes: Uint8Array }>
+): RemoteCache & { asked: string[] } {
+  const byKey = new Map(entries.map((entry) => [entry.sidecar.key, entry]));
+  const asked: string[] = [];
   return {
     label: 'memory://shared',
     readOnly: true,
-    async fetch(_input: GenerationKeyInput, options?: RemoteFetchOptions) {
+    asked,
+    async fetch(made: GenerationKeyInput, options?: RemoteFetchOptions) {
+      const entry = byKey.get(generationKey(made));
+      if (!entry) return { status: 'miss' };
       await options?.beforeImage?.(entry.sidecar);
+      asked.push(entry.sidecar.key);
       await options?.needsPixels?.(entry.sidecar);
       return { status: 'hit', sidecar: entry.sidecar, bytes: entry.bytes };
     },
     publish: async () => 'read-only',
     lease: async () => 'read-only',
-    keys: async () => new Set([entry.sidecar.key]),
+    keys: async () => new Set(byKey.keys()),
     close: async () => {},
-  } as RemoteCache;
+  } as RemoteCache & { asked: string[] };
 }
 
 /** The local store, with its writes of adopted entries held until `release` (or failing). */
@@ -88,16 +99,7 @@ describe('openTieredStore, writing behind', () => {
     // written, it failed as a corrupt entry ("the entry's first image is not there").
     const first = await remoteEntry();
     const second = await remoteEntry({ ...input, candidate: 2 });
-    const byKey = new Map([first, second].map((entry) => [entry.sidecar.key, entry]));
-    const remote = {
-      ...remoteWith(first),
-      async fetch(wanted: GenerationKeyInput, options?: RemoteFetchOptions) {
-        const entry = byKey.get(generationKey(wanted));
-        if (!entry) return { status: 'miss' };
-        await options?.needsPixels?.(entry.sidecar);
-        return { status: 'hit', sidecar: entry.sidecar, bytes: entry.bytes };
-      },
-    } as RemoteCache;
+    const remote = remoteWith(first, second);
     const local = openImageStore(join(dir, 'cache'));
     const tiered = openTieredStore(local, remote, () => {}, { writeBehind: true });
 
@@ -190,20 +192,8 @@ describe('openTieredStore, image bytes held at once', () => {
   it('makes a read-through wait while the images held (in flight or queued behind) fill the budget', async () => {
     const inputs = [1, 2, 3].map((n) => ({ ...input, prompt: `${input.prompt} ${n}` }));
     const entries = await Promise.all(inputs.map((made) => remoteEntry(made)));
-    const byKey = new Map(entries.map((entry) => [entry.sidecar.key, entry]));
-    const asked: string[] = [];
-    const remote = {
-      label: 'memory://shared',
-      readOnly: true,
-      async fetch(made: GenerationKeyInput, options?: RemoteFetchOptions) {
-        const entry = byKey.get(generationKey(made));
-        if (!entry) return { status: 'miss' };
-        await options?.beforeImage?.(entry.sidecar);
-        asked.push(entry.sidecar.key);
-        await options?.needsPixels?.(entry.sidecar);
-        return { status: 'hit', sidecar: entry.sidecar, bytes: entry.bytes };
-      },
-    } as RemoteCache;
+    const remote = remoteWith(...entries);
+    const { asked } = remote;
     const size = entries[0]?.bytes.byteLength ?? 0;
     expect(entries.every((entry) => entry.bytes.byteLength === size)).toBe(true);
     const held = heldLocal();

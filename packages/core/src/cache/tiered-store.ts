@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { type FileWriter, startFileWriter } from '../files/file-writer.js';
 import { type GenerationKeyInput, generationKey } from './keys.js';
-import type { RemoteCache, RemoteFetchOptions } from './remote-cache.js';
+import type { RemoteCache, RemoteFetch, RemoteFetchOptions } from './remote-cache.js';
 import type { Sidecar } from './sidecar.js';
 import type { CachedImage, ImageStore } from './store.js';
 
@@ -117,6 +117,26 @@ export function holdShare(
   });
 }
 
+/**
+ * Fetches `input`'s entry from `remote`, its image's bytes held in `hold` from before they
+ * are asked for; `release` gives them back (nothing to give when no image was asked for).
+ */
+export async function fetchHolding(
+  remote: RemoteCache,
+  input: GenerationKeyInput,
+  hold: (bytes: number) => Promise<() => void>,
+  options: Omit<RemoteFetchOptions, 'beforeImage'> = {},
+): Promise<{ found: RemoteFetch; release: () => void }> {
+  let release = () => {};
+  const found = await remote.fetch(input, {
+    ...options,
+    beforeImage: async (sidecar) => {
+      release = await hold(sidecar.bytes);
+    },
+  });
+  return { found, release };
+}
+
 export function openTieredStore(
   local: ImageStore,
   remote: RemoteCache | undefined,
@@ -169,15 +189,11 @@ export function openTieredStore(
       // Whether the run will read this entry's pixels: only then is its copy written first.
       let pixelsNeeded = true;
       // The image's share of the byte limit, from before it is asked for until it is written.
-      let release = () => {};
-      const found = await remoteLimit(() =>
-        remote.fetch(input, {
+      const { found, release } = await remoteLimit(() =>
+        fetchHolding(remote, input, holdBytes, {
           needsPixels: async (sidecar) => {
             pixelsNeeded = (await options?.needsPixels?.(sidecar)) ?? true;
             return pixelsNeeded;
-          },
-          beforeImage: async (sidecar) => {
-            release = await holdBytes(sidecar.bytes);
           },
         }),
       );

@@ -1,13 +1,14 @@
 import { generationKey } from '../cache/keys.js';
 import type { RemoteCache } from '../cache/remote-cache.js';
 import { type ImageStore, openCommittedStore } from '../cache/store.js';
+import { fetchHolding } from '../cache/tiered-store.js';
 import { type CliIO, withSiteEnv } from './io.js';
 import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
 import { countedProgress } from './progress.js';
 import type { SyncFlags } from './push.js';
 import { requireSiteRemote } from './site-remote.js';
-import { type SyncEntry, type SyncProgress, syncQueue } from './sync-queue.js';
+import { type SyncEntry, type SyncProgress, syncEntries, syncQueue } from './sync-queue.js';
 import { type SyncRow, syncReport } from './sync-report.js';
 
 /**
@@ -23,22 +24,19 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
   try {
     const store = openCommittedStore(options, { trusted: true });
     // Every candidate a post wants and the cache lacks, not only the ones shown.
-    const wanted = new Map(
-      posts.flatMap((post) =>
-        post.candidates
-          .filter((candidate) => candidate.status !== 'cached')
-          .map((candidate) => [candidate.key, { post, input: candidate.input }] as const),
-      ),
-    );
+    const wanted = syncEntries(posts, (candidate) => candidate.status !== 'cached');
     const progress = countedProgress(io, flags.dryRun ? 'checking' : 'pulling', {
       quiet: flags.json,
     });
     let rows: SyncRow[];
     try {
-      rows = await pullEntries(
-        Array.from(wanted, ([key, { post, input }]) => ({ key, post: post.job.file, input })),
-        { remote, store, dryRun: flags.dryRun, failure, onProgress: progress.update },
-      );
+      rows = await pullEntries(wanted, {
+        remote,
+        store,
+        dryRun: flags.dryRun,
+        failure,
+        onProgress: progress.update,
+      });
     } finally {
       progress.finish();
     }
@@ -99,13 +97,8 @@ export async function pullEntries(
   const queue = syncQueue(() => failure() !== undefined);
   let done = 0;
   const pullOne = async ({ key, post, input }: SyncEntry): Promise<SyncRow> => {
-    let release = () => {};
+    const { found, release } = await fetchHolding(remote, input, queue.holdBytes);
     try {
-      const found = await remote.fetch(input, {
-        beforeImage: async (sidecar) => {
-          release = await queue.holdBytes(sidecar.bytes);
-        },
-      });
       let result: string = found.status;
       if (found.status === 'hit') {
         if (!dryRun) {
@@ -127,7 +120,9 @@ export async function pullEntries(
   const prompts = new Map<string, Array<{ entry: SyncEntry; index: number }>>();
   entries.forEach((entry, index) => {
     const first = generationKey({ ...entry.input, candidate: undefined });
-    prompts.set(first, [...(prompts.get(first) ?? []), { entry, index }]);
+    const candidates = prompts.get(first) ?? [];
+    candidates.push({ entry, index });
+    prompts.set(first, candidates);
   });
   const byPrompt = await queue.run(prompts.values(), async (candidates) => {
     const rows: Array<{ row: SyncRow; index: number }> = [];

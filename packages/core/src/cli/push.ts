@@ -6,7 +6,7 @@ import { loadSite } from './load-site.js';
 import { planSite } from './plan.js';
 import { countedProgress } from './progress.js';
 import { requireSiteRemote } from './site-remote.js';
-import { type SyncEntry, type SyncProgress, syncQueue } from './sync-queue.js';
+import { type SyncEntry, type SyncProgress, syncEntries, syncQueue } from './sync-queue.js';
 import { type SyncRow, syncReport } from './sync-report.js';
 
 export interface SyncFlags {
@@ -38,21 +38,19 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
     const present = await remote.keys();
     const store = openCommittedStore(options, { readOnly: true });
     // Every cached candidate of every post, not only the ones shown.
-    const byKey = new Map(
-      posts.flatMap((post) =>
-        post.candidates
-          .filter((candidate) => candidate.status === 'cached')
-          .map((candidate) => [candidate.key, { post, input: candidate.input }] as const),
-      ),
-    );
+    const cached = syncEntries(posts, (candidate) => candidate.status === 'cached');
     const progress = countedProgress(io, 'uploading', { quiet: flags.json || flags.dryRun });
     let rows: SyncRow[] = [];
     try {
       if (present) {
-        rows = await pushEntries(
-          Array.from(byKey, ([key, { post, input }]) => ({ key, post: post.job.file, input })),
-          { remote, store, present, dryRun: flags.dryRun, failure, onProgress: progress.update },
-        );
+        rows = await pushEntries(cached, {
+          remote,
+          store,
+          present,
+          dryRun: flags.dryRun,
+          failure,
+          onProgress: progress.update,
+        });
       }
     } finally {
       progress.finish();
@@ -65,9 +63,9 @@ export async function push(flags: SyncFlags, io: CliIO): Promise<number> {
         remote: settings.location.label,
         dryRun: flags.dryRun,
         rows,
-        counts: { uploaded, alreadyThere: byKey.size - rows.length },
+        counts: { uploaded, alreadyThere: cached.length - rows.length },
         error,
-        summary: `${flags.dryRun ? `${rows.length} to upload` : `${uploaded} uploaded`} to ${settings.location.label} · ${byKey.size - rows.length} already there${flags.dryRun ? ' · dry run: nothing was uploaded' : ''}`,
+        summary: `${flags.dryRun ? `${rows.length} to upload` : `${uploaded} uploaded`} to ${settings.location.label} · ${cached.length - rows.length} already there${flags.dryRun ? ' · dry run: nothing was uploaded' : ''}`,
       }),
     );
     if (error) throw error;

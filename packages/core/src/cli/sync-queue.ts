@@ -2,12 +2,36 @@ import pLimit from 'p-limit';
 import type { GenerationKeyInput } from '../cache/keys.js';
 import { holdShare, REMOTE_BYTES, REMOTE_CONCURRENCY } from '../cache/tiered-store.js';
 import { createPixelBudget } from '../pipeline/pixel-budget.js';
+import type { PlannedCandidate, PlannedPost } from './plan.js';
 
 /** An entry of a post's, for `push` and `pull`: its key, the post's file, what makes its key. */
 export interface SyncEntry {
   key: string;
   post: string;
   input: GenerationKeyInput;
+}
+
+/**
+ * The candidates of `posts` that `wanted` picks, every one a post wants (not only the ones
+ * shown), once per key: posts that share a prompt share its entries.
+ */
+export function syncEntries(
+  posts: readonly PlannedPost[],
+  wanted: (candidate: PlannedCandidate) => boolean,
+): SyncEntry[] {
+  const entries = new Map<string, SyncEntry>();
+  for (const post of posts) {
+    for (const candidate of post.candidates) {
+      // A key met again keeps its place, and names the last post that wants it.
+      if (wanted(candidate))
+        entries.set(candidate.key, {
+          key: candidate.key,
+          post: post.job.file,
+          input: candidate.input,
+        });
+    }
+  }
+  return [...entries.values()];
 }
 
 export interface SyncQueue {
