@@ -1,7 +1,9 @@
 // headerforge's own share of a warm build, in a fresh process: scan the content, hash
 // each post's key, look it up and read its derived set. Prints timings as JSON.
 // `node lookup-child.mjs <root> [astro]`: with `astro`, the call the Astro integration makes
-// (no widths × formats variants: Astro's `<Image>` makes its own); otherwise the Vite host's.
+// (no widths × formats variants: Astro's `<Image>` makes its own), but with the stamps
+// checked on the main thread, as the Vite host does (the integration checks them on a thread
+// beside Astro's work: see docs/design-notes.md); otherwise the Vite host's.
 import { buildHeaders } from '@headerforge/core';
 import { peakRssMiB } from './peak-rss.mjs';
 

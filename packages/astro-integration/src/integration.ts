@@ -54,6 +54,9 @@ export function headerforge(
             deferWork: dev,
             // <Image>/<Picture> make the widths and formats from the master (virtual-module.ts).
             variants: false,
+            // Asked for by the content sync, about a second on: a warm build's stamps are
+            // checked on a thread meanwhile, off the main thread Astro is using.
+            headersWantedLater: true,
             onEvent: (event) => {
               const line = logLineFor(event);
               if (line) logger[line.level](line.message);

@@ -235,4 +235,85 @@ describe('openWarmIndex', () => {
     await writeFile(file, 'changed');
     expect(openWarmIndex(cache).recall('headers', 'post')).toBeUndefined();
   });
+
+  describe('checkAhead', () => {
+    /**
+     * An index whose `content` facts fill more than the size `checkAhead` takes to a thread:
+     * `count` posts, each remembered with a value of about 1 KB, saved.
+     */
+    async function manyFacts(count: number) {
+      const files = Array.from({ length: count }, (_, i) => join(dir, `post-${i}.md`));
+      const index = openWarmIndex(cache);
+      for (const [i, file] of files.entries()) {
+        await writeFile(file, `post ${i}`);
+        index.remember('content', file, index.stamp([file]) ?? [], { i, text: 'x'.repeat(1000) });
+      }
+      await index.save();
+      return files;
+    }
+
+    it('checks every fact of a section on a thread, as a recall would', async () => {
+      const files = await manyFacts(300);
+      const [same, grown, gone] = files as [string, string, string];
+      const other = join(dir, 'original.png');
+      await writeFile(other, 'image');
+      const before = openWarmIndex(cache);
+      before.remember('originals', 'key', before.stamp([other]) ?? [], 'image');
+      await before.save();
+      await writeFile(grown, 'post 1, now longer');
+      await rm(gone);
+
+      const index = openWarmIndex(cache);
+      expect(await index.checkAhead('content')).toBe(true);
+      expect(index.recall('content', same)).toMatchObject({ i: 0 });
+      expect(index.recall('content', grown)).toBeUndefined();
+      expect(index.recall('content', gone)).toBeUndefined();
+      expect(index.recall('content', files[299] as string)).toMatchObject({ i: 299 });
+      // Checked once, by the thread: a change after it is the next build's to see.
+      await writeFile(same, 'post 0, changed since');
+      expect(index.recall('content', same)).toMatchObject({ i: 0 });
+      // Another section of the same file is checked on recall, as without the thread.
+      expect(index.recall('originals', 'key')).toBe('image');
+      await writeFile(other, 'another image');
+      expect(index.recall('originals', 'key')).toBeUndefined();
+      // What was not asked for, or not recalled, is written back as it was.
+      index.remember('content', grown, index.stamp([grown]) ?? [], 'again');
+      await index.save();
+      const reopened = openWarmIndex(cache);
+      expect(reopened.recall('content', grown)).toBe('again');
+      expect(reopened.recall('content', files[3] as string)).toMatchObject({ i: 3 });
+      expect(reopened.recall('content', same)).toBeUndefined();
+    });
+
+    it('leaves a small, missing, foreign or already read file to be checked on recall', async () => {
+      const index = openWarmIndex(cache);
+      expect(await index.checkAhead('content')).toBe(false);
+      const file = join(dir, 'post.md');
+      const small = await rememberFile(file, 1);
+      expect(await small.checkAhead('content')).toBe(false);
+      expect(small.recall('content', file)).toBe(1);
+
+      const [first] = (await manyFacts(300)) as [string];
+      const read = openWarmIndex(cache);
+      expect(read.recall('content', first)).toMatchObject({ i: 0 });
+      expect(await read.checkAhead('content')).toBe(false);
+      // Asked for twice at once, one thread reads it.
+      const twice = openWarmIndex(cache);
+      expect(await Promise.all([twice.checkAhead('content'), twice.checkAhead('content')])).toEqual(
+        [true, false],
+      );
+      // Read while the thread works: the main thread's reading stands.
+      const meanwhile = openWarmIndex(cache);
+      const checking = meanwhile.checkAhead('content');
+      await writeFile(first, 'changed while checked');
+      expect(meanwhile.recall('content', first)).toBeUndefined();
+      expect(await checking).toBe(false);
+
+      const path = join(cache, INDEX);
+      await writeFile(path, `{"format":0}\n${'x'.repeat(300 * 1024)}\n`);
+      const foreign = openWarmIndex(cache);
+      expect(await foreign.checkAhead('content')).toBe(true);
+      expect(foreign.recall('content', first)).toBeUndefined();
+    });
+  });
 });

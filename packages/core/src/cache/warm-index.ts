@@ -1,5 +1,6 @@
 import { lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { type DerivedCacheLayout, derivedCacheLayout } from './layout.js';
 
@@ -33,6 +34,17 @@ export interface WarmIndex {
   stampsOf(section: WarmSection, id: string): Stamps | undefined;
   /** Remembers `value` as read from the files `stamps` describes. */
   remember(section: WarmSection, id: string, stamps: Stamps, value: unknown): void;
+  /**
+   * Reads the file of `section` and checks the stamps of all its facts on a thread of their
+   * own, while the main thread goes on with other work: recalling one of them then costs no
+   * stat. For a caller with other work to do meanwhile (an Astro build's content sync comes
+   * about a second after its config hook); where nothing else waits, it is slower than
+   * checking on recall (a thread takes tens of ms to start). Resolves true when the thread
+   * checked them; false when its file is small (checked on recall: starting a thread would
+   * cost the main thread more), was already read, is being checked, or the thread failed
+   * (checked on recall, as without it).
+   */
+  checkAhead(section: WarmSection): Promise<boolean>;
   /** Writes the index if anything changed (atomically; a lost race only costs speed). */
   save(): Promise<void>;
 }
@@ -65,7 +77,11 @@ const FORMAT = 4;
 const HEADERS_FORMAT = 2;
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = 0x0a;
-const TAB = 0x09;
+/**
+ * `checkAhead` uses a thread for files at least this large (some 140 whole headers): below
+ * it, their stamps cost the main thread less than starting a thread (~3 ms).
+ */
+const CHECK_AHEAD_BYTES = 256 * 1024;
 /** Facts unused this long are dropped when the index is next written. */
 const FORGET_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 /** `used` is refreshed at most this often, so a warm build does not rewrite the index. */
@@ -127,6 +143,8 @@ interface Part {
    */
   bytes: Buffer;
   loaded: boolean;
+  /** A thread is reading and checking it (see `checkAhead`). */
+  checking: boolean;
   changed: boolean;
 }
 
@@ -140,6 +158,7 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
     sections: new Map(part.sections.map((section) => [section, new Map()])),
     bytes: EMPTY,
     loaded: false,
+    checking: false,
     changed: false,
   }));
   const partOf = new Map(
@@ -157,15 +176,26 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
   const lineAt = (part: Part, start: number) =>
     part.bytes.toString('utf8', start, part.bytes.indexOf(NEWLINE, start));
   const now = Date.now();
-  const unchanged = isUnchanged(derivedCacheDir);
+  const unchanged = isUnchanged(derivedCacheDir, FILES);
+  /** Per section checked by a thread, where the lines whose stamps held start. */
+  const checkedAhead = new Map<WarmSection, Set<number>>();
 
   /** The fact under `id` if every file it came from is unchanged. */
   const valid = (name: WarmSection, id: string): Fact | undefined => {
     const { part, section } = open(name);
     const key = JSON.stringify(id);
     const held = section.get(key);
-    const fact = typeof held === 'number' ? parseLine(lineAt(part, held)) : held;
-    if (!fact?.stamps.every(unchanged)) return undefined;
+    let fact: Fact | undefined;
+    if (typeof held === 'number') {
+      const checked = checkedAhead.get(name);
+      if (checked && !checked.has(held)) return undefined;
+      // A line the thread checked was read whole there: its shape needs no second look.
+      fact = parseLine(lineAt(part, held), checked !== undefined);
+      if (!(fact && (checked || fact.stamps.every(unchanged)))) return undefined;
+    } else {
+      fact = held;
+      if (!fact?.stamps.every(unchanged)) return undefined;
+    }
     if (now - fact.used > TOUCH_EVERY_MS) {
       fact.used = now;
       section.set(key, fact);
@@ -184,7 +214,7 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
     stamp(paths) {
       const stamps: Stamp[] = [];
       for (const path of paths) {
-        const stamp = stampOf(path);
+        const stamp = stampOf(path, FILES);
         if (!stamp) return undefined;
         stamp[0] = relative(derivedCacheDir, path);
         stamps.push(stamp);
@@ -195,6 +225,37 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
       const { part, section } = open(name);
       section.set(JSON.stringify(id), { stamps, value, used: now });
       part.changed = true;
+    },
+    async checkAhead(name) {
+      const part = partOf.get(name) as Part;
+      if (part.loaded || part.checking) return false;
+      const size = FILES.lstatSync(part.file, { throwIfNoEntry: false })?.size ?? 0;
+      if (size < CHECK_AHEAD_BYTES) return false;
+      part.checking = true;
+      let reply: CheckReply;
+      try {
+        reply = await checkOnThread({
+          file: part.file,
+          header: part.header,
+          section: name,
+          derivedCacheDir,
+        });
+      } catch {
+        return false;
+      } finally {
+        part.checking = false;
+      }
+      // Read on the main thread meanwhile (a recall did not wait): that reading stands.
+      if (part.loaded) return false;
+      part.loaded = true;
+      part.bytes = reply.buffer ? Buffer.from(reply.buffer) : EMPTY;
+      const checked = new Set<number>();
+      for (const [section, key, start, held] of reply.lines) {
+        part.sections.get(section as WarmSection)?.set(key, start);
+        if (held) checked.add(start);
+      }
+      checkedAhead.set(name, checked);
+      return true;
     },
     async save() {
       for (const part of parts) {
@@ -241,22 +302,80 @@ function load(file: string, header: string, sections: ReadonlyMap<WarmSection, S
   } catch {
     return EMPTY;
   }
+  const read = indexLines(bytes, header, (section, key, start) => {
+    sections.get(section as WarmSection)?.set(key, start);
+  });
+  return read ? bytes : EMPTY;
+}
+
+/** What `checkAhead`'s thread is asked to do. */
+interface CheckRequest {
+  file: string;
+  header: string;
+  section: WarmSection;
+  derivedCacheDir: string;
+}
+
+/**
+ * Its answer: the file's bytes (none when it is missing, torn at its head or of another
+ * format) and each fact's [section, id as JSON, where its line starts, whether its stamps
+ * held] (checked for the section asked for only).
+ */
+interface CheckReply {
+  buffer?: ArrayBuffer;
+  lines: Array<[string, string, number, boolean]>;
+}
+
+/** The file calls the functions below make: passed in, so that a thread can run them too. */
+interface StampFiles {
+  lstatSync: typeof lstatSync;
+  readFileSync: typeof readFileSync;
+  isAbsolute: typeof isAbsolute;
+  resolve: typeof resolve;
+  sep: string;
+}
+
+const FILES: StampFiles = { lstatSync, readFileSync, isAbsolute, resolve, sep };
+
+/*
+ * From here to `checkFile`, each function runs on the main thread and, as its source text,
+ * on `checkAhead`'s thread too (see `checkThreadSource`): one copy of how a line is read and
+ * a stamp is checked. So each refers to nothing but its arguments, the others and
+ * JavaScript's globals; no import (a module the thread does not have, and under test a
+ * transformed name).
+ */
+
+/**
+ * Calls `onLine` for each whole fact line of `bytes` with its section, its id as JSON and
+ * where it starts; false (and no call) when the file does not begin with `header`.
+ */
+function indexLines(
+  bytes: Buffer,
+  header: string,
+  onLine: (section: string, key: string, start: number, end: number) => void,
+): boolean {
   const head = Buffer.from(`${header}\n`);
-  if (!bytes.subarray(0, head.length).equals(head)) return EMPTY;
+  if (!bytes.subarray(0, head.length).equals(head)) return false;
+  const newline = 0x0a;
+  const tab = 0x09;
   for (let start = head.length; start < bytes.length; ) {
-    let end = bytes.indexOf(NEWLINE, start);
+    let end = bytes.indexOf(newline, start);
     if (end < 0) end = bytes.length;
-    const first = bytes.indexOf(TAB, start);
-    const second = first < 0 ? -1 : bytes.indexOf(TAB, first + 1);
-    const third = second < 0 ? -1 : bytes.indexOf(TAB, second + 1);
+    const first = bytes.indexOf(tab, start);
+    const second = first < 0 ? -1 : bytes.indexOf(tab, first + 1);
+    const third = second < 0 ? -1 : bytes.indexOf(tab, second + 1);
     // A torn last line (no newline) is not a fact.
     if (third >= 0 && third < end && end < bytes.length) {
-      const section = sections.get(bytes.toString('latin1', start, first) as WarmSection);
-      if (section) section.set(bytes.toString('utf8', second + 1, third), start);
+      onLine(
+        bytes.toString('latin1', start, first),
+        bytes.toString('utf8', second + 1, third),
+        start,
+        end,
+      );
     }
     start = end + 1;
   }
-  return bytes;
+  return true;
 }
 
 function usedOf(line: string): number {
@@ -264,8 +383,11 @@ function usedOf(line: string): number {
   return Number(line.slice(first + 1, line.indexOf('\t', first + 1)));
 }
 
-/** A fact's line, or undefined when it is torn or not a fact. */
-function parseLine(line: string): Fact | undefined {
+/**
+ * A fact's line, or undefined when it is torn or not a fact; with `known`, a line already
+ * found to be one (its shape is not checked again).
+ */
+function parseLine(line: string, known = false): Fact | undefined {
   const third = line.indexOf('\t', line.indexOf('\t', line.indexOf('\t') + 1) + 1);
   let parsed: unknown;
   try {
@@ -275,7 +397,7 @@ function parseLine(line: string): Fact | undefined {
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
   const fact = { stamps: parsed[0], value: parsed[1], used: usedOf(line) };
-  return isFact(fact) ? fact : undefined;
+  return known || isFact(fact) ? fact : undefined;
 }
 
 function isFact(value: unknown): value is Fact {
@@ -297,10 +419,10 @@ function isFact(value: unknown): value is Fact {
   );
 }
 
-function stampOf(path: string): Stamp | undefined {
+function stampOf(path: string, files: StampFiles): Stamp | undefined {
   let info: ReturnType<typeof lstatSync>;
   try {
-    info = lstatSync(path, { throwIfNoEntry: false });
+    info = files.lstatSync(path, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }
@@ -313,16 +435,17 @@ function stampOf(path: string): Stamp | undefined {
  * folder (absolute in older lines): a copy of a whole project (the regenerable cache with it)
  * checks its own files, never the ones it was copied from.
  */
-function isUnchanged(derivedCacheDir: string): (stamp: Stamp) => boolean {
+function isUnchanged(derivedCacheDir: string, files: StampFiles): (stamp: Stamp) => boolean {
   // Resolved once per folder: a post's stamps are in a few folders shared by many posts.
   const folders = new Map<string, string>();
+  const { sep } = files;
   const absolute = (stored: string) => {
-    if (isAbsolute(stored)) return stored;
+    if (files.isAbsolute(stored)) return stored;
     const cut = stored.lastIndexOf(sep);
     const folder = cut < 0 ? '' : stored.slice(0, cut);
     let resolved = folders.get(folder);
     if (resolved === undefined) {
-      resolved = resolve(derivedCacheDir, folder);
+      resolved = files.resolve(derivedCacheDir, folder);
       folders.set(folder, resolved);
     }
     return resolved.endsWith(sep)
@@ -330,7 +453,64 @@ function isUnchanged(derivedCacheDir: string): (stamp: Stamp) => boolean {
       : `${resolved}${sep}${stored.slice(cut + 1)}`;
   };
   return ([path, size, mtimeMs, isDirectory]) => {
-    const now = stampOf(absolute(path));
+    const now = stampOf(absolute(path), files);
     return now !== undefined && now[1] === size && now[2] === mtimeMs && now[3] === isDirectory;
   };
+}
+
+/** `checkAhead`'s work, as its thread does it. */
+function checkFile(request: CheckRequest, files: StampFiles): CheckReply {
+  let bytes: Buffer;
+  try {
+    bytes = files.readFileSync(request.file);
+  } catch {
+    return { lines: [] };
+  }
+  const unchanged = isUnchanged(request.derivedCacheDir, files);
+  const lines: CheckReply['lines'] = [];
+  const read = indexLines(bytes, request.header, (section, key, start, end) => {
+    const fact = section === request.section && parseLine(bytes.toString('utf8', start, end));
+    lines.push([section, key, start, fact ? fact.stamps.every(unchanged) : false]);
+  });
+  if (!read) return { lines: [] };
+  // The whole ArrayBuffer goes to the main thread (moved, not copied) when it is the file's own.
+  const buffer =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : new Uint8Array(bytes).buffer;
+  return { buffer, lines };
+}
+
+let threadSource: string | undefined;
+
+/** The thread's code: the functions above as their source, then the call. */
+function checkThreadSource(): string {
+  threadSource ??= `
+const { parentPort, workerData } = require('node:worker_threads');
+const { lstatSync, readFileSync } = require('node:fs');
+const { isAbsolute, resolve, sep } = require('node:path');
+${[indexLines, usedOf, parseLine, isFact, stampOf, isUnchanged, checkFile].join('\n')}
+const reply = ${checkFile.name}(workerData, { lstatSync, readFileSync, isAbsolute, resolve, sep });
+parentPort.postMessage(reply, reply.buffer ? [reply.buffer] : []);
+`;
+  return threadSource;
+}
+
+function checkOnThread(request: CheckRequest): Promise<CheckReply> {
+  return new Promise((resolve, reject) => {
+    const thread = new Worker(checkThreadSource(), {
+      eval: true,
+      workerData: request,
+      // It reads no variable and needs none of the process's flags (a loader given with
+      // `--import`, say): nothing copied, nothing loaded but its own code.
+      env: SHARE_ENV,
+      execArgv: [],
+    });
+    thread.once('message', (reply: CheckReply) => {
+      resolve(reply);
+      void thread.terminate();
+    });
+    thread.once('error', reject);
+    thread.once('exit', () => reject(new Error('The warm index thread ended without an answer')));
+  });
 }

@@ -9,6 +9,7 @@ export { remoteNames } from '../cache/layout.js';
 export { createRemoteCache, openRemote, type RemoteCache } from '../cache/remote-cache.js';
 export type { Sidecar } from '../cache/sidecar.js';
 export { openImageStore } from '../cache/store.js';
+export { openWarmIndex } from '../cache/warm-index.js';
 export { cardKey } from '../derive/card-key.js';
 export { cardFile } from '../derive/card-store.js';
 export { deriveFiles } from '../derive/derive-files.js';

@@ -67,6 +67,14 @@ export interface BuildHeadersInput {
    * each post's set is then the master, the social card, the LQIP and the colour.
    */
   variants?: boolean;
+  /**
+   * The host asks for the headers well after starting the run, with work of its own on the
+   * main thread meanwhile (Astro's content sync comes about a second after its config hook).
+   * A warm build's stamps are then checked on a thread beside it (see
+   * `WarmIndex.checkAhead`); where nothing else would run meanwhile, checking them on the
+   * main thread ends sooner. Default false.
+   */
+  headersWantedLater?: boolean;
 }
 
 export interface BuildHeadersResult extends PipelineResult {
@@ -119,6 +127,7 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
   const known = input.deferWork
     ? undefined
     : knownHeaders(warmIndex, options, input.variants !== false);
+  if (known && input.headersWantedLater) await warmIndex.checkAhead('headers');
   const scanned = await scanContent(options, warmIndex, known);
   const { only } = input;
   const scan = only
