@@ -7,13 +7,15 @@
 // `npm run bench -- warm`, caches filled) to a RAM file system, with a second copy of the
 // plain one as the control, as the recorded run does. Each site is built once untimed, then
 // `--rounds` rounds of one `astro build` each, the order turning every round. Printed: each
-// build's wall and CPU time (the build process's user + system, its threads included), then
-// per site the median of its builds and of its ratios to the first site's build of the same
+// build's wall and CPU time (the build process's user + system, its threads included) and
+// its main thread's CPU time (the thread the build waits on: less spread), then per site
+// the median of its builds and of its ratios to the first site's build of the same
 // round. A copy of a site with a change in its node_modules/@headerforge is another NAME=DIR.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { copySite, ramDir } from './astro-site.mjs';
 import { median } from './median.mjs';
@@ -21,6 +23,7 @@ import { median } from './median.mjs';
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..');
 const astroBin = join(repo, 'node_modules/astro/bin/astro.mjs');
+const countSharp = pathToFileURL(join(import.meta.dirname, 'count-sharp.mjs')).href;
 
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf('--rounds');
@@ -37,10 +40,19 @@ function childrenCpu() {
 
 async function build(dir) {
   const { NODE_ENV: _, ...env } = process.env;
+  // The main thread's CPU time, written at exit by count-sharp.mjs.
+  const out = join(dir, '..', `.rounds-main-cpu-${process.pid}.json`);
   const cpu = childrenCpu();
   const started = performance.now();
-  await run(process.execPath, [astroBin, 'build'], { cwd: dir, env, maxBuffer: 64 * 2 ** 20 });
-  return { wall: (performance.now() - started) / 1000, cpu: childrenCpu() - cpu };
+  await run(process.execPath, [astroBin, 'build'], {
+    cwd: dir,
+    env: { ...env, NODE_OPTIONS: `--import=${countSharp}`, HEADERFORGE_BENCH_SHARP_COUNT: out },
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const wall = (performance.now() - started) / 1000;
+  const { mainCpuMs } = JSON.parse(readFileSync(out, 'utf8'));
+  rmSync(out, { force: true });
+  return { wall, cpu: childrenCpu() - cpu, main: mainCpuMs / 1000 };
 }
 
 let scratch;
@@ -75,7 +87,9 @@ try {
     for (const site of [...sites.slice(turn), ...sites.slice(0, turn)]) {
       const time = await build(site.dir);
       times.get(site.name)[round] = time;
-      line.push(`${site.name} ${time.wall.toFixed(2)} s (CPU ${time.cpu.toFixed(2)} s)`);
+      line.push(
+        `${site.name} ${time.wall.toFixed(2)} s (CPU ${time.cpu.toFixed(2)} s, main thread ${time.main.toFixed(2)} s)`,
+      );
     }
     console.log(`round ${round + 1}/${rounds}: ${line.join(', ')}`);
   }
@@ -86,7 +100,7 @@ try {
     const ratio = (key) => median(own.map((time, i) => time[key] / base[i][key])).toFixed(3);
     const mid = (key) => median(own.map((time) => time[key])).toFixed(2);
     console.log(
-      `${name}: median ${mid('wall')} s, CPU ${mid('cpu')} s; against ${first.name}: ${ratio('wall')}× (CPU ${ratio('cpu')}×)`,
+      `${name}: median ${mid('wall')} s, CPU ${mid('cpu')} s, main thread ${mid('main')} s; against ${first.name}: ${ratio('wall')}× (CPU ${ratio('cpu')}×, main thread ${ratio('main')}×)`,
     );
   }
 } finally {
