@@ -8,7 +8,7 @@
 // plain one as the control, as the recorded run does. Each site is built once untimed, then
 // `--rounds` rounds of one `astro build` each, the order turning every round. Printed: each
 // build's wall and CPU time (the build process's user + system, its threads included) and
-// its main thread's CPU time (the thread the build waits on: less spread), then per site
+// its main thread's CPU time (the thread the build waits on), then per site
 // the median of its builds and of its ratios to the first site's build of the same
 // round. A copy of a site with a change in its node_modules/@headerforge is another NAME=DIR.
 import { execFile } from 'node:child_process';

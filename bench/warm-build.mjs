@@ -197,8 +197,8 @@ async function timedBuilds(roots, astroBuild, { pairs, log }) {
       (ms, i) => ms / ((times.plain[i] + times.control[i]) / 2),
     );
     const controlRatios = times.control.map((ms, i) => ms / times.plain[i]);
-    // The same ratios of the builds' main-thread CPU time (see count-sharp.mjs): less
-    // spread than the wall times', beside them, not instead (the goal is the wall time).
+    // The same ratios of the builds' main-thread CPU time (see count-sharp.mjs), beside the
+    // wall times', not instead of them (the goal is the wall time).
     const mainCpuRatios = mainCpu.headerforge.map(
       (ms, i) => ms / ((mainCpu.plain[i] + mainCpu.control[i]) / 2),
     );
@@ -309,16 +309,16 @@ async function remoteWarmBuild(root, env, astroBuild, startStore, log, used, run
   }
 }
 
-/**
- * The README table's row for the warm figure (`w`). Recorded before 2026-11-30's fifth
- * session, it was nine headerforge builds each between two plain ones, on disk.
- */
 /** The main thread's CPU time beside the wall time's figure (runs since the eleventh session). */
 const mainCpuOf = ({ mainCpu }) =>
   mainCpu
     ? `. Main thread's CPU time, the same ratios: ${mainCpu.ratio.toFixed(3)}× (${mainCpu.pairedRatios.join(', ')}); medians ${(mainCpu.headerforgeMs / 1000).toFixed(2)} s vs ${(mainCpu.plainMs / 1000).toFixed(2)} s; control ${mainCpu.controlRatio.toFixed(3)}× (${mainCpu.controlRatios.join(', ')})`
     : '';
 
+/**
+ * The README table's row for the warm figure (`w`). Recorded before 2026-11-30's fifth
+ * session, it was nine headerforge builds each between two plain ones, on disk.
+ */
 export function warmRow(w, ok) {
   const goal = '≤ 1.03×';
   if (!w.controlRatios) {
