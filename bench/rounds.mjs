@@ -14,6 +14,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -41,7 +42,7 @@ function childrenCpu() {
 async function build(dir) {
   const { NODE_ENV: _, ...env } = process.env;
   // The main thread's CPU time, written at exit by count-sharp.mjs.
-  const out = join(dir, '..', `.rounds-main-cpu-${process.pid}.json`);
+  const out = join(tmpdir(), `headerforge-rounds-main-cpu-${process.pid}.json`);
   const cpu = childrenCpu();
   const started = performance.now();
   await run(process.execPath, [astroBin, 'build'], {

@@ -45,6 +45,13 @@ export function generationKey(input: GenerationKeyInput): string {
   );
 }
 
+/**
+ * The key of the prompt's first candidate: the entry that a later candidate is filed in
+ * (its sidecar lists the others) and that names their shared folder.
+ */
+export const firstCandidateKey = (input: GenerationKeyInput): string =>
+  generationKey({ ...input, candidate: undefined });
+
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
 
 /** Cache paths are built from keys alone; anything else is refused before it nears the disk. */

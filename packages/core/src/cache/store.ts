@@ -11,7 +11,13 @@ import { BUILD_COMPACT_MAX_PIXELS, compactImage, type EncodeLimit } from '../ima
 import { readImageSize } from '../image/inspect.js';
 import { type ImageMediaType, sniffImageType } from '../image/media-types.js';
 import { checkedSha256 } from './checked-hash.js';
-import { type GenerationKeyInput, generationKey, isGenerationKey, sha256Hex } from './keys.js';
+import {
+  firstCandidateKey,
+  type GenerationKeyInput,
+  generationKey,
+  isGenerationKey,
+  sha256Hex,
+} from './keys.js';
 import {
   CACHE_GITIGNORE,
   cacheLayout,
@@ -501,7 +507,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
   ): Promise<CachedImage> {
     const { bytes: received, ...size } = image;
     const candidate = input.candidate ?? 1;
-    const base = generationKey({ ...input, candidate: undefined });
+    const base = firstCandidateKey(input);
     const shard = layout.shard(base);
     await ensureShard(shard);
     if (candidate === 1) await removeOrphanTempFiles(shard);
@@ -729,7 +735,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const candidate = input.candidate ?? 1;
     if (candidate > 1) {
       // A candidate made elsewhere joins its prompt's entry here, as if saved here.
-      const base = generationKey({ ...input, candidate: undefined });
+      const base = firstCandidateKey(input);
       await readyShard(layout.shard(base));
       const file = layout.image(base, sidecar.mediaType, candidate);
       await writeFileAtomic(file, bytes, { syncFolder: false });

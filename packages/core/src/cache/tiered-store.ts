@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { type FileWriter, startFileWriter } from '../files/file-writer.js';
-import { type GenerationKeyInput, generationKey } from './keys.js';
+import { firstCandidateKey, type GenerationKeyInput, generationKey } from './keys.js';
 import type { RemoteCache, RemoteFetch, RemoteFetchOptions } from './remote-cache.js';
 import type { Sidecar } from './sidecar.js';
 import type { CachedImage, ImageStore } from './store.js';
@@ -214,7 +214,7 @@ export function openTieredStore(
           // A later candidate is listed in its first image's sidecar: when that image's copy
           // is being written behind, it is waited for (its failure, if any, is the adopt's).
           const candidate = input.candidate ?? 1;
-          if (candidate > 1) await writing.get(generationKey({ ...input, candidate: undefined }));
+          if (candidate > 1) await writing.get(firstCandidateKey(input));
           entry = await local.adopt(found.sidecar, found.bytes);
         } finally {
           release();

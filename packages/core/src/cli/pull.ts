@@ -1,4 +1,4 @@
-import { generationKey } from '../cache/keys.js';
+import { firstCandidateKey } from '../cache/keys.js';
 import type { RemoteCache } from '../cache/remote-cache.js';
 import { type ImageStore, openCommittedStore } from '../cache/store.js';
 import { fetchHolding } from '../cache/tiered-store.js';
@@ -75,8 +75,8 @@ export async function pull(flags: SyncFlags, io: CliIO): Promise<number> {
 /**
  * Fetches each entry from the remote and adopts the hits into `store` (not on a dry run),
  * several prompts at once (see `syncQueue`), a prompt's candidates in order: each image's
- * bytes are held from before they are asked for until they are written. One row per entry fetched, in the entries' order; none is
- * fetched once `failure()` says the remote failed.
+ * bytes are held from before they are asked for until they are written. One row per entry
+ * fetched, in the entries' order; none is fetched once `failure()` says the remote failed.
  */
 export async function pullEntries(
   entries: readonly SyncEntry[],
@@ -119,7 +119,7 @@ export async function pullEntries(
   // candidate in its first image's sidecar. Prompts go at once.
   const prompts = new Map<string, Array<{ entry: SyncEntry; index: number }>>();
   entries.forEach((entry, index) => {
-    const first = generationKey({ ...entry.input, candidate: undefined });
+    const first = firstCandidateKey(entry.input);
     const candidates = prompts.get(first) ?? [];
     candidates.push({ entry, index });
     prompts.set(first, candidates);

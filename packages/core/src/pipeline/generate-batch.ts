@@ -1,4 +1,4 @@
-import { generationKey } from '../cache/keys.js';
+import { firstCandidateKey } from '../cache/keys.js';
 import type { KeyLock } from '../cache/lock.js';
 import type { Lease } from '../cache/tiered-store.js';
 import { asHeaderforgeError, HeaderforgeError } from '../errors/headerforge-error.js';
@@ -38,7 +38,7 @@ export function generateBatches(run: PipelineRun, planned: readonly PlannedImage
   for (const { group, found } of planned) {
     const wantsMany = [...group.jobs, ...group.unshown].some((job) => (job.candidates ?? 1) > 1);
     if (found.status === 'hit' || !wantsMany) continue;
-    const base = generationKey({ ...group.input, candidate: undefined });
+    const base = firstCandidateKey(group.input);
     clusters.set(base, [...(clusters.get(base) ?? []), group]);
   }
   const batches = [...clusters.values()].filter((groups) => groups.length > 1);

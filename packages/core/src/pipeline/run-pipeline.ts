@@ -1,4 +1,4 @@
-import { generationKey } from '../cache/keys.js';
+import { firstCandidateKey } from '../cache/keys.js';
 import { asHeaderforgeError } from '../errors/headerforge-error.js';
 import { deriveHeaders } from './derive-headers.js';
 import { generateBatches } from './generate-batch.js';
@@ -67,7 +67,7 @@ export async function runPipeline(
   const settledImages = new Map<string, Promise<void>>();
   for (const image of planned) {
     const { input } = image.group;
-    const first = input.candidate ? generationKey({ ...input, candidate: undefined }) : undefined;
+    const first = input.candidate ? firstCandidateKey(input) : undefined;
     const before = first === undefined ? undefined : settledImages.get(first);
     settledImages.set(
       image.group.key,
