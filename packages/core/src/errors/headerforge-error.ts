@@ -94,8 +94,21 @@ export class HeaderforgeError extends Error {
   }
 }
 
+/**
+ * Marks the class's instances, whichever copy of this module made them: a site can run two
+ * (two versions of headerforge installed; or a workspace-linked package, which Vite runs
+ * as the site's own source beside the copy Node loaded), and an error made by one is no
+ * `instanceof` the other's class. On the prototype: not shown when an error is inspected.
+ */
+const BRAND = Symbol.for('headerforge.error');
+Object.defineProperty(HeaderforgeError.prototype, BRAND, { value: true });
+
+/** Whether `value` is a HeaderforgeError, made by this copy of headerforge or another. */
 export function isHeaderforgeError(value: unknown): value is HeaderforgeError {
-  return value instanceof HeaderforgeError;
+  return (
+    value instanceof HeaderforgeError ||
+    (value instanceof Error && (value as Error & { [BRAND]?: unknown })[BRAND] === true)
+  );
 }
 
 /**
@@ -104,7 +117,7 @@ export function isHeaderforgeError(value: unknown): value is HeaderforgeError {
  * folders, anything else `generation_failed` with its message.
  */
 export function asHeaderforgeError(error: unknown): HeaderforgeError {
-  if (error instanceof HeaderforgeError) return error;
+  if (isHeaderforgeError(error)) return error;
   const code = (error as NodeJS.ErrnoException)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
