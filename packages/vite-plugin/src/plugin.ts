@@ -92,6 +92,14 @@ export function headerforge(
    */
   let deferFirstRun = false;
   let firstRunWatched = false;
+  /**
+   * The server a host runs for its content during a build (Astro's content sync, a Vite
+   * server in production mode). The host's own parts wait for the run there
+   * (`headerforgeLoader`), and the build's `buildApp` reports its errors: `buildStart`
+   * waiting too would hold up the whole sync, with the host's main thread idle, while a warm
+   * build's stamps are checked on a thread (see core's `headersWantedLater`).
+   */
+  let hostContentServer = false;
   let closing = false;
   let markFirstRunStarted = () => {};
   const firstRunStarted = new Promise<void>((resolve) => {
@@ -198,9 +206,11 @@ export function headerforge(
         ownService(config, env);
       }
       deferFirstRun = isDev && !host?.service;
-      // A host's dev server scans while Vite sets itself up (its content needs every post);
-      // `buildStart` waits for the same run and reports its errors.
-      if (isDev && !deferFirstRun) service?.ready().catch(() => {});
+      hostContentServer = Boolean(host?.service) && config.command === 'serve' && !isDev;
+      // A host's server scans while Vite sets itself up (its content needs every post). In a
+      // dev server, `buildStart` waits for the same run and reports its errors; in the one a
+      // host runs for its content during a build, it does not (see `hostContentServer`).
+      if (host?.service && config.command === 'serve') service?.ready().catch(() => {});
     },
 
     async buildApp() {
@@ -215,8 +225,9 @@ export function headerforge(
     },
 
     async buildStart() {
-      // A dev server listens first; the run's errors are shown when it fails (`firstRun`).
-      if (deferFirstRun) return;
+      // A dev server listens first; the run's errors are shown when it fails (`firstRun`). A
+      // host's content server goes on while the run it started ends (`configResolved`).
+      if (deferFirstRun || hostContentServer) return;
       // `vite build --watch` rebuilds with the same plugin: each rebuild is a build of its
       // own (a fresh scan, cheap with the warm index, and real images, not a dev server's
       // placeholders). Astro's production Vite server is in watch mode too, but it is part
