@@ -106,6 +106,8 @@ export function headerforge(
     markFirstRunStarted = resolve;
   });
   let gate: ReturnType<typeof serverIdle> | undefined;
+  /** The folders a dev server may read from (see `config`), for the root they were found for. */
+  let readable: { root: string; allow: string[] } | undefined;
 
   const log = (event: HeadersEvent) => {
     review?.onEvent(event);
@@ -180,14 +182,16 @@ export function headerforge(
       // a cache folder sits outside the project. Setting `allow` turns off Vite's own
       // workspace detection, so the workspace root is listed too.
       const root = resolve(config.root ?? process.cwd());
-      const resolved = ready(() => resolveOptions(options, { root }));
-      return {
-        server: {
-          fs: {
-            allow: [searchForWorkspaceRoot(root), resolved.cacheDir, resolved.derivedCacheDir],
-          },
-        },
-      };
+      // Found once per root: Astro resolves a config for its content sync and for each of
+      // its builds, six calls of this hook for one site, the same options each time.
+      if (readable?.root !== root) {
+        const resolved = ready(() => resolveOptions(options, { root }));
+        readable = {
+          root,
+          allow: [searchForWorkspaceRoot(root), resolved.cacheDir, resolved.derivedCacheDir],
+        };
+      }
+      return { server: { fs: { allow: [...readable.allow] } } };
     },
 
     configResolved(config) {
@@ -197,13 +201,13 @@ export function headerforge(
       // (command "serve", but production): that one must behave like, and share, the build.
       isDev = config.command === 'serve' && !config.isProduction;
       isWatchBuild = config.command === 'build';
-      const env = headerforgeEnv(config.mode, config.envDir || config.root);
       if (host?.service) {
-        // The host made the service (it also serves other parts, such as a content loader).
+        // The host made the service (it also serves other parts, such as a content loader),
+        // with the environment it read itself.
         if (service !== host.service) host.service.subscribe(onUpdate);
         service = host.service;
       } else {
-        ownService(config, env);
+        ownService(config, headerforgeEnv(config.mode, config.envDir || config.root));
       }
       deferFirstRun = isDev && !host?.service;
       hostContentServer = Boolean(host?.service) && config.command === 'serve' && !isDev;
