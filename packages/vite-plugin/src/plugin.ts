@@ -27,8 +27,7 @@ import {
 } from 'vite';
 import { headerforgeEnv } from './env.js';
 import { expandHeaderElements, headerReferences } from './html.js';
-import { announceReview } from './review/banner.js';
-import { attachReview, type Review } from './review/middleware.js';
+import type { Review } from './review/server.js';
 import { serverIdle } from './server-idle.js';
 import {
   RESOLVED_VIRTUAL_ID,
@@ -308,7 +307,7 @@ export function headerforge(
       if (!host?.service) await service?.close();
     },
 
-    configureServer(devServer) {
+    async configureServer(devServer) {
       server = devServer;
       gate = serverIdle(devServer);
       // Headers still to make wait while the server answers requests.
@@ -334,8 +333,12 @@ export function headerforge(
       devServer.watcher.on('change', changed);
       devServer.watcher.on('add', changed);
       devServer.watcher.on('unlink', changed);
-      // The review page: a dev server's only, never a build's (Astro's build runs a server too).
+      // The review page: a dev server's only, never a build's (Astro's build runs a server too),
+      // which is why its code is loaded here. Vite waits for this hook before it adds its own
+      // middlewares, so the page's still comes first.
       if (isDev && options.review !== false) {
+        const { attachReview, announceReview } = await import('./review/server.js');
+        if (closing) return;
         review = attachReview({ server: devServer, root, options, service: () => service });
         announceReview(devServer, host?.logger && ((message) => host.logger?.info(message)));
       }
