@@ -164,7 +164,7 @@ async function inputsHash(posts) {
       'derive/card-key.js',
       'derive/card-store.js',
       'derive/manifest.js',
-      // tsc's output, one file per module (dist/ is bundled: see scripts/bundle-core.mjs).
+      // tsc's output, one file per module (dist/ is bundled: see scripts/bundle.mjs).
     ].map((f) => join(repo, 'packages/core/build', f)),
   ];
   for (const file of files) hash.update(await readFile(file));

@@ -15,7 +15,7 @@ const coreDist = `${pathToFileURL(join(root, 'packages/core/dist')).href}/`;
 
 /**
  * The core modules in the files a process loaded (core's dist/ is bundled: each file holds
- * several of tsc's modules, recorded by scripts/bundle-core.mjs), named by their path in
+ * several of tsc's modules, recorded by scripts/bundle.mjs), named by their path in
  * src/ with `.js`; other files as they are.
  */
 function coreModulesIn(loaded: string[]): string[] {

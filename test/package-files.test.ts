@@ -31,11 +31,13 @@ interface Expected {
    */
   sources: Array<[built: string, source: string]>;
   /**
-   * The bundle's record of the JavaScript it wrote to dist/ (core's: see
-   * scripts/bundle-core.mjs): dist's `.js` files are its entries and chunks, not one per
-   * source, and one it did not write is a stale leftover.
+   * The bundle's record of the JavaScript it wrote to dist/ (see scripts/bundle.mjs):
+   * dist's `.js` files are its entries and chunks, not one per source, and one it did not
+   * write is a stale leftover.
    */
-  bundle?: string;
+  bundle: string;
+  /** JavaScript tsc writes to dist/ beside the bundle, for the browser: built from `sources`. */
+  browser?: string[];
 }
 
 const packages: Expected[] = [
@@ -54,11 +56,14 @@ const packages: Expected[] = [
       ['dist/review/', 'client/'],
       ['dist/', 'src/'],
     ],
+    bundle: 'build/bundle.json',
+    browser: ['dist/review/review.js'],
   },
   {
     dir: 'packages/astro-integration',
     allowed: ['dist/**/*.js', 'dist/**/*.d.ts'],
     sources: [['dist/', 'src/']],
+    bundle: 'build/bundle.json',
   },
 ];
 
@@ -83,8 +88,8 @@ function surprises(
   expected: Expected,
   manifest: Manifest,
   sourceExists: (path: string) => boolean,
-  /** The files the bundle wrote, relative to dist/, when `expected.bundle` is set. */
-  bundled: ReadonlySet<string> = new Set(),
+  /** The files the bundle wrote, relative to dist/. */
+  bundled: ReadonlySet<string>,
 ): string[] {
   const allowed = picomatch([...ALWAYS, ...expected.allowed], { dot: true });
   const never = picomatch(NEVER, { dot: true });
@@ -94,7 +99,7 @@ function surprises(
       found.push(`${file}: not a file users need`);
       continue;
     }
-    if (expected.bundle && file.startsWith('dist/') && file.endsWith('.js')) {
+    if (file.startsWith('dist/') && file.endsWith('.js') && !expected.browser?.includes(file)) {
       if (!bundled.has(file.slice('dist/'.length)))
         found.push(`${file}: not written by the last bundle (stale: rebuild dist/ from clean)`);
       continue;
@@ -121,7 +126,7 @@ async function packedFiles(dir: string): Promise<string[]> {
   return (report?.files ?? []).map((file) => file.path).sort();
 }
 
-// `npm test` builds first (tsc, then core's bundle), so dist/ is what `npm publish` would pack.
+// `npm test` builds first (tsc, then the bundles), so dist/ is what `npm publish` would pack.
 describe.each(packages)('the $dir tarball', (expected) => {
   const manifest = JSON.parse(
     readFileSync(join(root, expected.dir, 'package.json'), 'utf8'),
@@ -130,11 +135,9 @@ describe.each(packages)('the $dir tarball', (expected) => {
   it('holds only what users need', async () => {
     const files = await packedFiles(expected.dir);
     expect(files.length).toBeGreaterThan(2);
-    const bundled = expected.bundle
-      ? new Set(
-          Object.keys(JSON.parse(readFileSync(join(root, expected.dir, expected.bundle), 'utf8'))),
-        )
-      : undefined;
+    const bundled = new Set(
+      Object.keys(JSON.parse(readFileSync(join(root, expected.dir, expected.bundle), 'utf8'))),
+    );
     expect(
       surprises(
         files,
@@ -183,6 +186,26 @@ describe('the tarball check', () => {
       'dist/chunks/scan2.js: not written by the last bundle (stale: rebuild dist/ from clean)',
       'notes.txt: not a file users need',
       'dist/cli/bin.js: in the manifest but not in the tarball',
+    ]);
+  });
+
+  it("takes the browser's script beside the bundle only when its source is there", () => {
+    const vite = packages.find((expected) => expected.dir === 'packages/vite-plugin') as Expected;
+    const manifest: Manifest = { exports: { '.': './dist/index.js' } };
+    const files = [
+      'dist/index.js',
+      'dist/review/server.js',
+      'dist/review/review.js',
+      'dist/review/middleware.js',
+    ];
+    const bundled = new Set(['index.js', 'review/server.js']);
+    expect(
+      surprises(files, vite, manifest, (path) => path === 'client/review.ts', bundled),
+    ).toEqual([
+      'dist/review/middleware.js: not written by the last bundle (stale: rebuild dist/ from clean)',
+    ]);
+    expect(surprises(files.slice(0, 3), vite, manifest, () => false, bundled)).toEqual([
+      'dist/review/review.js: built from no source (stale: rebuild dist/ from clean)',
     ]);
   });
 });
