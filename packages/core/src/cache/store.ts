@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Dirent, statSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 import { removeOrphanTempFiles, writeFileAtomic, writeFilesAtomic } from '../files/atomic-write.js';
 import { syncDirectory } from '../files/durable.js';
 import type { FileWriter } from '../files/file-writer.js';
@@ -933,7 +933,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       }
       return undefined;
     } catch (error) {
-      if (error instanceof HeaderforgeError) return error.message;
+      if (isHeaderforgeError(error)) return error.message;
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { cac } from 'cac';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { isHeaderforgeError } from '../errors/headerforge-error.js';
 import { headerforgeVersion } from '../site/package-version.js';
 import { compact } from './compact.js';
 import { doctor } from './doctor.js';
@@ -190,7 +190,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
 
 /** One line and a hint for what the user can fix; a stack trace only for our own bugs. */
 function reportError(error: unknown, io: CliIO): number {
-  if (error instanceof HeaderforgeError) {
+  if (isHeaderforgeError(error)) {
     io.err(`headerforge: ${error.message}`);
     if (error.hint) io.err(`  hint: ${error.hint}`);
     return error.code === 'invalid_option' ? EXIT.usage : EXIT.failed;

@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import { openCommittedStore, type StoreListing } from '../cache/store.js';
 import { openWarmIndex } from '../cache/warm-index.js';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { isHeaderforgeError } from '../errors/headerforge-error.js';
 import type { AspectRatio, ImageSize } from '../image/ratios.js';
 import type { ImageModel } from '../openrouter/catalogue.js';
 import type { OpenRouterClient } from '../openrouter/client.js';
@@ -130,7 +130,7 @@ async function checkServer(env: NodeJS.ProcessEnv, site: LoadedSite): Promise<Se
       client,
     };
   } catch (error) {
-    if (!(error instanceof HeaderforgeError)) throw error;
+    if (!isHeaderforgeError(error)) throw error;
     return {
       result: flag(
         'base-url',
@@ -229,7 +229,7 @@ async function postUses(
       }));
     return { uses, posts: jobs.length };
   } catch (error) {
-    if (!(error instanceof HeaderforgeError)) throw error;
+    if (!isHeaderforgeError(error)) throw error;
     const problem = `cannot read the posts: ${oneLine(error.message)}`;
     return {
       uses: [],
@@ -264,7 +264,7 @@ async function useFindings(
     });
     return [];
   } catch (error) {
-    if (!(error instanceof HeaderforgeError)) throw error;
+    if (!isHeaderforgeError(error)) throw error;
     return [
       {
         problem: `${use.where}: ${oneLine(error.message)}`,
@@ -329,7 +329,7 @@ async function checkCache(
   try {
     listing = await store.list();
   } catch (error) {
-    if (!(error instanceof HeaderforgeError)) throw error;
+    if (!isHeaderforgeError(error)) throw error;
     return flag('cache-verifies', 'fail', error.message, error.hint ?? '');
   }
   if (!listing.exists)

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 import { isOutOfSpace, noSpaceLeft } from '../files/disk-space.js';
 import { ratioValue } from '../image/ratios.js';
 import { dominantColour } from './colour.js';
@@ -42,7 +42,7 @@ export async function deriveFiles(
     try {
       result = await work();
     } catch (cause) {
-      if (cause instanceof HeaderforgeError) throw cause;
+      if (isHeaderforgeError(cause)) throw cause;
       // libvips says only that a write failed; a full disk deserves its own, clear error.
       const full = WRITING_STEPS.has(name) && (await isOutOfSpace(outDir));
       throw new HeaderforgeError(

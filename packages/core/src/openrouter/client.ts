@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { causeChain } from '../errors/cause-chain.js';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 import type { VerifiedImage } from '../image/inspect.js';
 import type { ImageMediaType } from '../image/media-types.js';
 import type { AspectRatio, ImageSize } from '../image/ratios.js';
@@ -337,11 +337,7 @@ async function generateImage(
       const image = await attemptGeneration(options, context, exchange, request.signal);
       return await withLookedUpCost(options, image, request.signal);
     } catch (error) {
-      if (
-        !(error instanceof HeaderforgeError) ||
-        !error.retryable ||
-        attempt > options.maxRetries
-      ) {
+      if (!isHeaderforgeError(error) || !error.retryable || attempt > options.maxRetries) {
         throw error;
       }
       const delayMs =
@@ -400,7 +396,7 @@ async function attemptGeneration(
   // Failures before any response byte are safe to retry; after that the request may be billed.
   const failed = (cause: unknown, phase: 'connect' | 'read'): unknown => {
     if (callerSignal?.aborted) return callerSignal.reason;
-    if (cause instanceof HeaderforgeError) return cause;
+    if (isHeaderforgeError(cause)) return cause;
     if (timeout.aborted) {
       return new HeaderforgeError(
         'timeout',
@@ -522,7 +518,7 @@ async function imagesFromAnswer(
     try {
       images.push(await decodeImage(options, context, image, signal));
     } catch (error) {
-      if (!(error instanceof HeaderforgeError) || error.code !== 'bad_response') throw error;
+      if (!isHeaderforgeError(error) || error.code !== 'bad_response') throw error;
       refused.push(error);
     }
   }
@@ -658,7 +654,7 @@ async function labelled(
 
 /** A `bad_response` (an answer we cannot use) says which model's answer it was. */
 function namingModel(context: ErrorContext, error: unknown): unknown {
-  if (!(error instanceof HeaderforgeError) || error.code !== 'bad_response') return error;
+  if (!isHeaderforgeError(error) || error.code !== 'bad_response') return error;
   return new HeaderforgeError('bad_response', `${error.message} (model ${context.model})`, {
     hint: error.hint ?? 'Build again; if it persists, try another model.',
     ...(error.rejectedImage ? { rejectedImage: error.rejectedImage } : {}),
@@ -704,7 +700,7 @@ async function fetchGenerationCost(
 }
 
 function catalogueError(error: Error, options: ResolvedOptions): HeaderforgeError {
-  if (error instanceof HeaderforgeError) return error;
+  if (isHeaderforgeError(error)) return error;
   const detail = redact(error.message, options.apiKey);
   return new HeaderforgeError(
     'upstream',

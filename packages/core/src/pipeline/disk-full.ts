@@ -1,4 +1,4 @@
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 import { rootCause } from '../files/disk-space.js';
 
 export const DISK_FULL_HINT =
@@ -6,7 +6,7 @@ export const DISK_FULL_HINT =
 
 /** The error for a write that found the disk full: what was being written, and where. */
 export function diskFullError(error: unknown, doing: string): HeaderforgeError {
-  if (error instanceof HeaderforgeError && error.hint === DISK_FULL_HINT) return error;
+  if (isHeaderforgeError(error) && error.hint === DISK_FULL_HINT) return error;
   return new HeaderforgeError('io', `The disk is full: ${doing} failed (${rootCause(error)})`, {
     hint: DISK_FULL_HINT,
     cause: error,

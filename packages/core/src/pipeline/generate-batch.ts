@@ -1,7 +1,11 @@
 import { firstCandidateKey } from '../cache/keys.js';
 import type { KeyLock } from '../cache/lock.js';
 import type { Lease } from '../cache/tiered-store.js';
-import { asHeaderforgeError, HeaderforgeError } from '../errors/headerforge-error.js';
+import {
+  asHeaderforgeError,
+  type HeaderforgeError,
+  isHeaderforgeError,
+} from '../errors/headerforge-error.js';
 import type { Provider } from '../providers/provider.js';
 import { pixelsNeededBy } from './derive-headers.js';
 import { keepReceived, saveImage, storedBytes } from './generate.js';
@@ -124,7 +128,7 @@ async function batch(
     const { images, refused } = await provider
       .generateMany({ ...job, pick: chosen[0]?.input.candidate ?? 1 }, chosen.length, run.signal)
       .catch(async (error: unknown) => {
-        const paid = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
+        const paid = isHeaderforgeError(error) ? error.rejectedImage : undefined;
         if (!paid) {
           reservation.cancel();
           throw error;

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CachedImage } from '../cache/store.js';
 import { makeTempDir } from '../derive/temp-dirs.js';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 import type { ProvidedImage, Provider } from '../providers/provider.js';
 import type { Reservation } from './budget.js';
 import { pixelsNeededBy } from './derive-headers.js';
@@ -121,11 +121,11 @@ async function generateAndPublish(
   } catch (error) {
     run.answersInFlight--;
     // Noted before the slot is given back, so that no request waiting for it starts.
-    if (error instanceof HeaderforgeError) noteHalt(run, error, model);
+    if (isHeaderforgeError(error)) noteHalt(run, error, model);
     releaseSlot();
     // A refused image was paid for: it counts against the cap and in the summary, at the
     // price reserved for it (its answer's own cost is not known).
-    if (error instanceof HeaderforgeError && error.rejectedImage) {
+    if (isHeaderforgeError(error) && error.rejectedImage) {
       run.tally.paid(reservation.settle(undefined));
     } else reservation.cancel();
     await keepRejected(run, group, error);
@@ -216,7 +216,7 @@ export async function keepReceived(
 
 /** An image that was paid for but refused is kept in the quarantine, never dropped. */
 async function keepRejected(run: PipelineRun, group: ImageGroup, error: unknown): Promise<void> {
-  const bytes = error instanceof HeaderforgeError ? error.rejectedImage : undefined;
+  const bytes = isHeaderforgeError(error) ? error.rejectedImage : undefined;
   if (!bytes) return;
   const posts = filesOf(group).join(', ');
   try {

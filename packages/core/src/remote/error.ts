@@ -1,11 +1,11 @@
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 
 /**
  * A store's failure as one readable line: a timeout, a refused connection or the client's
  * own message, prefixed with the store's label (which never carries a secret).
  */
 export function remoteError(label: string, error: unknown, timeoutMs: number): HeaderforgeError {
-  if (error instanceof HeaderforgeError) return error;
+  if (isHeaderforgeError(error)) return error;
   const name = (error as Error)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new HeaderforgeError(

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AwsV4Signer } from 'aws4fetch';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { HeaderforgeError, isHeaderforgeError } from '../errors/headerforge-error.js';
 import {
   type BackendOptions,
   LEASE_FOLDER,
@@ -58,7 +58,7 @@ export function createS3Backend(location: S3Location, options: BackendOptions): 
     try {
       signer = await importPeer('aws4fetch', location.label, () => import('aws4fetch'));
     } catch (error) {
-      if ((accessKeyId && secretAccessKey) || !(error instanceof HeaderforgeError)) throw error;
+      if ((accessKeyId && secretAccessKey) || !isHeaderforgeError(error)) throw error;
       const { message, hint } = error;
       throw new HeaderforgeError('remote_unavailable', `${message}, and ${noKeys}`, {
         cause: error,
