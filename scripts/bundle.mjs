@@ -21,12 +21,14 @@ import { rolldown } from 'rolldown';
 
 const packages = join(import.meta.dirname, '..', 'packages');
 
-/** Each package: its folder, its entries beyond `exports`, where its chunks go, and what tsc writes to dist/ for the browser. */
+/**
+ * Each package: its folder, its entries beyond `exports`, where its chunks go (default
+ * `chunks/`), and what tsc writes to dist/ for the browser (kept).
+ */
 const PACKAGES = [
   {
     folder: 'core',
     entries: ['./dist/cli/bin.js', './dist/internal/index.js'],
-    chunks: 'chunks/[name].js',
   },
   {
     folder: 'vite-plugin',
@@ -36,7 +38,7 @@ const PACKAGES = [
     chunks: 'review/[name].js',
     browser: ['review/review.js'],
   },
-  { folder: 'astro-integration', chunks: 'chunks/[name].js' },
+  { folder: 'astro-integration' },
 ];
 
 // `npm run clean`: tsc has removed the files it wrote, not their folders; this removes each
@@ -60,7 +62,8 @@ function removeBundle(root, keep) {
   } catch {}
   for (const entry of entries) {
     const file = join(entry.parentPath, entry.name);
-    if (entry.isFile() && entry.name.endsWith('.js') && !keep.has(relative(dist, file)))
+    const name = relative(dist, file).replaceAll('\\', '/');
+    if (entry.isFile() && entry.name.endsWith('.js') && !keep.has(name))
       rmSync(file, { force: true });
   }
   rmSync(join(dist, 'chunks'), { recursive: true, force: true });
@@ -83,7 +86,7 @@ function removeEmptyFolders(folder) {
   return empty;
 }
 
-async function bundle({ folder, entries: extra = [], chunks, browser = [] }) {
+async function bundle({ folder, entries: extra = [], chunks = 'chunks/[name].js', browser = [] }) {
   const root = join(packages, folder);
   const built = join(root, 'build');
   const dist = join(root, 'dist');

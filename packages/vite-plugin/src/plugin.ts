@@ -209,11 +209,12 @@ export function headerforge(
         ownService(config, headerforgeEnv(config.mode, config.envDir || config.root));
       }
       deferFirstRun = isDev && !host?.service;
-      hostContentServer = Boolean(host?.service) && config.command === 'serve' && !isDev;
+      const hostServer = Boolean(host?.service) && config.command === 'serve';
+      hostContentServer = hostServer && !isDev;
       // A host's server scans while Vite sets itself up (its content needs every post). In a
       // dev server, `buildStart` waits for the same run and reports its errors; in the one a
       // host runs for its content during a build, it does not (see `hostContentServer`).
-      if (host?.service && config.command === 'serve') service?.ready().catch(() => {});
+      if (hostServer) service?.ready().catch(() => {});
     },
 
     async buildApp() {
