@@ -127,7 +127,8 @@ async function loadSchemas() {
     import(CORE.href),
     import(CORE_INTERNAL.href),
   ]);
-  return { site: headerforgeOptionsSchema, client: openRouterClientOptionsSchema };
+  // The client's schema is built when first asked for (a `z.lazy`): its object is the inner one.
+  return { site: headerforgeOptionsSchema, client: openRouterClientOptionsSchema.unwrap() };
 }
 
 async function main() {

@@ -3,24 +3,30 @@ import { IMAGE_MEDIA_TYPES } from '../image/media-types.js';
 import type { GenerationKeyInput } from './keys.js';
 import { IMAGE_FILE_NAME } from './layout.js';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+// The schemas are built on first use (`z.lazy`), not when this module loads: a warm build
+// recalls its entries from the warm index and parses no sidecar, and building them took
+// 1–2 ms of its main thread.
+
+const hex64 = () => z.string().regex(/^[0-9a-f]{64}$/);
 
 /** The bytes as paid for, when the stored file is a compact re-encoding of them. */
-const receivedSchema = z.object({
-  sha256: hex64,
-  bytes: z.number().int().nonnegative(),
-  mediaType: z.enum(IMAGE_MEDIA_TYPES),
-});
+const receivedSchema = z.lazy(() =>
+  z.object({
+    sha256: hex64(),
+    bytes: z.number().int().nonnegative(),
+    mediaType: z.enum(IMAGE_MEDIA_TYPES),
+  }),
+);
 export type ReceivedRecord = z.infer<typeof receivedSchema>;
 
 /**
  * What is recorded of each image file of an entry: the file as stored (`file` … `height`),
  * and what was paid for. Stored as received unless `received` says otherwise.
  */
-const imageRecordShape = {
+const imageRecordShape = () => ({
   file: z.string().regex(IMAGE_FILE_NAME),
   mediaType: z.enum(IMAGE_MEDIA_TYPES),
-  sha256: hex64,
+  sha256: hex64(),
   bytes: z.number().int().nonnegative(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
@@ -48,44 +54,48 @@ const imageRecordShape = {
   sources: z.array(z.string()),
   /** Set when the image survived a crash before its record was written. */
   recovered: z.boolean().optional(),
-};
+});
 
-const imageRecordSchema = z.object(imageRecordShape);
+const imageRecordSchema = z.lazy(() => z.object(imageRecordShape()));
 /** What is recorded of one image file of an entry. */
 export type ImageRecord = z.infer<typeof imageRecordSchema>;
 
 /** What an entry's sidecar records of one of its later candidates. */
-export const candidateRecordSchema = z.looseObject({
-  candidate: z.number().int().min(2).max(8),
-  ...imageRecordShape,
-});
+const candidateRecordSchema = z.lazy(() =>
+  z.looseObject({
+    candidate: z.number().int().min(2).max(8),
+    ...imageRecordShape(),
+  }),
+);
 
 /**
  * The JSON beside each cached image. It records what was paid for and how, so the cache
  * explains itself in a code review and can be verified without the network.
  */
-export const sidecarSchema = z.looseObject({
-  schema: z.literal(1),
-  key: hex64,
-  provider: z.literal('openrouter'),
-  /** Offline art standing in for this key; never stored in the committed cache. */
-  placeholder: z.boolean(),
-  prompt: z.string(),
-  model: z.string(),
-  aspectRatio: z.string(),
-  imageSize: z.string(),
-  seed: z.number().int().nullable(),
-  /** sha256 of each reference image the request carried, in order (part of the key). */
-  references: z.array(hex64).optional(),
-  /** Which candidate of its prompt this image is, from 2 (part of the key); absent: the first. */
-  candidate: z.number().int().min(2).optional(),
-  ...imageRecordShape,
-  /**
-   * The prompt's other candidates (2–8), each its own file in the same folder with its own
-   * hash: one entry holds every image paid for of one prompt. Absent: only the first.
-   */
-  candidates: z.array(candidateRecordSchema).optional(),
-});
+export const sidecarSchema = z.lazy(() =>
+  z.looseObject({
+    schema: z.literal(1),
+    key: hex64(),
+    provider: z.literal('openrouter'),
+    /** Offline art standing in for this key; never stored in the committed cache. */
+    placeholder: z.boolean(),
+    prompt: z.string(),
+    model: z.string(),
+    aspectRatio: z.string(),
+    imageSize: z.string(),
+    seed: z.number().int().nullable(),
+    /** sha256 of each reference image the request carried, in order (part of the key). */
+    references: z.array(hex64()).optional(),
+    /** Which candidate of its prompt this image is, from 2 (part of the key); absent: the first. */
+    candidate: z.number().int().min(2).optional(),
+    ...imageRecordShape(),
+    /**
+     * The prompt's other candidates (2–8), each its own file in the same folder with its own
+     * hash: one entry holds every image paid for of one prompt. Absent: only the first.
+     */
+    candidates: z.array(candidateRecordSchema).optional(),
+  }),
+);
 export type Sidecar = z.infer<typeof sidecarSchema>;
 export type CandidateRecord = z.infer<typeof candidateRecordSchema>;
 

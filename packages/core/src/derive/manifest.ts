@@ -4,25 +4,27 @@ import type { DerivedFile, DerivedSet } from './derived-set.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
-// A bare name: a tampered manifest must not point the site at a file outside its folder.
-const FileNameSchema = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/);
-
-const EntrySchema = z.object({
-  file: FileNameSchema,
-  width: z.int().positive(),
-  height: z.int().positive(),
-  format: z.enum(['png', 'avif', 'webp', 'jpeg']),
-  bytes: z.int().nonnegative(),
-});
-
-/** `manifest.json`: the set with file names relative to its folder, written last. */
-const ManifestSchema = z.object({
-  key: z.string().regex(/^[0-9a-f]{64}$/),
-  master: EntrySchema,
-  variants: z.array(EntrySchema),
-  og: EntrySchema.optional(),
-  lqip: z.string().startsWith('data:image/'),
-  color: z.string().regex(/^#[0-9a-f]{6}$/),
+/**
+ * `manifest.json`: the set with file names relative to its folder, written last. Built on
+ * first use (`z.lazy`): a warm build recalls its sets from the warm index and reads none.
+ */
+const ManifestSchema = z.lazy(() => {
+  // A bare name: a tampered manifest must not point the site at a file outside its folder.
+  const entry = z.object({
+    file: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+    width: z.int().positive(),
+    height: z.int().positive(),
+    format: z.enum(['png', 'avif', 'webp', 'jpeg']),
+    bytes: z.int().nonnegative(),
+  });
+  return z.object({
+    key: z.string().regex(/^[0-9a-f]{64}$/),
+    master: entry,
+    variants: z.array(entry),
+    og: entry.optional(),
+    lqip: z.string().startsWith('data:image/'),
+    color: z.string().regex(/^#[0-9a-f]{6}$/),
+  });
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 

@@ -40,135 +40,144 @@ function doc(description: string, defaultText?: string) {
   return defaultText === undefined ? { description } : { description, defaultText };
 }
 
-export const openRouterClientOptionsSchema = z.object({
-  apiKey: z
-    .string()
-    .optional()
-    .meta(doc('Needed to generate images, not to list models.', '`OPENROUTER_API_KEY`')),
-  baseURL: z
-    .string()
-    .optional()
-    .meta(
-      doc(
-        'The OpenRouter-compatible API root. An explicit `baseURL` beats `OPENROUTER_BASE_URL`.',
-        `\`OPENROUTER_BASE_URL\`, else \`${DEFAULT_BASE_URL}\``,
+/**
+ * Built when asked for (the README's table, and types), not when this module loads: the
+ * pipeline imports the module for its defaults, and building the schema cost each build
+ * 1–2 ms of its main thread.
+ */
+export const openRouterClientOptionsSchema = z.lazy(() =>
+  z.object({
+    apiKey: z
+      .string()
+      .optional()
+      .meta(doc('Needed to generate images, not to list models.', '`OPENROUTER_API_KEY`')),
+    baseURL: z
+      .string()
+      .optional()
+      .meta(
+        doc(
+          'The OpenRouter-compatible API root. An explicit `baseURL` beats `OPENROUTER_BASE_URL`.',
+          `\`OPENROUTER_BASE_URL\`, else \`${DEFAULT_BASE_URL}\``,
+        ),
       ),
-    ),
-  timeoutMs: z
-    .int()
-    .min(0)
-    .default(DEFAULT_TIMEOUT_MS)
-    .meta(
-      doc(
-        'Milliseconds one attempt may take, including the response body. A timed-out attempt is not retried, since the provider may still finish it and bill for it.',
+    timeoutMs: z
+      .int()
+      .min(0)
+      .default(DEFAULT_TIMEOUT_MS)
+      .meta(
+        doc(
+          'Milliseconds one attempt may take, including the response body. A timed-out attempt is not retried, since the provider may still finish it and bill for it.',
+        ),
       ),
-    ),
-  maxRetries: z
-    .int()
-    .min(0)
-    .default(DEFAULT_MAX_RETRIES)
-    .meta(
-      doc(
-        'Retries after the first attempt, after a 429 rate limit, a 502/503/504 or a connection failure before any response byte; never after a timeout (see `timeoutMs`).',
-        `\`${DEFAULT_MAX_RETRIES}\` (${DEFAULT_MAX_RETRIES + 1} attempts)`,
+    maxRetries: z
+      .int()
+      .min(0)
+      .default(DEFAULT_MAX_RETRIES)
+      .meta(
+        doc(
+          'Retries after the first attempt, after a 429 rate limit, a 502/503/504 or a connection failure before any response byte; never after a timeout (see `timeoutMs`).',
+          `\`${DEFAULT_MAX_RETRIES}\` (${DEFAULT_MAX_RETRIES + 1} attempts)`,
+        ),
       ),
-    ),
-  retryBaseDelayMs: z
-    .number()
-    .default(DEFAULT_RETRY_BASE_DELAY_MS)
-    .meta(
-      doc(
-        'First step of the full-jitter exponential backoff: the n-th retry waits a uniform time in [0, min(`maxRetryDelayMs`, base·2ⁿ⁻¹)]. A `Retry-After` (seconds or a date) takes its place.',
+    retryBaseDelayMs: z
+      .number()
+      .default(DEFAULT_RETRY_BASE_DELAY_MS)
+      .meta(
+        doc(
+          'First step of the full-jitter exponential backoff: the n-th retry waits a uniform time in [0, min(`maxRetryDelayMs`, base·2ⁿ⁻¹)]. A `Retry-After` (seconds or a date) takes its place.',
+        ),
       ),
-    ),
-  maxRetryDelayMs: z
-    .number()
-    .default(DEFAULT_MAX_RETRY_DELAY_MS)
-    .meta(
-      doc('Longest wait between attempts; a `Retry-After` longer than this fails at once instead.'),
-    ),
-  maxTokens: z
-    .int()
-    .min(0)
-    .default(DEFAULT_MAX_TOKENS)
-    .meta(
-      doc(
-        "Sent as `max_tokens`, so OpenRouter does not reserve the model's whole output budget (a 402 on low-credit accounts).",
+    maxRetryDelayMs: z
+      .number()
+      .default(DEFAULT_MAX_RETRY_DELAY_MS)
+      .meta(
+        doc(
+          'Longest wait between attempts; a `Retry-After` longer than this fails at once instead.',
+        ),
       ),
-    ),
-  maxResponseBytes: z
-    .number()
-    .default(DEFAULT_MAX_RESPONSE_BYTES)
-    .meta(
-      doc(
-        'Largest response body read, a JSON answer or a downloaded image; a larger one is refused.',
-        `${DEFAULT_MAX_RESPONSE_BYTES / 2 ** 20} MiB`,
+    maxTokens: z
+      .int()
+      .min(0)
+      .default(DEFAULT_MAX_TOKENS)
+      .meta(
+        doc(
+          "Sent as `max_tokens`, so OpenRouter does not reserve the model's whole output budget (a 402 on low-credit accounts).",
+        ),
       ),
-    ),
-  maxPixels: z
-    .number()
-    .default(DEFAULT_MAX_PIXELS)
-    .meta(
-      doc(
-        'Largest image accepted, in pixels (width × height); a larger one is refused from its header, before decoding.',
-        `${Math.sqrt(DEFAULT_MAX_PIXELS)}²`,
+    maxResponseBytes: z
+      .number()
+      .default(DEFAULT_MAX_RESPONSE_BYTES)
+      .meta(
+        doc(
+          'Largest response body read, a JSON answer or a downloaded image; a larger one is refused.',
+          `${DEFAULT_MAX_RESPONSE_BYTES / 2 ** 20} MiB`,
+        ),
       ),
-    ),
-  appName: z
-    .string()
-    .default(DEFAULT_APP_NAME)
-    .meta(doc("Sent as `X-Title`, for OpenRouter's app attribution.")),
-  siteUrl: z
-    .string()
-    .optional()
-    .meta(doc("Sent as `HTTP-Referer`, for OpenRouter's app attribution.")),
-  transport: z
-    .enum(TRANSPORT_CHOICES)
-    .default('auto')
-    .meta(
-      doc(
-        "Which endpoint makes images: `'images'` (`POST /images`), `'chat'` (`POST /chat/completions`), or `'auto'`: the Image API for the models `GET /images/models` lists, chat completions for the rest. A request's own `transport` beats it.",
+    maxPixels: z
+      .number()
+      .default(DEFAULT_MAX_PIXELS)
+      .meta(
+        doc(
+          'Largest image accepted, in pixels (width × height); a larger one is refused from its header, before decoding.',
+          `${Math.sqrt(DEFAULT_MAX_PIXELS)}²`,
+        ),
       ),
-    ),
-  provider: z
-    .object({
-      order: z.array(z.string()).optional(),
-      only: z.array(z.string()).optional(),
-      allowFallbacks: z.boolean().optional(),
-    })
-    .optional()
-    .meta(
-      doc(
-        "OpenRouter's provider routing, sent on both endpoints: `{ order, only, allowFallbacks }`. Pin a provider when it matters which one draws (another provider's picture differs). A request's own `provider` beats it.",
-        'none (OpenRouter routes)',
+    appName: z
+      .string()
+      .default(DEFAULT_APP_NAME)
+      .meta(doc("Sent as `X-Title`, for OpenRouter's app attribution.")),
+    siteUrl: z
+      .string()
+      .optional()
+      .meta(doc("Sent as `HTTP-Referer`, for OpenRouter's app attribution.")),
+    transport: z
+      .enum(TRANSPORT_CHOICES)
+      .default('auto')
+      .meta(
+        doc(
+          "Which endpoint makes images: `'images'` (`POST /images`), `'chat'` (`POST /chat/completions`), or `'auto'`: the Image API for the models `GET /images/models` lists, chat completions for the rest. A request's own `transport` beats it.",
+        ),
       ),
-    ),
-  lookupCost: z
-    .union([z.boolean(), z.object({ delaysMs: z.array(z.number()) })])
-    .default(false)
-    .meta(
-      doc(
-        'When an answer carries no `usage.cost`, ask `GET /generation?id=` for it: `true` asks after 2, 4 and 8 s (the stats appear only seconds after a generation), `{ delaysMs }` sets the waits. Off, the cost is priced from the catalogue and the generation id is kept.',
+    provider: z
+      .object({
+        order: z.array(z.string()).optional(),
+        only: z.array(z.string()).optional(),
+        allowFallbacks: z.boolean().optional(),
+      })
+      .optional()
+      .meta(
+        doc(
+          "OpenRouter's provider routing, sent on both endpoints: `{ order, only, allowFallbacks }`. Pin a provider when it matters which one draws (another provider's picture differs). A request's own `provider` beats it.",
+          'none (OpenRouter routes)',
+        ),
       ),
-    ),
-  onRetry: z
-    .custom<(event: RetryEvent) => void>()
-    .optional()
-    .meta(
-      doc(
-        'Called before each retry with `{ model, attempt, delayMs, error }`, e.g. to log "rate limited, retrying in 4 s".',
+    lookupCost: z
+      .union([z.boolean(), z.object({ delaysMs: z.array(z.number()) })])
+      .default(false)
+      .meta(
+        doc(
+          'When an answer carries no `usage.cost`, ask `GET /generation?id=` for it: `true` asks after 2, 4 and 8 s (the stats appear only seconds after a generation), `{ delaysMs }` sets the waits. Off, the cost is priced from the catalogue and the generation id is kept.',
+        ),
       ),
-    ),
-  fetch: z
-    .custom<typeof fetch>()
-    .optional()
-    .meta(
-      doc(
-        'The `fetch` every request goes through: the model catalogue, generations and image downloads.',
-        '`globalThis.fetch`',
+    onRetry: z
+      .custom<(event: RetryEvent) => void>()
+      .optional()
+      .meta(
+        doc(
+          'Called before each retry with `{ model, attempt, delayMs, error }`, e.g. to log "rate limited, retrying in 4 s".',
+        ),
       ),
-    ),
-});
+    fetch: z
+      .custom<typeof fetch>()
+      .optional()
+      .meta(
+        doc(
+          'The `fetch` every request goes through: the model catalogue, generations and image downloads.',
+          '`globalThis.fetch`',
+        ),
+      ),
+  }),
+);
 
 /** The options as callers write them: everything optional. */
 export type OpenRouterClientOptions = z.input<typeof openRouterClientOptionsSchema>;
