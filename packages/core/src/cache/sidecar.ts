@@ -3,21 +3,20 @@ import { IMAGE_MEDIA_TYPES } from '../image/media-types.js';
 import type { GenerationKeyInput } from './keys.js';
 import { IMAGE_FILE_NAME } from './layout.js';
 
-// The schemas are built on first use (`z.lazy`), not when this module loads: a warm build
-// recalls its entries from the warm index and parses no sidecar, and building them took
-// 1–2 ms of its main thread.
+// The schemas are built on first use (`sidecarSchema` is a `z.lazy` of the parts below, each
+// built by a function), not when this module loads: a warm build recalls its entries from
+// the warm index and parses no sidecar, and building them took 1–2 ms of its main thread.
 
 const hex64 = () => z.string().regex(/^[0-9a-f]{64}$/);
 
 /** The bytes as paid for, when the stored file is a compact re-encoding of them. */
-const receivedSchema = z.lazy(() =>
+const receivedSchema = () =>
   z.object({
     sha256: hex64(),
     bytes: z.number().int().nonnegative(),
     mediaType: z.enum(IMAGE_MEDIA_TYPES),
-  }),
-);
-export type ReceivedRecord = z.infer<typeof receivedSchema>;
+  });
+export type ReceivedRecord = z.infer<ReturnType<typeof receivedSchema>>;
 
 /**
  * What is recorded of each image file of an entry: the file as stored (`file` … `height`),
@@ -31,7 +30,7 @@ const imageRecordShape = () => ({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   /** The bytes as paid for (their hash, size and type), when the stored file is not them. */
-  received: receivedSchema.optional(),
+  received: receivedSchema().optional(),
   created: z.string(),
   costUsd: z.number().nonnegative().nullable(),
   generationId: z.string().nullable(),
@@ -56,17 +55,15 @@ const imageRecordShape = () => ({
   recovered: z.boolean().optional(),
 });
 
-const imageRecordSchema = z.lazy(() => z.object(imageRecordShape()));
 /** What is recorded of one image file of an entry. */
-export type ImageRecord = z.infer<typeof imageRecordSchema>;
+export type ImageRecord = z.infer<z.ZodObject<ReturnType<typeof imageRecordShape>>>;
 
 /** What an entry's sidecar records of one of its later candidates. */
-const candidateRecordSchema = z.lazy(() =>
+const candidateRecordSchema = () =>
   z.looseObject({
     candidate: z.number().int().min(2).max(8),
     ...imageRecordShape(),
-  }),
-);
+  });
 
 /**
  * The JSON beside each cached image. It records what was paid for and how, so the cache
@@ -93,11 +90,11 @@ export const sidecarSchema = z.lazy(() =>
      * The prompt's other candidates (2–8), each its own file in the same folder with its own
      * hash: one entry holds every image paid for of one prompt. Absent: only the first.
      */
-    candidates: z.array(candidateRecordSchema).optional(),
+    candidates: z.array(candidateRecordSchema()).optional(),
   }),
 );
 export type Sidecar = z.infer<typeof sidecarSchema>;
-export type CandidateRecord = z.infer<typeof candidateRecordSchema>;
+export type CandidateRecord = z.infer<ReturnType<typeof candidateRecordSchema>>;
 
 /**
  * Candidate k of an entry as a sidecar of its own, under its own key: what the rest of
