@@ -27,7 +27,7 @@ import {
   isEntryFile,
   SHARD_NAME,
 } from './layout.js';
-import { acquireKeyLock, type KeyLock, type LockOptions, removeDeadLocks } from './lock.js';
+import { acquireKeyLock, type KeyLock, type LockOptions } from './lock.js';
 import {
   type CandidateRecord,
   candidateSidecar,
@@ -135,8 +135,6 @@ export interface ImageStore {
    */
   flush(): Promise<void>;
   lock(key: string, options?: LockOptions): Promise<KeyLock>;
-  /** Removes the locks of builds on this host that died holding them (see `removeDeadLocks`). */
-  removeDeadLocks(): Promise<number>;
   /**
    * Keeps the bytes of a paid-for image that could not be used in `.quarantine/`, beside a
    * note of why: nothing paid is thrown away. Resolves with the folder, as messages show it.
@@ -968,7 +966,6 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
       await scratchDir(layout.locks);
       return acquireKeyLock(layout.lock(key), lockOptions);
     },
-    removeDeadLocks: () => removeDeadLocks(layout.locks),
     list,
     readSidecar,
     check,

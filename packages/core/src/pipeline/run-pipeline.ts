@@ -6,6 +6,7 @@ import type { HeaderJob } from './header-job.js';
 import { obtainImage } from './obtain.js';
 import { groupByKey, planImages } from './plan.js';
 import { finishRun, noteHalt, onWriteError, settleWrites, startRun } from './run.js';
+import { byFile, compareText, countKnown } from './run-known.js';
 import type { RunPipelineOptions } from './settings.js';
 import type { HeaderResult, PipelineResult } from './summary.js';
 
@@ -52,11 +53,7 @@ export async function runPipeline(
     mode: run.mode,
   });
   const headers: HeaderResult[] = [...knownHeaders];
-  for (const header of knownHeaders) options.onHeader?.(header);
-  for (const _ of knownImages) {
-    run.tally.cached();
-    run.tally.progress();
-  }
+  countKnown(run.tally, knownHeaders, knownImages.size, options.onHeader);
 
   // 2. Obtain every original (a post's missing candidates several per request where the model
   // allows, beside the other posts' requests), then 3. derive its posts' headers, each image
@@ -111,11 +108,9 @@ export async function runPipeline(
   const summary = run.tally.summary(performance.now() - started);
   run.emit({ type: 'done', summary });
   return {
-    headers: headers.sort((a, b) => compare(a.job.file, b.job.file)),
-    failures: [...run.tally.failures].sort((a, b) => compare(a.file, b.file)),
+    headers: headers.sort(byFile),
+    failures: [...run.tally.failures].sort((a, b) => compareText(a.file, b.file)),
     summary,
     ...(options.writeBehind ? { writesDone: settleWrites(run) } : {}),
   };
 }
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

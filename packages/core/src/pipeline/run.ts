@@ -15,6 +15,7 @@ import type { PipelineEvent } from './events.js';
 import { createPixelBudget } from './pixel-budget.js';
 import type { ImageGroup } from './plan.js';
 import { createRequestSlots } from './request-slots.js';
+import { removeDeadLocksOf, saveWarmIndex } from './run-known.js';
 import type { PipelineMode, PipelineSettings, RunPipelineOptions } from './settings.js';
 import { createTally, type Tally } from './tally.js';
 
@@ -158,11 +159,7 @@ export function shown(run: PipelineRun, path: string): string {
 export async function finishRun(run: PipelineRun): Promise<void> {
   const fallbacks = cardFallbackWarning(run.cardFallbacks);
   if (fallbacks) run.tally.warning(fallbacks);
-  await run.store.local
-    .removeDeadLocks()
-    .catch((error: unknown) =>
-      run.tally.warning(`Could not remove stale locks: ${(error as Error).message}`),
-    );
+  await removeDeadLocksOf(run.settings.cacheDir, (message) => run.tally.warning(message));
   // Only after cold work: a warm build should not walk the derived cache.
   if (run.derivedCold) {
     await removeStaleTempDirs(run.derivedDir, STALE_TEMP_MS).catch((error: unknown) =>
@@ -184,11 +181,7 @@ async function keepWhatWasLearnt(run: PipelineRun, warn: (message: string) => vo
         `Could not flush the entries read through from the remote cache to disk: ${(error as Error).message}`,
       ),
     );
-  await run.warmIndex
-    .save()
-    .catch((error: unknown) =>
-      warn(`Could not save the warm-build index: ${(error as Error).message}`),
-    );
+  await saveWarmIndex(run.warmIndex, warn);
 }
 
 /**

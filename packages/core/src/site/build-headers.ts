@@ -5,6 +5,7 @@ import type { OpenRouterClientOptions } from '../openrouter/client.js';
 import type { PipelineEvent } from '../pipeline/events.js';
 import type { HeaderJob } from '../pipeline/header-job.js';
 import { recallHeaders } from '../pipeline/recall-headers.js';
+import { allKnown, runKnown } from '../pipeline/run-known.js';
 import { emptySummary, type PipelineResult } from '../pipeline/summary.js';
 import { resolveRemote } from '../remote/settings.js';
 import { knownHeaders } from './known-headers.js';
@@ -16,6 +17,7 @@ import {
   resolveOptions,
 } from './options.js';
 import { type ScanResult, scanContent } from './scan.js';
+import { providerFor } from './site-provider.js';
 
 export type HeadersEvent =
   | PipelineEvent
@@ -173,11 +175,27 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
     };
   }
 
-  const { runPipeline, providerFor, withRemote } = await loadPipeline();
   const defer = mode.mode === 'generate' && input.deferGeneration === true;
+  // Made (and its settings checked) even when every image is cached: a bad setting fails
+  // every build, not only the one that first pays.
   const provider =
     mode.mode === 'generate' && !defer ? providerFor(options, env, input.client, emit) : undefined;
   const pipelineMode = defer ? 'placeholder' : mode.mode;
+  // Every header known whole (a warm build of an unchanged site): nothing to make, so the
+  // machinery that makes headers is not even loaded. A site with a remote takes the whole
+  // run, which opens its remote and says so.
+  const knownWhole = remote ? undefined : allKnown(scan.jobs, known);
+  if (knownWhole) {
+    const result = await runKnown(scan.jobs, knownWhole, {
+      cacheDir: options.cacheDir,
+      mode: pipelineMode,
+      onEvent: emit,
+      warmIndex,
+    });
+    return { ...result, mode, options, scan, deferred: [] };
+  }
+
+  const { runPipeline, withRemote } = await loadPipeline();
   const result = await withRemote(options, env, emit, (remote) =>
     runPipeline(scan.jobs, {
       settings: { ...options, variants: input.variants !== false },

@@ -10,6 +10,7 @@ import { type BuildHeadersInput, type BuildHeadersResult, buildHeaders } from '.
 import { loadPipeline } from './load-pipeline.js';
 import { recallPosts } from './recall-posts.js';
 import { scanContent } from './scan.js';
+import { providerFor } from './site-provider.js';
 
 /** What a host (Vite, Astro) is told when the headers it serves change. */
 export type ServiceUpdate =
@@ -294,7 +295,7 @@ export function createHeaderService(input: HeaderServiceInput): HeaderService {
     options: BuildHeadersResult['options'],
     mode: PipelineMode,
   ): Promise<void> {
-    const { runPipeline, providerFor, withRemote } = await loadPipeline();
+    const { runPipeline, withRemote } = await loadPipeline();
     const provider =
       mode === 'generate' ? providerFor(options, env, input.client, emit) : undefined;
     const result = await withRemote(options, env, emit, (remote) =>
