@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { deriveFiles } from '../packages/core/dist/internal/index.js';
 import { cards, cardsRows } from './cards.mjs';
 import { compactFigure, compactRows } from './compact-figure.mjs';
+import { cpuReference } from './cpu-reference.mjs';
 import { devStart, devStartRows } from './dev-start.mjs';
 import { startFakeProcess } from './fake-process.mjs';
 import { load, loadRows } from './load.mjs';
@@ -295,15 +296,36 @@ const previous =
   wanted.length > 0 ? JSON.parse(await readFile(latest, 'utf8').catch(() => '{}')) : {};
 console.log('machine', machine);
 const results = { ...previous, machine };
+// The machine's speed before each figure and at the end (see cpu-reference.mjs).
+machine.cpuReferenceMs = {};
 for (const [name, measure] of Object.entries(figures)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;
+  machine.cpuReferenceMs[name] = await cpuReference();
+  console.log(`${name} (CPU reference ${machine.cpuReferenceMs[name]} ms)…`);
   results[name] = await measure();
   console.log(name, results[name]);
 }
+machine.cpuReferenceMs.end = await cpuReference();
 
 await mkdir(join(here, 'results'), { recursive: true });
 await writeFile(latest, `${JSON.stringify(results, null, 2)}\n`);
 await writeReadme(results);
+
+/**
+ * The machine's speed during the run: how long the CPU reference loop took before each
+ * figure and at the end (absent from runs recorded before 2026-12-01).
+ */
+function cpuReferenceLine(times) {
+  if (!times) return [];
+  const all = Object.values(times);
+  const each = Object.entries(times)
+    .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(2)}`)
+    .join(', ');
+  return [
+    '',
+    `The machine's speed during the run: a fixed loop of plain JavaScript (\`bench/cpu-reference.mjs\`, median of 3 fresh processes) took ${(Math.min(...all) / 1000).toFixed(2)}–${(Math.max(...all) / 1000).toFixed(2)} s (before each figure and at the end, in s: ${each}). On this 2-core VM it has taken 0.39 s on a quiet day and up to 1.9 s on a busy one: the figures given in time, and those that need the CPU to keep up (cold efficiency, rate limit), move with it.`,
+  ];
+}
 
 async function writeReadme(r) {
   const path = join(here, 'README.md');
@@ -314,6 +336,7 @@ async function writeReadme(r) {
   const table = [
     start,
     `Recorded ${r.machine.date.slice(0, 10)} on ${r.machine.cores} × ${r.machine.cpu}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, sharp ${r.machine.sharp}.`,
+    ...cpuReferenceLine(r.machine.cpuReferenceMs),
     '',
     '| figure | measured | goal | |',
     '|---|---|---|---|',
