@@ -37,12 +37,25 @@ export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCar
   const found = keyed.map(({ key, size }) => readCard(input.cardsDir, key, size));
   if (found.every((card) => card !== undefined)) return { cards: found as DerivedFile[], drawn: 0 };
 
-  const [{ renderTitleCard }, { pixelsOf }] = await Promise.all([
+  const [{ checkCardFont, renderTitleCard }, { pixelsOf }] = await Promise.all([
     import('./title-card.js'),
     import('./sharp-input.js'),
   ]);
   const original = await pixelsOf(input.original);
-  const font = settings.font ? await readChecked(settings.font, 'og.font') : undefined;
+  const font = settings.font
+    ? await readChecked(settings.font, 'og.font', (bytes, file) =>
+        checkCardFont(bytes).catch((error: unknown) => {
+          throw new HeaderforgeError(
+            'invalid_option',
+            `Invalid headerforge option "og.font": the card renderer cannot read ${file}: ${(error as Error).message}`,
+            {
+              hint: 'Give a TTF, OTF or WOFF file that opens in a font viewer (fontsource packages ship .woff beside each .woff2), or leave og.font out for the bundled fonts.',
+              cause: error,
+            },
+          );
+        }),
+      )
+    : undefined;
   const logo = settings.logo
     ? { bytes: await readChecked(settings.logo, 'og.logo'), mediaType: settings.logo.mediaType }
     : undefined;
@@ -84,17 +97,21 @@ const keyedSizes = (input: Omit<GetTitleCardsInput, 'original'>) =>
   input.settings.sizes.map((size) => ({ size, key: cardKey({ ...input, size }) }));
 
 /**
- * A font or logo, checked to be the bytes whose hash named the card (not edited since):
- * read and hashed once per process, not once per post drawn.
+ * A font or logo, checked to be the bytes whose hash named the card (not edited since), and
+ * by `usable` if given: read and checked once per process, not once per post drawn.
  */
 function readChecked(
   source: { file: string; sha256: string },
   option: string,
+  usable?: (bytes: Uint8Array, file: string) => Promise<void>,
 ): Promise<Uint8Array> {
   const key = `${source.sha256}\0${source.file}`;
   let read = checkedFiles.get(key);
   if (!read) {
-    read = readAndCheck(source, option);
+    read = readAndCheck(source, option).then(async (bytes) => {
+      await usable?.(bytes, source.file);
+      return bytes;
+    });
     checkedFiles.set(key, read);
     // A failed read is tried again by the next card.
     read.catch(() => checkedFiles.delete(key));

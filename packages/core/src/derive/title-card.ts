@@ -61,6 +61,24 @@ export interface RenderedCard {
  * and its RTL and Arabic joining are its own (checked by this module's golden cards). A
  * headless browser would shape text better but costs ~100× the time and a browser download.
  */
+/**
+ * Lays out a word in `font` alone: throws the card renderer's own error when it cannot read
+ * the font (its tables missing or broken behind a valid header), which would otherwise fail
+ * every card with a message that names no file.
+ */
+export async function checkCardFont(font: Uint8Array): Promise<void> {
+  const { default: satori } = await import('satori');
+  await satori(
+    { type: 'div', props: { style: { display: 'flex' }, children: 'Aa' } },
+    {
+      width: 64,
+      height: 64,
+      fonts: fontsFor('', font).slice(0, 1),
+      loadAdditionalAsset: async () => [],
+    },
+  );
+}
+
 export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCard> {
   const { width, height, title, siteName, placeholder } = input;
   // Cut in sharp's threads while this one lays out and draws the text.

@@ -167,6 +167,31 @@ describe('title cards in a build', () => {
     expect(second).not.toBe(first);
     expect(fake.generations()).toHaveLength(1);
   });
+
+  it('names og.font and its file when the renderer cannot read the font, and keeps the paid image', async () => {
+    // A TrueType header, then half of a real font: it passes the check by its first bytes.
+    const real = await readFile(fontFile());
+    const broken = Buffer.concat([Buffer.from([0, 1, 0, 0]), real.subarray(4, 200)]);
+    await site({ 'fonts/broken.ttf': broken });
+    const result = await build({ font: 'fonts/broken.ttf' });
+    expect(result.headers).toEqual([]);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatchObject({
+      file: 'src/content/blog/lighthouse.md',
+      code: 'invalid_option',
+      message: expect.stringMatching(
+        /^Invalid headerforge option "og\.font": the card renderer cannot read .*fonts\/broken\.ttf: \S/,
+      ),
+      hint: expect.stringMatching(/TTF, OTF or WOFF/),
+    });
+    // The image was paid for and kept: the build after the font is mended asks for nothing.
+    expect(fake.generations()).toHaveLength(1);
+    await site({ 'fonts/broken.ttf': real });
+    const mended = await build({ font: 'fonts/broken.ttf' });
+    expect(mended.failures).toEqual([]);
+    expect(mended.headers[0]?.cards).toHaveLength(1);
+    expect(fake.generations()).toHaveLength(1);
+  });
 });
 
 describe('the og option', () => {
