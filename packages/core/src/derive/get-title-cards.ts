@@ -37,27 +37,26 @@ export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCar
   const found = keyed.map(({ key, size }) => readCard(input.cardsDir, key, size));
   if (found.every((card) => card !== undefined)) return { cards: found as DerivedFile[], drawn: 0 };
 
-  const [{ checkCardFont, renderTitleCard }, { pixelsOf }] = await Promise.all([
+  const [{ checkCardFont, checkCardLogo, renderTitleCard }, { pixelsOf }] = await Promise.all([
     import('./title-card.js'),
     import('./sharp-input.js'),
   ]);
   const original = await pixelsOf(input.original);
   const font = settings.font
-    ? await readChecked(settings.font, 'og.font', (bytes, file) =>
-        checkCardFont(bytes).catch((error: unknown) => {
-          throw new HeaderforgeError(
-            'invalid_option',
-            `Invalid headerforge option "og.font": the card renderer cannot read ${file}: ${(error as Error).message}`,
-            {
-              hint: 'Give a TTF, OTF or WOFF file that opens in a font viewer (fontsource packages ship .woff beside each .woff2), or leave og.font out for the bundled fonts.',
-              cause: error,
-            },
-          );
-        }),
-      )
+    ? await readChecked(settings.font, 'og.font', unusable('og.font', 'read', checkCardFont))
     : undefined;
-  const logo = settings.logo
-    ? { bytes: await readChecked(settings.logo, 'og.logo'), mediaType: settings.logo.mediaType }
+  const logoSettings = settings.logo;
+  const logo = logoSettings
+    ? {
+        bytes: await readChecked(
+          logoSettings,
+          'og.logo',
+          unusable('og.logo', 'draw', (bytes) =>
+            checkCardLogo({ bytes, mediaType: logoSettings.mediaType }),
+          ),
+        ),
+        mediaType: logoSettings.mediaType,
+      }
     : undefined;
   const cards: DerivedFile[] = [];
   let drawn = 0;
@@ -95,6 +94,31 @@ export function findTitleCards(
 
 const keyedSizes = (input: Omit<GetTitleCardsInput, 'original'>) =>
   input.settings.sizes.map((size) => ({ size, key: cardKey({ ...input, size }) }));
+
+/**
+ * `check` of a font or logo, its failure as an error naming the option and the file: the
+ * renderer's own message names neither.
+ */
+function unusable(
+  option: 'og.font' | 'og.logo',
+  verb: 'read' | 'draw',
+  check: (bytes: Uint8Array) => Promise<void>,
+): (bytes: Uint8Array, file: string) => Promise<void> {
+  return (bytes, file) =>
+    check(bytes).catch((error: unknown) => {
+      throw new HeaderforgeError(
+        'invalid_option',
+        `Invalid headerforge option "${option}": the card renderer cannot ${verb} ${file}: ${(error as Error).message}`,
+        {
+          hint:
+            option === 'og.font'
+              ? 'Give a TTF, OTF or WOFF file that opens in a font viewer (fontsource packages ship .woff beside each .woff2), or leave og.font out for the bundled fonts.'
+              : 'Give a PNG, JPEG or SVG file that opens in an image viewer, or leave og.logo out.',
+          cause: error,
+        },
+      );
+    });
+}
 
 /**
  * A font or logo, checked to be the bytes whose hash named the card (not edited since), and

@@ -79,6 +79,20 @@ export async function checkCardFont(font: Uint8Array): Promise<void> {
   );
 }
 
+/**
+ * Decodes a logo as the card will draw it: throws when it cannot be (a PNG or JPEG broken
+ * behind a valid header, an SVG that does not parse), which would otherwise leave every
+ * card without its logo, silently.
+ */
+export async function checkCardLogo(logo: NonNullable<CardStyle['logo']>): Promise<void> {
+  if (logo.mediaType === 'image/svg+xml') {
+    const { Resvg } = await import('@resvg/resvg-js');
+    new Resvg(Buffer.from(logo.bytes).toString('utf8'), { font: { loadSystemFonts: false } });
+    return;
+  }
+  await sharp(logo.bytes).raw().toBuffer();
+}
+
 export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCard> {
   const { width, height, title, siteName, placeholder } = input;
   // Cut in sharp's threads while this one lays out and draws the text.

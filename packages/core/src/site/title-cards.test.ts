@@ -192,6 +192,31 @@ describe('title cards in a build', () => {
     expect(mended.headers[0]?.cards).toHaveLength(1);
     expect(fake.generations()).toHaveLength(1);
   });
+
+  it('names og.logo and its file when the renderer cannot draw the logo, PNG or SVG', async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f00' } })
+      .png()
+      .toBuffer();
+    await site({
+      // A PNG's signature and header, then nothing: it passes the check by its first bytes.
+      'brand/cut.png': png.subarray(0, 40),
+      'brand/cut.svg': '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect',
+    });
+    for (const [logo, why] of [
+      ['brand/cut.png', /cannot draw .*brand\/cut\.png: \S/],
+      ['brand/cut.svg', /cannot draw .*brand\/cut\.svg: \S/],
+    ] as const) {
+      const result = await build({ logo });
+      expect(result.failures).toHaveLength(1);
+      expect(result.failures[0]).toMatchObject({
+        code: 'invalid_option',
+        message: expect.stringMatching(/^Invalid headerforge option "og\.logo": /),
+        hint: expect.stringMatching(/PNG, JPEG or SVG/),
+      });
+      expect(result.failures[0]?.message).toMatch(why);
+    }
+    expect(fake.generations()).toHaveLength(1);
+  });
 });
 
 describe('the og option', () => {
