@@ -49,19 +49,6 @@ export interface RenderedCard {
 }
 
 /**
- * A social card: the header's picture cropped to the card's size around the post's focus,
- * the title and site name laid out by satori (a flexbox engine with real line breaking,
- * per-glyph font fallback and bidi) and drawn by resvg, over a gradient scrim dark enough
- * that white text keeps WCAG AA contrast against every pixel under it.
- *
- * Why satori + resvg: both run in Node with no browser and no system font (satori turns
- * glyphs into paths, resvg is told to load none), so the same inputs give the same bytes on
- * every machine; they are what @vercel/og is built on, so their failure modes are known:
- * satori draws outline glyphs only (hence a monochrome emoji font rather than colour emoji),
- * and its RTL and Arabic joining are its own (checked by this module's golden cards). A
- * headless browser would shape text better but costs ~100× the time and a browser download.
- */
-/**
  * Lays out a word in `font` alone: throws the card renderer's own error when it cannot read
  * the font (its tables missing or broken behind a valid header), which would otherwise fail
  * every card with a message that names no file.
@@ -93,6 +80,19 @@ export async function checkCardLogo(logo: NonNullable<CardStyle['logo']>): Promi
   await sharp(logo.bytes).raw().toBuffer();
 }
 
+/**
+ * A social card: the header's picture cropped to the card's size around the post's focus,
+ * the title and site name laid out by satori (a flexbox engine with real line breaking,
+ * per-glyph font fallback and bidi) and drawn by resvg, over a gradient scrim dark enough
+ * that white text keeps WCAG AA contrast against every pixel under it.
+ *
+ * Why satori + resvg: both run in Node with no browser and no system font (satori turns
+ * glyphs into paths, resvg is told to load none), so the same inputs give the same bytes on
+ * every machine; they are what @vercel/og is built on, so their failure modes are known:
+ * satori draws outline glyphs only (hence a monochrome emoji font rather than colour emoji),
+ * and its RTL and Arabic joining are its own (checked by this module's golden cards). A
+ * headless browser would shape text better but costs ~100× the time and a browser download.
+ */
 export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCard> {
   const { width, height, title, siteName, placeholder } = input;
   // Cut in sharp's threads while this one lays out and draws the text.
