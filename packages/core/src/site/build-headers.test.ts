@@ -1,7 +1,17 @@
 import { execFile } from 'node:child_process';
-import { appendFile, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -419,6 +429,38 @@ describe('whole headers in the warm index', () => {
     for (const { derived } of known.result.headers) {
       expect((await stat(derived.master.file)).size).toBe(derived.master.bytes);
     }
+  });
+
+  it('tidies as any run does when every header is known whole: the same progress, a dead build’s lock removed', async () => {
+    await run();
+    const first = await run();
+    const lockDir = join(root, '.headerforge/.locks');
+    await mkdir(lockDir, { recursive: true });
+    const dead = execFile(process.execPath, ['-e', '0']);
+    await new Promise((done) => dead.on('exit', done));
+    const lock = join(lockDir, `${'a'.repeat(64)}.lock`);
+    await writeFile(
+      lock,
+      JSON.stringify({
+        pid: dead.pid,
+        host: hostname(),
+        token: 't',
+        since: new Date().toISOString(),
+      }),
+    );
+    hashed.count = 0;
+    const known = await run();
+    expect(hashed.count).toBe(0);
+    expect(known.result.summary).toMatchObject({ posts: 2, cached: 2 });
+    // What a log shows: the plan, and where the progress ends (images known whole are
+    // counted one by one, where the first warm build counted its hits before the first).
+    const reported = (events: HeadersEvent[]) => [
+      events.find((event) => event.type === 'planned'),
+      events.findLast((event) => event.type === 'progress'),
+    ];
+    expect(reported(known.events)).toEqual(reported(first.events));
+    expect(reported(known.events)[1]).toMatchObject({ done: 2, total: 2 });
+    expect(await readdir(lockDir)).toEqual([]);
   });
 
   it('keeps a copy of the site in another folder warm: every header whole, its files in the copy', async () => {
