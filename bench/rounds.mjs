@@ -8,9 +8,10 @@
 // plain one as the control, as the recorded run does. Each site is built once untimed, then
 // `--rounds` rounds of one `astro build` each, the order turning every round. Printed: each
 // build's wall and CPU time (the build process's user + system, its threads included) and
-// its main thread's CPU time (the thread the build waits on), then per site
-// the median of its builds and of its ratios to the first site's build of the same
-// round. A copy of a site with a change in its node_modules/@headerforge is another NAME=DIR.
+// its main thread's CPU time (the thread the build waits on), then per site the median of
+// its builds and of its ratios to the first site's build of the same round, with the CPU
+// reference (cpu-reference.mjs) before and after. A copy of a site with a change in its
+// node_modules/@headerforge is another NAME=DIR.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { copySite, ramDir } from './astro-site.mjs';
+import { cpuReference } from './cpu-reference.mjs';
 import { median } from './median.mjs';
 
 const run = promisify(execFile);
@@ -80,6 +82,9 @@ if (sites.length === 0) {
 }
 
 try {
+  // The machine's speed before and after (see cpu-reference.mjs): a run whose two differ
+  // much was taken on a machine that changed under it.
+  console.log(`CPU reference before: ${await cpuReference()} ms`);
   for (const site of sites) await build(site.dir);
   const times = new Map(sites.map((site) => [site.name, []]));
   for (let round = 0; round < rounds; round++) {
@@ -94,6 +99,7 @@ try {
     }
     console.log(`round ${round + 1}/${rounds}: ${line.join(', ')}`);
   }
+  console.log(`CPU reference after: ${await cpuReference()} ms`);
   const [first] = sites;
   const base = times.get(first.name);
   for (const { name } of sites) {
