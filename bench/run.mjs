@@ -323,7 +323,7 @@ function cpuReferenceLine(times) {
     .join(', ');
   return [
     '',
-    `The machine's speed during the run: a fixed loop of plain JavaScript (\`bench/cpu-reference.mjs\`, median of 3 fresh processes) took ${(Math.min(...all) / 1000).toFixed(2)}–${(Math.max(...all) / 1000).toFixed(2)} s (before each figure and at the end, in s: ${each}). On this 2-core VM it has taken 0.39 s on a quiet day and up to 1.9 s on a busy one: the figures given in time, and those that need the CPU to keep up (cold efficiency, rate limit), move with it.`,
+    `The machine's speed during the run: a fixed loop of plain JavaScript (\`bench/cpu-reference.mjs\`, median of 3 fresh processes) took ${(Math.min(...all) / 1000).toFixed(2)}–${(Math.max(...all) / 1000).toFixed(2)} s (before each figure and at the end, in s: ${each}). See "The machine's speed" above for what moves with it.`,
   ];
 }
 

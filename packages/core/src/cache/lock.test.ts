@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deadPid } from '../testing/dead-pid.test-support.js';
 import { acquireKeyLock, removeDeadLocks } from './lock.js';
 
 let dir: string;
@@ -11,12 +12,6 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hf-lock-'));
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
-
-async function deadPid(): Promise<number> {
-  const child = execFile(process.execPath, ['-e', '0']);
-  await promisify((cb: () => void) => child.on('exit', () => cb()))();
-  return child.pid as number;
-}
 
 describe('acquireKeyLock', () => {
   it('makes a second holder wait until the first releases', async () => {

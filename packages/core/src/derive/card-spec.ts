@@ -10,6 +10,15 @@ export interface CardSize {
 /** The size Facebook, LinkedIn and X expect of `og:image`: always the first card. */
 export const OG_SIZE: CardSize = { width: 1200, height: 630 };
 
+/**
+ * What to do about a font or logo the cards cannot use, whether the config's check finds it
+ * (by its first bytes) or the renderer does (reading it whole, before the first card).
+ */
+export const CARD_FILE_HINTS = {
+  'og.font': 'Give a TTF, OTF or WOFF file (fontsource packages ship .woff beside each .woff2).',
+  'og.logo': 'Give a PNG, JPEG or SVG logo.',
+} as const;
+
 /** A site's title cards, resolved from the `og` option (see `site/card-options.ts`). */
 export interface CardSettings {
   layout: CardLayout;

@@ -3,7 +3,7 @@ import { sha256Hex } from '../cache/keys.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Focus } from '../image/focus.js';
 import { cardKey } from './card-key.js';
-import type { CardSettings } from './card-spec.js';
+import { CARD_FILE_HINTS, type CardSettings } from './card-spec.js';
 import { readCard, writeCard } from './card-store.js';
 import type { DerivedFile } from './derived-set.js';
 import type { RawImage } from './sharp-input.js';
@@ -43,19 +43,15 @@ export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCar
   ]);
   const original = await pixelsOf(input.original);
   const font = settings.font
-    ? await readChecked(settings.font, 'og.font', unusable('og.font', 'read', checkCardFont))
+    ? await readChecked(settings.font, 'og.font', checkCardFont)
     : undefined;
-  const logoSettings = settings.logo;
-  const logo = logoSettings
+  const { logo: logoFile } = settings;
+  const logo = logoFile
     ? {
-        bytes: await readChecked(
-          logoSettings,
-          'og.logo',
-          unusable('og.logo', 'draw', (bytes) =>
-            checkCardLogo({ bytes, mediaType: logoSettings.mediaType }),
-          ),
+        bytes: await readChecked(logoFile, 'og.logo', (bytes) =>
+          checkCardLogo({ bytes, mediaType: logoFile.mediaType }),
         ),
-        mediaType: logoSettings.mediaType,
+        mediaType: logoFile.mediaType,
       }
     : undefined;
   const cards: DerivedFile[] = [];
@@ -96,44 +92,26 @@ const keyedSizes = (input: Omit<GetTitleCardsInput, 'original'>) =>
   input.settings.sizes.map((size) => ({ size, key: cardKey({ ...input, size }) }));
 
 /**
- * `check` of a font or logo, its failure as an error naming the option and the file: the
- * renderer's own message names neither.
- */
-function unusable(
-  option: 'og.font' | 'og.logo',
-  verb: 'read' | 'draw',
-  check: (bytes: Uint8Array) => Promise<void>,
-): (bytes: Uint8Array, file: string) => Promise<void> {
-  return (bytes, file) =>
-    check(bytes).catch((error: unknown) => {
-      throw new HeaderforgeError(
-        'invalid_option',
-        `Invalid headerforge option "${option}": the card renderer cannot ${verb} ${file}: ${(error as Error).message}`,
-        {
-          hint:
-            option === 'og.font'
-              ? 'Give a TTF, OTF or WOFF file that opens in a font viewer (fontsource packages ship .woff beside each .woff2), or leave og.font out for the bundled fonts.'
-              : 'Give a PNG, JPEG or SVG file that opens in an image viewer, or leave og.logo out.',
-          cause: error,
-        },
-      );
-    });
-}
-
-/**
- * A font or logo, checked to be the bytes whose hash named the card (not edited since), and
- * by `usable` if given: read and checked once per process, not once per post drawn.
+ * A font or logo, checked to be the bytes whose hash named the card (not edited since), then
+ * by the renderer (`usable`, whose own message names neither option nor file): read and
+ * checked once per process, not once per post drawn.
  */
 function readChecked(
   source: { file: string; sha256: string },
-  option: string,
-  usable?: (bytes: Uint8Array, file: string) => Promise<void>,
+  option: keyof typeof CARD_FILE_HINTS,
+  usable: (bytes: Uint8Array) => Promise<void>,
 ): Promise<Uint8Array> {
   const key = `${source.sha256}\0${source.file}`;
   let read = checkedFiles.get(key);
   if (!read) {
     read = readAndCheck(source, option).then(async (bytes) => {
-      await usable?.(bytes, source.file);
+      await usable(bytes).catch((error: unknown) => {
+        throw new HeaderforgeError(
+          'invalid_option',
+          `Invalid headerforge option "${option}": the card renderer cannot ${RENDERER_VERB[option]} ${source.file}: ${(error as Error).message}`,
+          { hint: CARD_FILE_HINTS[option], cause: error },
+        );
+      });
       return bytes;
     });
     checkedFiles.set(key, read);
@@ -144,6 +122,9 @@ function readChecked(
 }
 
 const checkedFiles = new Map<string, Promise<Uint8Array>>();
+
+/** What the renderer does with each file, as its error says it. */
+const RENDERER_VERB = { 'og.font': 'read', 'og.logo': 'draw' } as const;
 
 async function readAndCheck(
   source: { file: string; sha256: string },

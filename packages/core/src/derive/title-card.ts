@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { Focus } from '../image/focus.js';
-import { fontsFor } from './cards/card-fonts.js';
+import { fontsFor, userFace } from './cards/card-fonts.js';
 import {
   type CardLayout,
   cardTree,
@@ -60,7 +60,7 @@ export async function checkCardFont(font: Uint8Array): Promise<void> {
     {
       width: 64,
       height: 64,
-      fonts: fontsFor('', font).slice(0, 1),
+      fonts: [userFace(font)],
       loadAdditionalAsset: async () => [],
     },
   );

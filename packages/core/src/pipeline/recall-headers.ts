@@ -15,6 +15,7 @@ import { titleCardInput } from './card-input.js';
 import { deriveSpecFor } from './derive-spec.js';
 import type { HeaderJob } from './header-job.js';
 import { groupByKey } from './plan.js';
+import { byFile } from './run-known.js';
 import type { PipelineMode, PipelineSettings } from './settings.js';
 import type { HeaderResult } from './summary.js';
 
@@ -95,11 +96,9 @@ export async function recallHeaders(
       toMake.push(job);
     }
   }
-  headers.sort((a, b) => compare(a.job.file, b.job.file));
+  headers.sort(byFile);
   return { headers, toMake };
 }
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const hitOf = (result: LookupResult | undefined): CachedImage | undefined =>
   result?.status === 'hit' ? result.entry : undefined;

@@ -54,7 +54,7 @@ export async function runKnown(
     missing: 0,
     mode: options.mode,
   });
-  countKnown(tally, headers, images, undefined);
+  countKnown(tally, images);
   // As `finishRun` ends a run: nothing was read through or derived, so nothing else to tidy.
   const warn = (message: string) => tally.warning(message);
   await removeDeadLocksOf(options.cacheDir, warn);
@@ -64,14 +64,8 @@ export async function runKnown(
   return { headers: headers.toSorted(byFile), failures: [], summary };
 }
 
-/** Known headers reported as the run's: each to `onHeader`, each image cached and done. */
-export function countKnown(
-  tally: Tally,
-  headers: readonly HeaderResult[],
-  images: number,
-  onHeader: ((header: HeaderResult) => void) | undefined,
-): void {
-  for (const header of headers) onHeader?.(header);
+/** The images of headers known whole, reported as the run's: each cached, and done. */
+export function countKnown(tally: Tally, images: number): void {
   for (let i = 0; i < images; i++) {
     tally.cached();
     tally.progress();

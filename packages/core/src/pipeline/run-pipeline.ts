@@ -53,7 +53,8 @@ export async function runPipeline(
     mode: run.mode,
   });
   const headers: HeaderResult[] = [...knownHeaders];
-  countKnown(run.tally, knownHeaders, knownImages.size, options.onHeader);
+  for (const header of knownHeaders) options.onHeader?.(header);
+  countKnown(run.tally, knownImages.size);
 
   // 2. Obtain every original (a post's missing candidates several per request where the model
   // allows, beside the other posts' requests), then 3. derive its posts' headers, each image

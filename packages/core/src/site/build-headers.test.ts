@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { emptySummary } from '../pipeline/summary.js';
+import { deadPid } from '../testing/dead-pid.test-support.js';
 import { fakeSiteForEachTest, writeSiteFiles } from '../testing/fake-site.test-support.js';
 import type { FakeOpenRouter } from '../testing/index.js';
 import { type BuildHeadersInput, buildHeaders, type HeadersEvent } from './build-headers.js';
@@ -436,13 +437,11 @@ describe('whole headers in the warm index', () => {
     const first = await run();
     const lockDir = join(root, '.headerforge/.locks');
     await mkdir(lockDir, { recursive: true });
-    const dead = execFile(process.execPath, ['-e', '0']);
-    await new Promise((done) => dead.on('exit', done));
     const lock = join(lockDir, `${'a'.repeat(64)}.lock`);
     await writeFile(
       lock,
       JSON.stringify({
-        pid: dead.pid,
+        pid: await deadPid(),
         host: hostname(),
         token: 't',
         since: new Date().toISOString(),

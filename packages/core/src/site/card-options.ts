@@ -2,7 +2,13 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sha256Hex } from '../cache/keys.js';
-import { type CardSettings, type CardSize, DEFAULT_OVERLAY, OG_SIZE } from '../derive/card-spec.js';
+import {
+  CARD_FILE_HINTS,
+  type CardSettings,
+  type CardSize,
+  DEFAULT_OVERLAY,
+  OG_SIZE,
+} from '../derive/card-spec.js';
 import { fontKind } from '../derive/cards/card-fonts.js';
 import { CARD_LAYOUTS } from '../derive/cards/card-layout.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
@@ -161,7 +167,7 @@ function checkFont(bytes: Buffer, problem: string): object {
   throw new HeaderforgeError(
     'invalid_option',
     `${problem} is ${kind === 'woff2' ? 'a WOFF2 font, which the card renderer cannot read' : 'not a font file'}.`,
-    { hint: 'Give a TTF, OTF or WOFF file (fontsource packages ship .woff beside each .woff2).' },
+    { hint: CARD_FILE_HINTS['og.font'] },
   );
 }
 
@@ -172,6 +178,6 @@ function checkLogo(bytes: Buffer, problem: string): { mediaType: string } {
   if (/<svg[\s>]/i.test(head) && !/<script/i.test(bytes.toString('utf8')))
     return { mediaType: 'image/svg+xml' };
   throw new HeaderforgeError('invalid_option', `${problem} is not an image the card can draw.`, {
-    hint: 'Give a PNG, JPEG or SVG logo.',
+    hint: CARD_FILE_HINTS['og.logo'],
   });
 }

@@ -218,7 +218,7 @@ const missingOptional = (code: number) =>
  */
 export function fontsFor(text: string, userFont?: Uint8Array): CardFont[] {
   const fonts: CardFont[] = [];
-  if (userFont) fonts.push(face('User font', Buffer.from(userFont)));
+  if (userFont) fonts.push(userFace(userFont));
   // file → face name, in the order chosen.
   const chosen = new Map<string, string>();
   const latin = latinSubset();
@@ -236,6 +236,11 @@ export function fontsFor(text: string, userFont?: Uint8Array): CardFont[] {
   for (const [file, name] of chosen)
     fonts.push(face(`${name} ${path.basename(file, '.woff')}`, read(file)));
   return fonts;
+}
+
+/** A site's own font (`og.font`), as satori is given it: first, so tried first for every glyph. */
+export function userFace(font: Uint8Array): CardFont {
+  return face('User font', Buffer.from(font));
 }
 
 function face(name: string, data: Buffer): CardFont {
