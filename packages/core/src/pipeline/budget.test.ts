@@ -13,6 +13,16 @@ describe('createBudget', () => {
     expect('refused' in budget.reserve(0.01)).toBe(false);
   });
 
+  it('counts every image of a request that asks for several', () => {
+    const budget = createBudget({ maxNewImages: 3 });
+    expect(budget.reserve(0.02, 4)).toEqual({ refused: 'maxNewImages (3) reached' });
+    const two = budget.reserve(0.02, 2);
+    expect(budget.started).toBe(2);
+    expect(budget.reserve(0.02, 2)).toEqual({ refused: 'maxNewImages (3) reached' });
+    if (!('refused' in two)) two.cancel();
+    expect(budget.started).toBe(0);
+  });
+
   it('counts reserved estimates so concurrent requests cannot overshoot maxCostUsd together', () => {
     const budget = createBudget({ maxCostUsd: 0.1 });
     const a = budget.reserve(0.04);

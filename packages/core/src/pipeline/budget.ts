@@ -19,7 +19,8 @@ export interface Reservation {
 }
 
 export interface Budget {
-  reserve(estimateUsd: number): Reservation | { refused: string };
+  /** Reserves `images` new images (one request's worth) costing `estimateUsd` in all. */
+  reserve(estimateUsd: number, images?: number): Reservation | { refused: string };
   readonly spentUsd: number;
   readonly started: number;
 }
@@ -35,8 +36,8 @@ export function createBudget(limits: BudgetLimits): Budget {
     get started() {
       return started;
     },
-    reserve(estimateUsd) {
-      if (limits.maxNewImages !== undefined && started + 1 > limits.maxNewImages) {
+    reserve(estimateUsd, images = 1) {
+      if (limits.maxNewImages !== undefined && started + images > limits.maxNewImages) {
         return { refused: `maxNewImages (${limits.maxNewImages}) reached` };
       }
       if (
@@ -47,7 +48,7 @@ export function createBudget(limits: BudgetLimits): Budget {
           refused: `maxCostUsd ($${limits.maxCostUsd.toFixed(2)}) would be exceeded: $${spentUsd.toFixed(4)} spent, next image ≈ $${estimateUsd.toFixed(4)}`,
         };
       }
-      started += 1;
+      started += images;
       reservedUsd += estimateUsd;
       let open = true;
       return {
@@ -63,7 +64,7 @@ export function createBudget(limits: BudgetLimits): Budget {
           if (!open) return;
           open = false;
           reservedUsd -= estimateUsd;
-          started -= 1;
+          started -= images;
         },
       };
     },

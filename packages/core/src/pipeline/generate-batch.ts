@@ -7,8 +7,10 @@ import {
   isHeaderforgeError,
 } from '../errors/headerforge-error.js';
 import type { Provider } from '../providers/provider.js';
+import type { Reservation } from './budget.js';
 import { pixelsNeededBy } from './derive-headers.js';
 import { keepReceived, saveImage, storedBytes } from './generate.js';
+import type { HeaderJob } from './header-job.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
 import type { PipelineRun } from './run.js';
@@ -116,8 +118,10 @@ async function batch(
       if (leases.some((lease) => lease.held) && (await run.store.readThrough(group.input, pixels)))
         return;
     }
-    const reservation = run.budget.reserve(await provider.estimate(job, chosen.length));
-    if ('refused' in reservation) return;
+    // Each image of the batch counts against the caps: as many as they still allow, at
+    // least two (one alone takes its own path, which says why the others are refused).
+    const reservation = await reserveBatch(run, provider, job, chosen);
+    if (!reservation) return;
     run.emit({
       type: 'started',
       key: chosen[0]?.key as string,
@@ -172,4 +176,23 @@ async function batch(
     for (const lease of leases) await lease.release();
     for (const lock of locks) await lock.release();
   }
+}
+
+/**
+ * Reserves the largest leading part of `chosen` (two or more) the budget still allows, and
+ * cuts `chosen` to it; the rest are left to their own path.
+ */
+async function reserveBatch(
+  run: PipelineRun,
+  provider: BatchingProvider,
+  job: HeaderJob,
+  chosen: ImageGroup[],
+): Promise<Reservation | undefined> {
+  for (let size = chosen.length; size >= 2; size--) {
+    const reservation = run.budget.reserve(await provider.estimate(job, size), size);
+    if ('refused' in reservation) continue;
+    chosen.splice(size);
+    return reservation;
+  }
+  return undefined;
 }

@@ -227,6 +227,30 @@ describe('candidates and pick', () => {
     expect(short.summary).toMatchObject({ generated: 3 });
   });
 
+  it('counts each image of a batch against maxNewImages, so a batch never takes the run past it', async () => {
+    await write({ 'src/content/p.md': post('  prompt: Over the cap\n  candidates: 3') });
+    const events: Array<{ type: string; reason?: string }> = [];
+    const capped = await build({ maxNewImages: 2 }, { onEvent: (event) => events.push(event) });
+    // The two the cap allows, still in one request.
+    expect(fake.generations().map((request) => (request.body as { n?: number }).n ?? 1)).toEqual([
+      2,
+    ]);
+    expect(capped.summary).toMatchObject({ generated: 2, skipped: 1 });
+    // The third is a candidate the page does not show: skipped with a warning, no failure.
+    expect(capped.failures).toEqual([]);
+    expect(events.filter((event) => event.type === 'skipped')).toEqual([
+      expect.objectContaining({ reason: 'maxNewImages (2) reached' }),
+    ]);
+
+    // The next run pays for the one left, and only for it.
+    fake.reset();
+    const rest = await build({ maxNewImages: 2 });
+    expect(rest.failures).toEqual([]);
+    expect(fake.generations().map((request) => (request.body as { n?: number }).n ?? 1)).toEqual([
+      1,
+    ]);
+  });
+
   it("asks for another post's image while a post's candidates are being made, not after", async () => {
     await write({
       'src/content/p.md': post('  prompt: Three to choose from\n  candidates: 3'),
