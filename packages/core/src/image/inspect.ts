@@ -57,6 +57,19 @@ export async function readImageSize(
 }
 
 /**
+ * Decodes every pixel of an image, or rejects with the decoder's error: a header that reads
+ * says nothing of the data behind it. Scaled to at most 256 wide as it loads (a JPEG shrinks
+ * in its decoder, still reading all of its data), so memory stays small.
+ */
+export async function decodePixels(bytes: Uint8Array): Promise<void> {
+  const sharp = await loadSharp();
+  await sharp(bytes, { limitInputPixels: false, failOn: 'error' })
+    .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
+    .raw()
+    .toBuffer();
+}
+
+/**
  * sharp, loaded on first use: the cache store imports this module, and a dev server that
  * only looks headers up starts without loading sharp's native library.
  */

@@ -10,7 +10,7 @@ import type { Provider } from '../providers/provider.js';
 import type { Reservation } from './budget.js';
 import { pixelsNeededBy } from './derive-headers.js';
 import { keepReceived, saveImage, storedBytes } from './generate.js';
-import type { HeaderJob } from './header-job.js';
+import { checkReferences, type HeaderJob } from './header-job.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup, type PlannedImage } from './plan.js';
 import type { PipelineRun } from './run.js';
@@ -85,6 +85,7 @@ async function batch(
     else absent.push(group);
   }
   if (absent.length < 2) return;
+  await checkReferences(job);
   const chosen = absent;
   const release = await run.requestSlots.acquire();
   const locks: KeyLock[] = [];

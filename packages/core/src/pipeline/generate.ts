@@ -8,6 +8,7 @@ import type { Reservation } from './budget.js';
 import { pixelsNeededBy } from './derive-headers.js';
 import { notGeneratedOnFullDisk } from './disk-full.js';
 import { roomForAnswer } from './disk-room.js';
+import { checkReferences } from './header-job.js';
 import type { Obtained } from './obtain.js';
 import { filesOf, firstJob, type ImageGroup, postList } from './plan.js';
 import { haltedFor, noteHalt, onWriteError, type PipelineRun, shown } from './run.js';
@@ -25,6 +26,7 @@ export async function generate(
 ): Promise<Obtained | undefined> {
   run.signal?.throwIfAborted();
   const provider = run.provider as Provider;
+  await checkReferences(firstJob(group));
   const reservation = run.budget.reserve(await provider.estimate(firstJob(group)));
   if ('refused' in reservation) {
     run.tally.skipped(group, reservation.refused);

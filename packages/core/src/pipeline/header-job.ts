@@ -40,6 +40,18 @@ export interface ReferenceImage {
   bytes: Uint8Array;
   mediaType: ImageMediaType;
   sha256: string;
+  /**
+   * Decodes the whole image, once however many requests carry it, before the first request
+   * that does: a file whose header reads but whose pixels do not is refused before it is
+   * paid for, naming the option or frontmatter line that asked for it (only its header is
+   * read on every build).
+   */
+  decodes?: () => Promise<void>;
+}
+
+/** Every reference of the job decodes (see `ReferenceImage.decodes`). */
+export async function checkReferences(job: HeaderJob): Promise<void> {
+  for (const reference of job.references ?? []) await reference.decodes?.();
 }
 
 /**

@@ -112,6 +112,40 @@ describe('references', () => {
     expect(fake.generations()).toHaveLength(0);
   });
 
+  it('whose header reads but whose pixels do not fail before they are paid for, naming the line', async () => {
+    // A real PNG's header (its size reads), then its compressed data overwritten.
+    const good = await swatch('#336699');
+    const broken = Buffer.from(good);
+    const data = broken.indexOf('IDAT') + 4;
+    broken.fill(0x5a, data, broken.length - 12);
+    expect(await sharp(broken).metadata()).toMatchObject({ width: 32, height: 18 });
+    await write({
+      'brand/broken.png': broken,
+      'src/content/p.md': post('  prompt: Broken\n  references: [brand/broken.png]'),
+      'src/content/q.md': post('  prompt: Fine'),
+      'src/content/r.md': post(
+        '  prompt: Broken too\n  references: [brand/broken.png]\n  candidates: 2',
+      ),
+    });
+    const result = await build();
+    expect(result.failures.map((failure) => [failure.file, failure.code])).toEqual([
+      ['src/content/p.md', 'invalid_frontmatter'],
+      ['src/content/r.md', 'invalid_frontmatter'],
+    ]);
+    expect(result.failures[0]?.message).toMatch(
+      /src\/content\/p\.md:3: header\.references\[0\]: reference image "brand\/broken\.png" cannot be decoded as image\/png: /,
+    );
+    // Only the post without it was asked for.
+    expect(fake.generations()).toHaveLength(1);
+
+    // Mended: the posts are made, the other one not again.
+    fake.reset();
+    await write({ 'brand/broken.png': good });
+    const mended = await build();
+    expect(mended.failures).toEqual([]);
+    expect(fake.generations()).toHaveLength(2);
+  });
+
   it('outside the project root, through .. or a symlink, are refused unless outsideRoot allows them', async () => {
     const elsewhere = await mkdtemp(join(tmpdir(), 'hf-art-elsewhere-'));
     try {

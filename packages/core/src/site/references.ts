@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../cache/keys.js';
 import { HeaderforgeError, type HeaderforgeErrorCode } from '../errors/headerforge-error.js';
-import { readImageSize } from '../image/inspect.js';
+import { decodePixels, readImageSize } from '../image/inspect.js';
 import { sniffImageType } from '../image/media-types.js';
 import type { HeaderJob, ReferenceImage } from '../pipeline/header-job.js';
 import { outsideRoot } from './inside-root.js';
@@ -29,6 +29,31 @@ export async function attachReferences(
   allowed: readonly string[] = [],
 ): Promise<void> {
   const loaded = new Map<string, Promise<ReferenceImage>>();
+  const decoded = new Map<string, Promise<void>>();
+  const fail = (reference: WantedReference, problem: unknown) =>
+    new HeaderforgeError(
+      reference.code,
+      `${reference.where}: reference image ${JSON.stringify(reference.path)} ${(problem as Error).message}`,
+      {
+        hint: `Give a PNG, JPEG, WebP, GIF or AVIF file of at most ${MAX_REFERENCE_BYTES / 2 ** 20} MiB, with a path relative to the project root (${root}).`,
+      },
+    );
+  // As the job carries it: the shared bytes, and a whole decode, once per file, that names
+  // this job's option or line if it fails.
+  const asked = (reference: WantedReference, image: ReferenceImage): ReferenceImage => ({
+    ...image,
+    decodes: async () => {
+      const absolute = path.resolve(root, reference.path);
+      let pending = decoded.get(absolute);
+      if (!pending) {
+        pending = decodeWhole(image);
+        decoded.set(absolute, pending);
+      }
+      await pending.catch((problem: unknown) => {
+        throw fail(reference, problem);
+      });
+    },
+  });
   const load = (reference: WantedReference) => {
     const absolute = path.resolve(root, reference.path);
     let pending = loaded.get(absolute);
@@ -43,15 +68,12 @@ export async function attachReferences(
         : readReference(absolute, reference.path);
       loaded.set(absolute, pending);
     }
-    return pending.catch((problem: unknown) => {
-      throw new HeaderforgeError(
-        reference.code,
-        `${reference.where}: reference image ${JSON.stringify(reference.path)} ${(problem as Error).message}`,
-        {
-          hint: `Give a PNG, JPEG, WebP, GIF or AVIF file of at most ${MAX_REFERENCE_BYTES / 2 ** 20} MiB, with a path relative to the project root (${root}).`,
-        },
-      );
-    });
+    return pending.then(
+      (image) => asked(reference, image),
+      (problem: unknown) => {
+        throw fail(reference, problem);
+      },
+    );
   };
   const failures: HeaderforgeError[] = [];
   // Most posts have none: they cost no promise.
@@ -102,6 +124,12 @@ async function readReference(absolute: string, shown: string): Promise<Reference
   const { width, height } = await readImageSize(bytes);
   if (!width || !height) throw new Error(`cannot be decoded as ${mediaType}`);
   return { path: shown, bytes, mediaType, sha256: sha256Hex(bytes) };
+}
+
+async function decodeWhole(image: ReferenceImage): Promise<void> {
+  await decodePixels(image.bytes).catch((error: Error) => {
+    throw new Error(`cannot be decoded as ${image.mediaType}: ${printable(error.message)}`);
+  });
 }
 
 /** A path as a message shows it: a newline or other control character in it escaped, so
