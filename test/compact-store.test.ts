@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -128,6 +128,37 @@ describe('compact storage', () => {
     const again = await compactEntry(listed, converted.sidecar, { dryRun: false });
     expect(again.images).toBe(0);
     expect(await readdir(shard)).not.toContain(`${key}-2.png`);
+  });
+
+  it('leaves no new file behind when a write fails part way (a full disk, say), and converts on the next run', async () => {
+    const old = openImageStore(dir);
+    await old.persist(input, image(pngs[0] as Buffer), meta);
+    await old.persist({ ...input, candidate: 2 }, image(pngs[1] as Buffer), meta);
+    await old.persist({ ...input, candidate: 3 }, image(pngs[2] as Buffer), meta);
+    const [listed] = (await old.list()).entries;
+    if (!listed) throw new Error('no entry');
+    const read = await old.readSidecar(listed);
+    if (!('sidecar' in read)) throw new Error(read.problem);
+    const shard = join(dir, key.slice(0, 2));
+    const before = (await readdir(shard)).sort();
+
+    // The third image's new file cannot be written: a folder stands in its place.
+    await mkdir(join(shard, `${key}-3.avif`));
+    await expect(compactEntry(listed, read.sidecar, { dryRun: false })).rejects.toThrow();
+    expect((await readdir(shard)).sort()).toEqual([...before, `${key}-3.avif`].sort());
+    expect(await old.check(listed)).toBeUndefined();
+    for (const candidate of [undefined, 2, 3])
+      expect(await old.lookup({ ...input, candidate })).toMatchObject({
+        status: 'hit',
+        entry: { sidecar: { mediaType: 'image/png' } },
+      });
+
+    await rm(join(shard, `${key}-3.avif`), { recursive: true });
+    const done = await compactEntry(listed, read.sidecar, { dryRun: false });
+    expect(done).toMatchObject({ images: 3, problems: [] });
+    expect((await readdir(shard)).sort()).toEqual(
+      [`${key}.json`, `${key}.avif`, `${key}-2.avif`, `${key}-3.avif`].sort(),
+    );
   });
 
   it('keeps an image larger than 2K as received in a build; headerforge compact stores it as WebP', async () => {

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { readNoFollow } from '../files/no-follow.js';
@@ -42,51 +42,84 @@ export async function compactEntry(
   ];
   const converted = new Map<number, ImageRecord>();
   const oldFiles: string[] = [];
-  for (const { record, candidate } of slots) {
-    if (record.received) {
-      if (!options.dryRun) await removeLeftover(entry.shard, sidecar.key, record, candidate);
-      continue;
-    }
-    const file = join(entry.shard, record.file);
-    const bytes = await readNoFollow(file);
-    if (typeof bytes === 'string' || sha256Hex(bytes) !== record.sha256) {
-      done.problems.push(`${record.file} does not match its sidecar: left as it is`);
-      continue;
-    }
-    const compact = await compactImage(bytes, record.mediaType);
-    if (!compact) continue;
-    const name = imageFileName(sidecar.key, compact.mediaType, candidate);
-    if (!options.dryRun) await writeFileAtomic(join(entry.shard, name), compact.bytes);
-    converted.set(candidate, {
-      ...record,
-      file: name,
-      mediaType: compact.mediaType,
-      sha256: sha256Hex(compact.bytes),
-      bytes: compact.bytes.byteLength,
-      received: { sha256: record.sha256, bytes: record.bytes, mediaType: record.mediaType },
-    });
-    oldFiles.push(file);
-    done.images += 1;
-    done.before += record.bytes;
-    done.after += compact.bytes.byteLength;
+  try {
+    await convert();
+    if (converted.size === 0 || options.dryRun) return done;
+    await writeFileAtomic(entry.sidecarFile as string, `${JSON.stringify(renamed(), null, 2)}\n`);
+  } catch (error) {
+    if (!options.dryRun) await removeUnnamed(entry, converted);
+    throw error;
   }
-  if (converted.size === 0 || options.dryRun) return done;
-  const first = converted.get(1);
-  const next: Sidecar = {
-    ...sidecar,
-    ...(first ?? {}),
-    ...(sidecar.candidates
-      ? {
-          candidates: sidecar.candidates.map((record) => {
-            const changed = converted.get(record.candidate);
-            return changed ? { ...changed, candidate: record.candidate } : record;
-          }),
-        }
-      : {}),
-  };
-  await writeFileAtomic(entry.sidecarFile as string, `${JSON.stringify(next, null, 2)}\n`);
   for (const file of oldFiles) await rm(file, { force: true });
   return done;
+
+  /** The sidecar naming the converted files and recording what was received. */
+  function renamed(): Sidecar {
+    return {
+      ...sidecar,
+      ...(converted.get(1) ?? {}),
+      ...(sidecar.candidates
+        ? {
+            candidates: sidecar.candidates.map((record) => {
+              const changed = converted.get(record.candidate);
+              return changed ? { ...changed, candidate: record.candidate } : record;
+            }),
+          }
+        : {}),
+    };
+  }
+
+  async function convert(): Promise<void> {
+    for (const { record, candidate } of slots) {
+      if (record.received) {
+        if (!options.dryRun) await removeLeftover(entry.shard, sidecar.key, record, candidate);
+        continue;
+      }
+      const file = join(entry.shard, record.file);
+      const bytes = await readNoFollow(file);
+      if (typeof bytes === 'string' || sha256Hex(bytes) !== record.sha256) {
+        done.problems.push(`${record.file} does not match its sidecar: left as it is`);
+        continue;
+      }
+      const compact = await compactImage(bytes, record.mediaType);
+      if (!compact) continue;
+      const name = imageFileName(sidecar.key, compact.mediaType, candidate);
+      if (!options.dryRun) await writeFileAtomic(join(entry.shard, name), compact.bytes);
+      converted.set(candidate, {
+        ...record,
+        file: name,
+        mediaType: compact.mediaType,
+        sha256: sha256Hex(compact.bytes),
+        bytes: compact.bytes.byteLength,
+        received: { sha256: record.sha256, bytes: record.bytes, mediaType: record.mediaType },
+      });
+      oldFiles.push(file);
+      done.images += 1;
+      done.before += record.bytes;
+      done.after += compact.bytes.byteLength;
+    }
+  }
+}
+
+/**
+ * After a failure (a full disk, say): the new files this run wrote that the sidecar on disk
+ * does not name are deleted, so none is left behind to be committed. Which sidecar is on disk
+ * is read, not assumed (a sidecar write can fail after its rename); unread, nothing is deleted.
+ */
+async function removeUnnamed(
+  entry: StoredEntry,
+  written: ReadonlyMap<number, ImageRecord>,
+): Promise<void> {
+  const named = await readFile(entry.sidecarFile as string, 'utf8').then(
+    (text) => {
+      const sidecar = JSON.parse(text) as Partial<Sidecar>;
+      return new Set([sidecar.file, ...(sidecar.candidates ?? []).map((record) => record.file)]);
+    },
+    () => undefined,
+  );
+  if (!named) return;
+  for (const { file } of written.values())
+    if (!named.has(file)) await rm(join(entry.shard, file), { force: true }).catch(() => {});
 }
 
 /** The received file of a converted image, left behind by an interrupted run: deleted once proven. */
