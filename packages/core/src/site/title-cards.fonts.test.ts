@@ -6,14 +6,14 @@ import { fakeSiteForEachTest, writeSiteFiles } from '../testing/fake-site.test-s
 import type { FakeOpenRouter } from '../testing/index.js';
 import type { HeadersEvent } from './build-headers.js';
 
-// Hides the optional CJK and Korean font packages, as on a site that installed neither.
+// Hides the optional Chinese, Japanese and Korean font packages, as on a site that installed none.
 const hidden = vi.hoisted(() => ({ fonts: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   return {
     ...fs,
     existsSync: (path: Parameters<typeof fs.existsSync>[0]) =>
-      hidden.fonts && /noto-sans-(sc|kr)/.test(String(path)) ? false : fs.existsSync(path),
+      hidden.fonts && /noto-sans-(sc|kr|jp)/.test(String(path)) ? false : fs.existsSync(path),
   };
 });
 
@@ -78,7 +78,7 @@ describe('a title the installed fonts cannot draw', () => {
     // The other post's card is a title card as usual.
     expect(cold.byPost.get('lighthouse.md')?.cards).toHaveLength(1);
     expect(cold.warnings).toEqual([
-      "social cards: 2 posts have the header's crop instead of a title card (src/content/blog/seoul.md, src/content/blog/tokyo.md); their titles need fonts that are not installed: npm install @fontsource/noto-sans-kr @fontsource/noto-sans-sc",
+      "social cards: 2 posts have the header's crop instead of a title card (src/content/blog/seoul.md, src/content/blog/tokyo.md); their titles need fonts that are not installed: npm install @fontsource/noto-sans-jp @fontsource/noto-sans-kr",
     ]);
 
     // A warm build says it again (the posts are looked up, not recalled whole).

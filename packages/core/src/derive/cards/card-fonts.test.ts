@@ -1,12 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 
-// Hides the optional CJK and Korean packages, as on a site that did not install them.
-const hidden = vi.hoisted(() => ({ cjk: false, korean: false }));
+// Hides the optional CJK, Korean and Japanese packages, as on a site that did not install them.
+const hidden = vi.hoisted(() => ({ cjk: false, korean: false, japanese: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   const isHidden = (path: string) =>
     (hidden.cjk && path.includes('noto-sans-sc')) ||
-    (hidden.korean && path.includes('noto-sans-kr'));
+    (hidden.korean && path.includes('noto-sans-kr')) ||
+    (hidden.japanese && path.includes('noto-sans-jp'));
   return {
     ...fs,
     existsSync: (path: Parameters<typeof fs.existsSync>[0]) =>
@@ -45,12 +46,17 @@ describe('fontsFor', () => {
   });
 
   it('says to install the CJK package when a title needs it and it is missing', async () => {
-    // Neither optional package: Noto Sans KR draws the common Han characters and kana too.
+    // No optional package: Noto Sans KR and JP draw the common Han characters and kana too.
     hidden.cjk = true;
     hidden.korean = true;
+    hidden.japanese = true;
     const { fontsFor } = await load();
-    expect(() => fontsFor('東京の夜')).toThrow(
+    expect(() => fontsFor('北京的春天')).toThrow(
       /needs the CJK font package @fontsource\/noto-sans-sc, and it is not installed/,
+    );
+    // A title with kana is Japanese: it needs the Japanese package.
+    expect(() => fontsFor('東京の夜')).toThrow(
+      /needs the Japanese font package @fontsource\/noto-sans-jp, and it is not installed/,
     );
     // Titles without CJK do not need it, nor does a site with a font of its own.
     expect(fontsFor('Tokyo at night').length).toBe(1);
@@ -59,6 +65,43 @@ describe('fontsFor', () => {
     );
     hidden.cjk = false;
     hidden.korean = false;
+    hidden.japanese = false;
+  });
+
+  it('draws a Japanese title (one with kana) from Noto Sans JP, a Chinese one from SC', async () => {
+    hidden.japanese = false;
+    const { fontsFor } = await load();
+    const cjkFaces = (text: string) =>
+      fontsFor(text)
+        .map((font) => font.name)
+        .slice(1);
+    // 直 and 骨 are among the kanji whose Japanese and Chinese forms differ.
+    const japanese = cjkFaces('直線と骨の話');
+    expect(japanese.length).toBeGreaterThan(0);
+    for (const name of japanese) expect(name).toMatch(/^Noto Sans JP noto-sans-jp-\d+-700-normal$/);
+    const chinese = cjkFaces('直线与骨头');
+    expect(chinese.length).toBeGreaterThan(0);
+    for (const name of chinese) expect(name).toMatch(/^Noto Sans SC noto-sans-sc-\d+-700-normal$/);
+    // Kana SC lacks (ゔ, ヷ) are drawn now.
+    expect(cjkFaces('ゔァイオリンとヷ').every((name) => name.startsWith('Noto Sans JP'))).toBe(
+      true,
+    );
+
+    // Without the Japanese package, a Japanese title is drawn from SC, as before it existed.
+    hidden.japanese = true;
+    const without = await load();
+    const fallback = without
+      .fontsFor('直線と骨の話')
+      .map((font) => font.name)
+      .slice(1);
+    for (const name of fallback) expect(name).toMatch(/^Noto Sans SC /);
+    expect(without.missingCardFonts('直線と骨の話')).toEqual({ packages: [], characters: [] });
+    // The kana only JP draws: the card needs it.
+    expect(without.missingCardFonts('ゔァイオリンとヷ')).toEqual({
+      packages: ['@fontsource/noto-sans-jp'],
+      characters: [],
+    });
+    hidden.japanese = false;
   });
 
   it('draws Thai and Devanagari from bundled faces, Hangul from the Korean one', async () => {
@@ -89,6 +132,7 @@ describe('fontsFor', () => {
   it('tells what a text lacks: optional packages not installed, characters no face draws', async () => {
     hidden.cjk = true;
     hidden.korean = true;
+    hidden.japanese = true;
     const { missingCardFonts } = await load();
     expect(missingCardFonts('Crème brûlée 🚀 שלום مرحبا สวัสดี हिन्दी')).toEqual({
       packages: [],
@@ -96,6 +140,10 @@ describe('fontsFor', () => {
     });
     expect(missingCardFonts('서울 and 東京')).toEqual({
       packages: ['@fontsource/noto-sans-sc', '@fontsource/noto-sans-kr'],
+      characters: [],
+    });
+    expect(missingCardFonts('東京の夜')).toEqual({
+      packages: ['@fontsource/noto-sans-jp'],
       characters: [],
     });
     // Bengali has no bundled face at all: nothing to install, the characters are named.
@@ -111,15 +159,21 @@ describe('fontsFor', () => {
       '@fontsource/noto-sans-sc',
     ]);
     hidden.cjk = false;
+    hidden.japanese = false;
     const installed = await load();
     expect(installed.missingCardFonts('서울 and 東京')).toEqual({ packages: [], characters: [] });
   });
 
   it('pins every font package in the card key: its version, or null when not installed', async () => {
     hidden.korean = true;
+    hidden.japanese = true;
     const { bundledFontVersions } = await load();
     const versions = bundledFontVersions();
     hidden.korean = false;
+    hidden.japanese = false;
+    // The Japanese face came later: not installed, it is not named, so the keys of the
+    // cards made before it stay as they were.
+    expect(Object.keys(versions)).not.toContain('@fontsource/noto-sans-jp');
     expect(versions).toMatchObject({
       '@fontsource/noto-sans': expect.stringMatching(/^\d+\.\d+\.\d+$/),
       '@fontsource/noto-sans-thai': expect.stringMatching(/^\d+\.\d+\.\d+$/),
@@ -127,7 +181,9 @@ describe('fontsFor', () => {
       '@fontsource/noto-sans-kr': null,
     });
     // Installing the Korean package changes the key of every card, so none is stale.
-    expect((await load()).bundledFontVersions()['@fontsource/noto-sans-kr']).toMatch(/^\d/);
+    const installed = (await load()).bundledFontVersions();
+    expect(installed['@fontsource/noto-sans-kr']).toMatch(/^\d/);
+    expect(installed['@fontsource/noto-sans-jp']).toMatch(/^\d/);
   });
 
   it('tells font files apart by their first bytes', async () => {

@@ -17,11 +17,12 @@ export interface CardFont {
  * WOFF2: satori's font parser reads TTF, OTF and WOFF only.
  * - Noto Sans: Latin (accents, Vietnamese), Greek, Cyrillic, Devanagari; always loaded.
  * - Noto Sans Hebrew, Noto Sans Arabic: right-to-left scripts. Noto Sans Thai: Thai (0.6 MB).
- * - Noto Sans SC: Chinese and Japanese kana; Noto Sans KR: Korean (Hangul), which SC barely
- *   covers (80 of 11,172 syllables). 74 MB and 51 MB unpacked (every weight of ~100
- *   subsets), too large to force on every site, so they are optional peers: resolved only
- *   when a title holds their script. A title that needs one that is not installed gets the
- *   plain crop for its card (see `missingCardFonts`), never boxes.
+ * - Noto Sans SC: Chinese (and Japanese, where JP is not installed); Noto Sans KR: Korean
+ *   (Hangul), which SC barely covers (80 of 11,172 syllables); Noto Sans JP: Japanese, whose
+ *   kanji take their Japanese forms where the two differ. 74, 51 and ~70 MB unpacked (every
+ *   weight of ~100 subsets), too large to force on every site, so they are optional peers:
+ *   resolved only when a title holds their script. A title that needs one that is not
+ *   installed gets the plain crop for its card (see `missingCardFonts`), never boxes.
  * - Noto Emoji: monochrome outlines. satori draws glyph outlines only, so a colour emoji
  *   font (CBDT/COLR) would draw nothing; the outline font is drawn in the text's colour.
  */
@@ -32,22 +33,32 @@ const FACES = [
   { pkg: '@fontsource/noto-sans-thai', name: 'Noto Sans Thai', bundled: true },
   { pkg: '@fontsource/noto-sans-sc', name: 'Noto Sans SC', bundled: false },
   { pkg: '@fontsource/noto-sans-kr', name: 'Noto Sans KR', bundled: false },
+  { pkg: '@fontsource/noto-sans-jp', name: 'Noto Sans JP', bundled: false },
   { pkg: '@fontsource/noto-emoji', name: 'Noto Emoji', bundled: true },
 ] as const;
 
 type Face = (typeof FACES)[number];
 const SC = FACES[4];
 const KR = FACES[5];
-const EMOJI = FACES[6];
+const JP = FACES[6];
+const EMOJI = FACES[7];
+/**
+ * Faces added after cards were first keyed: named in a card's key only once installed, so
+ * that adding one to headerforge does not redraw every card of the sites without it.
+ */
+const KEYED_WHEN_INSTALLED: ReadonlySet<Face> = new Set([JP]);
 const HANGUL = /\p{Script=Hangul}/u;
-/** The characters each optional face is there for, and what its missing-package error calls it. */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef]/u;
+/** A text with kana is Japanese: its CJK characters are drawn with the Japanese face first. */
+const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/**
+ * The characters each optional face is there for, and what its missing-package error calls
+ * it: for a Japanese text, the Japanese face; for any other, the Chinese one.
+ */
 const OPTIONAL = [
-  {
-    face: SC,
-    script: 'CJK',
-    chars: /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef]/u,
-  },
-  { face: KR, script: 'Korean', chars: HANGUL },
+  { face: SC, script: 'CJK', chars: CJK, japanese: false },
+  { face: KR, script: 'Korean', chars: HANGUL, japanese: undefined },
+  { face: JP, script: 'Japanese', chars: CJK, japanese: true },
 ] as const;
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 
@@ -136,14 +147,22 @@ const latinSubset = (): Subset | undefined =>
  * The installed face and subset that draw a code point outside Latin, or undefined.
  * Pictographs go to the emoji face first: other faces' subsets claim some of their ranges
  * (Noto Sans Arabic's "symbols") without drawing them. Hangul goes to the Korean face first:
- * Noto Sans SC draws a few dozen syllables, in another design.
+ * Noto Sans SC draws a few dozen syllables, in another design. In a Japanese text, CJK
+ * characters go to the Japanese face first (elsewhere it comes after SC and KR).
  */
-function subsetFor(code: number): FaceSubset | undefined {
+function subsetFor(code: number, japanese: boolean): FaceSubset | undefined {
   // Remembered per code point: a CJK face has ~100 subsets of many ranges each, and a
   // build plans each post's card several times.
-  if (subsetByCode.has(code)) return subsetByCode.get(code);
+  const remembered = japanese ? subsetByJapaneseCode : subsetByCode;
+  if (remembered.has(code)) return remembered.get(code);
   const char = String.fromCodePoint(code);
-  const first = PICTOGRAPH.test(char) ? EMOJI : HANGUL.test(char) ? KR : undefined;
+  const first = PICTOGRAPH.test(char)
+    ? EMOJI
+    : HANGUL.test(char)
+      ? KR
+      : japanese && CJK.test(char)
+        ? JP
+        : undefined;
   let found: FaceSubset | undefined;
   for (const each of first ? [first, ...FACES] : FACES) {
     const subset = subsetsOf(each)?.find((candidate) => covers(candidate, code));
@@ -152,7 +171,7 @@ function subsetFor(code: number): FaceSubset | undefined {
       break;
     }
   }
-  subsetByCode.set(code, found);
+  remembered.set(code, found);
   return found;
 }
 
@@ -161,6 +180,7 @@ interface FaceSubset {
   subset: Subset;
 }
 const subsetByCode = new Map<number, FaceSubset | undefined>();
+const subsetByJapaneseCode = new Map<number, FaceSubset | undefined>();
 
 /** What keeps a card's text from being drawn whole: see `missingCardFonts`. */
 export interface MissingCardFonts {
@@ -172,7 +192,7 @@ export interface MissingCardFonts {
 
 /**
  * What a card's text needs that the fonts cannot draw: optional packages to install
- * (`@fontsource/noto-sans-sc`, `-kr`, in the faces' order) and characters no face has.
+ * (`@fontsource/noto-sans-sc`, `-kr`, `-jp`, in the faces' order) and characters no face has.
  * Both empty when the installed faces draw it all; otherwise satori would draw boxes, so a
  * build makes the header's crop the post's card instead (see `cardPlan`). Cheap: each
  * package's `unicode.json` is read once per process, and answers are remembered per text.
@@ -193,9 +213,10 @@ function lacking(text: string): MissingCardFonts {
   const latin = latinSubset();
   const packages = new Set<string>();
   const characters: string[] = [];
+  const japanese = KANA.test(text);
   for (const code of drawnCodes(text)) {
-    if ((latin && covers(latin, code)) || subsetFor(code)) continue;
-    const optional = missingOptional(code);
+    if ((latin && covers(latin, code)) || subsetFor(code, japanese)) continue;
+    const optional = missingOptional(code, japanese);
     if (optional) packages.add(optional.face.pkg);
     else characters.push(String.fromCodePoint(code));
   }
@@ -205,9 +226,14 @@ function lacking(text: string): MissingCardFonts {
   };
 }
 
-/** The optional face that would draw `code` and is not installed, if any. */
-const missingOptional = (code: number) =>
-  OPTIONAL.find(({ face, chars }) => chars.test(String.fromCodePoint(code)) && !subsetsOf(face));
+/** The optional face that would draw `code` in this text and is not installed, if any. */
+const missingOptional = (code: number, japanese: boolean) =>
+  OPTIONAL.find(
+    (optional) =>
+      (optional.japanese === undefined || optional.japanese === japanese) &&
+      optional.chars.test(String.fromCodePoint(code)) &&
+      !subsetsOf(optional.face),
+  );
 
 /**
  * The faces a card's text needs, in fallback order: the user's font first (satori takes
@@ -223,12 +249,13 @@ export function fontsFor(text: string, userFont?: Uint8Array): CardFont[] {
   const chosen = new Map<string, string>();
   const latin = latinSubset();
   if (latin) chosen.set(latin.file, FACES[0].name);
+  const japanese = KANA.test(text);
   for (const code of drawnCodes(text)) {
     if (latin && covers(latin, code)) continue;
-    const found = subsetFor(code);
+    const found = subsetFor(code, japanese);
     if (found && !chosen.has(found.subset.file)) chosen.set(found.subset.file, found.face.name);
     // A user's font may cover it (satori tries it first): the site chose it, so it is trusted.
-    const optional = found || userFont ? undefined : missingOptional(code);
+    const optional = found || userFont ? undefined : missingOptional(code, japanese);
     if (optional) throw missingFont(text, code, optional.script, optional.face.pkg);
   }
   // One name per file: satori keeps one face per name and weight, and falls back across
@@ -265,6 +292,7 @@ export function bundledFontVersions(): Record<string, string | null> {
   const versions: Record<string, string | null> = {};
   for (const each of FACES) {
     const dir = each.bundled ? packageDir(each) : safeDir(each);
+    if (!dir && KEYED_WHEN_INSTALLED.has(each)) continue;
     versions[each.pkg] = dir
       ? (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string })
           .version
