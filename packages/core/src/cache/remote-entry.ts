@@ -1,4 +1,5 @@
 import { readImageHeader } from '../image/header.js';
+import { decodePixels } from '../image/inspect.js';
 import { rememberSha256 } from './checked-hash.js';
 import { generationKey, sha256Hex } from './keys.js';
 import { type Sidecar, sidecarInput, sidecarSchema } from './sidecar.js';
@@ -55,11 +56,8 @@ export async function checkRemotePixels(
   sidecar: Sidecar,
   bytes: Uint8Array,
 ): Promise<string | undefined> {
-  const { default: sharp } = await import('sharp');
   try {
-    await sharp(bytes, { limitInputPixels: sidecar.width * sidecar.height })
-      .raw()
-      .toBuffer();
+    await decodePixels(bytes, { maxPixels: sidecar.width * sidecar.height, strict: true });
   } catch {
     return 'the image does not decode';
   }

@@ -58,12 +58,21 @@ export async function readImageSize(
 
 /**
  * Decodes every pixel of an image, or rejects with the decoder's error: a header that reads
- * says nothing of the data behind it. Scaled to at most 256 wide as it loads (a JPEG shrinks
- * in its decoder, still reading all of its data), so memory stays small.
+ * says nothing of the data behind it. Scaled to at most 256 a side as it decodes (a JPEG
+ * shrinks in its decoder, still reading all of its data), so what is kept is small whatever
+ * the image's size. `maxPixels` refuses a larger image before decoding it; `strict` fails on
+ * the decoder's warnings too (bytes headerforge wrote itself), not only on its errors (a
+ * person's file, where a warning such as a known-bad colour profile is common and harmless).
  */
-export async function decodePixels(bytes: Uint8Array): Promise<void> {
+export async function decodePixels(
+  bytes: Uint8Array,
+  options: { maxPixels?: number; strict?: boolean } = {},
+): Promise<void> {
   const sharp = await loadSharp();
-  await sharp(bytes, { limitInputPixels: false, failOn: 'error' })
+  await sharp(bytes, {
+    limitInputPixels: options.maxPixels ?? false,
+    failOn: options.strict ? 'warning' : 'error',
+  })
     .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
     .raw()
     .toBuffer();
