@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHeaderforge } from './support/cli.js';
+import { fakeForFile } from './support/fake-server.js';
 import { copyFixture } from './support/fixtures.js';
 
 let site: Awaited<ReturnType<typeof copyFixture>>;
+const server = fakeForFile('sk-or-v1-test-sentinel-pick');
 
 beforeAll(async () => {
   site = await copyFixture('vite-blog');
@@ -249,5 +251,43 @@ describe('headerforge status: candidates and picks', () => {
       ['posts/hello-world.md', 1, 1],
       ['posts/lighthouse.md', 3, 2],
     ]);
+  });
+});
+
+describe('headerforge pick: a candidate not in the cache yet', () => {
+  it('says so on stderr (the pick is written all the same), and is quiet once it is cached', async () => {
+    const harbour = (candidates: number) =>
+      `---\ntitle: Harbour\nheader:\n  prompt: A harbour at dawn\n  candidates: ${candidates}\n---\nBody.\n`;
+    await writeFile(postPath('harbour.md'), harbour(2));
+    expect(await runHeaderforge(['generate', '--root', site.dir], server.env())).toMatchObject({
+      code: 0,
+    });
+
+    const cached = await headerforge('pick', 'posts/harbour.md', '2');
+    expect(cached).toMatchObject({
+      code: 0,
+      stdout: 'posts/harbour.md: pick 2 of 2\n',
+      stderr: '',
+    });
+    const json = await headerforge('pick', 'posts/harbour.md', '2', '--json');
+    expect(JSON.parse(json.stdout)).toEqual({
+      file: 'posts/harbour.md',
+      candidates: 2,
+      pick: 2,
+      cached: true,
+    });
+
+    await writeFile(postPath('harbour.md'), harbour(3));
+    const missing = await headerforge('pick', 'posts/harbour.md', '3');
+    expect(missing).toMatchObject({ code: 0, stdout: 'posts/harbour.md: pick 3 of 3\n' });
+    expect(missing.stderr).toBe(
+      'headerforge: candidate 3 of posts/harbour.md is not in the cache yet: `headerforge generate` makes it (one image, paid). Until then a build without a key shows placeholder art, and fails in CI.\n',
+    );
+    expect(await read('harbour.md')).toContain('  pick: 3\n');
+    expect(
+      JSON.parse((await headerforge('pick', 'posts/harbour.md', '3', '--json')).stdout),
+    ).toMatchObject({
+      cached: false,
+    });
   });
 });
