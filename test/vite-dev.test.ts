@@ -75,7 +75,9 @@ describe('the Vite dev server', () => {
 
     const html = await (await fetch(base)).text();
     const src = /<picture class="featured"[\s\S]*?<img src="([^"]+)"/.exec(html)?.[1];
-    expect(src).toMatch(/^\/node_modules\/\.cache\/headerforge\/derived\/.+\/w960\.jpg$/);
+    expect(src).toMatch(
+      /^\/node_modules\/\.cache\/headerforge\/derived\/.+\/hello-world-w960\.jpg$/,
+    );
     expect(await imageSize(src as string)).toBe('960x540');
   });
 

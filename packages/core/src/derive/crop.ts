@@ -4,8 +4,6 @@ import type { DerivedFile } from './derived-set.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
-const MASTER_FILE = 'master.png';
-
 /**
  * How the master PNG is compressed, by what becomes of it. `served`: a site may serve it
  * as is (the Vite host's `master`), so zlib's default level. `intermediate`: the host
@@ -54,6 +52,7 @@ export async function cropMaster(
   focus: Focus,
   outDir: string,
   use: MasterUse = 'served',
+  name = 'master.png',
 ): Promise<{ file: DerivedFile; pixels: RawImage }> {
   const size = exactCropSize(original.width, original.height, ratio);
   const { data, info } = await fromRaw(original)
@@ -66,7 +65,7 @@ export async function cropMaster(
     height: info.height,
     channels: info.channels,
   };
-  const file = join(outDir, MASTER_FILE);
+  const file = join(outDir, name);
   const written = await fromRaw(pixels)
     .png({ compressionLevel: COMPRESSION_LEVEL[use] })
     .toFile(file);

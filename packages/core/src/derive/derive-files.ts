@@ -5,6 +5,7 @@ import { ratioValue } from '../image/ratios.js';
 import { dominantColour } from './colour.js';
 import { cropMaster } from './crop.js';
 import type { DerivedSet } from './derived-set.js';
+import { setFileNames } from './file-names.js';
 import { makeLqip } from './lqip.js';
 import { writeOgCard } from './og-card.js';
 import { type Original, pixelsOf } from './sharp-input.js';
@@ -25,7 +26,10 @@ export async function deriveFiles(
   spec: DeriveSpec,
   outDir: string,
   onStep?: (step: DeriveStep, ms: number) => void,
+  /** The post's slug the files are named after (see `setFileNames`); none: `master.png`, … */
+  stem?: string,
 ): Promise<Omit<DerivedSet, 'key'>> {
+  const names = setFileNames(stem);
   const { aspectRatio, focus, widths, formats, og, variants } = normaliseSpec(spec);
   const ratio = ratioValue(aspectRatio);
   try {
@@ -65,14 +69,18 @@ export async function deriveFiles(
     const decoded = await step('decode', () => pixelsOf(original));
     // Without variants the master is the host's input, not a file it serves: see cropMaster.
     const master = await step('crop', () =>
-      cropMaster(decoded, ratio, focus, outDir, variants ? 'served' : 'intermediate'),
+      cropMaster(decoded, ratio, focus, outDir, variants ? 'served' : 'intermediate', names.master),
     );
-    const ogCard = og ? await step('og', () => writeOgCard(decoded, focus, outDir)) : undefined;
+    const ogCard = og
+      ? await step('og', () => writeOgCard(decoded, focus, outDir, names.og))
+      : undefined;
     return { master, ogCard };
   };
   const { master, ogCard } = await fromOriginal();
   const files = variants
-    ? await step('variants', () => writeVariants(master.pixels, ratio, widths, formats, outDir))
+    ? await step('variants', () =>
+        writeVariants(master.pixels, ratio, widths, formats, outDir, names.variant),
+      )
     : [];
   const lqip = await step('lqip', () => makeLqip(master.pixels));
   const color = await step('color', () => dominantColour(master.pixels));

@@ -6,8 +6,6 @@ import { encode } from './encoders.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
-const OG_FILE = 'og.jpg';
-
 /**
  * The social card, cropped from the whole original (not the 16:9 master, which would
  * lose more) with the post's focus. JPEG because not every crawler reads WebP or AVIF.
@@ -17,8 +15,9 @@ export async function writeOgCard(
   original: RawImage,
   focus: Focus,
   outDir: string,
+  name = 'og.jpg',
 ): Promise<DerivedFile> {
-  const file = join(outDir, OG_FILE);
+  const file = join(outDir, name);
   const card = fromRaw(original).resize(OG_SIZE.width, OG_SIZE.height, {
     fit: 'cover',
     position: focusPosition(focus),

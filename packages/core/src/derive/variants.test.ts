@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ratioValue } from '../image/ratios.js';
-import { variantFileName, variantSizes } from './variants.js';
+import { variantSizes } from './variants.js';
 
 const sixteenNine = ratioValue('16:9');
 
@@ -27,10 +27,5 @@ describe('variantSizes', () => {
       { width: 300, height: 129 },
       { width: 500, height: 214 },
     ]);
-  });
-
-  it('names files by width and extension', () => {
-    expect(variantFileName(640, 'jpeg')).toBe('w640.jpg');
-    expect(variantFileName(1280, 'avif')).toBe('w1280.avif');
   });
 });

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { OutputFormat } from '../image/output-formats.js';
 import type { DerivedFile } from './derived-set.js';
-import { EXTENSIONS, encode } from './encoders.js';
+import { encode } from './encoders.js';
+import { type SetFileNames, setFileNames } from './file-names.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
 /**
@@ -21,11 +22,6 @@ export function variantSizes(
   return chosen.map((width) => ({ width, height: Math.max(1, Math.round(width / ratio)) }));
 }
 
-/** `w640.avif`, `w640.jpg`, … */
-export function variantFileName(width: number, format: OutputFormat): string {
-  return `w${width}.${EXTENSIONS[format]}`;
-}
-
 /**
  * Writes widths × formats from the master's pixels, sorted by format then width. The
  * encodes run together: sharp queues them on libuv's pool, one libvips thread each.
@@ -36,12 +32,13 @@ export async function writeVariants(
   widths: readonly number[],
   formats: readonly OutputFormat[],
   outDir: string,
+  nameOf: SetFileNames['variant'] = setFileNames().variant,
 ): Promise<DerivedFile[]> {
   const sizes = variantSizes(master.width, ratio, widths);
   const order = [...formats].sort();
   const jobs = order.flatMap((format) =>
     sizes.map(async ({ width, height }): Promise<DerivedFile> => {
-      const file = join(outDir, variantFileName(width, format));
+      const file = join(outDir, nameOf(width, format));
       // Cover, not fill: where the integer height is off the ratio by a fraction of a
       // pixel, trimming that fraction beats stretching the picture.
       const resized = fromRaw(master).resize(width, height, { fit: 'cover' });
