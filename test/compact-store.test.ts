@@ -36,6 +36,19 @@ const pngs = [
 const image = (bytes: Buffer) => ({ bytes, mediaType: 'image/png' as const, width: W, height: H });
 const meta = { placeholder: false, costUsd: 0.04, sources: ['src/content/a.md'] };
 
+/** An entry of three images stored as received (a cache from before compact storage). */
+async function storedAsReceived() {
+  const old = openImageStore(dir);
+  await old.persist(input, image(pngs[0] as Buffer), meta);
+  await old.persist({ ...input, candidate: 2 }, image(pngs[1] as Buffer), meta);
+  await old.persist({ ...input, candidate: 3 }, image(pngs[2] as Buffer), meta);
+  const [listed] = (await old.list()).entries;
+  if (!listed) throw new Error('no entry');
+  const read = await old.readSidecar(listed);
+  if (!('sidecar' in read)) throw new Error(read.problem);
+  return { old, listed, read, shard: join(dir, key.slice(0, 2)) };
+}
+
 describe('compact storage', () => {
   it('stores a received PNG as AVIF and records what was received; the same bytes give the same file', async () => {
     const store = openImageStore(dir, { compact: true });
@@ -86,15 +99,7 @@ describe('compact storage', () => {
   });
 
   it('converts an old cache in place, survives an interruption between any two steps, and converts nothing twice', async () => {
-    const old = openImageStore(dir);
-    await old.persist(input, image(pngs[0] as Buffer), meta);
-    await old.persist({ ...input, candidate: 2 }, image(pngs[1] as Buffer), meta);
-    await old.persist({ ...input, candidate: 3 }, image(pngs[2] as Buffer), meta);
-    const [listed] = (await old.list()).entries;
-    if (!listed) throw new Error('no entry');
-    const read = await old.readSidecar(listed);
-    if (!('sidecar' in read)) throw new Error(read.problem);
-    const shard = join(dir, key.slice(0, 2));
+    const { old, listed, read, shard } = await storedAsReceived();
 
     // Killed after writing the new files, before the sidecar: the old state, plus strays.
     const compactBytes = await compactImage(pngs[0] as Buffer, 'image/png');
@@ -131,15 +136,7 @@ describe('compact storage', () => {
   });
 
   it('leaves no new file behind when a write fails part way (a full disk, say), and converts on the next run', async () => {
-    const old = openImageStore(dir);
-    await old.persist(input, image(pngs[0] as Buffer), meta);
-    await old.persist({ ...input, candidate: 2 }, image(pngs[1] as Buffer), meta);
-    await old.persist({ ...input, candidate: 3 }, image(pngs[2] as Buffer), meta);
-    const [listed] = (await old.list()).entries;
-    if (!listed) throw new Error('no entry');
-    const read = await old.readSidecar(listed);
-    if (!('sidecar' in read)) throw new Error(read.problem);
-    const shard = join(dir, key.slice(0, 2));
+    const { old, listed, read, shard } = await storedAsReceived();
     const before = (await readdir(shard)).sort();
 
     // The third image's new file cannot be written: a folder stands in its place.
