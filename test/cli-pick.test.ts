@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,10 +123,35 @@ describe('headerforge pick', () => {
       ),
     });
     expect(await read('no-header.md')).toBe(before);
+    // A file that exists but that the include globs do not match is no post either.
+    await mkdir(join(site.dir, 'drafts'), { recursive: true });
+    await writeFile(join(site.dir, 'drafts', 'idea.md'), LIGHTHOUSE);
+    expect(await headerforge('pick', 'drafts/idea.md', '2')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('pick drafts/idea.md 2: no post with a header at that path'),
+    });
+    expect(await readFile(join(site.dir, 'drafts', 'idea.md'), 'utf8')).toBe(LIGHTHOUSE);
     expect(await headerforge('pick', 'posts/deep-sea.md')).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('missing required args'),
     });
+  });
+
+  it("edits a post while another post's frontmatter is invalid (that one is the build's to report)", async () => {
+    await writeFile(
+      postPath('broken.md'),
+      '---\ntitle: Broken\nheader:\n  prompt: [not, a, string]\n---\n',
+    );
+    try {
+      await writeFile(postPath('lighthouse.md'), LIGHTHOUSE);
+      expect(await headerforge('pick', 'posts/lighthouse.md', '2')).toMatchObject({
+        code: 0,
+        stdout: 'posts/lighthouse.md: pick 2 of 3\n',
+      });
+      expect(await read('lighthouse.md')).toContain('  pick: 2\n');
+    } finally {
+      await rm(postPath('broken.md'));
+    }
   });
 
   it('refuses to write a post that is a symlink to a file outside the site', async () => {

@@ -43,8 +43,8 @@ async function pickedStatus(
   picked: number,
 ): Promise<ImageStatus | undefined> {
   try {
-    const { posts } = await planSite(site, { sizesOnly: true });
-    return posts.find((post) => post.job.file === file)?.candidates[picked - 1]?.status;
+    const { posts } = await planSite(site, { sizesOnly: true }, [file]);
+    return posts[0]?.candidates[picked - 1]?.status;
   } catch {
     return undefined;
   }

@@ -1,10 +1,11 @@
+import { resolve } from 'node:path';
 import { type GenerationKeyInput, generationKey } from '../cache/keys.js';
 import { type LookupResult, openCommittedStore, openPlaceholderStore } from '../cache/store.js';
 import { openWarmIndex } from '../cache/warm-index.js';
 import { candidateInputs, type HeaderJob } from '../pipeline/header-job.js';
 import { groupByKey, planImages } from '../pipeline/plan.js';
 import { type ResolvedHeaderforgeOptions, resolveOptions } from '../site/options.js';
-import { scanContent } from '../site/scan.js';
+import { scanContent, scanFile } from '../site/scan.js';
 import type { LoadedSite } from './load-site.js';
 
 export type ImageStatus = 'cached' | 'missing' | 'placeholder' | 'corrupt';
@@ -41,6 +42,8 @@ export async function planSite(
   site: LoadedSite,
   /** Judge cached images by size and sidecar, without hashing them (for a quick overview). */
   check: { sizesOnly?: boolean } = {},
+  /** Only these posts (relative to the root), each read on its own: not the site's scan. */
+  files?: readonly string[],
 ): Promise<{ options: ResolvedHeaderforgeOptions; posts: PlannedPost[] }> {
   const options = resolveOptions(site.options, site);
   const sizesOnly = check.sizesOnly ?? false;
@@ -48,7 +51,11 @@ export async function planSite(
   // post's header fields, each entry as verified), as a build does: on a large site reading
   // and parsing every post and sidecar again was most of the time. Read, never written.
   const warmIndex = sizesOnly ? openWarmIndex(options.derivedCacheDir) : undefined;
-  const { jobs } = await scanContent(options, warmIndex);
+  const jobs = files
+    ? (
+        await Promise.all(files.map((file) => scanFile(resolve(options.root, file), options)))
+      ).filter((job) => job !== undefined)
+    : (await scanContent(options, warmIndex)).jobs;
   const groups = groupByKey(jobs);
   const committed = await planImages(
     groups,

@@ -1,5 +1,5 @@
 import { type Dirent, readdirSync } from 'node:fs';
-import path from 'node:path';
+import path, { matchesGlob } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import type { WarmIndex } from '../cache/warm-index.js';
@@ -81,4 +81,23 @@ function foldersSearched(options: ResolvedHeaderforgeOptions): string[] | undefi
     }
   }
   return folders;
+}
+
+/**
+ * Whether the scan would find `file` (relative to the root, as `contentPath` gives it):
+ * matched by `include` (and `only`, as `buildHeaders` filters), not left out. With picomatch,
+ * as the scan's glob (tinyglobby) matches, and already loaded by it: Node's own `matchesGlob`
+ * loads its matcher on first use (~5 ms). Whether the file exists is the caller's to see.
+ */
+export function isContentFile(
+  file: string,
+  options: ResolvedHeaderforgeOptions,
+  only?: string,
+): boolean {
+  const matches = (patterns: string[]) => picomatch(patterns, { posix: true })(file);
+  return (
+    matches(options.include) &&
+    !matches([...ALWAYS_EXCLUDED, ...options.exclude]) &&
+    (only === undefined || matchesGlob(file, only))
+  );
 }

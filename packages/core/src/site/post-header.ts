@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { isContentFile } from './content-listing.js';
+import { contentPath } from './content-path.js';
 import { type HeaderField, parseFrontmatter } from './frontmatter.js';
 import { outsideRoot } from './inside-root.js';
 import {
@@ -9,7 +11,6 @@ import {
   resolveOptions,
   type SiteContext,
 } from './options.js';
-import { scanContent } from './scan.js';
 
 /** A site whose posts are edited: its root and its options as the config gives them. */
 export interface SiteRef extends SiteContext {
@@ -39,7 +40,7 @@ export interface PostChoice {
  */
 export async function findPost(site: SiteRef, post: string, label: string): Promise<PostHeader> {
   const options = resolveOptions(site.options, site);
-  const file = post.replace(/^\.\//, '');
+  const file = contentPath(options.root, post);
   // Judged before anything is read. A post that is a symlink to a file outside the site is
   // read by a build, never written.
   const outside = outsideRoot(options.root, resolve(options.root, file), options.outsideRoot);
@@ -55,14 +56,15 @@ export async function findPost(site: SiteRef, post: string, label: string): Prom
       },
     );
   }
-  const scan = await scanContent(options);
-  // A content file without a header is found too: the editor then says what it lacks.
-  if (!scan.jobs.some((job) => job.file === file) && !scan.skipped.includes(file)) {
+  // Found as the scan would find it, without reading the other posts: matched by the
+  // include globs and a file. One without a header is found too: the editor then says what
+  // it lacks.
+  const path = join(options.root, file);
+  if (!isContentFile(file, options) || !(await isFile(path))) {
     throw new HeaderforgeError('invalid_option', `${label}: no post with a header at that path`, {
       hint: 'Give the content file relative to the site root, as `headerforge status` lists it.',
     });
   }
-  const path = join(options.root, file);
   const source = await readFile(path, 'utf8');
   const { header } = parseFrontmatter(source, { file, field: options.field });
   return { options, file, path, source, ...(header ? { header } : {}) };
@@ -75,3 +77,9 @@ export function choiceOf(
 ): PostChoice {
   return { candidates: header?.candidates ?? options.candidates, pick: header?.pick ?? 1 };
 }
+
+const isFile = (path: string) =>
+  stat(path).then(
+    (info) => info.isFile(),
+    () => false,
+  );
