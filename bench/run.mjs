@@ -280,7 +280,8 @@ const figures = {
 // `npm run bench -- warm memory` measures only those figures and keeps the others' last
 // results; `npm run bench -- table` only rewrites the README's table from the last results.
 const tableOnly = process.argv[2] === 'table';
-const wanted = tableOnly ? [] : process.argv.slice(2);
+const anyway = process.argv.includes('--anyway');
+const wanted = tableOnly ? [] : process.argv.slice(2).filter((arg) => arg !== '--anyway');
 for (const name of wanted) {
   if (!(name in figures)) {
     console.error(`Unknown figure "${name}"; the figures are: ${Object.keys(figures).join(', ')}`);
@@ -291,6 +292,17 @@ const latest = join(here, 'results', 'latest.json');
 if (tableOnly) {
   await writeReadme(JSON.parse(await readFile(latest, 'utf8')));
   process.exit(0);
+}
+// A run overwrites the record: not on a machine far slower than the one the goals were set
+// on, whose CPU-bound figures would say more of it than of headerforge (see bench/README.md,
+// "The machine's speed"), unless asked to.
+const SLOW_MS = 800;
+const speed = await cpuReference();
+if (speed > SLOW_MS && !anyway) {
+  console.error(
+    `The CPU reference loop took ${speed} ms (about 390 ms on a quiet day; over ${SLOW_MS} ms is too slow to record on). Nothing was measured or written: run again when the machine is quieter, or add --anyway to record regardless.`,
+  );
+  process.exit(3);
 }
 const previous =
   wanted.length > 0 ? JSON.parse(await readFile(latest, 'utf8').catch(() => '{}')) : {};
