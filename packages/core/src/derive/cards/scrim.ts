@@ -60,7 +60,11 @@ export function scrimFor(
 
 /** The table of each byte value scaled by `keep` (and rounded), as `applyScrim` darkens it. */
 function scaled(keep: number): Uint8Array {
-  return Uint8Array.from({ length: 256 }, (_, value) => Math.round(value * keep));
+  // A plain loop: `Uint8Array.from` with a mapping function took ten times as long, and a
+  // card's scrim makes a table for each of its ~200 ramp rows.
+  const table = new Uint8Array(256);
+  for (let value = 0; value < 256; value++) table[value] = Math.round(value * keep);
+  return table;
 }
 
 function brightestUnder(rgb: Uint8Array, width: number, box: Box, keep: number): number {
