@@ -5,23 +5,40 @@ import { fromRaw, type RawImage } from './sharp-input.js';
 const SAMPLE_SIDE = 256;
 
 /**
- * The master's dominant colour as `#rrggbb`, from sharp's 4096-bin histogram: a
- * background for the image's box before anything has loaded.
+ * The master's dominant colour as `#rrggbb`: the centre of the fullest bin of a 16×16×16
+ * histogram of a 256 px copy, a background for the image's box before anything has loaded.
  */
 export async function dominantColour(master: RawImage): Promise<string> {
-  // stats() reads its input, not the pipeline's output, so the sample is made first.
   const { data, info } = await fromRaw(master)
     .resize(SAMPLE_SIDE, SAMPLE_SIDE, { fit: 'inside', withoutEnlargement: true })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const sample: RawImage = {
-    data,
-    width: info.width,
-    height: info.height,
-    channels: info.channels,
-  };
-  const { dominant } = await fromRaw(sample).stats();
-  return `#${[dominant.r, dominant.g, dominant.b].map(hexByte).join('')}`;
+  return `#${dominantOf(data, info.channels).map(hexByte).join('')}`;
+}
+
+/**
+ * sharp's `stats().dominant` of 8-bit sRGB pixels (`channels` 3 or 4; a fourth, alpha, is
+ * ignored), counted here: `stats()` also measures entropy and sharpness (a greyscale copy and
+ * a convolution), two thirds of its time for a colour that needs neither. The same answer:
+ * 16 bins a channel (a value's top four bits), the first fullest bin in libvips' scan of its
+ * 16×16×16 histogram (green bins, then red, then blue), and each bin's centre (16 × bin + 8).
+ */
+export function dominantOf(data: Uint8Array, channels: number): [number, number, number] {
+  const counts = new Uint32Array(16 * 16 * 16);
+  // Indexed as the scan goes: green, red, blue.
+  for (let i = 0; i + 2 < data.length; i += channels) {
+    const r = (data[i] as number) >> 4;
+    const g = (data[i + 1] as number) >> 4;
+    const b = (data[i + 2] as number) >> 4;
+    counts[(g << 8) | (r << 4) | b] = (counts[(g << 8) | (r << 4) | b] as number) + 1;
+  }
+  let fullest = 0;
+  for (let bin = 1; bin < counts.length; bin++)
+    if ((counts[bin] as number) > (counts[fullest] as number)) fullest = bin;
+  const g = fullest >> 8;
+  const r = (fullest >> 4) & 15;
+  const b = fullest & 15;
+  return [r * 16 + 8, g * 16 + 8, b * 16 + 8];
 }
 
 function hexByte(value: number): string {

@@ -12,6 +12,7 @@ export { openImageStore } from '../cache/store.js';
 export { openWarmIndex } from '../cache/warm-index.js';
 export { cardKey } from '../derive/card-key.js';
 export { cardFile } from '../derive/card-store.js';
+export { dominantOf } from '../derive/colour.js';
 export { deriveFiles } from '../derive/derive-files.js';
 export { getTitleCards } from '../derive/get-title-cards.js';
 export { derivativeKey } from '../derive/key.js';
