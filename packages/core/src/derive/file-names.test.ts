@@ -24,6 +24,10 @@ describe('fileStem', () => {
     expect(fileStem('posts\\Crème Brûlée au Café.md')).toBe('creme-brulee-au-cafe');
     expect(fileStem('posts/Über_Straße+Ärger.md')).toBe('uber-stra-e-arger');
     expect(fileStem('index.md')).toBe('index');
+    // A name Windows keeps for a device, whatever its extension, gets a suffix.
+    expect(fileStem('posts/Con!.md')).toBe('con-header');
+    expect(fileStem('posts/lpt1.md')).toBe('lpt1-header');
+    expect(fileStem('posts/console.md')).toBe('console');
   });
 
   it('is undefined when nothing Latin is left, and cut at a hyphen when long', () => {

@@ -47,8 +47,12 @@ export function fileStem(postFile: string): string | undefined {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   if (!slug) return undefined;
+  // Windows refuses these names whatever their extension (`Con!.md` is a valid post there).
+  if (WINDOWS_DEVICES.test(slug)) return `${slug}-header`;
   if (slug.length <= MAX_STEM) return slug;
   const cut = slug.slice(0, MAX_STEM + 1);
   const atHyphen = cut.lastIndexOf('-');
   return (atHyphen > 0 ? cut.slice(0, atHyphen) : cut.slice(0, MAX_STEM)).replace(/-+$/, '');
 }
+
+const WINDOWS_DEVICES = /^(?:con|prn|aux|nul|com\d|lpt\d)$/;
