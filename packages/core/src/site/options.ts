@@ -303,7 +303,7 @@ export const headerforgeOptionsSchema = z.strictObject({
     .optional()
     .meta(
       doc(
-        'Generate at most this many new images in one run; the posts beyond it fail with `budget_exceeded`.',
+        "Generate at most this many new images in one run, counting each of a request's candidates; the posts beyond it fail with `budget_exceeded` (a candidate the post does not show is skipped with a warning instead).",
         'an integer ≥ 0',
       ),
     ),
