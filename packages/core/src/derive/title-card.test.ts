@@ -4,9 +4,9 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { fontsFor } from './cards/card-fonts.js';
 import { marginOf } from './cards/card-layout.js';
-import { AA_CONTRAST, type Box } from './cards/scrim.js';
+import { AA_CONTRAST, type Box, blendOver } from './cards/scrim.js';
 import type { RawImage } from './sharp-input.js';
-import { renderTitleCard, type TitleCardInput } from './title-card.js';
+import { renderOverlay, renderTitleCard, type TitleCardInput } from './title-card.js';
 
 const GOLDENS = fileURLToPath(new URL('./cards/goldens/', import.meta.url));
 /** `UPDATE_GOLDENS=1 vitest run …title-card.test.ts` rewrites them after a deliberate change. */
@@ -187,6 +187,51 @@ describe('renderTitleCard', () => {
     // The badge has its own background: the scrim and its check stay at the text.
     expect(marked.textBox).toEqual(real.textBox);
     expect(marked.scrim).toBe(real.scrim);
+  });
+});
+
+describe('the overlay, rendered where it is drawn only', () => {
+  // Shapes with anti-aliased edges at fractional places, a stroke and a translucent fill.
+  const svg = (width: number, height: number) =>
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><circle cx="301.3" cy="402.7" r="61.4" fill="#fff"/><rect x="120.5" y="520.25" width="700.5" height="40.3" rx="9" fill="rgba(0,0,0,0.55)"/><path d="M 500.2 450.9 L 760.7 470.1" stroke="#ffd" stroke-width="3.3"/></svg>`;
+
+  it("has exactly the whole render's pixels, placed where they were, and nothing elsewhere", async () => {
+    const { Resvg } = await import('@resvg/resvg-js');
+    const [width, height] = [1200, 630];
+    const whole = new Resvg(svg(width, height)).render().pixels;
+    const part = renderOverlay(svg(width, height), width, height, Resvg);
+    if (!part) throw new Error('nothing drawn');
+    // Much smaller than the card.
+    expect(part.region.width * part.region.height).toBeLessThan(width * height * 0.4);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const { left, top, width: w, height: h } = part.region;
+        const inside = x >= left && x < left + w && y >= top && y < top + h;
+        const at = (y * width + x) * 4;
+        const expected = [...whole.subarray(at, at + 4)];
+        if (!inside) {
+          if (expected[3] !== 0) throw new Error(`drawn outside the region at ${x},${y}`);
+          continue;
+        }
+        const mine = ((y - top) * w + (x - left)) * 4;
+        const got = [...part.pixels.subarray(mine, mine + 4)];
+        if (got.join() !== expected.join())
+          throw new Error(`${x},${y}: ${got} where the whole render has ${expected}`);
+      }
+    }
+    // Blended in place, the picture is the one the whole overlay makes.
+    const base = new Uint8Array(width * height * 3).map((_, i) => (i * 7) % 251);
+    const viaWhole = base.slice();
+    blendOver(viaWhole, whole);
+    const viaPart = base.slice();
+    blendOver(viaPart, part.pixels, { width, region: part.region });
+    expect(Buffer.compare(Buffer.from(viaWhole), Buffer.from(viaPart))).toBe(0);
+  });
+
+  it('is nothing for an SVG that draws nothing', async () => {
+    const { Resvg } = await import('@resvg/resvg-js');
+    const empty = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="63"></svg>';
+    expect(renderOverlay(empty, 120, 63, Resvg)).toBeUndefined();
   });
 });
 

@@ -9,7 +9,14 @@ import {
   siteSizeOf,
   TITLE_ID,
 } from './cards/card-layout.js';
-import { applyScrim, type Box, blendOver, scrimFor, scrimProfile } from './cards/scrim.js';
+import {
+  applyScrim,
+  type Box,
+  blendOver,
+  type Region,
+  scrimFor,
+  scrimProfile,
+} from './cards/scrim.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
@@ -158,20 +165,52 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
   }
 
   // Premultiplied RGBA straight from resvg: no PNG to encode and decode again.
-  const overlay = new Resvg(laid.svg, { font: { loadSystemFonts: false } }).render().pixels;
+  const overlay = renderOverlay(laid.svg, width, height, Resvg);
   const picture = await cut;
   // The text's boxes as laid out (the title's lines, the site line), not every drawn pixel:
   // the placeholder badge has its own background and must not pull the scrim up the card.
   const textBox = grow(union(laid.boxes), 4, width, height);
   const { strength, contrast } = scrimFor(picture, width, textBox, input.overlay);
   applyScrim(picture, width, scrimProfile(height, textBox, strength, Math.round(height * 0.35)));
-  blendOver(picture, overlay);
+  if (overlay) blendOver(picture, overlay.pixels, { width, region: overlay.region });
   const jpeg = await sharp(picture, { raw: { width, height, channels: 3 } })
     // libjpeg-turbo with optimised Huffman tables: mozjpeg's trellis search took ~4× the
     // time for ~10% smaller cards, and a card is fetched once per share, not per page view.
     .jpeg({ quality: 85, optimiseCoding: true })
     .toBuffer();
   return { jpeg, fontSize, truncated, textBox, contrast, scrim: strength };
+}
+
+/**
+ * The drawn part of the card's SVG (text, badge, logo) as premultiplied RGBA, and where it
+ * goes; undefined when nothing is drawn. Only that part: resvg's RGBA of the whole card was
+ * 3 MB, and buffers like it make a large heap (a host's, Astro's) collect more often. Cut at
+ * whole pixels, 2 px beyond the drawing's box (its edges' anti-aliasing), the pixels are the
+ * whole render's: the same sample grid, moved by whole pixels (checked by the card tests).
+ */
+export function renderOverlay(
+  svg: string,
+  width: number,
+  height: number,
+  Resvg: typeof import('@resvg/resvg-js').Resvg,
+): { pixels: Uint8Array; region: Region } | undefined {
+  const resvg = new Resvg(svg, { font: { loadSystemFonts: false } });
+  const box = resvg.getBBox();
+  if (!box || !(box.width > 0 && box.height > 0)) return undefined;
+  const left = Math.max(0, Math.floor(box.x) - 2);
+  const top = Math.max(0, Math.floor(box.y) - 2);
+  const right = Math.min(width, Math.ceil(box.x + box.width) + 2);
+  const bottom = Math.min(height, Math.ceil(box.y + box.height) + 2);
+  if (right <= left || bottom <= top) return undefined;
+  const region = { left, top, width: right - left, height: bottom - top };
+  Object.assign(box, { x: left, y: top, width: region.width, height: region.height });
+  resvg.cropByBBox(box);
+  const image = resvg.render();
+  if (image.width === region.width && image.height === region.height)
+    return { pixels: image.pixels, region };
+  // Not the size asked for: the whole card, as before.
+  const whole = new Resvg(svg, { font: { loadSystemFonts: false } }).render();
+  return { pixels: whole.pixels, region: { left: 0, top: 0, width, height } };
 }
 
 /**

@@ -105,18 +105,39 @@ export function applyScrim(rgb: Uint8Array, width: number, profile: Float64Array
   }
 }
 
-/** Draws a premultiplied RGBA overlay (resvg's pixels) over `rgb` (3 channels, same size), in place. */
-export function blendOver(rgb: Uint8Array, rgba: Uint8Array): void {
+/** Where an overlay sits on the picture: its top-left corner and its size, in pixels. */
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Draws a premultiplied RGBA overlay (resvg's pixels) over `rgb` (3 channels), in place: over
+ * the whole picture, or over `at.region` of a picture `at.width` wide.
+ */
+export function blendOver(
+  rgb: Uint8Array,
+  rgba: Uint8Array,
+  at?: { width: number; region: Region },
+): void {
   // Most of a card's overlay is transparent: skip it a pixel (one 32-bit word) at a time.
   const pixels = rgba.byteOffset % 4 === 0 ? rgba : rgba.slice();
   const words = new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >>> 2);
-  for (let w = 0, q = 0, p = 0; w < words.length; w++, q += 4, p += 3) {
-    if (words[w] === 0) continue;
-    const alpha = pixels[q + 3] as number;
-    if (alpha === 0) continue;
-    const rest = 1 - alpha / 255;
-    rgb[p] = Math.round((pixels[q] as number) + (rgb[p] as number) * rest);
-    rgb[p + 1] = Math.round((pixels[q + 1] as number) + (rgb[p + 1] as number) * rest);
-    rgb[p + 2] = Math.round((pixels[q + 2] as number) + (rgb[p + 2] as number) * rest);
+  const rows = at ? at.region.height : 1;
+  const across = at ? at.region.width : words.length;
+  for (let row = 0, w = 0; row < rows; row++) {
+    let p = at ? ((at.region.top + row) * at.width + at.region.left) * 3 : 0;
+    for (const end = w + across; w < end; w++, p += 3) {
+      if (words[w] === 0) continue;
+      const q = w * 4;
+      const alpha = pixels[q + 3] as number;
+      if (alpha === 0) continue;
+      const rest = 1 - alpha / 255;
+      rgb[p] = Math.round((pixels[q] as number) + (rgb[p] as number) * rest);
+      rgb[p + 1] = Math.round((pixels[q + 1] as number) + (rgb[p + 1] as number) * rest);
+      rgb[p + 2] = Math.round((pixels[q + 2] as number) + (rgb[p + 2] as number) * rest);
+    }
   }
 }
