@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Focus } from '../image/focus.js';
 import type { DerivedFile } from './derived-set.js';
+import { setFileNames } from './file-names.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
@@ -52,7 +53,7 @@ export async function cropMaster(
   focus: Focus,
   outDir: string,
   use: MasterUse = 'served',
-  name = 'master.png',
+  name = setFileNames().master,
 ): Promise<{ file: DerivedFile; pixels: RawImage }> {
   const size = exactCropSize(original.width, original.height, ratio);
   const { data, info } = await fromRaw(original)

@@ -5,7 +5,7 @@ import { ratioValue } from '../image/ratios.js';
 import { dominantColour } from './colour.js';
 import { cropMaster } from './crop.js';
 import type { DerivedSet } from './derived-set.js';
-import { setFileNames } from './file-names.js';
+import { fileStem, setFileNames } from './file-names.js';
 import { makeLqip } from './lqip.js';
 import { writeOgCard } from './og-card.js';
 import { type Original, pixelsOf } from './sharp-input.js';
@@ -26,10 +26,10 @@ export async function deriveFiles(
   spec: DeriveSpec,
   outDir: string,
   onStep?: (step: DeriveStep, ms: number) => void,
-  /** The post's slug the files are named after (see `setFileNames`); none: `master.png`, … */
-  stem?: string,
+  /** The content file the files are named after (see `fileStem`); none: `master.png`, … */
+  post?: string,
 ): Promise<Omit<DerivedSet, 'key'>> {
-  const names = setFileNames(stem);
+  const names = setFileNames(post === undefined ? undefined : fileStem(post));
   const { aspectRatio, focus, widths, formats, og, variants } = normaliseSpec(spec);
   const ratio = ratioValue(aspectRatio);
   try {

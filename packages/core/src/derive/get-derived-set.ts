@@ -15,10 +15,10 @@ export interface GetDerivedSetInput {
   /** Absolute root of the derived cache. */
   cacheDir: string;
   /**
-   * What a newly derived set's files are named after (`fileStem` of the post). Not part of
-   * the key: a set one post named is the same set for another post that shares it.
+   * The content file a newly derived set's files are named after (see `fileStem`). Not part
+   * of the key: a set one post named is the same set for another post that shares it.
    */
-  stem?: string | undefined;
+  post?: string | undefined;
 }
 
 /**
@@ -26,7 +26,7 @@ export interface GetDerivedSetInput {
  * sharp call at all), otherwise derived into a temp folder and published atomically.
  */
 export async function getDerivedSet(input: GetDerivedSetInput): Promise<DerivedSet> {
-  const { original, originalSha256, spec, cacheDir, stem } = input;
+  const { original, originalSha256, spec, cacheDir, post } = input;
   const key = derivativeKey(originalSha256, spec);
   const warm = await readDerivedSet(cacheDir, key);
   if (warm) return warm;
@@ -34,7 +34,7 @@ export async function getDerivedSet(input: GetDerivedSetInput): Promise<DerivedS
   const { deriveFiles } = await import('./derive-files.js');
   const tempDir = await makeTempDir(keyDirectory(cacheDir, key));
   try {
-    const files = await deriveFiles(original, spec, tempDir, undefined, stem);
+    const files = await deriveFiles(original, spec, tempDir, undefined, post);
     return await publishDerivedSet(cacheDir, key, tempDir, files);
   } finally {
     // Gone after a successful publish; what a failure left half-written otherwise.

@@ -3,6 +3,7 @@ import type { Focus } from '../image/focus.js';
 import { OG_SIZE } from './card-spec.js';
 import type { DerivedFile } from './derived-set.js';
 import { encode } from './encoders.js';
+import { setFileNames } from './file-names.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
@@ -15,7 +16,7 @@ export async function writeOgCard(
   original: RawImage,
   focus: Focus,
   outDir: string,
-  name = 'og.jpg',
+  name = setFileNames().og,
 ): Promise<DerivedFile> {
   const file = join(outDir, name);
   const card = fromRaw(original).resize(OG_SIZE.width, OG_SIZE.height, {

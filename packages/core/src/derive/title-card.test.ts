@@ -222,7 +222,7 @@ describe('the overlay, rendered where it is drawn only', () => {
     // Blended in place, the picture is the one the whole overlay makes.
     const base = new Uint8Array(width * height * 3).map((_, i) => (i * 7) % 251);
     const viaWhole = base.slice();
-    blendOver(viaWhole, whole);
+    blendOver(viaWhole, whole, { width, region: { left: 0, top: 0, width, height } });
     const viaPart = base.slice();
     blendOver(viaPart, part.pixels, { width, region: part.region });
     expect(Buffer.compare(Buffer.from(viaWhole), Buffer.from(viaPart))).toBe(0);

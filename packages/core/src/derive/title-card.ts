@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { Focus } from '../image/focus.js';
+import { decodePixels } from '../image/inspect.js';
 import { fontsFor, userFace } from './cards/card-fonts.js';
 import {
   type CardLayout,
@@ -84,8 +85,12 @@ export async function checkCardLogo(logo: NonNullable<CardStyle['logo']>): Promi
     new Resvg(Buffer.from(logo.bytes).toString('utf8'), { font: { loadSystemFonts: false } });
     return;
   }
-  await sharp(logo.bytes).raw().toBuffer();
+  // Strict, and within sharp's own pixel limit, as a plain `sharp(bytes)` decode was.
+  await decodePixels(logo.bytes, { strict: true, maxPixels: SHARP_PIXEL_LIMIT });
 }
+
+/** sharp's default `limitInputPixels`. */
+const SHARP_PIXEL_LIMIT = 0x3fff * 0x3fff;
 
 /**
  * A social card: the header's picture cropped to the card's size around the post's focus,

@@ -5,7 +5,6 @@ import type { ImageStore } from '../cache/store.js';
 import type { WarmIndex } from '../cache/warm-index.js';
 import { cardPlan } from '../derive/card-spec.js';
 import type { DerivedFile, DerivedSet } from '../derive/derived-set.js';
-import { fileStem } from '../derive/file-names.js';
 import { getDerivedSet } from '../derive/get-derived-set.js';
 import { findTitleCards, getTitleCards } from '../derive/get-title-cards.js';
 import { derivativeKey } from '../derive/key.js';
@@ -142,7 +141,7 @@ async function deriveSet(
       originalSha256: sha256,
       spec,
       cacheDir: derivedDir,
-      stem: fileStem(job.file),
+      post: job.file,
     });
     const made = index?.stamp([setDir]);
     if (made) index?.remember('derived', key, made, toManifest(key, set));

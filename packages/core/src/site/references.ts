@@ -29,7 +29,6 @@ export async function attachReferences(
   allowed: readonly string[] = [],
 ): Promise<void> {
   const loaded = new Map<string, Promise<ReferenceImage>>();
-  const decoded = new Map<string, Promise<void>>();
   const fail = (reference: WantedReference, problem: unknown) =>
     new HeaderforgeError(
       reference.code,
@@ -38,21 +37,14 @@ export async function attachReferences(
         hint: `Give a PNG, JPEG, WebP, GIF or AVIF file of at most ${MAX_REFERENCE_BYTES / 2 ** 20} MiB, with a path relative to the project root (${root}).`,
       },
     );
-  // As the job carries it: the shared bytes, and a whole decode, once per file, that names
-  // this job's option or line if it fails.
+  // As the job carries it: the file's bytes and its one decode (see `readReference`), whose
+  // failure names this job's option or line.
   const asked = (reference: WantedReference, image: ReferenceImage): ReferenceImage => ({
     ...image,
-    decodes: async () => {
-      const absolute = path.resolve(root, reference.path);
-      let pending = decoded.get(absolute);
-      if (!pending) {
-        pending = decodeWhole(image);
-        decoded.set(absolute, pending);
-      }
-      await pending.catch((problem: unknown) => {
+    decodes: () =>
+      (image.decodes?.() ?? Promise.resolve()).catch((problem: unknown) => {
         throw fail(reference, problem);
-      });
-    },
+      }),
   });
   const load = (reference: WantedReference) => {
     const absolute = path.resolve(root, reference.path);
@@ -123,13 +115,15 @@ async function readReference(absolute: string, shown: string): Promise<Reference
   if (!mediaType) throw new Error('is not a PNG, JPEG, WebP, GIF or AVIF image');
   const { width, height } = await readImageSize(bytes);
   if (!width || !height) throw new Error(`cannot be decoded as ${mediaType}`);
-  return { path: shown, bytes, mediaType, sha256: sha256Hex(bytes) };
-}
-
-async function decodeWhole(image: ReferenceImage): Promise<void> {
-  await decodePixels(image.bytes).catch((error: Error) => {
-    throw new Error(`cannot be decoded as ${image.mediaType}: ${printable(error.message)}`);
-  });
+  // Decoded whole on first ask only (before the first paid request), once per file.
+  let decoded: Promise<void> | undefined;
+  const decodes = () => {
+    decoded ??= decodePixels(bytes).catch((error: Error) => {
+      throw new Error(`cannot be decoded as ${mediaType}: ${printable(error.message)}`);
+    });
+    return decoded;
+  };
+  return { path: shown, bytes, mediaType, sha256: sha256Hex(bytes), decodes };
 }
 
 /** A path as a message shows it: a newline or other control character in it escaped, so

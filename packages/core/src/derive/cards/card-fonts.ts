@@ -33,7 +33,14 @@ const FACES = [
   { pkg: '@fontsource/noto-sans-thai', name: 'Noto Sans Thai', bundled: true },
   { pkg: '@fontsource/noto-sans-sc', name: 'Noto Sans SC', bundled: false },
   { pkg: '@fontsource/noto-sans-kr', name: 'Noto Sans KR', bundled: false },
-  { pkg: '@fontsource/noto-sans-jp', name: 'Noto Sans JP', bundled: false },
+  // Added after cards were first keyed: named in a card's key only once installed, so that
+  // adding it did not redraw every card of the sites without it.
+  {
+    pkg: '@fontsource/noto-sans-jp',
+    name: 'Noto Sans JP',
+    bundled: false,
+    keyedWhenInstalled: true,
+  },
   { pkg: '@fontsource/noto-emoji', name: 'Noto Emoji', bundled: true },
 ] as const;
 
@@ -42,11 +49,6 @@ const SC = FACES[4];
 const KR = FACES[5];
 const JP = FACES[6];
 const EMOJI = FACES[7];
-/**
- * Faces added after cards were first keyed: named in a card's key only once installed, so
- * that adding one to headerforge does not redraw every card of the sites without it.
- */
-const KEYED_WHEN_INSTALLED: ReadonlySet<Face> = new Set([JP]);
 const HANGUL = /\p{Script=Hangul}/u;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef]/u;
 /** A text with kana is Japanese: its CJK characters are drawn with the Japanese face first. */
@@ -292,7 +294,7 @@ export function bundledFontVersions(): Record<string, string | null> {
   const versions: Record<string, string | null> = {};
   for (const each of FACES) {
     const dir = each.bundled ? packageDir(each) : safeDir(each);
-    if (!dir && KEYED_WHEN_INSTALLED.has(each)) continue;
+    if (!dir && 'keyedWhenInstalled' in each) continue;
     versions[each.pkg] = dir
       ? (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string })
           .version

@@ -114,22 +114,20 @@ export interface Region {
 }
 
 /**
- * Draws a premultiplied RGBA overlay (resvg's pixels) over `rgb` (3 channels), in place: over
- * the whole picture, or over `at.region` of a picture `at.width` wide.
+ * Draws a premultiplied RGBA overlay (resvg's pixels) over `region` of `rgb` (3 channels, a
+ * picture `width` wide), in place.
  */
 export function blendOver(
   rgb: Uint8Array,
   rgba: Uint8Array,
-  at?: { width: number; region: Region },
+  { width, region }: { width: number; region: Region },
 ): void {
   // Most of a card's overlay is transparent: skip it a pixel (one 32-bit word) at a time.
   const pixels = rgba.byteOffset % 4 === 0 ? rgba : rgba.slice();
   const words = new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >>> 2);
-  const rows = at ? at.region.height : 1;
-  const across = at ? at.region.width : words.length;
-  for (let row = 0, w = 0; row < rows; row++) {
-    let p = at ? ((at.region.top + row) * at.width + at.region.left) * 3 : 0;
-    for (const end = w + across; w < end; w++, p += 3) {
+  for (let row = 0, w = 0; row < region.height; row++) {
+    let p = ((region.top + row) * width + region.left) * 3;
+    for (const end = w + region.width; w < end; w++, p += 3) {
       if (words[w] === 0) continue;
       const q = w * 4;
       const alpha = pixels[q + 3] as number;
