@@ -11,7 +11,10 @@ export const EXTENSIONS: Readonly<Record<OutputFormat, string>> = {
 /** JPEG has no alpha; a transparent original gets white behind it rather than black. */
 const JPEG_BACKGROUND = '#ffffff';
 
-/** Web quality for each format. Changing any of these must bump `DERIVE_VERSION`. */
+/**
+ * Web quality for each format. Changing AVIF's must bump `DERIVE_VERSION`; WebP's or JPEG's,
+ * `LOSSY_ENCODERS_VERSION` (see key.ts).
+ */
 export function encode(image: Sharp, format: OutputFormat): Sharp {
   switch (format) {
     case 'avif':
@@ -24,10 +27,26 @@ export function encode(image: Sharp, format: OutputFormat): Sharp {
       // WebP q80. q55 rather than sharp's 50 buys back some of the detail effort 0 drops.
       return image.avif({ quality: 55, effort: 0 });
     case 'webp':
-      return image.webp({ quality: 80 });
+      // Effort 2, not sharp's 4: 40% less CPU for 5% more bytes and a luma SSIM 0.003
+      // lower (bench/README.md, "Variant and crop card encoders"). WebP is what a browser
+      // without AVIF gets; a cold build encodes it at every width.
+      return image.webp({ quality: 80, effort: 2 });
     case 'jpeg':
+      // libjpeg-turbo with optimised Huffman tables at q75, not mozjpeg at q80: 40% of the
+      // CPU for 7% more bytes, at a higher luma SSIM (same section). JPEG is the last
+      // fallback of `<picture>`, which nearly no browser takes.
       return image
         .flatten({ background: JPEG_BACKGROUND })
-        .jpeg({ quality: 80, mozjpeg: true, progressive: true });
+        .jpeg({ quality: 75, optimiseCoding: true, progressive: true });
   }
+}
+
+/**
+ * A social card's JPEG, the crop card's and the title card's alike: libjpeg-turbo with
+ * optimised Huffman tables. mozjpeg's trellis search took ~4× the time for ~10% smaller
+ * title cards, and a card is fetched once per share, not per page view. Changing it must
+ * bump `LOSSY_ENCODERS_VERSION` (the crop card) and `CARD_RENDERER_VERSION` (title cards).
+ */
+export function encodeCard(image: Sharp): Sharp {
+  return image.flatten({ background: JPEG_BACKGROUND }).jpeg({ quality: 85, optimiseCoding: true });
 }

@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { DERIVE_VERSION, derivativeKey, derivativeKeyFor, sharpMajor } from './key.js';
+import {
+  DERIVE_VERSION,
+  derivativeKey,
+  derivativeKeyFor,
+  LOSSY_ENCODERS_VERSION,
+  sharpMajor,
+} from './key.js';
 import type { DeriveSpec } from './spec.js';
 
 const original = 'a'.repeat(64);
@@ -71,10 +78,10 @@ describe('derivativeKey', () => {
     );
   });
 
-  it('is the sha256 of the documented canonical JSON', async () => {
-    const { createHash } = await import('node:crypto');
+  it('is the sha256 of the documented canonical JSON', () => {
     const json = JSON.stringify({
       v: DERIVE_VERSION,
+      lossy: LOSSY_ENCODERS_VERSION,
       sharp: '0.35',
       original,
       spec: {
@@ -88,6 +95,45 @@ describe('derivativeKey', () => {
     expect(derivativeKeyFor(original, spec, '0.35')).toBe(
       createHash('sha256').update(json).digest('hex'),
     );
+  });
+
+  /** The sha256 of the canonical JSON the key is documented to hash, at sharp 0.35. */
+  const documented = (change: Partial<DeriveSpec>, lossy: boolean) => {
+    const { aspectRatio, focus, widths, formats, og, variants } = { ...spec, ...change };
+    const json = JSON.stringify({
+      v: DERIVE_VERSION,
+      ...(lossy ? { lossy: LOSSY_ENCODERS_VERSION } : {}),
+      sharp: '0.35',
+      original,
+      spec: {
+        aspectRatio,
+        focus,
+        widths: variants === false ? [] : widths,
+        formats: variants === false ? [] : formats,
+        og,
+        ...(variants === false ? { variants } : {}),
+      },
+    });
+    return createHash('sha256').update(json).digest('hex');
+  };
+
+  it.each<[string, Partial<DeriveSpec>]>([
+    ['without variants or the crop card (an Astro site’s)', { og: false, variants: false }],
+    ['with AVIF variants only', { og: false, formats: ['avif'] }],
+  ])('keeps the key it had before the WebP and JPEG encoders changed, %s', (_label, change) => {
+    expect(derivativeKeyFor(original, { ...spec, ...change }, '0.35')).toBe(
+      documented(change, false),
+    );
+  });
+
+  it.each<[string, Partial<DeriveSpec>]>([
+    ['WebP variants', { og: false, formats: ['webp'] }],
+    ['JPEG variants', { og: false, formats: ['avif', 'jpeg'] }],
+    ['the crop card', { og: true, variants: false }],
+  ])('names the WebP and JPEG encoders’ version for a set with %s', (_label, change) => {
+    const key = derivativeKeyFor(original, { ...spec, ...change }, '0.35');
+    expect(key).toBe(documented(change, true));
+    expect(key).not.toBe(documented(change, false));
   });
 
   it('rejects a spec no derivation could follow, naming the option', () => {

@@ -9,6 +9,15 @@ import { type DeriveSpec, normaliseSpec } from './spec.js';
 export const DERIVE_VERSION = 1;
 
 /**
+ * The WebP and JPEG encoders' version (see encoders.ts), in the key only of the sets that
+ * hold such a file: variants in either format, or the crop card. The rest (an Astro site's
+ * sets, AVIF-only variants) keep their keys, so an upgrade re-derives no file it did not
+ * change. Bump when those encoders' settings change.
+ * 2: WebP at effort 2, JPEG variants by libjpeg-turbo at q75, the crop card as title cards.
+ */
+export const LOSSY_ENCODERS_VERSION = 2;
+
+/**
  * The sha256 naming a derived set: what it was made from (the original's hash, the
  * canonical spec) and by what (this module's version, sharp's major line). Never the
  * generation key, so widths, formats or a sharp upgrade never touch the paid image.
@@ -27,8 +36,11 @@ export function derivativeKeyFor(
   // Object literals keep insertion order, so this order is the canonical one. `variants`
   // is written only when false: sets with variants keep the keys they had before the
   // field existed, so no site re-derives them.
+  const lossy = og || (variants && formats.some((format) => format !== 'avif'));
   const canonical = JSON.stringify({
     v: DERIVE_VERSION,
+    // Written only where it applies, and after `v`: the other sets keep the keys they had.
+    ...(lossy ? { lossy: LOSSY_ENCODERS_VERSION } : {}),
     sharp: sharpLine,
     original: originalSha256.toLowerCase(),
     spec: { aspectRatio, focus, widths, formats, og, ...(variants ? {} : { variants }) },

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Focus } from '../image/focus.js';
 import { OG_SIZE } from './card-spec.js';
 import type { DerivedFile } from './derived-set.js';
-import { encode } from './encoders.js';
+import { encodeCard } from './encoders.js';
 import { setFileNames } from './file-names.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
@@ -23,6 +23,6 @@ export async function writeOgCard(
     fit: 'cover',
     position: focusPosition(focus),
   });
-  const info = await encode(card, 'jpeg').toFile(file);
+  const info = await encodeCard(card).toFile(file);
   return { file, width: info.width, height: info.height, format: 'jpeg', bytes: info.size };
 }

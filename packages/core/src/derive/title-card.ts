@@ -18,6 +18,7 @@ import {
   scrimFor,
   scrimProfile,
 } from './cards/scrim.js';
+import { encodeCard } from './encoders.js';
 import { focusPosition } from './focus-position.js';
 import { fromRaw, type RawImage } from './sharp-input.js';
 
@@ -178,11 +179,7 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
   const { strength, contrast } = scrimFor(picture, width, textBox, input.overlay);
   applyScrim(picture, width, scrimProfile(height, textBox, strength, Math.round(height * 0.35)));
   if (overlay) blendOver(picture, overlay.pixels, { width, region: overlay.region });
-  const jpeg = await sharp(picture, { raw: { width, height, channels: 3 } })
-    // libjpeg-turbo with optimised Huffman tables: mozjpeg's trellis search took ~4× the
-    // time for ~10% smaller cards, and a card is fetched once per share, not per page view.
-    .jpeg({ quality: 85, optimiseCoding: true })
-    .toBuffer();
+  const jpeg = await encodeCard(sharp(picture, { raw: { width, height, channels: 3 } })).toBuffer();
   return { jpeg, fontSize, truncated, textBox, contrast, scrim: strength };
 }
 
