@@ -285,6 +285,31 @@ describe('openWarmIndex', () => {
       expect(reopened.recall('content', same)).toBeUndefined();
     });
 
+    it('checks on the thread only the facts whose id starts with the prefix given', async () => {
+      const posts = Array.from({ length: 300 }, (_, i) => join(dir, `post-${i}.md`));
+      const index = openWarmIndex(cache);
+      for (const [i, post] of posts.entries()) {
+        await writeFile(post, `post ${i}`);
+        const stamps = index.stamp([post]) ?? [];
+        index.remember('content', `new\0${post}`, stamps, { i, text: 'x'.repeat(500) });
+        index.remember('content', `old\0${post}`, stamps, { i, text: 'y'.repeat(500) });
+      }
+      await index.save();
+      const [first, second] = posts as [string, string];
+      await writeFile(second, 'post 1, edited before the build');
+
+      const warm = openWarmIndex(cache);
+      expect(await warm.checkAhead('content', 'new\0')).toBe(true);
+      expect(warm.recall('content', `new\0${second}`)).toBeUndefined();
+      await writeFile(first, 'post 0, edited after the thread checked it');
+      // Checked by the thread before the edit: the next build sees it.
+      expect(warm.recall('content', `new\0${first}`)).toMatchObject({ i: 0 });
+      // Not the thread's to check: checked on recall, so the edit is seen.
+      expect(warm.recall('content', `old\0${first}`)).toBeUndefined();
+      expect(warm.recall('content', `old\0${second}`)).toBeUndefined();
+      expect(warm.recall('content', `old\0${posts[2]}`)).toMatchObject({ i: 2 });
+    });
+
     it('leaves a small, missing, foreign or already read file to be checked on recall', async () => {
       const index = openWarmIndex(cache);
       expect(await index.checkAhead('content')).toBe(false);

@@ -42,9 +42,11 @@ export interface WarmIndex {
    * checking on recall (a thread takes tens of ms to start). Resolves true when the thread
    * checked them; false when its file is small (checked on recall: starting a thread would
    * cost the main thread more), was already read, is being checked, or the thread failed
-   * (checked on recall, as without it).
+   * (checked on recall, as without it). With `idPrefix`, only the facts whose id starts with
+   * it are checked there (the others on recall): a build's whole headers are those of its
+   * settings, and a site whose settings changed keeps the old ones' lines for a while.
    */
-  checkAhead(section: WarmSection): Promise<boolean>;
+  checkAhead(section: WarmSection, idPrefix?: string): Promise<boolean>;
   /** Writes the index if anything changed (atomically; a lost race only costs speed). */
   save(): Promise<void>;
 }
@@ -177,8 +179,11 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
     part.bytes.toString('utf8', start, part.bytes.indexOf(NEWLINE, start));
   const now = Date.now();
   const unchanged = isUnchanged(derivedCacheDir, FILES);
-  /** Per section checked by a thread, where the lines whose stamps held start. */
-  const checkedAhead = new Map<WarmSection, Set<number>>();
+  /**
+   * Per section checked by a thread, by where each line it checked starts, whether its
+   * stamps held. A line it did not check (another id prefix) is checked on recall.
+   */
+  const checkedAhead = new Map<WarmSection, Map<number, boolean>>();
 
   /** The fact under `id` if every file it came from is unchanged. */
   const valid = (name: WarmSection, id: string): Fact | undefined => {
@@ -187,10 +192,10 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
     const held = section.get(key);
     let fact: Fact | undefined;
     if (typeof held === 'number') {
-      const checked = checkedAhead.get(name);
-      if (checked && !checked.has(held)) return undefined;
+      const checked = checkedAhead.get(name)?.get(held);
+      if (checked === false) return undefined;
       // A line the thread checked was read whole there: its shape needs no second look.
-      fact = parseLine(lineAt(part, held), checked !== undefined);
+      fact = parseLine(lineAt(part, held), checked);
       if (!(fact && (checked || fact.stamps.every(unchanged)))) return undefined;
     } else {
       fact = held;
@@ -226,7 +231,7 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
       section.set(JSON.stringify(id), { stamps, value, used: now });
       part.changed = true;
     },
-    async checkAhead(name) {
+    async checkAhead(name, idPrefix = '') {
       const part = partOf.get(name) as Part;
       if (part.loaded || part.checking) return false;
       const size = FILES.lstatSync(part.file, { throwIfNoEntry: false })?.size ?? 0;
@@ -238,6 +243,8 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
           file: part.file,
           header: part.header,
           section: name,
+          // The id as JSON, as each line holds it, without its closing quote.
+          keyPrefix: JSON.stringify(idPrefix).slice(0, -1),
           derivedCacheDir,
         });
       } catch {
@@ -249,10 +256,10 @@ export function openWarmIndex(derivedCacheDir: string): WarmIndex {
       if (part.loaded) return false;
       part.loaded = true;
       part.bytes = reply.buffer ? Buffer.from(reply.buffer) : EMPTY;
-      const checked = new Set<number>();
+      const checked = new Map<number, boolean>();
       for (const [section, key, start, held] of reply.lines) {
         part.sections.get(section as WarmSection)?.set(key, start);
-        if (held) checked.add(start);
+        if (held !== undefined) checked.set(start, held);
       }
       checkedAhead.set(name, checked);
       return true;
@@ -313,17 +320,19 @@ interface CheckRequest {
   file: string;
   header: string;
   section: WarmSection;
+  /** Only the facts whose id, as JSON, starts with this are checked. */
+  keyPrefix: string;
   derivedCacheDir: string;
 }
 
 /**
  * Its answer: the file's bytes (none when it is missing, torn at its head or of another
  * format) and each fact's [section, id as JSON, where its line starts, whether its stamps
- * held] (checked for the section asked for only).
+ * held] (undefined for a fact not asked for: another section or id prefix).
  */
 interface CheckReply {
   buffer?: ArrayBuffer;
-  lines: Array<[string, string, number, boolean]>;
+  lines: Array<[string, string, number, boolean | undefined]>;
 }
 
 /** The file calls the functions below make: passed in, so that a thread can run them too. */
@@ -469,7 +478,11 @@ function checkFile(request: CheckRequest, files: StampFiles): CheckReply {
   const unchanged = isUnchanged(request.derivedCacheDir, files);
   const lines: CheckReply['lines'] = [];
   const read = indexLines(bytes, request.header, (section, key, start, end) => {
-    const fact = section === request.section && parseLine(bytes.toString('utf8', start, end));
+    if (section !== request.section || !key.startsWith(request.keyPrefix)) {
+      lines.push([section, key, start, undefined]);
+      return;
+    }
+    const fact = parseLine(bytes.toString('utf8', start, end));
     lines.push([section, key, start, fact ? fact.stamps.every(unchanged) : false]);
   });
   if (!read) return { lines: [] };

@@ -129,7 +129,7 @@ export async function buildHeaders(input: BuildHeadersInput): Promise<BuildHeade
   const known = input.deferWork
     ? undefined
     : knownHeaders(warmIndex, options, input.variants !== false);
-  if (known && input.headersWantedLater) await warmIndex.checkAhead('headers');
+  if (known && input.headersWantedLater) await warmIndex.checkAhead('headers', known.idPrefix);
   const scanned = await scanContent(options, warmIndex, known);
   const { only } = input;
   const scan = only

@@ -34,6 +34,8 @@ interface KnownCard {
 export interface KnownHeaderSource extends KnownHeaders {
   /** The post's job, if the warm index knows its header whole; `get(job)` then gives the header. */
   recall(file: string): HeaderJob | undefined;
+  /** What the ids of these settings' headers start with (see `WarmIndex.checkAhead`). */
+  idPrefix: string;
 }
 
 /**
@@ -64,9 +66,11 @@ export function knownHeaders(
   const settings = fingerprint(options, variants);
   const { derived: derivedDir, cards: cardsDir } = derivedCacheLayout(options.derivedCacheDir);
   const byJob = new Map<HeaderJob, HeaderResult>();
-  const idOf = (file: string) => `${settings}\0${file}`;
+  const idPrefix = `${settings}\0`;
+  const idOf = (file: string) => `${idPrefix}${file}`;
 
   return {
+    idPrefix,
     recall(file) {
       const known = warmIndex.recall<KnownHeader>('headers', idOf(file));
       if (!known || known.job.file !== file) return undefined;
