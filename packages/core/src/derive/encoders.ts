@@ -13,7 +13,7 @@ const JPEG_BACKGROUND = '#ffffff';
 
 /**
  * Web quality for each format. Changing AVIF's must bump `DERIVE_VERSION`; WebP's or JPEG's,
- * `LOSSY_ENCODERS_VERSION` (see key.ts).
+ * `WEBP_JPEG_VERSION` (see key.ts).
  */
 export function encode(image: Sharp, format: OutputFormat): Sharp {
   switch (format) {
@@ -45,7 +45,7 @@ export function encode(image: Sharp, format: OutputFormat): Sharp {
  * A social card's JPEG, the crop card's and the title card's alike: libjpeg-turbo with
  * optimised Huffman tables. mozjpeg's trellis search took ~4× the time for ~10% smaller
  * title cards, and a card is fetched once per share, not per page view. Changing it must
- * bump `LOSSY_ENCODERS_VERSION` (the crop card) and `CARD_RENDERER_VERSION` (title cards).
+ * bump `WEBP_JPEG_VERSION` (the crop card) and `CARD_RENDERER_VERSION` (title cards).
  */
 export function encodeCard(image: Sharp): Sharp {
   return image.flatten({ background: JPEG_BACKGROUND }).jpeg({ quality: 85, optimiseCoding: true });

@@ -6,8 +6,8 @@ import {
   DERIVE_VERSION,
   derivativeKey,
   derivativeKeyFor,
-  LOSSY_ENCODERS_VERSION,
   sharpMajor,
+  WEBP_JPEG_VERSION,
 } from './key.js';
 import type { DeriveSpec } from './spec.js';
 
@@ -81,7 +81,7 @@ describe('derivativeKey', () => {
   it('is the sha256 of the documented canonical JSON', () => {
     const json = JSON.stringify({
       v: DERIVE_VERSION,
-      lossy: LOSSY_ENCODERS_VERSION,
+      webpJpeg: WEBP_JPEG_VERSION,
       sharp: '0.35',
       original,
       spec: {
@@ -98,11 +98,11 @@ describe('derivativeKey', () => {
   });
 
   /** The sha256 of the canonical JSON the key is documented to hash, at sharp 0.35. */
-  const documented = (change: Partial<DeriveSpec>, lossy: boolean) => {
+  const documented = (change: Partial<DeriveSpec>, webpJpeg: boolean) => {
     const { aspectRatio, focus, widths, formats, og, variants } = { ...spec, ...change };
     const json = JSON.stringify({
       v: DERIVE_VERSION,
-      ...(lossy ? { lossy: LOSSY_ENCODERS_VERSION } : {}),
+      ...(webpJpeg ? { webpJpeg: WEBP_JPEG_VERSION } : {}),
       sharp: '0.35',
       original,
       spec: {

@@ -15,7 +15,7 @@ export const DERIVE_VERSION = 1;
  * change. Bump when those encoders' settings change.
  * 2: WebP at effort 2, JPEG variants by libjpeg-turbo at q75, the crop card as title cards.
  */
-export const LOSSY_ENCODERS_VERSION = 2;
+export const WEBP_JPEG_VERSION = 2;
 
 /**
  * The sha256 naming a derived set: what it was made from (the original's hash, the
@@ -36,11 +36,11 @@ export function derivativeKeyFor(
   // Object literals keep insertion order, so this order is the canonical one. `variants`
   // is written only when false: sets with variants keep the keys they had before the
   // field existed, so no site re-derives them.
-  const lossy = og || (variants && formats.some((format) => format !== 'avif'));
+  const webpJpeg = og || (variants && formats.some((format) => format !== 'avif'));
   const canonical = JSON.stringify({
     v: DERIVE_VERSION,
     // Written only where it applies, and after `v`: the other sets keep the keys they had.
-    ...(lossy ? { lossy: LOSSY_ENCODERS_VERSION } : {}),
+    ...(webpJpeg ? { webpJpeg: WEBP_JPEG_VERSION } : {}),
     sharp: sharpLine,
     original: originalSha256.toLowerCase(),
     spec: { aspectRatio, focus, widths, formats, og, ...(variants ? {} : { variants }) },
