@@ -1,14 +1,18 @@
-// `node bench/encoders.mjs`: the variant encoders (WebP and JPEG, which every width of a Vite
-// site's set is encoded in) and the crop card's, each against the alternatives. Resizes
-// photo-like 1K pictures (bench/photo-like.mjs, two seeds × six kinds, cropped to 16:9) to
-// each variant width as a set does, encodes, and measures the CPU time of each encode (this
-// process's, sharp's threads included; each encode twice, in turn with the others), the
-// bytes, and SSIM on luma against the resized pixels (bench/ssim.mjs). Writes
-// bench/results/encoders.json, with the CPU reference (cpu-reference.mjs) beside it: the
-// times are this machine's, their ratios are the figure. Takes a few minutes on 2 cores.
+// `node bench/encoders.mjs` (after `npm run build`): the variant encoders (WebP and JPEG, which
+// every width of a Vite site's set is encoded in) and the crop card's, each against the
+// alternatives. Photo-like 1K pictures (bench/photo-like.mjs, two seeds × six kinds) are cut
+// to a 16:9 master and resized to each variant width as a set does (`writeVariants`), or cut
+// from the original to 1200×630 around the attention focus (`writeOgCard`); then encoded.
+// The rows marked "ours" call core's own `encode` and `encodeCard`, so they follow the code.
+// Measured: the CPU time of each encode (this process's, sharp's threads included; each
+// encode twice, in turn with the others), the bytes, and SSIM on luma against the resized
+// pixels (bench/ssim.mjs). Writes bench/results/encoders.json, with the CPU reference
+// (cpu-reference.mjs) beside it: the times are this machine's, their ratios are the figure.
+// Takes a few minutes on 2 cores.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { encode, encodeCard } from '../packages/core/dist/internal/index.js';
 import { cpuReference } from './cpu-reference.mjs';
 import { PHOTO_KINDS, photoLikePng } from './photo-like.mjs';
 import { luma, ssim } from './ssim.mjs';
@@ -23,7 +27,7 @@ const GROUPS = [
     candidates: {
       'q80 effort 4 (sharp’s default; ours before)': (image) => image.webp({ quality: 80 }),
       'q80 effort 3': (image) => image.webp({ quality: 80, effort: 3 }),
-      'q80 effort 2 (ours)': (image) => image.webp({ quality: 80, effort: 2 }),
+      'ours (q80 effort 2)': (image) => encode(image, 'webp'),
     },
   },
   {
@@ -33,18 +37,17 @@ const GROUPS = [
       'mozjpeg q80 progressive (ours before)': (image) =>
         image.jpeg({ quality: 80, mozjpeg: true, progressive: true }),
       'libjpeg-turbo q80 optimised': (image) => image.jpeg({ quality: 80, optimiseCoding: true }),
-      'libjpeg-turbo q75 optimised progressive (ours)': (image) =>
-        image.jpeg({ quality: 75, optimiseCoding: true, progressive: true }),
+      'ours (libjpeg-turbo q75 optimised progressive)': (image) => encode(image, 'jpeg'),
     },
   },
   {
     name: 'crop card (1200×630)',
+    card: true,
     sizes: [[1200, 630]],
     candidates: {
       'mozjpeg q80 progressive (ours before)': (image) =>
         image.jpeg({ quality: 80, mozjpeg: true, progressive: true }),
-      'libjpeg-turbo q85 optimised (ours, as the title card)': (image) =>
-        image.jpeg({ quality: 85, optimiseCoding: true }),
+      'ours (libjpeg-turbo q85 optimised, as the title card)': (image) => encodeCard(image),
     },
   },
 ];
@@ -60,12 +63,12 @@ const pictures = [];
 for (const seed of SEEDS) {
   for (const kind of PHOTO_KINDS) {
     const png = await photoLikePng(kind, seed);
-    pictures.push(
-      await sharp(png)
-        .resize(1344, 756, { fit: 'cover' })
-        .raw()
-        .toBuffer({ resolveWithObject: true }),
-    );
+    const raw = (image) => image.raw().toBuffer({ resolveWithObject: true });
+    pictures.push({
+      original: await raw(sharp(png)),
+      // The master: the original cut to 16:9 around the focus, as `cropMaster` does.
+      master: await raw(sharp(png).resize(1344, 756, { fit: 'cover', position: 'attention' })),
+    });
   }
 }
 
@@ -74,10 +77,15 @@ for (const group of GROUPS) {
   const sizes = group.sizes ?? group.widths.map((width) => [width, Math.round((width * 9) / 16)]);
   const rows = Object.keys(group.candidates).map((name) => ({ name, cpu: [], bytes: 0, ssim: [] }));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const { data, info } of pictures) {
+    for (const picture of pictures) {
+      const { data, info } = group.card ? picture.original : picture.master;
       for (const [width, height] of sizes) {
+        // As the set makes it: a variant from the master, the card from the original.
         const resized = () =>
-          sharp(data, { raw: info }).resize(width, height, { fit: 'cover', position: 'attention' });
+          sharp(data, { raw: info }).resize(width, height, {
+            fit: 'cover',
+            ...(group.card ? { position: 'attention' } : {}),
+          });
         const target = luma(await resized().raw().toBuffer(), 3);
         for (const [i, encode] of Object.values(group.candidates).entries()) {
           const row = rows[i];
@@ -111,7 +119,7 @@ for (const group of GROUPS) {
 const out = {
   date: new Date().toISOString(),
   cpuReferenceMs: reference,
-  pictures: `${pictures.length} photo-like 1344×756 (seeds ${SEEDS.join(', ')})`,
+  pictures: `${pictures.length} photo-like 1344×768 (seeds ${SEEDS.join(', ')}), masters 1344×756`,
   results,
 };
 await writeFile(

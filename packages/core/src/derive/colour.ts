@@ -33,7 +33,8 @@ export function dominantOf(data: Uint8Array, channels: number): [number, number,
     const r = (data[i] as number) >> 4;
     const g = (data[i + 1] as number) >> 4;
     const b = (data[i + 2] as number) >> 4;
-    counts[(g << 8) | (r << 4) | b] = (counts[(g << 8) | (r << 4) | b] as number) + 1;
+    const bin = (g << 8) | (r << 4) | b;
+    counts[bin] = (counts[bin] as number) + 1;
   }
   let fullest = 0;
   for (let bin = 1; bin < counts.length; bin++)

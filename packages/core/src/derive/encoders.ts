@@ -32,8 +32,8 @@ export function encode(image: Sharp, format: OutputFormat): Sharp {
       // without AVIF gets; a cold build encodes it at every width.
       return image.webp({ quality: 80, effort: 2 });
     case 'jpeg':
-      // libjpeg-turbo with optimised Huffman tables at q75, not mozjpeg at q80: 40% of the
-      // CPU for 7% more bytes, at a higher luma SSIM (same section). JPEG is the last
+      // libjpeg-turbo with optimised Huffman tables at q75, not mozjpeg at q80: about half
+      // the CPU for 7% more bytes, at a higher luma SSIM (same section). JPEG is the last
       // fallback of `<picture>`, which nearly no browser takes.
       return image
         .flatten({ background: JPEG_BACKGROUND })

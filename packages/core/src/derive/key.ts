@@ -36,7 +36,7 @@ export function derivativeKeyFor(
   // Object literals keep insertion order, so this order is the canonical one. `variants`
   // is written only when false: sets with variants keep the keys they had before the
   // field existed, so no site re-derives them.
-  const webpJpeg = og || (variants && formats.some((format) => format !== 'avif'));
+  const webpJpeg = og || (variants && (formats.includes('webp') || formats.includes('jpeg')));
   const canonical = JSON.stringify({
     v: DERIVE_VERSION,
     // Written only where it applies, and after `v`: the other sets keep the keys they had.

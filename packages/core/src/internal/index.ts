@@ -14,6 +14,7 @@ export { cardKey } from '../derive/card-key.js';
 export { cardFile } from '../derive/card-store.js';
 export { dominantOf } from '../derive/colour.js';
 export { deriveFiles } from '../derive/derive-files.js';
+export { encode, encodeCard } from '../derive/encoders.js';
 export { getTitleCards } from '../derive/get-title-cards.js';
 export { derivativeKey } from '../derive/key.js';
 export { decodeOriginal } from '../derive/sharp-input.js';
