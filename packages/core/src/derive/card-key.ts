@@ -22,8 +22,9 @@ export interface CardKeyInput {
 
 /**
  * The sha256 naming one card: the picture it is cut from and how (original, focus, size),
- * what is written on it (title, site name, placeholder mark), its look (layout, scrim), the
- * fonts' and logo's bytes, and the renderer's version with satori's, resvg's and sharp's.
+ * what is written on it (title, site name, placeholder mark), its look (layout, scrim), its
+ * language (when set: it chooses the forms of Han characters), the fonts' and logo's bytes,
+ * and the renderer's version with satori's, resvg's and sharp's.
  * Bundled fonts enter by their packages' versions (a published version's files never
  * change), user files by their bytes' hash, so a warm build reads no font to name a card.
  * A title edit changes this key only, never the derived set's nor the paid image's.
@@ -42,6 +43,8 @@ export function cardKey(input: CardKeyInput): string {
     siteName: settings.siteName ?? null,
     font: settings.font?.sha256 ?? null,
     logo: settings.logo?.sha256 ?? null,
+    // Named only when set, so that cards made before languages were known keep their keys.
+    ...(settings.lang === undefined ? {} : { lang: settings.lang }),
   });
   return sha256Hex(canonical);
 }

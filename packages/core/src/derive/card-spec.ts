@@ -31,6 +31,11 @@ export interface CardSettings {
   logo?: { file: string; sha256: string; mediaType: string } | undefined;
   /** 1200×630 first, then the sizes the option adds. */
   sizes: CardSize[];
+  /**
+   * The cards' language, a canonical BCP 47 tag (`og.lang`, or the post's `header.og.lang`):
+   * it decides the forms of Han characters. Undefined: guessed from the text (kana: Japanese).
+   */
+  lang?: string | undefined;
 }
 
 /** A post's `header.og`: off, today's crop, or its own title and look for the card. */
@@ -40,6 +45,7 @@ export type PostCard =
       title?: string | boolean | undefined;
       layout?: CardLayout | undefined;
       overlay?: number | undefined;
+      lang?: string | undefined;
     };
 
 /**
@@ -70,13 +76,16 @@ export function cardPlan(
   const title = cardTitle(post, postTitle);
   if (!title) return { kind: 'crop' };
   const own = typeof post === 'object' ? post : {};
-  const missingFonts = fontsLacking(title, base);
-  if (missingFonts) return { kind: 'crop', missingFonts };
-  return {
-    kind: 'title',
-    title,
-    settings: { ...base, layout: own.layout ?? base.layout, overlay: own.overlay ?? base.overlay },
+  const lang = own.lang ?? base.lang;
+  const settings: CardSettings = {
+    ...base,
+    layout: own.layout ?? base.layout,
+    overlay: own.overlay ?? base.overlay,
+    ...(lang === undefined ? {} : { lang }),
   };
+  const missingFonts = fontsLacking(title, settings);
+  if (missingFonts) return { kind: 'crop', missingFonts };
+  return { kind: 'title', title, settings };
 }
 
 /**
@@ -85,7 +94,7 @@ export function cardPlan(
  */
 function fontsLacking(title: string, settings: CardSettings): MissingCardFonts | undefined {
   if (settings.font) return undefined;
-  const missing = missingCardFonts(`${title} ${settings.siteName ?? ''}`);
+  const missing = missingCardFonts(`${title} ${settings.siteName ?? ''}`, settings.lang);
   return missing.packages.length > 0 || missing.characters.length > 0 ? missing : undefined;
 }
 

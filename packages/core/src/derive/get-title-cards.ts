@@ -73,6 +73,7 @@ export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCar
       siteName: settings.siteName,
       font,
       logo,
+      lang: settings.lang,
     });
     cards.push(await writeCard(input.cardsDir, key, size, card.jpeg));
     drawn++;

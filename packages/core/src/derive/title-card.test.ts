@@ -241,14 +241,18 @@ describe('golden cards, one per script', () => {
     emoji: 'Launch day 🚀🎉 is here, finally ✨',
     japanese: '東京の夜景と桜の季節 静かな朝',
     chinese: '北京的夜景与春天的樱花 安静的早晨',
+    traditional: '臺北的夜景與春天的櫻花 安靜的早晨',
     rtl: 'مرحبا بالعالم: שלום עולם',
     thai: 'สวัสดีชาวโลก ที่นี่ น้ำใจ กรุงเทพมหานคร',
     korean: '서울의 밤 풍경과 벚꽃의 계절',
     devanagari: 'हिन्दी में स्वागत है: क्षत्रिय विद्या',
   };
+  /** The cards' language (`og.lang`), where the text alone does not say it. */
+  const langs: Partial<Record<keyof typeof scripts, string>> = { traditional: 'zh-TW' };
   for (const [name, title] of Object.entries(scripts)) {
     it(`${name}: within a small tolerance of the committed card`, async () => {
-      const card = await renderTitleCard(base(await picture(), title));
+      const lang = langs[name as keyof typeof scripts];
+      const card = await renderTitleCard({ ...base(await picture(), title), lang });
       const file = `${GOLDENS}${name}.jpg`;
       if (UPDATE || !existsSync(file)) {
         // A missing golden is an error in CI, so a forgotten commit cannot pass silently.
@@ -271,8 +275,20 @@ describe('golden cards, one per script', () => {
     ).toBeGreaterThan(0.01);
   });
 
+  it('tells the forms of Han characters apart: Taiwan’s from the mainland’s', async () => {
+    const original = await picture();
+    const card = (lang: string) => renderTitleCard({ ...base(original, '骨直說令今角 遍'), lang });
+    const { changed } = await difference((await card('zh-TW')).jpeg, (await card('zh-CN')).jpeg);
+    expect(changed).toBeGreaterThan(0.001);
+  });
+
   it('draws every character of the goldens from a bundled face (no box)', () => {
     const faces = fontsFor(Object.values(scripts).join(' ')).map((font) => font.name);
+    expect(
+      fontsFor(scripts.traditional, undefined, 'zh-TW').every(
+        (font, i) => i === 0 || font.name.startsWith('Noto Sans TC'),
+      ),
+    ).toBe(true);
     for (const family of [
       'noto-sans-latin-',
       'noto-sans-latin-ext-',

@@ -32,6 +32,8 @@ export interface CardStyle {
   font?: Uint8Array | undefined;
   /** A PNG, JPEG or SVG file's bytes and type, drawn before the site's name. */
   logo?: { bytes: Uint8Array; mediaType: string } | undefined;
+  /** The text's language (BCP 47): it chooses the forms of Han characters (`og.lang`). */
+  lang?: string | undefined;
 }
 
 export interface TitleCardInput extends CardStyle {
@@ -115,6 +117,7 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
   const fonts = fontsFor(
     [title, siteName ?? '', placeholder ? 'PLACEHOLDER' : ''].join(' '),
     input.font,
+    input.lang,
   );
   const logo = input.logo
     ? `data:${input.logo.mediaType};base64,${Buffer.from(input.logo.bytes).toString('base64')}`

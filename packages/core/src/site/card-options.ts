@@ -9,7 +9,7 @@ import {
   DEFAULT_OVERLAY,
   OG_SIZE,
 } from '../derive/card-spec.js';
-import { fontKind } from '../derive/cards/card-fonts.js';
+import { canonicalLanguageTag, fontKind } from '../derive/cards/card-fonts.js';
 import { CARD_LAYOUTS } from '../derive/cards/card-layout.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { sniffImageType } from '../image/media-types.js';
@@ -33,6 +33,20 @@ const sizeSchema = z
     [width, height].every((side) => side >= MIN_SIDE && side <= MAX_SIDE),
   );
 
+/** What `og.lang` and a post's `header.og.lang` accept. */
+export const LANGUAGE_EXPECTED = 'a BCP 47 language tag such as "ja", "zh-TW" or "zh-Hans"';
+
+/**
+ * A card's language: a BCP 47 tag, kept in its canonical case (`zh-tw` → `zh-TW`), so that
+ * two spellings of one language name the same cards.
+ */
+export const cardLanguageSchema = z
+  .string()
+  .trim()
+  .max(64)
+  .refine((tag) => canonicalLanguageTag(tag) !== undefined)
+  .transform((tag) => canonicalLanguageTag(tag) as string);
+
 /** What each field of `og` accepts, for the error naming it. */
 export const OG_FIELDS_EXPECTED: Record<string, string> = {
   title: 'true or false',
@@ -42,6 +56,7 @@ export const OG_FIELDS_EXPECTED: Record<string, string> = {
   siteName: 'a non-empty string',
   overlay: 'a number from 0 to 1',
   sizes: `a list of sizes such as "1080x1080" (each side ${MIN_SIDE}–${MAX_SIDE})`,
+  lang: LANGUAGE_EXPECTED,
 };
 
 const ogObjectSchema = z.strictObject({
@@ -52,6 +67,7 @@ const ogObjectSchema = z.strictObject({
   siteName: z.string().trim().min(1).max(200).optional(),
   overlay: z.number().min(0).max(1).optional(),
   sizes: z.array(sizeSchema).max(8).optional(),
+  lang: cardLanguageSchema.optional(),
 });
 
 /** The `og` option: `true` (the crop of the header), `false` (no card), or a title card's look. */
@@ -102,6 +118,7 @@ export function resolveOgOption(
     ...(og.font === undefined ? {} : { font: siteFile('og.font', og.font, context, checkFont) }),
     ...(og.logo === undefined ? {} : { logo: siteFile('og.logo', og.logo, context, checkLogo) }),
     sizes,
+    ...(og.lang === undefined ? {} : { lang: og.lang }),
   };
 }
 

@@ -163,6 +163,18 @@ describe('parseFrontmatter: errors', () => {
     expect(error.hint).toContain('header: { prompt:');
   });
 
+  it('names "header.og" with what its lang takes, and keeps a good tag in its canonical case', () => {
+    const { message } = failure(
+      '---\ntitle: T\nheader:\n  prompt: Fog\n  og: { lang: zh_TW }\n---\n',
+    );
+    expect(message).toMatch(/^src\/content\/blog\/a\.md:5: "header\.og" must be /);
+    expect(message).toContain('lang?: a BCP 47 language tag such as "ja", "zh-TW" or "zh-Hans"');
+    expect(message.endsWith('; got {"lang":"zh_TW"}')).toBe(true);
+    expect(
+      parse('---\ntitle: T\nheader:\n  prompt: Fog\n  og: { lang: zh-hant }\n---\n').header,
+    ).toMatchObject({ og: { lang: 'zh-Hant' } });
+  });
+
   it.each([
     ['seed: -1', 'seed', 'an integer ≥ 0', '-1'],
     ['seed: 1.5', 'seed', 'an integer ≥ 0', '1.5'],

@@ -2,6 +2,7 @@ import { isMap, isNode, isScalar, LineCounter, type Pair, parseDocument, type YA
 import { z } from 'zod';
 import { CARD_LAYOUTS } from '../derive/cards/card-layout.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { cardLanguageSchema, LANGUAGE_EXPECTED } from './card-options.js';
 import { closestName } from './closest-name.js';
 import { describeValue } from './describe-value.js';
 import {
@@ -58,16 +59,17 @@ const plainText = () =>
     .trim()
     .refine((text) => !CONTROL_CHARACTER.test(text));
 
-/** `header.og`: `false`, `true`, or `{ title, layout, overlay }` for this post's card. */
+/** `header.og`: `false`, `true`, or `{ title, layout, overlay, lang }` for this post's card. */
 const postOgSchema = z.union([
   z.boolean(),
   z.strictObject({
     title: z.union([z.boolean(), plainText().min(1).max(300)]).optional(),
     layout: z.enum(CARD_LAYOUTS).optional(),
     overlay: z.number().min(0).max(1).optional(),
+    lang: cardLanguageSchema.optional(),
   }),
 ]);
-const POST_OG_EXPECTED = `true, false or { title?: a string or false, layout?: ${CARD_LAYOUTS.join(' | ')}, overlay?: a number from 0 to 1 }`;
+const POST_OG_EXPECTED = `true, false or { title?: a string or false, layout?: ${CARD_LAYOUTS.join(' | ')}, overlay?: a number from 0 to 1, lang?: ${LANGUAGE_EXPECTED} }`;
 
 /** The object form of a post's header field; `expected` feeds the error messages. */
 const headerObjectSchema = z.strictObject({

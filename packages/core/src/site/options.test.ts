@@ -176,7 +176,7 @@ describe('resolveOptions errors', () => {
     expect(lines.slice(1)).toEqual([
       '  - Invalid headerforge option "include": expected a non-empty list of glob strings, got [""]',
       '  - Invalid headerforge option "concurrency": expected an integer from 1 to 32, got 0',
-      '  - Invalid headerforge option "og": expected true or false, or { title?, layout?, font?, logo?, siteName?, overlay?, sizes? }, got 1',
+      '  - Invalid headerforge option "og": expected true or false, or { title?, layout?, font?, logo?, siteName?, overlay?, sizes?, lang? }, got 1',
       '  - Unknown headerforge option "widht" (did you mean "widths"?)',
     ]);
   });

@@ -6,14 +6,18 @@ import { fakeSiteForEachTest, writeSiteFiles } from '../testing/fake-site.test-s
 import type { FakeOpenRouter } from '../testing/index.js';
 import type { HeadersEvent } from './build-headers.js';
 
-// Hides the optional Chinese, Japanese and Korean font packages, as on a site that installed none.
-const hidden = vi.hoisted(() => ({ fonts: false }));
+// Hides the optional Chinese, Japanese and Korean font packages, as on a site that installed
+// none (`fonts`), or the Traditional Chinese one alone (`traditional`).
+const hidden = vi.hoisted(() => ({ fonts: false, traditional: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
+  const isHidden = (path: string) =>
+    (hidden.fonts && /noto-sans-(sc|kr|jp|tc)/.test(path)) ||
+    (hidden.traditional && path.includes('noto-sans-tc'));
   return {
     ...fs,
     existsSync: (path: Parameters<typeof fs.existsSync>[0]) =>
-      hidden.fonts && /noto-sans-(sc|kr|jp)/.test(String(path)) ? false : fs.existsSync(path),
+      isHidden(String(path)) ? false : fs.existsSync(path),
   };
 });
 
@@ -35,19 +39,24 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   hidden.fonts = false;
+  hidden.traditional = false;
 });
 
 /**
  * A build with title cards, by a freshly loaded headerforge: the font packages are looked
  * up once per process, so a package installed since is seen by a new process only.
  */
-async function build() {
+async function build(lang?: string) {
   vi.resetModules();
   const { buildHeaders } = await import('./build-headers.js');
   const events: HeadersEvent[] = [];
   const result = await buildHeaders({
     root,
-    options: { widths: [320], formats: ['webp'], og: { siteName: 'Field notes' } },
+    options: {
+      widths: [320],
+      formats: ['webp'],
+      og: { siteName: 'Field notes', ...(lang ? { lang } : {}) },
+    },
     env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseURL },
     onEvent: (event) => events.push(event),
   });
@@ -100,6 +109,29 @@ describe('a title the installed fonts cannot draw', () => {
       // The set without the crop card: the title card replaces it.
       expect(header?.derived.og).toBeUndefined();
     }
+  });
+
+  it("gets the crop when the site's language asks for a Han face that is not installed", async () => {
+    hidden.traditional = true;
+    await writeFile(
+      join(root, 'src/content/blog/taipei.md'),
+      '---\ntitle: "臺北的夜景"\nheader:\n  prompt: Taipei at night, watercolour\n---\nBody.\n',
+    );
+    const { result, byPost, warnings } = await build('zh-TW');
+    expect(result.failures).toEqual([]);
+    // Noto Sans SC would draw it, in the mainland's forms: not what the site asked for.
+    expect(byPost.get('taipei.md')?.cards).toBeUndefined();
+    expect(byPost.get('taipei.md')?.derived.og).toMatchObject({ width: 1200, height: 630 });
+    // Latin and Korean titles need no Traditional Chinese face.
+    expect(byPost.get('lighthouse.md')?.cards).toHaveLength(1);
+    expect(byPost.get('seoul.md')?.cards).toHaveLength(1);
+    expect(warnings).toEqual([
+      "social cards: 2 posts have the header's crop instead of a title card (src/content/blog/taipei.md, src/content/blog/tokyo.md); their titles need fonts that are not installed: npm install @fontsource/noto-sans-tc",
+    ]);
+    hidden.traditional = false;
+    const installed = await build('zh-TW');
+    expect(installed.warnings).toEqual([]);
+    expect(installed.byPost.get('taipei.md')?.cards).toHaveLength(1);
   });
 
   it('names the characters no bundled font draws, and draws the other posts', async () => {

@@ -125,6 +125,39 @@ describe('title cards in a build', () => {
     );
   });
 
+  it('draws each card in its language: the site’s og.lang, or the post’s own', async () => {
+    await site({
+      'src/content/blog/lighthouse.md': post('燈塔守護者的冬天'),
+      'src/content/blog/tokyo.md': post('燈塔守護者的冬天', '  og:\n    lang: JA\n'),
+    });
+    const byFile = async (og: unknown) =>
+      new Map(
+        (await build(og)).headers.map((header) => [
+          header.job.file.split('/').pop(),
+          header.cards?.[0]?.file,
+        ]),
+      );
+    const guessed = await byFile({});
+    const traditional = await byFile({ lang: 'zh-tw' });
+    // The language names other cards (in other glyphs' forms); the post's own wins.
+    expect(traditional.get('lighthouse.md')).not.toBe(guessed.get('lighthouse.md'));
+    expect(traditional.get('tokyo.md')).not.toBe(traditional.get('lighthouse.md'));
+    // The same title and picture in Japanese, whether the post or the site says so.
+    expect((await byFile({ lang: 'ja' })).get('lighthouse.md')).toBe(traditional.get('tokyo.md'));
+    const pixels = async (file: string | undefined) =>
+      sharp(file).extract({ left: 0, top: 315, width: 1200, height: 315 }).raw().toBuffer();
+    // 燈, 護 and 冬 differ between the Taiwanese and the mainland forms: the text's pixels do.
+    expect(
+      (await pixels(traditional.get('lighthouse.md'))).equals(
+        await pixels(guessed.get('lighthouse.md')),
+      ),
+    ).toBe(false);
+    // Canonical tags: `zh-tw` and `zh-TW` are one language, and name the same cards.
+    expect(await byFile({ lang: 'zh-TW' })).toEqual(traditional);
+    // One picture (the posts share their prompt), paid once: a language is the cards' alone.
+    expect(fake.generations()).toHaveLength(1);
+  });
+
   it('keeps today’s crop with og: true', async () => {
     const result = await build(true);
     expect(result.headers[0]?.cards).toBeUndefined();
@@ -290,6 +323,16 @@ describe('the og option', () => {
     );
     expect(resolve({ sizes: ['big'] })).toThrow(/option "og\.sizes"/);
     expect(resolve({ overlay: 2 })).toThrow(/option "og\.overlay"/);
+    expect(resolve({ lang: 'zh_TW' })).toThrow(
+      /option "og\.lang": expected a BCP 47 language tag such as "ja", "zh-TW" or "zh-Hans", got "zh_TW"/,
+    );
+  });
+
+  it('keeps og.lang in its canonical case', () => {
+    expect(resolveOptions({ og: { lang: 'zh-hant-tw' } }, { root }).og).toMatchObject({
+      lang: 'zh-Hant-TW',
+    });
+    expect(resolveOptions({ og: {} }, { root }).og).not.toHaveProperty('lang');
   });
 });
 

@@ -1,13 +1,21 @@
 import { describe, expect, it, vi } from 'vitest';
 
-// Hides the optional CJK, Korean and Japanese packages, as on a site that did not install them.
-const hidden = vi.hoisted(() => ({ cjk: false, korean: false, japanese: false }));
+// Hides the optional CJK, Korean, Japanese and Traditional Chinese packages, as on a site that
+// did not install them. Traditional Chinese is hidden with the CJK one unless a test says
+// otherwise: either draws Chinese, and `cjk` stands for a site with no Chinese face.
+const hidden = vi.hoisted(() => ({
+  cjk: false,
+  korean: false,
+  japanese: false,
+  traditional: undefined as boolean | undefined,
+}));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   const isHidden = (path: string) =>
     (hidden.cjk && path.includes('noto-sans-sc')) ||
     (hidden.korean && path.includes('noto-sans-kr')) ||
-    (hidden.japanese && path.includes('noto-sans-jp'));
+    (hidden.japanese && path.includes('noto-sans-jp')) ||
+    ((hidden.traditional ?? hidden.cjk) && path.includes('noto-sans-tc'));
   return {
     ...fs,
     existsSync: (path: Parameters<typeof fs.existsSync>[0]) =>
@@ -184,6 +192,87 @@ describe('fontsFor', () => {
     const installed = (await load()).bundledFontVersions();
     expect(installed['@fontsource/noto-sans-kr']).toMatch(/^\d/);
     expect(installed['@fontsource/noto-sans-jp']).toMatch(/^\d/);
+    // Traditional Chinese came later still: the same.
+    expect(installed['@fontsource/noto-sans-tc']).toMatch(/^\d/);
+    hidden.traditional = true;
+    expect(Object.keys((await load()).bundledFontVersions())).not.toContain(
+      '@fontsource/noto-sans-tc',
+    );
+    hidden.traditional = undefined;
+  });
+
+  it('draws Han characters in the forms of the language the card is in', async () => {
+    const { fontsFor } = await load();
+    const faces = (text: string, lang?: string) =>
+      new Set(
+        fontsFor(text, undefined, lang)
+          .slice(1)
+          .map((font) => font.name.replace(/ noto-sans-.*$/, '')),
+      );
+    // 直 and 骨 are drawn differently in Japan, mainland China, Taiwan and Korea.
+    const kanjiOnly = '直線骨';
+    expect(faces(kanjiOnly)).toEqual(new Set(['Noto Sans SC']));
+    expect(faces(kanjiOnly, 'ja')).toEqual(new Set(['Noto Sans JP']));
+    expect(faces(kanjiOnly, 'ja-JP')).toEqual(new Set(['Noto Sans JP']));
+    for (const lang of ['zh-TW', 'zh-HK', 'zh-Hant', 'yue'])
+      expect(faces(kanjiOnly, lang), lang).toEqual(new Set(['Noto Sans TC']));
+    for (const lang of ['zh', 'zh-CN', 'zh-Hans', 'zh-SG'])
+      expect(faces(kanjiOnly, lang), lang).toEqual(new Set(['Noto Sans SC']));
+    expect(faces('直線骨 한국', 'ko')).toEqual(new Set(['Noto Sans KR']));
+    // A language of another script leaves the guess from the text as it was.
+    expect(faces(kanjiOnly, 'en')).toEqual(faces(kanjiOnly));
+    expect(faces('直線と骨', 'en')).toEqual(new Set(['Noto Sans JP']));
+    // Latin, emoji and the rest keep their faces whatever the language.
+    expect(fontsFor('Łódź 🚀', undefined, 'zh-TW').map((font) => font.name)).toEqual(
+      fontsFor('Łódź 🚀').map((font) => font.name),
+    );
+  });
+
+  it("puts the language's Han face before another CJK face that draws what it lacks", async () => {
+    const { fontsFor } = await load();
+    // 龃 is simplified only: Noto Sans TC lacks it, and SC's subset that draws it holds 龍
+    // too, in its own forms. satori draws each glyph from the first face that has it.
+    const names = fontsFor('龃龍', undefined, 'zh-TW')
+      .slice(1)
+      .map((font) => font.name);
+    expect(names.map((name) => name.replace(/ noto-sans-.*$/, ''))).toEqual([
+      'Noto Sans TC',
+      'Noto Sans SC',
+    ]);
+  });
+
+  it("needs the face the card's language asks for, though another would draw the characters", async () => {
+    hidden.traditional = true;
+    hidden.japanese = true;
+    const { fontsFor, missingCardFonts } = await load();
+    // Without a language, SC draws them: nothing is missing.
+    expect(missingCardFonts('臺灣的夜市')).toEqual({ packages: [], characters: [] });
+    expect(missingCardFonts('臺灣的夜市', 'zh-TW')).toEqual({
+      packages: ['@fontsource/noto-sans-tc'],
+      characters: [],
+    });
+    expect(missingCardFonts('東京タワー', 'ja').packages).toEqual(['@fontsource/noto-sans-jp']);
+    expect(missingCardFonts('東京', 'ja').packages).toEqual(['@fontsource/noto-sans-jp']);
+    // Latin text needs no Han face in any language.
+    expect(missingCardFonts('Taipei at night', 'zh-TW')).toEqual({ packages: [], characters: [] });
+    expect(() => fontsFor('臺灣的夜市', undefined, 'zh-TW')).toThrow(
+      /needs the Traditional Chinese font package @fontsource\/noto-sans-tc \(the card's language is zh-TW\), and it is not installed/,
+    );
+    // A site's own font is trusted with it; the installed faces still back it up.
+    const withFont = fontsFor('臺灣', new Uint8Array([0x77, 0x4f, 0x46, 0x46]), 'zh-TW');
+    expect(withFont[0]?.name).toBe('User font');
+    expect(withFont.some((font) => font.name.startsWith('Noto Sans SC'))).toBe(true);
+    hidden.traditional = undefined;
+    hidden.japanese = false;
+  });
+
+  it('keeps a language tag in its canonical case, and refuses what is not one', async () => {
+    const { canonicalLanguageTag } = await load();
+    expect(canonicalLanguageTag('zh-tw')).toBe('zh-TW');
+    expect(canonicalLanguageTag('ZH-hant-hk')).toBe('zh-Hant-HK');
+    expect(canonicalLanguageTag('ja')).toBe('ja');
+    for (const bad of ['zh_TW', '', 'japanese!', 'a-b-c-d-e-f-g-h-i'])
+      expect(canonicalLanguageTag(bad), bad).toBeUndefined();
   });
 
   it('tells font files apart by their first bytes', async () => {

@@ -19,10 +19,12 @@ export interface CardFont {
  * - Noto Sans Hebrew, Noto Sans Arabic: right-to-left scripts. Noto Sans Thai: Thai (0.6 MB).
  * - Noto Sans SC: Chinese (and Japanese, where JP is not installed); Noto Sans KR: Korean
  *   (Hangul), which SC barely covers (80 of 11,172 syllables); Noto Sans JP: Japanese, whose
- *   kanji take their Japanese forms where the two differ. 74, 51 and ~70 MB unpacked (every
- *   weight of ~100 subsets), too large to force on every site, so they are optional peers:
- *   resolved only when a title holds their script. A title that needs one that is not
- *   installed gets the plain crop for its card (see `missingCardFonts`), never boxes.
+ *   kanji take their Japanese forms where the two differ; Noto Sans TC: Traditional Chinese
+ *   (Taiwan's forms), for a site or post whose `og.lang` says so. 74, 51, ~70 and ~70 MB
+ *   unpacked (every weight of ~100 subsets), too large to force on every site, so they are
+ *   optional peers: resolved only when a title holds their script. A title that needs one
+ *   that is not installed gets the plain crop for its card (see `missingCardFonts`), never
+ *   boxes.
  * - Noto Emoji: monochrome outlines. satori draws glyph outlines only, so a colour emoji
  *   font (CBDT/COLR) would draw nothing; the outline font is drawn in the text's colour.
  */
@@ -31,37 +33,99 @@ const FACES = [
   { pkg: '@fontsource/noto-sans-hebrew', name: 'Noto Sans Hebrew', bundled: true },
   { pkg: '@fontsource/noto-sans-arabic', name: 'Noto Sans Arabic', bundled: true },
   { pkg: '@fontsource/noto-sans-thai', name: 'Noto Sans Thai', bundled: true },
-  { pkg: '@fontsource/noto-sans-sc', name: 'Noto Sans SC', bundled: false },
-  { pkg: '@fontsource/noto-sans-kr', name: 'Noto Sans KR', bundled: false },
+  { pkg: '@fontsource/noto-sans-sc', name: 'Noto Sans SC', bundled: false, script: 'CJK' },
+  { pkg: '@fontsource/noto-sans-kr', name: 'Noto Sans KR', bundled: false, script: 'Korean' },
   // Added after cards were first keyed: named in a card's key only once installed, so that
-  // adding it did not redraw every card of the sites without it.
+  // adding them did not redraw every card of the sites without them.
   {
     pkg: '@fontsource/noto-sans-jp',
     name: 'Noto Sans JP',
     bundled: false,
+    script: 'Japanese',
+    keyedWhenInstalled: true,
+  },
+  {
+    pkg: '@fontsource/noto-sans-tc',
+    name: 'Noto Sans TC',
+    bundled: false,
+    script: 'Traditional Chinese',
     keyedWhenInstalled: true,
   },
   { pkg: '@fontsource/noto-emoji', name: 'Noto Emoji', bundled: true },
 ] as const;
 
 type Face = (typeof FACES)[number];
-const SC = FACES[4];
-const KR = FACES[5];
-const JP = FACES[6];
-const EMOJI = FACES[7];
+type OptionalFace = Extract<Face, { script: string }>;
+const faceOf = <P extends Face['pkg']>(pkg: P) =>
+  FACES.find((face) => face.pkg === pkg) as Extract<Face, { pkg: P }>;
+const SC = faceOf('@fontsource/noto-sans-sc');
+const KR = faceOf('@fontsource/noto-sans-kr');
+const JP = faceOf('@fontsource/noto-sans-jp');
+const TC = faceOf('@fontsource/noto-sans-tc');
+const EMOJI = faceOf('@fontsource/noto-emoji');
+/** The optional faces, in the order a text's missing packages are named. */
+const OPTIONAL: readonly OptionalFace[] = [SC, KR, JP, TC];
 const HANGUL = /\p{Script=Hangul}/u;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef]/u;
 /** A text with kana is Japanese: its CJK characters are drawn with the Japanese face first. */
 const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/** The face a language's script draws Han characters with (`og.lang`). */
+const HAN_FACE_BY_SCRIPT: Readonly<Record<string, OptionalFace>> = {
+  Hant: TC,
+  Hans: SC,
+  Jpan: JP,
+  Kore: KR,
+};
+
 /**
- * The characters each optional face is there for, and what its missing-package error calls
- * it: for a Japanese text, the Japanese face; for any other, the Chinese one.
+ * Which face draws a text's CJK characters (Han, kana, CJK punctuation), in the forms its
+ * readers expect: the same character is drawn differently in Japan, mainland China, Taiwan
+ * and Korea.
+ * - `prefer`: tried first for them (before the faces' fallback order), if installed;
+ * - `want`: the package a CJK character no installed face draws asks for;
+ * - `required`: the language chose the face, so without it the card is not drawn (another
+ *   face would draw the characters in forms the site said were not its own).
  */
-const OPTIONAL = [
-  { face: SC, script: 'CJK', chars: CJK, japanese: false },
-  { face: KR, script: 'Korean', chars: HANGUL, japanese: undefined },
-  { face: JP, script: 'Japanese', chars: CJK, japanese: true },
-] as const;
+interface HanFace {
+  prefer: OptionalFace | undefined;
+  want: OptionalFace;
+  required: boolean;
+}
+
+/**
+ * The text's Han face. A language tag decides by its script, as `Intl.Locale` fills it in:
+ * `zh-TW`, `zh-HK`, `zh-Hant` → TC; `zh`, `zh-CN`, `zh-Hans` → SC; `ja` → JP; `ko` → KR.
+ * Without one (or for another script's language), a text with kana is Japanese and any other
+ * takes the faces' order (SC first), as before languages were known.
+ */
+function hanFaceOf(text: string, lang: string | undefined): HanFace {
+  const face = lang === undefined ? undefined : HAN_FACE_BY_SCRIPT[scriptOf(lang) ?? ''];
+  if (face) return { prefer: face, want: face, required: true };
+  return KANA.test(text)
+    ? { prefer: JP, want: JP, required: false }
+    : { prefer: undefined, want: SC, required: false };
+}
+
+const scriptOf = (lang: string): string | undefined => {
+  try {
+    return new Intl.Locale(lang).maximize().script;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * `tag` as a BCP 47 language tag in its canonical case (`zh-tw` → `zh-TW`), or undefined when
+ * it is not one: what `og.lang` accepts.
+ */
+export function canonicalLanguageTag(tag: string): string | undefined {
+  try {
+    const [canonical, ...more] = Intl.getCanonicalLocales(tag);
+    return more.length === 0 ? canonical : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 
 interface Subset {
@@ -149,21 +213,21 @@ const latinSubset = (): Subset | undefined =>
  * The installed face and subset that draw a code point outside Latin, or undefined.
  * Pictographs go to the emoji face first: other faces' subsets claim some of their ranges
  * (Noto Sans Arabic's "symbols") without drawing them. Hangul goes to the Korean face first:
- * Noto Sans SC draws a few dozen syllables, in another design. In a Japanese text, CJK
- * characters go to the Japanese face first (elsewhere it comes after SC and KR).
+ * Noto Sans SC draws a few dozen syllables, in another design. CJK characters go to the
+ * text's `prefer` face first (see `hanFaceOf`); without one, SC comes first of the CJK faces.
  */
-function subsetFor(code: number, japanese: boolean): FaceSubset | undefined {
+function subsetFor(code: number, prefer: OptionalFace | undefined): FaceSubset | undefined {
   // Remembered per code point: a CJK face has ~100 subsets of many ranges each, and a
   // build plans each post's card several times.
-  const remembered = japanese ? subsetByJapaneseCode : subsetByCode;
+  const remembered = subsetByCode(prefer);
   if (remembered.has(code)) return remembered.get(code);
   const char = String.fromCodePoint(code);
   const first = PICTOGRAPH.test(char)
     ? EMOJI
     : HANGUL.test(char)
       ? KR
-      : japanese && CJK.test(char)
-        ? JP
+      : prefer && CJK.test(char)
+        ? prefer
         : undefined;
   let found: FaceSubset | undefined;
   for (const each of first ? [first, ...FACES] : FACES) {
@@ -181,8 +245,31 @@ interface FaceSubset {
   face: Face;
   subset: Subset;
 }
-const subsetByCode = new Map<number, FaceSubset | undefined>();
-const subsetByJapaneseCode = new Map<number, FaceSubset | undefined>();
+/** Per preferred face (`''`: none), the subset found for each code point. */
+const subsetsByPreference = new Map<string, Map<number, FaceSubset | undefined>>();
+function subsetByCode(prefer: OptionalFace | undefined): Map<number, FaceSubset | undefined> {
+  const name = prefer?.pkg ?? '';
+  let found = subsetsByPreference.get(name);
+  if (!found) {
+    found = new Map();
+    subsetsByPreference.set(name, found);
+  }
+  return found;
+}
+
+/**
+ * How a code point outside Latin is drawn in a text whose Han face is `han`: the subset that
+ * draws it (if any), and the optional face it needs that is not installed (if any). A face
+ * the language requires is needed even where another face would draw the character.
+ */
+function lookUp(code: number, han: HanFace): { found?: FaceSubset; missing?: OptionalFace } {
+  const char = String.fromCodePoint(code);
+  const found = subsetFor(code, han.prefer);
+  if (han.required && CJK.test(char) && !subsetsOf(han.want)) return { found, missing: han.want };
+  if (found) return { found };
+  const want = HANGUL.test(char) ? KR : CJK.test(char) ? han.want : undefined;
+  return want && !subsetsOf(want) ? { missing: want } : {};
+}
 
 /** What keeps a card's text from being drawn whole: see `missingCardFonts`. */
 export interface MissingCardFonts {
@@ -194,16 +281,18 @@ export interface MissingCardFonts {
 
 /**
  * What a card's text needs that the fonts cannot draw: optional packages to install
- * (`@fontsource/noto-sans-sc`, `-kr`, `-jp`, in the faces' order) and characters no face has.
- * Both empty when the installed faces draw it all; otherwise satori would draw boxes, so a
- * build makes the header's crop the post's card instead (see `cardPlan`). Cheap: each
- * package's `unicode.json` is read once per process, and answers are remembered per text.
+ * (`@fontsource/noto-sans-sc`, `-kr`, `-jp`, `-tc`, in that order) and characters no face
+ * has. Both empty when the installed faces draw it all; otherwise satori would draw boxes,
+ * or Han characters in another country's forms than `lang` asks for, so a build makes the
+ * header's crop the post's card instead (see `cardPlan`). Cheap: each package's
+ * `unicode.json` is read once per process, and answers are remembered per text and language.
  */
-export function missingCardFonts(text: string): MissingCardFonts {
-  let missing = missingByText.get(text);
+export function missingCardFonts(text: string, lang?: string): MissingCardFonts {
+  const id = `${lang ?? ''}\0${text}`;
+  let missing = missingByText.get(id);
   if (!missing) {
-    missing = lacking(text);
-    missingByText.set(text, missing);
+    missing = lacking(text, lang);
+    missingByText.set(id, missing);
   }
   return missing;
 }
@@ -211,58 +300,58 @@ export function missingCardFonts(text: string): MissingCardFonts {
 /** Per text: a build plans each post's card several times (its set, its cards, the warm check). */
 const missingByText = new Map<string, MissingCardFonts>();
 
-function lacking(text: string): MissingCardFonts {
+function lacking(text: string, lang: string | undefined): MissingCardFonts {
   const latin = latinSubset();
   const packages = new Set<string>();
   const characters: string[] = [];
-  const japanese = KANA.test(text);
+  const han = hanFaceOf(text, lang);
   for (const code of drawnCodes(text)) {
-    if ((latin && covers(latin, code)) || subsetFor(code, japanese)) continue;
-    const optional = missingOptional(code, japanese);
-    if (optional) packages.add(optional.face.pkg);
-    else characters.push(String.fromCodePoint(code));
+    if (latin && covers(latin, code)) continue;
+    const { found, missing } = lookUp(code, han);
+    if (missing) packages.add(missing.pkg);
+    else if (!found) characters.push(String.fromCodePoint(code));
   }
   return {
-    packages: OPTIONAL.map(({ face }) => face.pkg as string).filter((pkg) => packages.has(pkg)),
+    packages: OPTIONAL.map((face) => face.pkg as string).filter((pkg) => packages.has(pkg)),
     characters,
   };
 }
 
-/** The optional face that would draw `code` in this text and is not installed, if any. */
-const missingOptional = (code: number, japanese: boolean) =>
-  OPTIONAL.find(
-    (optional) =>
-      (optional.japanese === undefined || optional.japanese === japanese) &&
-      optional.chars.test(String.fromCodePoint(code)) &&
-      !subsetsOf(optional.face),
-  );
-
 /**
  * The faces a card's text needs, in fallback order: the user's font first (satori takes
- * each glyph from the first face that has it), then the bundled subsets covering the text.
- * Throws when the text needs an optional font package that is not installed and the site
- * gave no font of its own: a build never gets here (its plan is the crop then), a direct
- * caller learns what to install.
+ * each glyph from the first face that has it), then the bundled subsets covering the text,
+ * the Han face `lang` asks for first among the CJK ones. Throws when the text needs an
+ * optional font package that is not installed and the site gave no font of its own: a
+ * build never gets here (its plan is the crop then), a direct caller learns what to install.
  */
-export function fontsFor(text: string, userFont?: Uint8Array): CardFont[] {
+export function fontsFor(text: string, userFont?: Uint8Array, lang?: string): CardFont[] {
   const fonts: CardFont[] = [];
   if (userFont) fonts.push(userFace(userFont));
   // file → face name, in the order chosen.
   const chosen = new Map<string, string>();
   const latin = latinSubset();
-  if (latin) chosen.set(latin.file, FACES[0].name);
-  const japanese = KANA.test(text);
+  const han = hanFaceOf(text, lang);
   for (const code of drawnCodes(text)) {
     if (latin && covers(latin, code)) continue;
-    const found = subsetFor(code, japanese);
-    if (found && !chosen.has(found.subset.file)) chosen.set(found.subset.file, found.face.name);
+    const { found, missing } = lookUp(code, han);
     // A user's font may cover it (satori tries it first): the site chose it, so it is trusted.
-    const optional = found || userFont ? undefined : missingOptional(code, japanese);
-    if (optional) throw missingFont(text, code, optional.script, optional.face.pkg);
+    if (missing && !userFont) {
+      const byLanguage = han.required && missing === han.want ? lang : undefined;
+      throw missingFont(text, code, missing.script, missing.pkg, byLanguage);
+    }
+    if (found && !chosen.has(found.subset.file)) chosen.set(found.subset.file, found.face.name);
   }
+  // satori draws each glyph from the first face given that has it: with a language, another
+  // CJK face's subsets (drawing the odd character the language's face lacks), which may hold
+  // the same characters in other forms, go after its face's; the rest keep their order.
+  // Without one, the order is as it was before languages were known (same cards, same keys).
+  const demoted = (name: string) =>
+    han.required && name !== han.want.name && OPTIONAL.some((face) => face.name === name);
+  const ordered = [...chosen].sort(([, a], [, b]) => Number(demoted(a)) - Number(demoted(b)));
+  if (latin) ordered.unshift([latin.file, FACES[0].name]);
   // One name per file: satori keeps one face per name and weight, and falls back across
   // all the faces it is given, so subsets of one family must not share a name.
-  for (const [file, name] of chosen)
+  for (const [file, name] of ordered)
     fonts.push(face(`${name} ${path.basename(file, '.woff')}`, read(file)));
   return fonts;
 }
@@ -311,11 +400,19 @@ function safeDir(face: Face): string | undefined {
   }
 }
 
-function missingFont(text: string, code: number, script: string, pkg: string): HeaderforgeError {
+function missingFont(
+  text: string,
+  code: number,
+  script: string,
+  pkg: string,
+  /** The card's language, when it is what asks for this package. */
+  lang: string | undefined,
+): HeaderforgeError {
   const char = String.fromCodePoint(code);
+  const why = lang === undefined ? '' : ` (the card's language is ${lang})`;
   return new HeaderforgeError(
     'invalid_option',
-    `The social card's text "${text.slice(0, 60)}" holds "${char}" (U+${code.toString(16).toUpperCase()}), which needs the ${script} font package ${pkg}, and it is not installed.`,
+    `The social card's text "${text.slice(0, 60)}" holds "${char}" (U+${code.toString(16).toUpperCase()}), which needs the ${script} font package ${pkg}${why}, and it is not installed.`,
     {
       hint: `Install it beside headerforge (npm install ${pkg}), or give a font that covers the title with the \`og.font\` option.`,
     },
