@@ -142,6 +142,24 @@ describe('renderPlaceholderArt', () => {
     expect(same(titled.bytes, untitled.bytes)).toBe(!fonts);
   });
 
+  it("draws a title in a script the machine's fonts may lack with the bundled fonts: glyphs, not boxes", async () => {
+    // Where pango has no face for a character it draws a box holding its code in hex: a
+    // box as full for 一 (one stroke) as for 鬱 (twenty-nine). Drawn glyphs differ tenfold.
+    const ink = async (title: string) => {
+      const art = await renderPlaceholderArt({ ...base, title });
+      const { data } = await sharp(art.bytes)
+        .extract({ left: 100, top: 200, width: 1144, height: 300 })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      let white = 0;
+      for (let i = 0; i < data.length; i += 3)
+        if ((data[i] as number) > 235 && (data[i + 1] as number) > 235) white++;
+      return white;
+    };
+    const [simple, dense] = await Promise.all([ink('一一一一 一一'), ink('鬱鬱鬱鬱 鬱鬱')]);
+    expect(dense).toBeGreaterThan(simple * 3);
+  });
+
   it.each(['', '   \n\t'])('refuses an empty prompt (%j)', async (prompt) => {
     const attempt = renderPlaceholderArt({ ...base, prompt });
     await expect(attempt).rejects.toBeInstanceOf(HeaderforgeError);

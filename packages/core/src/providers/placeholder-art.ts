@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { type AspectRatio, type ImageSize, nominalPixelSize } from '../image/ratios.js';
+import { bundledTitleSvg, systemFontsDraw, type TitleBox } from './placeholder-title.js';
 
 export interface PlaceholderArtRequest {
   /** The final prompt; its sha256 (with the seed) drives every random choice. */
@@ -31,8 +32,11 @@ const PROMPT_EXCERPT_CHARS = 90;
 /**
  * Deterministic offline art for a header: the same request always yields the same PNG
  * bytes, sized like a real model's answer so the crop/derive path runs as it would for
- * a paid image. The hatched frame and the label make it unmistakably a placeholder; on a
- * machine where no font renders, drawn image icons take the place of the text.
+ * a paid image. The hatched frame and the label make it unmistakably a placeholder. The
+ * title is drawn with the machine's fonts where they can be trusted with it (Latin, Greek,
+ * Cyrillic), else with the title cards' bundled fonts (any script they have), else the
+ * prompt's excerpt is; on a machine where no font renders, drawn image icons take the
+ * place of the text.
  */
 export async function renderPlaceholderArt(
   request: PlaceholderArtRequest,
@@ -46,10 +50,11 @@ export async function renderPlaceholderArt(
   const random = hashRandom(request.prompt, request.seed);
   const text = request.title?.trim() ? request.title : promptExcerpt(request.prompt);
   const withText = await textRenders();
+  const title = await titleLayer(text, request.prompt, width, height, withText);
   const svg = svgDocument(width, height, [
     backgroundSvg(width, height, random),
     frameSvg(width, height),
-    withText ? titleSvg(text, width, height) : centreIconSvg(width, height),
+    title ?? centreIconSvg(width, height),
     labelSvg(width, height, withText),
   ]);
   try {
@@ -217,12 +222,45 @@ function frameBand(width: number, height: number): number {
   return Math.max(6, Math.round(Math.min(width, height) * 0.03));
 }
 
-function titleSvg(text: string, width: number, height: number): string {
+/**
+ * The art's title as SVG, or undefined (drawn icons instead) on a machine where no font
+ * renders, as before. pango draws a title of Latin, Greek or Cyrillic from the machine's
+ * fonts (the same bytes as before the bundled fonts were used here); a title in any other
+ * script comes from the bundled fonts, which pango's may lack (it draws hexadecimal boxes
+ * then); a title those cannot draw either (an optional CJK package not installed) gives way
+ * to the prompt's excerpt, if that is one pango can be trusted with.
+ */
+async function titleLayer(
+  text: string,
+  prompt: string,
+  width: number,
+  height: number,
+  systemFonts: boolean,
+): Promise<string | undefined> {
+  if (!systemFonts) return undefined;
+  if (systemFontsDraw(text)) return titleSvg(text, width, height);
+  const bundled = await bundledTitleSvg(cleanText(text), titleBox(width, height));
+  if (bundled) return bundled;
+  const excerpt = promptExcerpt(prompt);
+  return systemFontsDraw(excerpt) ? titleSvg(excerpt, width, height) : undefined;
+}
+
+/** Where the title goes: inside the frame, above the label's strip. */
+function titleBox(width: number, height: number): TitleBox {
   const inset = frameBand(width, height) + Math.round(Math.min(width, height) * 0.07);
-  const boxWidth = width - 2 * inset;
-  // Leave the bottom strip to the label.
-  const boxHeight = height - 2 * inset - labelFontSize(width, height) * 2;
-  const layout = layoutTitle(text, boxWidth, boxHeight, Math.min(height * 0.1, width * 0.07));
+  return {
+    x: inset,
+    y: inset,
+    width: width - 2 * inset,
+    // Leave the bottom strip to the label.
+    height: height - 2 * inset - labelFontSize(width, height) * 2,
+    maxFont: Math.min(height * 0.1, width * 0.07),
+  };
+}
+
+function titleSvg(text: string, width: number, height: number): string {
+  const { x: inset, width: boxWidth, height: boxHeight, maxFont } = titleBox(width, height);
+  const layout = layoutTitle(text, boxWidth, boxHeight, maxFont);
   const lineHeight = layout.fontSize * 1.2;
   const top = inset + (boxHeight - layout.lines.length * lineHeight) / 2;
   const shadow = Math.max(1, Math.round(layout.fontSize / 24));
