@@ -1,15 +1,15 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-// Hides the optional CJK, Korean, Japanese and Traditional Chinese font packages, as on a
-// site that installed none.
+// Hides the optional CJK, Korean, Japanese and Traditional Chinese (Taiwan's, Hong Kong's)
+// font packages, as on a site that installed none.
 const hidden = vi.hoisted(() => ({ fonts: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   return {
     ...fs,
     existsSync: (path: Parameters<typeof fs.existsSync>[0]) =>
-      hidden.fonts && /noto-sans-(sc|kr|jp|tc)/.test(String(path)) ? false : fs.existsSync(path),
+      hidden.fonts && /noto-sans-(sc|kr|jp|tc|hk)/.test(String(path)) ? false : fs.existsSync(path),
   };
 });
 

@@ -12,7 +12,7 @@ const hidden = vi.hoisted(() => ({ fonts: false, traditional: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   const isHidden = (path: string) =>
-    (hidden.fonts && /noto-sans-(sc|kr|jp|tc)/.test(path)) ||
+    (hidden.fonts && /noto-sans-(sc|kr|jp|tc|hk)/.test(path)) ||
     (hidden.traditional && path.includes('noto-sans-tc'));
   return {
     ...fs,

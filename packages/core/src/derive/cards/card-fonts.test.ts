@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 
-// Hides the optional CJK, Korean, Japanese and Traditional Chinese packages, as on a site that
-// did not install them. Traditional Chinese is hidden with the CJK one unless a test says
-// otherwise: either draws Chinese, and `cjk` stands for a site with no Chinese face.
+// Hides the optional CJK, Korean, Japanese and Traditional Chinese (Taiwan's and Hong Kong's)
+// packages, as on a site that did not install them. Traditional Chinese is hidden with the CJK
+// one unless a test says otherwise: each draws Chinese, and `cjk` stands for a site with no
+// Chinese face.
 const hidden = vi.hoisted(() => ({
   cjk: false,
   korean: false,
@@ -15,7 +16,7 @@ vi.mock('node:fs', async (importOriginal) => {
     (hidden.cjk && path.includes('noto-sans-sc')) ||
     (hidden.korean && path.includes('noto-sans-kr')) ||
     (hidden.japanese && path.includes('noto-sans-jp')) ||
-    ((hidden.traditional ?? hidden.cjk) && path.includes('noto-sans-tc'));
+    ((hidden.traditional ?? hidden.cjk) && /noto-sans-(tc|hk)/.test(path));
   return {
     ...fs,
     existsSync: (path: Parameters<typeof fs.existsSync>[0]) =>
@@ -194,10 +195,11 @@ describe('fontsFor', () => {
     expect(installed['@fontsource/noto-sans-jp']).toMatch(/^\d/);
     // Traditional Chinese came later still: the same.
     expect(installed['@fontsource/noto-sans-tc']).toMatch(/^\d/);
+    expect(installed['@fontsource/noto-sans-hk']).toMatch(/^\d/);
     hidden.traditional = true;
-    expect(Object.keys((await load()).bundledFontVersions())).not.toContain(
-      '@fontsource/noto-sans-tc',
-    );
+    const without = Object.keys((await load()).bundledFontVersions());
+    expect(without).not.toContain('@fontsource/noto-sans-tc');
+    expect(without).not.toContain('@fontsource/noto-sans-hk');
     hidden.traditional = undefined;
   });
 
@@ -214,8 +216,10 @@ describe('fontsFor', () => {
     expect(faces(kanjiOnly)).toEqual(new Set(['Noto Sans SC']));
     expect(faces(kanjiOnly, 'ja')).toEqual(new Set(['Noto Sans JP']));
     expect(faces(kanjiOnly, 'ja-JP')).toEqual(new Set(['Noto Sans JP']));
-    for (const lang of ['zh-TW', 'zh-HK', 'zh-Hant', 'yue'])
+    for (const lang of ['zh-TW', 'zh-Hant', 'zh-Hant-TW'])
       expect(faces(kanjiOnly, lang), lang).toEqual(new Set(['Noto Sans TC']));
+    for (const lang of ['zh-HK', 'zh-MO', 'yue', 'zh-Hant-HK'])
+      expect(faces(kanjiOnly, lang), lang).toEqual(new Set(['Noto Sans HK']));
     for (const lang of ['zh', 'zh-CN', 'zh-Hans', 'zh-SG'])
       expect(faces(kanjiOnly, lang), lang).toEqual(new Set(['Noto Sans SC']));
     expect(faces('直線骨 한국', 'ko')).toEqual(new Set(['Noto Sans KR']));

@@ -19,12 +19,12 @@ export interface CardFont {
  * - Noto Sans Hebrew, Noto Sans Arabic: right-to-left scripts. Noto Sans Thai: Thai (0.6 MB).
  * - Noto Sans SC: Chinese (and Japanese, where JP is not installed); Noto Sans KR: Korean
  *   (Hangul), which SC barely covers (80 of 11,172 syllables); Noto Sans JP: Japanese, whose
- *   kanji take their Japanese forms where the two differ; Noto Sans TC: Traditional Chinese
- *   (Taiwan's forms), for a site or post whose `og.lang` says so. 74, 51, ~70 and ~70 MB
- *   unpacked (every weight of ~100 subsets), too large to force on every site, so they are
- *   optional peers: resolved only when a title holds their script. A title that needs one
- *   that is not installed gets the plain crop for its card (see `missingCardFonts`), never
- *   boxes.
+ *   kanji take their Japanese forms where the two differ; Noto Sans TC and HK: Traditional
+ *   Chinese in Taiwan's and Hong Kong's forms, for a site or post whose `og.lang` says so.
+ *   74, 51 and ~70 MB each unpacked (every weight of ~100 subsets), too large to force on
+ *   every site, so they are optional peers: resolved only when a title holds their script.
+ *   A title that needs one that is not installed gets the plain crop for its card (see
+ *   `missingCardFonts`), never boxes.
  * - Noto Emoji: monochrome outlines. satori draws glyph outlines only, so a colour emoji
  *   font (CBDT/COLR) would draw nothing; the outline font is drawn in the text's colour.
  */
@@ -51,6 +51,13 @@ const FACES = [
     script: 'Traditional Chinese',
     keyedWhenInstalled: true,
   },
+  {
+    pkg: '@fontsource/noto-sans-hk',
+    name: 'Noto Sans HK',
+    bundled: false,
+    script: 'Hong Kong Chinese',
+    keyedWhenInstalled: true,
+  },
   { pkg: '@fontsource/noto-emoji', name: 'Noto Emoji', bundled: true },
 ] as const;
 
@@ -62,16 +69,22 @@ const SC = faceOf('@fontsource/noto-sans-sc');
 const KR = faceOf('@fontsource/noto-sans-kr');
 const JP = faceOf('@fontsource/noto-sans-jp');
 const TC = faceOf('@fontsource/noto-sans-tc');
+const HK = faceOf('@fontsource/noto-sans-hk');
 const EMOJI = faceOf('@fontsource/noto-emoji');
 /** The optional faces, in the order a text's missing packages are named. */
-const OPTIONAL: readonly OptionalFace[] = [SC, KR, JP, TC];
+const OPTIONAL: readonly OptionalFace[] = [SC, KR, JP, TC, HK];
 const HANGUL = /\p{Script=Hangul}/u;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef]/u;
 /** A text with kana is Japanese: its CJK characters are drawn with the Japanese face first. */
 const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
-/** The face a language's script draws Han characters with (`og.lang`). */
+/**
+ * The face a language's script draws Han characters with (`og.lang`); Traditional Chinese
+ * by region too, Hong Kong's and Macao's forms being their own.
+ */
 const HAN_FACE_BY_SCRIPT: Readonly<Record<string, OptionalFace>> = {
   Hant: TC,
+  'Hant-HK': HK,
+  'Hant-MO': HK,
   Hans: SC,
   Jpan: JP,
   Kore: KR,
@@ -94,21 +107,25 @@ interface HanFace {
 
 /**
  * The text's Han face. A language tag decides by its script, as `Intl.Locale` fills it in:
- * `zh-TW`, `zh-HK`, `zh-Hant` → TC; `zh`, `zh-CN`, `zh-Hans` → SC; `ja` → JP; `ko` → KR.
+ * `zh-TW`, `zh-Hant` → TC; `zh-HK`, `zh-MO`, `yue` → HK; `zh`, `zh-CN`, `zh-Hans` → SC;
+ * `ja` → JP; `ko` → KR.
  * Without one (or for another script's language), a text with kana is Japanese and any other
  * takes the faces' order (SC first), as before languages were known.
  */
 function hanFaceOf(text: string, lang: string | undefined): HanFace {
-  const face = lang === undefined ? undefined : HAN_FACE_BY_SCRIPT[scriptOf(lang) ?? ''];
+  const script = lang === undefined ? undefined : scriptOf(lang);
+  const face = script && (HAN_FACE_BY_SCRIPT[script.join('-')] ?? HAN_FACE_BY_SCRIPT[script[0]]);
   if (face) return { prefer: face, want: face, required: true };
   return KANA.test(text)
     ? { prefer: JP, want: JP, required: false }
     : { prefer: undefined, want: SC, required: false };
 }
 
-const scriptOf = (lang: string): string | undefined => {
+/** The language's script and region, as `Intl.Locale` fills them in (`zh-HK` → Hant, HK). */
+const scriptOf = (lang: string): [string, string] | undefined => {
   try {
-    return new Intl.Locale(lang).maximize().script;
+    const { script, region } = new Intl.Locale(lang).maximize();
+    return script === undefined ? undefined : [script, region ?? ''];
   } catch {
     return undefined;
   }
@@ -281,7 +298,7 @@ export interface MissingCardFonts {
 
 /**
  * What a card's text needs that the fonts cannot draw: optional packages to install
- * (`@fontsource/noto-sans-sc`, `-kr`, `-jp`, `-tc`, in that order) and characters no face
+ * (`@fontsource/noto-sans-sc`, `-kr`, `-jp`, `-tc`, `-hk`, in that order) and characters no face
  * has. Both empty when the installed faces draw it all; otherwise satori would draw boxes,
  * or Han characters in another country's forms than `lang` asks for, so a build makes the
  * header's crop the post's card instead (see `cardPlan`). Cheap: each package's
