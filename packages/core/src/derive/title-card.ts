@@ -10,6 +10,7 @@ import {
   siteSizeOf,
   TITLE_ID,
 } from './cards/card-layout.js';
+import { fitText } from './cards/fit-text.js';
 import {
   applyScrim,
   type Box,
@@ -122,63 +123,45 @@ export async function renderTitleCard(input: TitleCardInput): Promise<RenderedCa
   const logo = input.logo
     ? `data:${input.logo.mediaType};base64,${Buffer.from(input.logo.bytes).toString('base64')}`
     : undefined;
-  const [{ default: satori }, { Resvg }] = await Promise.all([
-    import('satori'),
-    import('@resvg/resvg-js'),
-  ]);
-
-  const layOut = async (fontSize: number, maxLines?: number) => {
-    let titleHeight = 0;
-    const boxes: Box[] = [];
-    const tree = cardTree({
-      width,
-      height,
-      title,
-      siteName,
-      logo,
-      layout: input.layout,
-      placeholder,
-      fontSize,
-      maxLines,
-    });
-    const svg = await satori(tree as unknown as Parameters<typeof satori>[0], {
+  // Loaded while satori lays the text out.
+  const resvg = import('@resvg/resvg-js');
+  const laid = await fitText(
+    (fontSize, maxLines) =>
+      cardTree({
+        width,
+        height,
+        title,
+        siteName,
+        logo,
+        layout: input.layout,
+        placeholder,
+        fontSize,
+        maxLines,
+      }),
+    {
       width,
       height,
       fonts,
-      onNodeDetected: (node) => {
-        const id = (node.props as { id?: string } | undefined)?.id;
-        if (id === TITLE_ID) titleHeight = node.height;
-        if (id === TITLE_ID || id === SITE_ID) boxes.push(boxOf(node));
-      },
-      // Every face the text needs is given up front; nothing is fetched.
-      loadAdditionalAsset: async () => [],
-    });
-    return { svg, titleHeight, boxes };
-  };
-
-  const room = titleRoom(width, height, siteName !== undefined || logo !== undefined);
-  const largest = Math.round(Math.min(width, height) * 0.115);
-  const smallest = Math.round(Math.min(width, height) * 0.045);
-  let fontSize = largest;
-  let laid = await layOut(fontSize);
-  // Wrap first (satori breaks lines at the width), then shrink until the lines fit the room.
-  while (laid.titleHeight > room && fontSize > smallest) {
-    const scaled = Math.floor(fontSize * Math.min(0.92, Math.sqrt(room / laid.titleHeight)));
-    fontSize = Math.max(smallest, scaled);
-    laid = await layOut(fontSize);
-  }
-  let truncated = false;
-  if (laid.titleHeight > room) {
-    truncated = true;
-    laid = await layOut(fontSize, Math.max(1, Math.floor(room / (fontSize * 1.2))));
-  }
+      fitId: TITLE_ID,
+      room: titleRoom(width, height, siteName !== undefined || logo !== undefined),
+      largest: Math.round(Math.min(width, height) * 0.115),
+      smallest: Math.round(Math.min(width, height) * 0.045),
+    },
+  );
+  const { fontSize, truncated } = laid;
+  const { Resvg } = await resvg;
 
   // Premultiplied RGBA straight from resvg: no PNG to encode and decode again.
   const overlay = renderOverlay(laid.svg, width, height, Resvg);
   const picture = await cut;
   // The text's boxes as laid out (the title's lines, the site line), not every drawn pixel:
   // the placeholder badge has its own background and must not pull the scrim up the card.
-  const textBox = grow(union(laid.boxes), 4, width, height);
+  const textBox = grow(
+    union([...(laid.boxes.get(TITLE_ID) ?? []), ...(laid.boxes.get(SITE_ID) ?? [])]),
+    4,
+    width,
+    height,
+  );
   const { strength, contrast } = scrimFor(picture, width, textBox, input.overlay);
   applyScrim(picture, width, scrimProfile(height, textBox, strength, Math.round(height * 0.35)));
   if (overlay) blendOver(picture, overlay.pixels, { width, region: overlay.region });
@@ -265,13 +248,6 @@ function titleRoom(width: number, height: number, siteLine: boolean): number {
     (siteLine ? Math.round(siteSize * 1.6 + siteSize * 0.7) : 0)
   );
 }
-
-const boxOf = (node: { left: number; top: number; width: number; height: number }): Box => ({
-  left: Math.floor(node.left),
-  top: Math.floor(node.top),
-  right: Math.ceil(node.left + node.width) - 1,
-  bottom: Math.ceil(node.top + node.height) - 1,
-});
 
 function union(boxes: Box[]): Box {
   return {

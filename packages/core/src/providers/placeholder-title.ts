@@ -1,5 +1,6 @@
 import { fontsFor } from '../derive/cards/card-fonts.js';
 import { type CardNode, directionOf, spacedEmoji } from '../derive/cards/card-layout.js';
+import { fitText } from '../derive/cards/fit-text.js';
 
 /**
  * Whether the machine's own fonts can be trusted to draw `text` on placeholder art: Latin
@@ -45,32 +46,18 @@ export async function bundledTitleSvg(text: string, box: TitleBox): Promise<stri
   } catch {
     return undefined;
   }
-  const { default: satori } = await import('satori');
-  const layOut = async (fontSize: number, maxLines?: number) => {
-    let textHeight = 0;
-    const svg = await satori(tree(text, box, fontSize, maxLines) as Parameters<typeof satori>[0], {
-      width: Math.round(box.width),
-      height: Math.round(box.height),
-      fonts,
-      onNodeDetected: (node) => {
-        if ((node.props as { id?: string } | undefined)?.id === TEXT_ID) textHeight = node.height;
-      },
-      loadAdditionalAsset: async () => [],
-    });
-    return { svg, textHeight };
-  };
-  let fontSize = Math.round(box.maxFont);
-  let laid = await layOut(fontSize);
-  // As the pango path does: shrink a little (to 72%), then cut the lines that do not fit.
-  const smallest = Math.max(8, Math.round(box.maxFont * 0.72));
-  while (laid.textHeight > box.height && fontSize > smallest) {
-    fontSize = Math.max(smallest, Math.floor(fontSize * 0.9));
-    laid = await layOut(fontSize);
-  }
-  if (laid.textHeight > box.height)
-    laid = await layOut(fontSize, Math.max(1, Math.floor(box.height / (fontSize * 1.2))));
+  // Shrunk to 72% at most, as the pango path does, then cut.
+  const { svg } = await fitText((fontSize, maxLines) => tree(text, box, fontSize, maxLines), {
+    width: Math.round(box.width),
+    height: Math.round(box.height),
+    fonts,
+    fitId: TEXT_ID,
+    room: box.height,
+    largest: Math.round(box.maxFont),
+    smallest: Math.max(8, Math.round(box.maxFont * 0.72)),
+  });
   // satori's document, placed where the title goes: a nested <svg> is its own viewport.
-  return laid.svg.replace(/^<svg /, `<svg x="${box.x}" y="${box.y}" `);
+  return svg.replace(/^<svg /, `<svg x="${box.x}" y="${box.y}" `);
 }
 
 const TEXT_ID = 'title';

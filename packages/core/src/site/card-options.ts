@@ -9,10 +9,11 @@ import {
   DEFAULT_OVERLAY,
   OG_SIZE,
 } from '../derive/card-spec.js';
-import { canonicalLanguageTag, fontKind } from '../derive/cards/card-fonts.js';
+import { fontKind } from '../derive/cards/card-fonts.js';
 import { CARD_LAYOUTS } from '../derive/cards/card-layout.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { sniffImageType } from '../image/media-types.js';
+import { cardLanguageSchema, LANGUAGE_EXPECTED } from './card-language.js';
 import { describeValue } from './describe-value.js';
 import { outsideRoot } from './inside-root.js';
 
@@ -32,20 +33,6 @@ const sizeSchema = z
   .refine(({ width, height }) =>
     [width, height].every((side) => side >= MIN_SIDE && side <= MAX_SIDE),
   );
-
-/** What `og.lang` and a post's `header.og.lang` accept. */
-export const LANGUAGE_EXPECTED = 'a BCP 47 language tag such as "ja", "zh-TW" or "zh-Hans"';
-
-/**
- * A card's language: a BCP 47 tag, kept in its canonical case (`zh-tw` → `zh-TW`), so that
- * two spellings of one language name the same cards.
- */
-export const cardLanguageSchema = z
-  .string()
-  .trim()
-  .max(64)
-  .refine((tag) => canonicalLanguageTag(tag) !== undefined)
-  .transform((tag) => canonicalLanguageTag(tag) as string);
 
 /** What each field of `og` accepts, for the error naming it. */
 export const OG_FIELDS_EXPECTED: Record<string, string> = {

@@ -2,7 +2,7 @@ import { isMap, isNode, isScalar, LineCounter, type Pair, parseDocument, type YA
 import { z } from 'zod';
 import { CARD_LAYOUTS } from '../derive/cards/card-layout.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { cardLanguageSchema, LANGUAGE_EXPECTED } from './card-options.js';
+import { cardLanguageSchema, LANGUAGE_EXPECTED } from './card-language.js';
 import { closestName } from './closest-name.js';
 import { describeValue } from './describe-value.js';
 import {

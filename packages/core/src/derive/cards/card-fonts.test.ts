@@ -270,15 +270,6 @@ describe('fontsFor', () => {
     hidden.japanese = false;
   });
 
-  it('keeps a language tag in its canonical case, and refuses what is not one', async () => {
-    const { canonicalLanguageTag } = await load();
-    expect(canonicalLanguageTag('zh-tw')).toBe('zh-TW');
-    expect(canonicalLanguageTag('ZH-hant-hk')).toBe('zh-Hant-HK');
-    expect(canonicalLanguageTag('ja')).toBe('ja');
-    for (const bad of ['zh_TW', '', 'japanese!', 'a-b-c-d-e-f-g-h-i'])
-      expect(canonicalLanguageTag(bad), bad).toBeUndefined();
-  });
-
   it('tells font files apart by their first bytes', async () => {
     const { fontKind } = await load();
     const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'latin1'));

@@ -130,19 +130,6 @@ const scriptOf = (lang: string): [string, string] | undefined => {
     return undefined;
   }
 };
-
-/**
- * `tag` as a BCP 47 language tag in its canonical case (`zh-tw` → `zh-TW`), or undefined when
- * it is not one: what `og.lang` accepts.
- */
-export function canonicalLanguageTag(tag: string): string | undefined {
-  try {
-    const [canonical, ...more] = Intl.getCanonicalLocales(tag);
-    return more.length === 0 ? canonical : undefined;
-  } catch {
-    return undefined;
-  }
-}
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 
 interface Subset {
