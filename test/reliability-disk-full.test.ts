@@ -90,6 +90,14 @@ describe('a build whose disk fills up', () => {
       // Each request counts the ones in flight beside it: 256 MiB for the first, more after.
       /^The disk is full: not generated for posts\/post-\d+\.md, nothing was paid for\. The disk holding .*disk\/cache has [\d.]+ MiB free; an answer may need \d+ MiB/,
     );
+    // Whichever request met the full disk first, every post says why in the same words.
+    for (const failure of result.failures) {
+      expect(failure.message).toMatch(
+        new RegExp(
+          `^The disk is full: not generated for ${failure.file}, nothing was paid for\\. The disk holding .*disk/cache has [\\d.]+ MiB free`,
+        ),
+      );
+    }
     expect(await committedFiles(join(site.dir, 'disk', 'cache'))).toEqual([]);
     fake.reset();
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { isDiskFull, noSpaceLeft } from '../files/disk-space.js';
-import { diskFullError } from './disk-full.js';
+import { diskFullError, EARLIER_WRITE_FAILED, notGeneratedOnFullDisk } from './disk-full.js';
 
 const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), {
   code: 'ENOSPC',
@@ -39,5 +39,16 @@ describe('diskFullError', () => {
     expect(isDiskFull(error)).toBe(true);
     // Wrapped once: a second wrapper keeps the first, more precise message.
     expect(diskFullError(error, 'writing to the caches')).toBe(error);
+  });
+});
+
+describe('notGeneratedOnFullDisk', () => {
+  it('names the posts, says nothing was paid for, and gives the reason the run stopped', () => {
+    const error = notGeneratedOnFullDisk('posts/a.md, posts/b.md', EARLIER_WRITE_FAILED);
+    expect(error.code).toBe('io');
+    expect(error.message).toBe(
+      'The disk is full: not generated for posts/a.md, posts/b.md, nothing was paid for. An earlier image could not be saved, so the build stopped paying for new ones',
+    );
+    expect(error.hint).toMatch(/Free space/);
   });
 });

@@ -13,11 +13,18 @@ export function diskFullError(error: unknown, doing: string): HeaderforgeError {
   });
 }
 
-/** Why a post was not generated once an earlier write found the disk full. */
-export function notGeneratedOnFullDisk(posts: string): HeaderforgeError {
+/** Why nothing more is paid for once a write found the disk full. */
+export const EARLIER_WRITE_FAILED =
+  'An earlier image could not be saved, so the build stopped paying for new ones';
+
+/**
+ * Why a post was not generated on a full disk: `reason` is the shortfall its own room check
+ * found, or the run's (`PipelineRun.diskFull`) when an earlier post met the full disk.
+ */
+export function notGeneratedOnFullDisk(posts: string, reason: string): HeaderforgeError {
   return new HeaderforgeError(
     'io',
-    `Not generated for ${posts}: the disk is full (an earlier image could not be saved), so nothing more is paid for`,
+    `The disk is full: not generated for ${posts}, nothing was paid for. ${reason}`,
     { hint: DISK_FULL_HINT },
   );
 }

@@ -1,7 +1,5 @@
 import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { DISK_FULL_HINT } from './disk-full.js';
 import type { PipelineRun } from './run.js';
 
 /**
@@ -14,15 +12,14 @@ const ROOM_PER_ANSWER = 2;
 /**
  * Whether the caches' disks have room for one more paid answer beside the ones already in
  * flight: checked before each request, so that a disk that cannot hold the answer stops the
- * build before paying, not after. The error when they do not; undefined when they do (or
- * when free space cannot be known, e.g. on a file system without statfs).
+ * build before paying, not after. The shortfall, in words, when they do not; undefined when
+ * they do (or when free space cannot be known, e.g. on a file system without statfs).
  */
 export async function roomForAnswer(
   run: PipelineRun,
   answerBytes: number,
   inFlight: number,
-  posts: string,
-): Promise<HeaderforgeError | undefined> {
+): Promise<string | undefined> {
   const need = answerBytes * ROOM_PER_ANSWER * (inFlight + 1);
   const dirs = [run.settings.cacheDir, run.settings.derivedCacheDir];
   const seen = new Set<number>();
@@ -31,11 +28,7 @@ export async function roomForAnswer(
     if (!disk || seen.has(disk.device)) continue;
     seen.add(disk.device);
     if (disk.free >= need) continue;
-    return new HeaderforgeError(
-      'io',
-      `The disk is full: not generated for ${posts}, nothing was paid for. The disk holding ${dir} has ${mib(disk.free)} free; an answer may need ${mib(need)} (the body limit, twice${inFlight > 0 ? `, for each of ${inFlight + 1} requests` : ''})`,
-      { hint: DISK_FULL_HINT },
-    );
+    return `The disk holding ${dir} has ${mib(disk.free)} free; an answer may need ${mib(need)} (the body limit, twice${inFlight > 0 ? `, for each of ${inFlight + 1} requests` : ''})`;
   }
   return undefined;
 }

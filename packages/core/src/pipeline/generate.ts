@@ -47,7 +47,7 @@ export async function generate(
     }
     if (run.diskFull) {
       reservation.cancel();
-      throw notGeneratedOnFullDisk(filesOf(group).join(', '));
+      throw notGeneratedOnFullDisk(filesOf(group).join(', '), run.diskFull);
     }
     const candidate = group.input.candidate ?? 1;
     if (
@@ -101,18 +101,13 @@ async function generateAndPublish(
   // Counted from before the room check: checks running side by side each count the others.
   run.answersInFlight++;
   if (provider.maxAnswerBytes !== undefined) {
-    const short = await roomForAnswer(
-      run,
-      provider.maxAnswerBytes,
-      run.answersInFlight - 1,
-      filesOf(group).join(', '),
-    );
+    const short = await roomForAnswer(run, provider.maxAnswerBytes, run.answersInFlight - 1);
     if (short) {
       // Nothing more is paid for in this run: the next answer would have nowhere to go.
       run.answersInFlight--;
-      run.diskFull = true;
+      run.diskFull ??= short;
       reservation.cancel();
-      throw short;
+      throw notGeneratedOnFullDisk(filesOf(group).join(', '), short);
     }
   }
   run.emit({ type: 'started', key: group.key, files: filesOf(group), model });

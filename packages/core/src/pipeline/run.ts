@@ -10,7 +10,7 @@ import { createPlaceholderProvider } from '../providers/placeholder.js';
 import type { Provider } from '../providers/provider.js';
 import { type Budget, createBudget } from './budget.js';
 import { type CardFallbacks, cardFallbackWarning } from './card-fallbacks.js';
-import { diskFullError } from './disk-full.js';
+import { diskFullError, EARLIER_WRITE_FAILED } from './disk-full.js';
 import type { PipelineEvent } from './events.js';
 import { createPixelBudget } from './pixel-budget.js';
 import type { ImageGroup } from './plan.js';
@@ -54,10 +54,12 @@ export interface PipelineRun {
   readonly warmIndex: WarmIndex;
   readonly derivedDir: string;
   /**
-   * Set by the first write that finds the disk full: from then on nothing more is paid for,
-   * since an image that cannot be saved would be paid for and lost.
+   * Why nothing more is paid for, once a write found the disk full or a request found no
+   * room for its answer: an image that cannot be saved would be paid for and lost. Later
+   * posts give this same reason, so that which post met the full disk first (a race between
+   * requests side by side) does not change what the build says.
    */
-  diskFull: boolean;
+  diskFull: string | undefined;
   /** Set once a derived set had to be made, so that stale temp folders are worth a look. */
   derivedCold: boolean;
   /** Paid requests sent whose answers are not saved yet: the room they may still need. */
@@ -119,7 +121,7 @@ export function startRun(
     },
     warmIndex,
     derivedDir: derivedCacheLayout(settings.derivedCacheDir).derived,
-    diskFull: false,
+    diskFull: undefined,
     derivedCold: false,
     answersInFlight: 0,
     halts: new Map(),
@@ -142,7 +144,7 @@ export function haltedFor(run: PipelineRun, model: string): HeaderforgeError | u
 /** A write that found the disk full stops the spending at once, and says so plainly. */
 export function onWriteError(run: PipelineRun, error: unknown, doing: string): unknown {
   if (!isDiskFull(error)) return error;
-  run.diskFull = true;
+  run.diskFull ??= EARLIER_WRITE_FAILED;
   return diskFullError(error, doing);
 }
 
