@@ -23,6 +23,7 @@ import {
   cardFile,
   cardKey,
   derivativeKey,
+  fileStem,
   generationKey,
 } from '../packages/core/dist/internal/index.js';
 import { writeSites } from './astro-site.mjs';
@@ -269,7 +270,7 @@ async function cloneCache(root, posts, sources) {
         placeholder: false,
         settings: source.cardSettings,
       });
-      const clone = cardFile(cardsDir, key);
+      const clone = cardFile(cardsDir, { key, size, stem: fileStem(file) });
       await mkdir(dirname(clone), { recursive: true });
       await link(card.file, clone);
     }

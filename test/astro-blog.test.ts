@@ -84,6 +84,8 @@ describe('fixtures/astro-blog', () => {
         )?.[1];
       expect(og, `og:image on ${slug}`).toBeDefined();
       expect(og).not.toMatch(/^_astro\/og\./);
+      // Named after its post, as the header's own files are: a shared link's image says what it is.
+      expect(og).toMatch(new RegExp(`^_astro/${slug}-og\\.[\\w-]+\\.jpg$`));
       const card = await sharp(join(dist, og as string)).metadata();
       expect([card.width, card.height]).toEqual([1200, 630]);
       expect(html).toContain(

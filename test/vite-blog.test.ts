@@ -73,6 +73,7 @@ describe('fixtures/vite-blog', () => {
     const og = /<meta property="og:image" content="\/(assets\/[\w-]+\.jpg)">/.exec(html)?.[1];
     expect(og && sizes.get(og)).toBe('jpeg 1200x630');
     expect(og).not.toMatch(/^assets\/og-/);
+    expect(og).toMatch(/^assets\/hello-world-og-[\w-]+\.jpg$/);
     expect(html).toMatch(/<meta property="og:image:alt" content="Hello, world, over /);
     const img =
       /<img src="\/(assets\/hello-world-w960-[\w-]+\.jpg)"[^>]* width="960" height="540" alt="A lighthouse at dusk, watercolour"/.exec(

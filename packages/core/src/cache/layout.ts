@@ -17,7 +17,7 @@ import { IMAGE_EXTENSIONS, type ImageMediaType } from '../image/media-types.js';
  *   originals/verified/ab/<key>.json  "this image file had this hash" notes
  *   placeholders/                     offline art, laid out like the committed cache
  *   derived/                          derived sets (their own layout: derive/store.ts)
- *   cards/                            title cards (derive/card-store.ts)
+ *   cards/<kk>/<key>/<post>-og.jpg    title cards (derive/card-store.ts)
  *   pending/                          the stand-in a dev server shows until a header is made
  *   warm-index-<format>.json          what a warm build already knows (see warm-index.ts)
  *
@@ -110,7 +110,7 @@ export interface DerivedCacheLayout {
   readonly placeholders: string;
   /** Derived sets. */
   readonly derived: string;
-  /** Title cards, one file per card key (derive/card-store.ts). */
+  /** Title cards, a folder per card key (derive/card-store.ts). */
   readonly cards: string;
   /** The shared stand-in images of headers not made yet (derive/pending-set.ts). */
   readonly pending: string;

@@ -3,31 +3,57 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { childPath } from '../files/child-path.js';
-import type { CardSize } from './card-spec.js';
+import { type CardSize, OG_SIZE } from './card-spec.js';
 import type { DerivedFile } from './derived-set.js';
 
 // The warm path lives here, and so nothing in this file may import sharp or satori.
 
-/** `<cardsDir>/<key[0..2]>/<key>.jpg`: one file per card, named by its key. */
-export const cardFile = (cardsDir: string, key: string) =>
-  childPath(cardsDir, key.slice(0, 2), `${key}.jpg`);
-
-/** The card stored under `key`, when its file is there and not empty (written whole or not at all). */
-export function readCard(cardsDir: string, key: string, size: CardSize): DerivedFile | undefined {
-  const file = cardFile(cardsDir, key);
-  const bytes = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-  return bytes > 0 ? { file, ...size, format: 'jpeg', bytes } : undefined;
+/** One card of a post: its key, its size, and the stem of the post's files (`fileStem`). */
+export interface StoredCard {
+  key: string;
+  size: CardSize;
+  stem?: string | undefined;
 }
 
-/** Stores a drawn card under its key, atomically: a reader sees the whole file or none. */
+/**
+ * How the card files are laid out: part of the warm index's fingerprint, so that headers
+ * it remembers with cards at other paths are made anew. 2: a folder per key, the file
+ * named after the post.
+ */
+export const CARD_FILES_LAYOUT = 2;
+
+/**
+ * `<cardsDir>/<key[0..2]>/<key>/<stem>-og.jpg` (`-og-1080x1080.jpg` for another size; `og.jpg`
+ * without a stem). Named by the key's folder, the file by its post, as the derived sets' are:
+ * the host names what it emits after it (`_astro/lighthouse-og.<hash>.jpg`), so a shared
+ * link's image says what it is rather than being 64 hexadecimal digits. Two posts whose
+ * cards are alike share the folder, each with its file.
+ */
+export function cardFile(cardsDir: string, card: StoredCard): string {
+  const { width, height } = card.size;
+  const sized = width === OG_SIZE.width && height === OG_SIZE.height ? '' : `-${width}x${height}`;
+  return cardPath(cardsDir, card.key, `${card.stem ? `${card.stem}-` : ''}og${sized}.jpg`);
+}
+
+/** The path of the card file `name` in the folder of `key` (see `cardFile`). */
+export const cardPath = (cardsDir: string, key: string, name: string) =>
+  childPath(cardsDir, key.slice(0, 2), key, name);
+
+/** The card, when its file is there and not empty (written whole or not at all). */
+export function readCard(cardsDir: string, card: StoredCard): DerivedFile | undefined {
+  const file = cardFile(cardsDir, card);
+  const bytes = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  return bytes > 0 ? { file, ...card.size, format: 'jpeg', bytes } : undefined;
+}
+
+/** Stores a drawn card, atomically: a reader sees the whole file or none. */
 export async function writeCard(
   cardsDir: string,
-  key: string,
-  size: CardSize,
+  card: StoredCard,
   jpeg: Uint8Array,
 ): Promise<DerivedFile> {
-  const file = cardFile(cardsDir, key);
+  const file = cardFile(cardsDir, card);
   await mkdir(dirname(file), { recursive: true });
   await writeFileAtomic(file, jpeg);
-  return { file, ...size, format: 'jpeg', bytes: jpeg.byteLength };
+  return { file, ...card.size, format: 'jpeg', bytes: jpeg.byteLength };
 }

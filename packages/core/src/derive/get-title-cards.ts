@@ -4,7 +4,7 @@ import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Focus } from '../image/focus.js';
 import { cardKey } from './card-key.js';
 import { CARD_FILE_HINTS, type CardSettings } from './card-spec.js';
-import { readCard, writeCard } from './card-store.js';
+import { readCard, type StoredCard, writeCard } from './card-store.js';
 import type { DerivedFile } from './derived-set.js';
 import type { RawImage } from './sharp-input.js';
 
@@ -18,6 +18,8 @@ export interface GetTitleCardsInput {
   settings: CardSettings;
   /** Absolute folder of the cards (`derivedCacheLayout(…).cards`). */
   cardsDir: string;
+  /** What the card files' names start with: the post's (`fileStem`), as its set's files do. */
+  stem?: string | undefined;
 }
 
 export interface TitleCards {
@@ -33,8 +35,8 @@ export interface TitleCards {
  */
 export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCards> {
   const { settings } = input;
-  const keyed = keyedSizes(input);
-  const found = keyed.map(({ key, size }) => readCard(input.cardsDir, key, size));
+  const keyed = storedCards(input);
+  const found = keyed.map((card) => readCard(input.cardsDir, card));
   if (found.every((card) => card !== undefined)) return { cards: found as DerivedFile[], drawn: 0 };
 
   const [{ checkCardFont, checkCardLogo, renderTitleCard }, { pixelsOf }] = await Promise.all([
@@ -56,7 +58,7 @@ export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCar
     : undefined;
   const cards: DerivedFile[] = [];
   let drawn = 0;
-  for (const [index, { key, size }] of keyed.entries()) {
+  for (const [index, stored] of keyed.entries()) {
     const kept = found[index];
     if (kept) {
       cards.push(kept);
@@ -65,7 +67,7 @@ export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCar
     const card = await renderTitleCard({
       original,
       focus: input.focus,
-      ...size,
+      ...stored.size,
       title: input.title,
       placeholder: input.placeholder,
       layout: settings.layout,
@@ -75,7 +77,7 @@ export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCar
       logo,
       lang: settings.lang,
     });
-    cards.push(await writeCard(input.cardsDir, key, size, card.jpeg));
+    cards.push(await writeCard(input.cardsDir, stored, card.jpeg));
     drawn++;
   }
   return { cards, drawn };
@@ -85,12 +87,16 @@ export async function getTitleCards(input: GetTitleCardsInput): Promise<TitleCar
 export function findTitleCards(
   input: Omit<GetTitleCardsInput, 'original'>,
 ): DerivedFile[] | undefined {
-  const found = keyedSizes(input).map(({ key, size }) => readCard(input.cardsDir, key, size));
+  const found = storedCards(input).map((card) => readCard(input.cardsDir, card));
   return found.every((card) => card !== undefined) ? (found as DerivedFile[]) : undefined;
 }
 
-const keyedSizes = (input: Omit<GetTitleCardsInput, 'original'>) =>
-  input.settings.sizes.map((size) => ({ size, key: cardKey({ ...input, size }) }));
+const storedCards = (input: Omit<GetTitleCardsInput, 'original'>): StoredCard[] =>
+  input.settings.sizes.map((size) => ({
+    size,
+    key: cardKey({ ...input, size }),
+    stem: input.stem,
+  }));
 
 /**
  * A font or logo, checked to be the bytes whose hash named the card (not edited since), then

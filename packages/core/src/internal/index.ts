@@ -15,6 +15,7 @@ export { cardFile } from '../derive/card-store.js';
 export { dominantOf } from '../derive/colour.js';
 export { deriveFiles } from '../derive/derive-files.js';
 export { encode, encodeCard } from '../derive/encoders.js';
+export { fileStem } from '../derive/file-names.js';
 export { getTitleCards } from '../derive/get-title-cards.js';
 export { derivativeKey } from '../derive/key.js';
 export { decodeOriginal } from '../derive/sharp-input.js';

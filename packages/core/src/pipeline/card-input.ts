@@ -1,5 +1,6 @@
 import { derivedCacheLayout } from '../cache/layout.js';
 import { type CardPlan, cardPlan } from '../derive/card-spec.js';
+import { fileStem } from '../derive/file-names.js';
 import type { GetTitleCardsInput } from '../derive/get-title-cards.js';
 import type { HeaderJob } from './header-job.js';
 import type { PipelineSettings } from './settings.js';
@@ -26,5 +27,6 @@ export function titleCardInput(
     placeholder,
     settings: plan.settings,
     cardsDir: derivedCacheLayout(settings.derivedCacheDir).cards,
+    stem: fileStem(job.file),
   };
 }

@@ -3,7 +3,7 @@ import { sha256Hex } from '../cache/keys.js';
 import { derivedCacheLayout } from '../cache/layout.js';
 import type { WarmIndex } from '../cache/warm-index.js';
 import { cardRendererVersions } from '../derive/card-key.js';
-import { cardFile } from '../derive/card-store.js';
+import { CARD_FILES_LAYOUT, cardPath } from '../derive/card-store.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
 import { installedSharpVersion } from '../derive/sharp-version.js';
 import { keyDirectory } from '../derive/store.js';
@@ -19,12 +19,15 @@ interface KnownHeader {
   key: string;
   original: HeaderResult['original'];
   derived: Manifest;
-  /** Its title cards, by key (the file's name), when its card is one. */
+  /** Its title cards, when its card is one. */
   cards?: KnownCard[];
 }
 
 interface KnownCard {
+  /** Its key, the name of its folder (see `cardFile`). */
   key: string;
+  /** Its file's name in that folder. */
+  name: string;
   width: number;
   height: number;
   bytes: number;
@@ -51,8 +54,8 @@ export interface KnownHeaderSource extends KnownHeaders {
  * and sharp's are in the fact's id, so any of them changing makes every header anew, from
  * the facts it is made of.
  *
- * A title card is a file named by its key (which covers the title, the look, the fonts and
- * the renderer): its stamp joins the others, and the renderer's versions join the id.
+ * A title card is a file in a folder named by its key (which covers the title, the look, the
+ * fonts and the renderer): its stamp joins the others, and the renderer's versions join the id.
  *
  * Only headers a build would make the same way from those files alone are remembered: none
  * with reference images (their bytes travel with the job) and none with several candidates
@@ -84,8 +87,8 @@ export function knownHeaders(
         derived: fromManifest(derived, keyDirectory(derivedDir, derived.key)),
         ...(cards
           ? {
-              cards: cards.map(({ key, ...card }) => ({
-                file: cardFile(cardsDir, key),
+              cards: cards.map(({ key, name, ...card }) => ({
+                file: cardPath(cardsDir, key, name),
                 ...card,
                 format: 'jpeg' as const,
               })),
@@ -115,7 +118,8 @@ export function knownHeaders(
         ...(header.cards
           ? {
               cards: header.cards.map(({ file, width, height, bytes }) => ({
-                key: path.basename(file, '.jpg'),
+                key: path.basename(path.dirname(file)),
+                name: path.basename(file),
                 width,
                 height,
                 bytes,
@@ -171,6 +175,7 @@ function fingerprint(options: ResolvedHeaderforgeOptions, variants: boolean): st
       sharp: installedSharpVersion(),
       // A card's key covers its renderer and fonts: a new one draws every card anew.
       cards: cardRendererVersions(),
+      cardFiles: CARD_FILES_LAYOUT,
       variants,
       options: decisive,
     }),
