@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FakeOpenRouter, startFakeOpenRouter } from '@headerforge/core/testing';
 import sharp from 'sharp';
@@ -196,8 +196,8 @@ describe('fixtures/astro-blog', () => {
     expect((await listFiles(derived)).sort()).toEqual(before);
   });
 
-  it("names the title cards after Astro's site URL, and gives the crop with og: true, with zero requests", {
-    timeout: 180_000,
+  it("names the title cards after Astro's site URL, draws them in its default locale, and gives the crop with og: true, with zero requests", {
+    timeout: 300_000,
   }, async () => {
     const config = join(site.dir, 'astro.config.mjs');
     const source = await readFile(config, 'utf8');
@@ -216,6 +216,29 @@ describe('fixtures/astro-blog', () => {
       await withOg("{ siteName: 'Example blog' }");
       await astroBuild();
       expect((await listFiles(cardsDir)).length).toBeGreaterThan(drawn.length);
+
+      // Astro's default locale is the cards' language when it decides the forms of Han
+      // characters: in Japanese, each card is another (drawn, not paid for). The command
+      // takes the same language: the Japanese cards removed, it draws them again.
+      const before = await listFiles(cardsDir);
+      await writeFile(
+        config,
+        source.replace(
+          'integrations: [',
+          "i18n: { defaultLocale: 'ja', locales: ['ja'] },\n  integrations: [",
+        ),
+      );
+      await astroBuild();
+      const japanese = (await listFiles(cardsDir)).sort();
+      const drawnInJapanese = japanese.filter((file) => !before.includes(file));
+      expect(drawnInJapanese.length).toBeGreaterThan(0);
+      for (const file of drawnInJapanese) await rm(join(cardsDir, file));
+      const run = await runHeaderforge(['generate', '--json', '--root', site.dir], {
+        OPENROUTER_API_KEY: SENTINEL,
+        OPENROUTER_BASE_URL: fake.baseURL,
+      });
+      expect(run.code).toBe(0);
+      expect((await listFiles(cardsDir)).sort()).toEqual(japanese);
 
       await withOg('true');
       const dist = await astroBuild();

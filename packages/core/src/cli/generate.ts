@@ -51,6 +51,7 @@ export async function generate(flags: GenerateFlags, io: CliIO): Promise<number>
   const result = await buildHeaders({
     root: site.root,
     siteName: site.siteName,
+    lang: site.lang,
     options,
     env: { ...env, HEADERFORGE_MODE: 'generate' },
     ...(only ? { only } : {}),

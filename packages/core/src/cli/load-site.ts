@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { type HostI18n, siteLanguageOf } from '../site/card-language.js';
 import { siteNameOf } from '../site/card-options.js';
 import { HEADERFORGE_OPTIONS } from '../site/host-registry.js';
 import type { HeaderforgeOptions } from '../site/options.js';
@@ -17,6 +18,8 @@ export interface LoadedSite {
   host: 'astro' | 'vite';
   /** The site's name from the config (Astro's `site` URL): the title cards' default. */
   siteName?: string | undefined;
+  /** The site's language from the config (Astro's `i18n.defaultLocale`): the title cards' default. */
+  lang?: string | undefined;
 }
 
 const CANDIDATES = ['astro.config', 'vite.config'].flatMap((name) =>
@@ -86,6 +89,7 @@ export async function loadSite(rootArg: string, configArg?: string): Promise<Loa
     source: basename(file),
     host: integration ? 'astro' : 'vite',
     siteName: siteNameOf(config.site as string | URL | undefined),
+    lang: siteLanguageOf(config.i18n as HostI18n | undefined),
   };
 }
 

@@ -33,6 +33,8 @@ export interface BuildHeadersInput {
   root: string;
   /** The site's name from the host's config: the title cards' default `og.siteName`. */
   siteName?: string | undefined;
+  /** The site's language from the host's config (`siteLanguageOf`): the title cards' default `og.lang`. */
+  lang?: string | undefined;
   /** The user's options, validated here. */
   options?: HeaderforgeOptions | undefined;
   /** Where OPENROUTER_API_KEY, OPENROUTER_BASE_URL, HEADERFORGE_MODE and CI are read. Default process.env. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decidesHanForms } from '../derive/cards/card-fonts.js';
 
 /** What `og.lang` and a post's `header.og.lang` accept. */
 export const LANGUAGE_EXPECTED = 'a BCP 47 language tag such as "ja", "zh-TW" or "zh-Hans"';
@@ -30,3 +31,35 @@ export const cardLanguageSchema = z
     context.addIssue({ code: 'custom', message: `expected ${LANGUAGE_EXPECTED}`, input: tag });
     return z.NEVER;
   });
+
+/** A host's i18n settings, as far as the cards' language goes (Astro's `i18n`). */
+export interface HostI18n {
+  defaultLocale?: unknown;
+  locales?: unknown;
+}
+
+/**
+ * The site's language from its host's config, Astro's `i18n.defaultLocale` (the first of its
+ * `codes` when it names a `{ path, codes }` locale): the cards' default `og.lang`, but only
+ * for a language that decides the forms of Han characters. A site in English or French
+ * keeps every card key it had; a code that is not a BCP 47 tag (a host accepts any name) is
+ * no language.
+ */
+export function siteLanguageOf(i18n: HostI18n | undefined): string | undefined {
+  const locale = i18n?.defaultLocale;
+  if (typeof locale !== 'string') return undefined;
+  const mapped = Array.isArray(i18n?.locales)
+    ? (i18n.locales as unknown[]).find(
+        (entry): entry is { codes: unknown[] } =>
+          typeof entry === 'object' &&
+          entry !== null &&
+          (entry as { path?: unknown }).path === locale &&
+          Array.isArray((entry as { codes?: unknown }).codes),
+      )
+    : undefined;
+  const code = mapped ? mapped.codes[0] : locale;
+  if (typeof code !== 'string') return undefined;
+  // Astro's own examples spell region codes with an underscore at times (`pt_BR`).
+  const tag = canonicalLanguageTag(code.replaceAll('_', '-'));
+  return tag !== undefined && decidesHanForms(tag) ? tag : undefined;
+}

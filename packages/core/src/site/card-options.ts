@@ -88,11 +88,17 @@ export function ogProblem(received: unknown): string | undefined {
  */
 export function resolveOgOption(
   og: OgOption,
-  context: { root: string; outsideRoot: readonly string[]; siteName?: string | undefined },
+  context: {
+    root: string;
+    outsideRoot: readonly string[];
+    siteName?: string | undefined;
+    lang?: string | undefined;
+  },
 ): boolean | CardSettings {
   if (typeof og === 'boolean') return og;
   if (og.title === false) return true;
   const siteName = og.siteName ?? context.siteName;
+  const lang = og.lang ?? context.lang;
   const sizes = [OG_SIZE];
   for (const size of og.sizes ?? []) {
     if (!sizes.some((known) => known.width === size.width && known.height === size.height))
@@ -105,7 +111,7 @@ export function resolveOgOption(
     ...(og.font === undefined ? {} : { font: siteFile('og.font', og.font, context, checkFont) }),
     ...(og.logo === undefined ? {} : { logo: siteFile('og.logo', og.logo, context, checkLogo) }),
     sizes,
-    ...(og.lang === undefined ? {} : { lang: og.lang }),
+    ...(lang === undefined ? {} : { lang }),
   };
 }
 

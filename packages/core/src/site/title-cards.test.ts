@@ -283,6 +283,13 @@ describe('the og option', () => {
     expect(named({ og: true })).toBe(true);
   });
 
+  it("takes the cards' language from the host when og.lang does not give one", () => {
+    const inJapanese = (options: object) => resolveOptions(options, { root, lang: 'ja' }).og;
+    expect(inJapanese({})).toMatchObject({ lang: 'ja' });
+    expect(inJapanese({ og: { lang: 'zh-TW' } })).toMatchObject({ lang: 'zh-TW' });
+    expect(inJapanese({ og: true })).toBe(true);
+  });
+
   it("takes a site's name from its URL's host", () => {
     expect(siteNameOf('https://www.example.com/blog/')).toBe('example.com');
     expect(siteNameOf(new URL('https://blog.example.com'))).toBe('blog.example.com');

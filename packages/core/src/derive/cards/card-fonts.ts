@@ -121,6 +121,12 @@ function hanFaceOf(text: string, lang: string | undefined): HanFace {
     : { prefer: undefined, want: SC, required: false };
 }
 
+/**
+ * Whether `lang` decides the forms of Han characters on a card (Chinese, Japanese, Korean):
+ * a language of another script (`en`, `fr`) draws every card as no language would.
+ */
+export const decidesHanForms = (lang: string): boolean => hanFaceOf('', lang).required;
+
 /** The language's script and region, as `Intl.Locale` fills them in (`zh-HK` → Hant, HK). */
 const scriptOf = (lang: string): [string, string] | undefined => {
   try {
