@@ -48,18 +48,14 @@ export interface HostI18n {
 export function siteLanguageOf(i18n: HostI18n | undefined): string | undefined {
   const locale = i18n?.defaultLocale;
   if (typeof locale !== 'string') return undefined;
-  const mapped = Array.isArray(i18n?.locales)
-    ? (i18n.locales as unknown[]).find(
-        (entry): entry is { codes: unknown[] } =>
-          typeof entry === 'object' &&
-          entry !== null &&
-          (entry as { path?: unknown }).path === locale &&
-          Array.isArray((entry as { codes?: unknown }).codes),
-      )
-    : undefined;
-  const code = mapped ? mapped.codes[0] : locale;
+  const locales = (Array.isArray(i18n?.locales) ? i18n.locales : []) as unknown[];
+  const named = locales.find(
+    (entry): entry is { codes?: unknown } =>
+      typeof entry === 'object' && entry !== null && 'path' in entry && entry.path === locale,
+  );
+  const code = named ? (Array.isArray(named.codes) ? named.codes[0] : undefined) : locale;
   if (typeof code !== 'string') return undefined;
-  // Astro's own examples spell region codes with an underscore at times (`pt_BR`).
+  // A code spelled with an underscore (`zh_TW`) is read as the tag it means.
   const tag = canonicalLanguageTag(code.replaceAll('_', '-'));
   return tag !== undefined && decidesHanForms(tag) ? tag : undefined;
 }
