@@ -53,6 +53,11 @@ const imageRecordShape = () => ({
   sources: z.array(z.string()),
   /** Set when the image survived a crash before its record was written. */
   recovered: z.boolean().optional(),
+  /**
+   * Offline art only: what the drawing shows besides its key (its version and the post's
+   * title, see `placeholderArtOf`), so that art of an edited title is drawn again.
+   */
+  art: z.string().optional(),
 });
 
 /** What is recorded of one image file of an entry. */
@@ -102,7 +107,8 @@ export type CandidateRecord = z.infer<ReturnType<typeof candidateRecordSchema>>;
  * as an entry of its own, which is how the remote stores it.
  */
 export function candidateSidecar(base: Sidecar, record: CandidateRecord, key: string): Sidecar {
-  const { candidates: _others, recovered: _recovered, ...shared } = base;
+  // What is the first image's own (found after a crash, what offline art shows) is not its.
+  const { candidates: _others, recovered: _recovered, art: _art, ...shared } = base;
   const { candidate, ...image } = record;
   return {
     ...shared,

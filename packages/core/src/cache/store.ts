@@ -73,6 +73,8 @@ export interface StoreMetadata {
   /** The upstream provider that served it, when the answer said. */
   servedBy?: string | undefined;
   sources: string[];
+  /** Offline art: what it shows besides its key (`placeholderArtOf`). */
+  art?: string | undefined;
 }
 
 /** An entry as found on disk by `list`, whether or not it verifies. */
@@ -1049,6 +1051,7 @@ function imageRecord(
     ...(meta.servedBy === undefined ? {} : { servedBy: meta.servedBy }),
     sources: [...meta.sources].sort(),
     ...(recovered ? { recovered: true } : {}),
+    ...(meta.art === undefined ? {} : { art: meta.art }),
   };
 }
 

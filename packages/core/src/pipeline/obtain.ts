@@ -1,5 +1,6 @@
 import type { CachedImage } from '../cache/store.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
+import { placeholderArtOf } from '../providers/placeholder.js';
 import { pixelsNeededBy } from './derive-headers.js';
 import { generate } from './generate.js';
 import type { HeaderJob } from './header-job.js';
@@ -86,11 +87,13 @@ async function placeholderFor(
   job: HeaderJob,
   sources: string[],
 ): Promise<CachedImage> {
+  const shows = placeholderArtOf(job);
   const existing = await run.placeholders.lookup(input);
-  if (existing.status === 'hit') return existing.entry;
+  // Art of another title (an edited post) or an older drawing is drawn again.
+  if (existing.status === 'hit' && existing.entry.sidecar.art === shows) return existing.entry;
   return run.paceOf(group)(async () => {
     const art = await run.placeholderArt.generate(job);
-    return run.placeholders.persist(input, art, { placeholder: true, sources });
+    return run.placeholders.persist(input, art, { placeholder: true, sources, art: shows });
   });
 }
 

@@ -11,10 +11,11 @@ import { derivativeKey } from '../derive/key.js';
 import { fromManifest, type Manifest } from '../derive/manifest.js';
 import { pendingSet } from '../derive/pending-set.js';
 import { keyDirectory } from '../derive/store.js';
+import { placeholderArtOf } from '../providers/placeholder.js';
 import { titleCardInput } from './card-input.js';
 import { deriveSpecFor } from './derive-spec.js';
 import type { HeaderJob } from './header-job.js';
-import { groupByKey } from './plan.js';
+import { firstJob, groupByKey } from './plan.js';
 import { byFile } from './run-known.js';
 import type { PipelineMode, PipelineSettings } from './settings.js';
 import type { HeaderResult } from './summary.js';
@@ -71,7 +72,10 @@ export async function recallHeaders(
           derived,
           ...(cards ? { cards } : {}),
         });
-        if ((!real && mode === 'generate') || (cardInput && !cards)) toMake.push(job);
+        // Offline art of another title (edited since) or an older drawing is shown until
+        // the run draws it again.
+        const redraw = !real && sidecar.art !== placeholderArtOf(firstJob(group));
+        if ((!real && mode === 'generate') || redraw || (cardInput && !cards)) toMake.push(job);
         continue;
       }
       const stand = await pendingSet(

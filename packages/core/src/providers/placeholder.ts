@@ -1,5 +1,22 @@
+import { sha256Hex } from '../cache/keys.js';
 import { candidateSeed, type HeaderJob } from '../pipeline/header-job.js';
 import type { ProvidedImage, Provider } from './provider.js';
+
+/**
+ * The drawing's version: bump it when the art changes, and each post's offline art is drawn
+ * again once. 2: a title in any script drawn from the bundled fonts, not as boxes.
+ */
+const PLACEHOLDER_ART_VERSION = 2;
+
+/**
+ * What a post's offline art shows besides its key (prompt, model, ratio, size, seed): the
+ * drawing's version and the post's title, hashed. Kept in the art's sidecar: art drawn for
+ * another title (the post's was edited, which changes no key) or by an older drawing is
+ * drawn again, where the key alone would keep showing it.
+ */
+export function placeholderArtOf(job: Pick<HeaderJob, 'title'>): string {
+  return sha256Hex(`${PLACEHOLDER_ART_VERSION}\0${job.title?.trim() ?? ''}`).slice(0, 16);
+}
 
 /** Offline, free, deterministic art for builds without a key. */
 export function createPlaceholderProvider(): Provider {

@@ -78,6 +78,39 @@ describe('a header service that defers its work (a dev server)', () => {
     );
   });
 
+  it("draws a post's offline art again when its title is edited, though its key is the same", async () => {
+    const first = devService();
+    await first.service.ready();
+    await until(() => sources(first.service).every((source) => source === 'placeholder'));
+    await first.service.close();
+    const art = new Map(
+      [...first.service.headers()].map(([file, header]) => [file, header.original.sha256]),
+    );
+
+    // The art shows the title: an edit lists the post to make, and the run draws it anew.
+    await writeFile(
+      join(root, 'src/content/blog/a.md'),
+      '---\ntitle: A new title\nheader: "Post a at dusk"\n---\nBody.\n',
+    );
+    const second = devService();
+    expect((await second.service.ready()).deferred.map((job) => job.file)).toEqual([
+      'src/content/blog/a.md',
+    ]);
+    const drawn = () => second.service.headers().get('src/content/blog/a.md')?.original.sha256;
+    await until(() => drawn() !== art.get('src/content/blog/a.md'));
+    await second.service.close();
+    for (const name of ['b', 'c']) {
+      const file = `src/content/blog/${name}.md`;
+      expect(second.service.headers().get(file)?.original.sha256, file).toBe(art.get(file));
+    }
+
+    // Drawn for the new title, the art is kept: the next start has nothing to make.
+    const third = devService();
+    expect((await third.service.ready()).deferred).toEqual([]);
+    expect(third.service.headers().get('src/content/blog/a.md')?.original.sha256).toBe(drawn());
+    await third.service.close();
+  });
+
   it("recalls each post's title cards at start, and lists a post whose card is missing to make", async () => {
     // The default social card: the post's title over its header.
     const options = { widths: [320], formats: ['webp' as const] };
