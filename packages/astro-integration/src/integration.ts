@@ -35,7 +35,7 @@ export function headerforge(
         // Loaded here, not with this module: the content config imports this package too
         // (for headerforgeLoader), through Vite, on every build, and needs none of it.
         const [
-          { callForHost, createHeaderService, logLineFor, siteLanguageOf, siteNameOf },
+          { callForHost, createHeaderService, hostSiteContext, logLineFor },
           { headerforgeEnv, headerforge: headerforgeVite },
         ] = await Promise.all([import('@headerforge/core/adapter'), import('@headerforge/vite')]);
         const root = fileURLToPath(config.root);
@@ -44,10 +44,8 @@ export function headerforge(
         service = callForHost(() =>
           createHeaderService({
             root,
-            // The title cards' site name, unless `og.siteName` gives one.
-            siteName: siteNameOf(config.site),
-            // Their language, for Han characters, unless `og.lang` gives one.
-            lang: siteLanguageOf(config.i18n),
+            // The title cards' site name and language, unless `og` gives them.
+            ...hostSiteContext(config),
             options: siteOptions,
             env: headerforgeEnv(dev ? 'development' : 'production', root),
             // A dev server listens at once: headers not made yet are pending, made in the

@@ -8,8 +8,7 @@ export { HeaderforgeError } from '../errors/headerforge-error.js';
 export type { OpenRouterClientOptions } from '../openrouter/client.js';
 export type { HeaderResult, PostFailure } from '../pipeline/summary.js';
 export type { HeadersEvent } from '../site/build-headers.js';
-export { siteLanguageOf } from '../site/card-language.js';
-export { siteNameOf } from '../site/card-options.js';
+export { hostSiteContext, siteNameOf } from '../site/card-options.js';
 export { ENV_PREFIXES } from '../site/env-prefixes.js';
 export {
   createHeaderService,

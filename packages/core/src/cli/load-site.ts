@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { type HostI18n, siteLanguageOf } from '../site/card-language.js';
-import { siteNameOf } from '../site/card-options.js';
+import { hostSiteContext } from '../site/card-options.js';
 import { HEADERFORGE_OPTIONS } from '../site/host-registry.js';
 import type { HeaderforgeOptions } from '../site/options.js';
 
@@ -88,8 +87,7 @@ export async function loadSite(rootArg: string, configArg?: string): Promise<Loa
     options: owner[HEADERFORGE_OPTIONS],
     source: basename(file),
     host: integration ? 'astro' : 'vite',
-    siteName: siteNameOf(config.site as string | URL | undefined),
-    lang: siteLanguageOf(config.i18n as HostI18n | undefined),
+    ...hostSiteContext(config),
   };
 }
 

@@ -1,10 +1,11 @@
 import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { childPath } from '../files/child-path.js';
-import { type CardSize, OG_SIZE } from './card-spec.js';
+import type { CardSize } from './card-spec.js';
 import type { DerivedFile } from './derived-set.js';
+import { cardFileName } from './file-names.js';
 
 // The warm path lives here, and so nothing in this file may import sharp or satori.
 
@@ -29,15 +30,24 @@ export const CARD_FILES_LAYOUT = 2;
  * link's image says what it is rather than being 64 hexadecimal digits. Two posts whose
  * cards are alike share the folder, each with its file.
  */
-export function cardFile(cardsDir: string, card: StoredCard): string {
-  const { width, height } = card.size;
-  const sized = width === OG_SIZE.width && height === OG_SIZE.height ? '' : `-${width}x${height}`;
-  return cardPath(cardsDir, card.key, `${card.stem ? `${card.stem}-` : ''}og${sized}.jpg`);
+export const cardFile = (cardsDir: string, card: StoredCard): string =>
+  cardPath(cardsDir, { key: card.key, name: cardFileName(card.stem, card.size) });
+
+/** A card file's key (its folder's name) and its own name: what `cardPath` makes a path of. */
+export interface CardPlace {
+  key: string;
+  name: string;
 }
 
-/** The path of the card file `name` in the folder of `key` (see `cardFile`). */
-export const cardPath = (cardsDir: string, key: string, name: string) =>
-  childPath(cardsDir, key.slice(0, 2), key, name);
+/** The path of a card file (see `cardFile`). */
+export const cardPath = (cardsDir: string, place: CardPlace) =>
+  childPath(cardsDir, place.key.slice(0, 2), place.key, place.name);
+
+/** Where a card file sits, from its path: the key and name `cardPath` made it of. */
+export const cardPlace = (file: string): CardPlace => ({
+  key: basename(dirname(file)),
+  name: basename(file),
+});
 
 /** The card, when its file is there and not empty (written whole or not at all). */
 export function readCard(cardsDir: string, card: StoredCard): DerivedFile | undefined {

@@ -1,4 +1,5 @@
 import type { OutputFormat } from '../image/output-formats.js';
+import { type CardSize, OG_SIZE } from './card-spec.js';
 import { EXTENSIONS } from './encoders.js';
 
 /** How the files of a derived set are named. */
@@ -21,9 +22,21 @@ export function setFileNames(stem?: string): SetFileNames {
   const head = stem ? `${stem}-` : '';
   return {
     master: `${stem ?? 'master'}.png`,
-    og: `${head}og.jpg`,
+    og: cardFileName(stem, OG_SIZE),
     variant: (width, format) => `${head}w${width}.${EXTENSIONS[format]}`,
   };
+}
+
+/**
+ * A social card's name, the crop's or a title card's: `lighthouse-og.jpg`, with its size for
+ * another than 1200×630 (`lighthouse-og-1080x1080.jpg`), `og.jpg` without a stem.
+ */
+export function cardFileName(stem: string | undefined, size: CardSize): string {
+  const sized =
+    size.width === OG_SIZE.width && size.height === OG_SIZE.height
+      ? ''
+      : `-${size.width}x${size.height}`;
+  return `${stem ? `${stem}-` : ''}og${sized}.jpg`;
 }
 
 /** Longest stem: a name long enough to say what it is, short enough for a URL. */

@@ -1,6 +1,6 @@
 import type { CachedImage } from '../cache/store.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { placeholderArtOf } from '../providers/placeholder.js';
+import { placeholderArtOf, showsArtOf } from '../providers/placeholder.js';
 import { pixelsNeededBy } from './derive-headers.js';
 import { generate } from './generate.js';
 import type { HeaderJob } from './header-job.js';
@@ -87,12 +87,12 @@ async function placeholderFor(
   job: HeaderJob,
   sources: string[],
 ): Promise<CachedImage> {
-  const shows = placeholderArtOf(job);
   const existing = await run.placeholders.lookup(input);
   // Art of another title (an edited post) or an older drawing is drawn again.
-  if (existing.status === 'hit' && existing.entry.sidecar.art === shows) return existing.entry;
+  if (existing.status === 'hit' && showsArtOf(existing.entry.sidecar, job)) return existing.entry;
   return run.paceOf(group)(async () => {
     const art = await run.placeholderArt.generate(job);
+    const shows = placeholderArtOf(job);
     return run.placeholders.persist(input, art, { placeholder: true, sources, art: shows });
   });
 }

@@ -11,7 +11,7 @@ import { derivativeKey } from '../derive/key.js';
 import { fromManifest, type Manifest } from '../derive/manifest.js';
 import { pendingSet } from '../derive/pending-set.js';
 import { keyDirectory } from '../derive/store.js';
-import { placeholderArtOf } from '../providers/placeholder.js';
+import { showsArtOf } from '../providers/placeholder.js';
 import { titleCardInput } from './card-input.js';
 import { deriveSpecFor } from './derive-spec.js';
 import type { HeaderJob } from './header-job.js';
@@ -51,6 +51,9 @@ export async function recallHeaders(
   for (const group of groupByKey(jobs)) {
     const real = hitOf(committed.recall(group.input));
     const entry = real ?? hitOf(offline?.recall(group.input));
+    // Offline art of another title (edited since) or an older drawing is shown until the
+    // run draws it again.
+    const redraw = entry !== undefined && !real && !showsArtOf(entry.sidecar, firstJob(group));
     for (const job of group.jobs) {
       const setKey = entry && derivativeKey(entry.sidecar.sha256, deriveSpecFor(settings, job));
       // Derived sets are remembered as their manifests (see derive-headers.ts).
@@ -72,9 +75,6 @@ export async function recallHeaders(
           derived,
           ...(cards ? { cards } : {}),
         });
-        // Offline art of another title (edited since) or an older drawing is shown until
-        // the run draws it again.
-        const redraw = !real && sidecar.art !== placeholderArtOf(firstJob(group));
         if ((!real && mode === 'generate') || redraw || (cardInput && !cards)) toMake.push(job);
         continue;
       }

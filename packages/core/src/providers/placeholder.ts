@@ -18,6 +18,10 @@ export function placeholderArtOf(job: Pick<HeaderJob, 'title'>): string {
   return sha256Hex(`${PLACEHOLDER_ART_VERSION}\0${job.title?.trim() ?? ''}`).slice(0, 16);
 }
 
+/** Whether offline art, as its sidecar records it, shows what `job`'s would (see `placeholderArtOf`). */
+export const showsArtOf = (sidecar: { art?: string | undefined }, job: Pick<HeaderJob, 'title'>) =>
+  sidecar.art === placeholderArtOf(job);
+
 /** Offline, free, deterministic art for builds without a key. */
 export function createPlaceholderProvider(): Provider {
   return {

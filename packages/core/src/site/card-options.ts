@@ -13,7 +13,12 @@ import { fontKind } from '../derive/cards/card-fonts.js';
 import { CARD_LAYOUTS } from '../derive/cards/card-layout.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { sniffImageType } from '../image/media-types.js';
-import { cardLanguageSchema, LANGUAGE_EXPECTED } from './card-language.js';
+import {
+  cardLanguageSchema,
+  type HostI18n,
+  LANGUAGE_EXPECTED,
+  siteLanguageOf,
+} from './card-language.js';
 import { describeValue } from './describe-value.js';
 import { outsideRoot } from './inside-root.js';
 
@@ -112,6 +117,21 @@ export function resolveOgOption(
     ...(og.logo === undefined ? {} : { logo: siteFile('og.logo', og.logo, context, checkLogo) }),
     sizes,
     ...(lang === undefined ? {} : { lang }),
+  };
+}
+
+/**
+ * What a host's config tells the title cards about the site (Astro's `site` and `i18n`):
+ * their default site name and language. The integration and the `headerforge` command read
+ * the same config through this one function, so they never draw different cards.
+ */
+export function hostSiteContext(config: { site?: unknown; i18n?: unknown }): {
+  siteName: string | undefined;
+  lang: string | undefined;
+} {
+  return {
+    siteName: siteNameOf(config.site as string | URL | undefined),
+    lang: siteLanguageOf(config.i18n as HostI18n | undefined),
   };
 }
 

@@ -3,7 +3,7 @@ import { sha256Hex } from '../cache/keys.js';
 import { derivedCacheLayout } from '../cache/layout.js';
 import type { WarmIndex } from '../cache/warm-index.js';
 import { cardRendererVersions } from '../derive/card-key.js';
-import { CARD_FILES_LAYOUT, cardPath } from '../derive/card-store.js';
+import { CARD_FILES_LAYOUT, type CardPlace, cardPath, cardPlace } from '../derive/card-store.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
 import { installedSharpVersion } from '../derive/sharp-version.js';
 import { keyDirectory } from '../derive/store.js';
@@ -23,11 +23,8 @@ interface KnownHeader {
   cards?: KnownCard[];
 }
 
-interface KnownCard {
-  /** Its key, the name of its folder (see `cardFile`). */
-  key: string;
-  /** Its file's name in that folder. */
-  name: string;
+/** A title card: where its file sits (see `cardPath`), its size and bytes. */
+interface KnownCard extends CardPlace {
   width: number;
   height: number;
   bytes: number;
@@ -88,7 +85,7 @@ export function knownHeaders(
         ...(cards
           ? {
               cards: cards.map(({ key, name, ...card }) => ({
-                file: cardPath(cardsDir, key, name),
+                file: cardPath(cardsDir, { key, name }),
                 ...card,
                 format: 'jpeg' as const,
               })),
@@ -118,8 +115,7 @@ export function knownHeaders(
         ...(header.cards
           ? {
               cards: header.cards.map(({ file, width, height, bytes }) => ({
-                key: path.basename(path.dirname(file)),
-                name: path.basename(file),
+                ...cardPlace(file),
                 width,
                 height,
                 bytes,
