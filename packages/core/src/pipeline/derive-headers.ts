@@ -61,8 +61,10 @@ export async function deriveHeaders(
       });
     }
   } finally {
+    // One failing (a stopped run, a full disk) ends this only once the others have: nothing
+    // of it writes to the caches, or reads the received bytes, once the caller goes on.
+    await Promise.allSettled([...sets.values(), ...cardsOf.values()]);
     if (obtained.receivedFile) {
-      await Promise.allSettled([...sets.values(), ...cardsOf.values()]);
       await rm(dirname(obtained.receivedFile), { recursive: true, force: true }).catch(() => {});
     }
   }

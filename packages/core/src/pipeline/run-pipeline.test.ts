@@ -394,6 +394,36 @@ describe('a run that is stopped', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await files()).toEqual(atEnd);
   });
+
+  it("ends only once a post's title card is drawn, when its derived set was stopped first", async () => {
+    const stop = new AbortController();
+    const log: string[] = [];
+    let steps = 0;
+    const run = runPipeline([job('src/content/a.md', 'A harbour at dawn', { title: 'Dawn' })], {
+      settings: settings({
+        og: { layout: 'bottom-left', overlay: 0.55, sizes: [{ width: 1200, height: 630 }] },
+      }),
+      mode: 'placeholder',
+      signal: stop.signal,
+      // The offline art is made; the title card's step starts, the derived set's is then
+      // stopped (the server closes), and the card is still being drawn.
+      pace: async (step) => {
+        steps += 1;
+        if (steps === 1) return step();
+        if (steps === 3) {
+          stop.abort(new Error('stopped'));
+          throw stop.signal.reason;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const made = await step();
+        log.push('card drawn');
+        return made;
+      },
+    });
+    await run.catch(() => log.push('run ended'));
+    expect(steps).toBe(3);
+    expect(log).toEqual(['card drawn', 'run ended']);
+  });
 });
 
 describe('a paced run', () => {
