@@ -46,5 +46,10 @@ export async function writeVariants(
       return { file, width: info.width, height: info.height, format, bytes: info.size };
     }),
   );
-  return Promise.all(jobs);
+  // One failing (a full disk) fails the set once the others have ended: the caller then
+  // removes the folder, which nothing may still be writing into.
+  const settled = await Promise.allSettled(jobs);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<DerivedFile>).value);
 }
