@@ -49,9 +49,9 @@ export async function generate(flags: GenerateFlags, io: CliIO): Promise<number>
   }
   const progress = progressReporter(io);
   const result = await buildHeaders({
-    root: site.root,
-    siteName: site.siteName,
-    lang: site.lang,
+    // The root, and what the config tells the title cards (the site's name, its languages),
+    // as the host's own build reads them.
+    ...site,
     options,
     env: { ...env, HEADERFORGE_MODE: 'generate' },
     ...(only ? { only } : {}),

@@ -3,9 +3,10 @@ import { basename, join, resolve } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { hostSiteContext } from '../site/card-options.js';
 import { HEADERFORGE_OPTIONS } from '../site/host-registry.js';
-import type { HeaderforgeOptions } from '../site/options.js';
+import type { HeaderforgeOptions, HostSiteContext } from '../site/options.js';
 
-export interface LoadedSite {
+/** A site's options and what its host's config tells the title cards (`HostSiteContext`). */
+export interface LoadedSite extends HostSiteContext {
   root: string;
   options: HeaderforgeOptions;
   /** The config file the options came from. */
@@ -15,10 +16,6 @@ export interface LoadedSite {
    * command derives for it what an Astro build would (no variants of headerforge's own).
    */
   host: 'astro' | 'vite';
-  /** The site's name from the config (Astro's `site` URL): the title cards' default. */
-  siteName?: string | undefined;
-  /** The site's language from the config (Astro's `i18n.defaultLocale`): the title cards' default. */
-  lang?: string | undefined;
 }
 
 const CANDIDATES = ['astro.config', 'vite.config'].flatMap((name) =>

@@ -36,6 +36,19 @@ export interface CardSettings {
    * it decides the forms of Han characters. Undefined: guessed from the text (kana: Japanese).
    */
   lang?: string | undefined;
+  /**
+   * The host's locale folders whose language decides Han forms (Astro's `i18n.locales`, when
+   * `og.lang` is not given): a post in one gets its language, unless it names its own.
+   */
+  locales?: readonly LocaleFolder[] | undefined;
+}
+
+/** A host locale whose language decides Han forms, and the folder its content sits in. */
+export interface LocaleFolder {
+  /** The locale's path (Astro's locale code, or the `path` of a `{ path, codes }` locale). */
+  folder: string;
+  /** Its language, a canonical BCP 47 tag. */
+  lang: string;
 }
 
 /** A post's `header.og`: off, today's crop, or its own title and look for the card. */
@@ -58,13 +71,15 @@ export type CardPlan =
   | { kind: 'title'; title: string; settings: CardSettings };
 
 /**
- * The card a post gets from the site's `og` and its own `header.og`. A title card needs a
- * title: a post with none (and no `og.title` of its own) keeps the crop.
+ * The card the post in `file` gets from the site's `og` and its own `header.og`. A title card
+ * needs a title: a post with none (and no `og.title` of its own) keeps the crop. Its language
+ * is the post's own, else its locale folder's, else the site's.
  */
 export function cardPlan(
   site: boolean | CardSettings,
   post: PostCard | undefined,
   postTitle: string | undefined,
+  file: string,
 ): CardPlan {
   if (post === false || (site === false && post === undefined)) return { kind: 'none' };
   if (post === true) return { kind: 'crop' };
@@ -76,9 +91,10 @@ export function cardPlan(
   const title = cardTitle(post, postTitle);
   if (!title) return { kind: 'crop' };
   const own = typeof post === 'object' ? post : {};
-  const lang = own.lang ?? base.lang;
+  const { locales, ...shared } = base;
+  const lang = own.lang ?? folderLanguageOf(file, locales) ?? base.lang;
   const settings: CardSettings = {
-    ...base,
+    ...shared,
     layout: own.layout ?? base.layout,
     overlay: own.overlay ?? base.overlay,
     ...(lang === undefined ? {} : { lang }),
@@ -100,3 +116,19 @@ function fontsLacking(title: string, settings: CardSettings): MissingCardFonts |
 
 /** The scrim's default least darkness: enough for most pictures, darkened where needed. */
 export const DEFAULT_OVERLAY = 0.55;
+
+/**
+ * The language of the first folder of `file`'s path named like one of `folders`, or
+ * undefined when it is in none.
+ */
+export function folderLanguageOf(
+  file: string,
+  folders: readonly LocaleFolder[] | undefined,
+): string | undefined {
+  if (!folders) return undefined;
+  for (const segment of file.split('/').slice(0, -1)) {
+    const found = folders.find((locale) => locale.folder === segment);
+    if (found) return found.lang;
+  }
+  return undefined;
+}

@@ -17,7 +17,7 @@ export function titleCardInput(
   originalSha256: string,
   placeholder: boolean,
   /** The post's card plan, when the caller made it already. */
-  plan: CardPlan = cardPlan(settings.og, job.og, job.title),
+  plan: CardPlan = cardPlan(settings.og, job.og, job.title, job.file),
 ): Omit<GetTitleCardsInput, 'original'> | undefined {
   if (plan.kind !== 'title') return undefined;
   return {

@@ -169,7 +169,7 @@ async function titleCards(
   derive: FromPixels,
 ): Promise<DerivedFile[] | undefined> {
   const { sha256 } = obtained.entry.sidecar;
-  const plan = cardPlan(run.settings.og, job.og, job.title);
+  const plan = cardPlan(run.settings.og, job.og, job.title, job.file);
   if (plan.kind === 'crop' && plan.missingFonts) run.cardFallbacks.set(job, plan.missingFonts);
   const found = titleCardInput(run.settings, job, sha256, obtained.source === 'placeholder', plan);
   if (!found) return undefined;

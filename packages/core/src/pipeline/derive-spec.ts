@@ -10,7 +10,7 @@ export function deriveSpecFor(settings: PipelineSettings, job: HeaderJob): Deriv
     focus: job.focus,
     widths: settings.widths,
     formats: settings.formats,
-    og: cardPlan(settings.og, job.og, job.title).kind === 'crop',
+    og: cardPlan(settings.og, job.og, job.title, job.file).kind === 'crop',
     variants: settings.variants !== false,
   };
 }

@@ -13,6 +13,7 @@ import { loadPipeline } from './load-pipeline.js';
 import { type ModeDecision, resolveMode } from './mode.js';
 import {
   type HeaderforgeOptions,
+  type HostSiteContext,
   type ResolvedHeaderforgeOptions,
   resolveOptions,
 } from './options.js';
@@ -28,13 +29,9 @@ export type HeadersEvent =
   | { type: 'deferred'; posts: number; pending: number }
   | { type: 'retry'; model: string; attempt: number; delayMs: number; error: HeaderforgeError };
 
-export interface BuildHeadersInput {
+export interface BuildHeadersInput extends HostSiteContext {
   /** The project root: globs and the cache folders are relative to it. */
   root: string;
-  /** The site's name from the host's config: the title cards' default `og.siteName`. */
-  siteName?: string | undefined;
-  /** The site's language from the host's config (`siteLanguageOf`): the title cards' default `og.lang`. */
-  lang?: string | undefined;
   /** The user's options, validated here. */
   options?: HeaderforgeOptions | undefined;
   /** Where OPENROUTER_API_KEY, OPENROUTER_BASE_URL, HEADERFORGE_MODE and CI are read. Default process.env. */

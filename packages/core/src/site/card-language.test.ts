@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalLanguageTag, siteLanguageOf } from './card-language.js';
+import { folderLanguageOf } from '../derive/card-spec.js';
+import { canonicalLanguageTag, localeFoldersOf, siteLanguageOf } from './card-language.js';
 
 describe('canonicalLanguageTag', () => {
   it('keeps a language tag in its canonical case, and refuses what is not one', () => {
@@ -31,5 +32,31 @@ describe('siteLanguageOf', () => {
     ).toBeUndefined();
     expect(siteLanguageOf({})).toBeUndefined();
     expect(siteLanguageOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('localeFoldersOf', () => {
+  it("lists Astro's locales that decide Han forms, each with its folder", () => {
+    const locales = ['en', 'ja', 'zh_TW', { path: 'hongkong', codes: ['zh-HK', 'zh-Hant-HK'] }];
+    expect(localeFoldersOf({ defaultLocale: 'en', locales })).toEqual([
+      { folder: 'ja', lang: 'ja' },
+      { folder: 'zh_TW', lang: 'zh-TW' },
+      { folder: 'hongkong', lang: 'zh-HK' },
+    ]);
+    // No locale of that kind, or none at all: nothing to look for.
+    expect(localeFoldersOf({ defaultLocale: 'en', locales: ['en', 'fr'] })).toBeUndefined();
+    expect(localeFoldersOf({})).toBeUndefined();
+    expect(localeFoldersOf(undefined)).toBeUndefined();
+  });
+
+  it('gives a post the language of the first of its folders named like a locale', () => {
+    const folders = localeFoldersOf({ locales: ['en', 'ja', 'zh-tw'] });
+    expect(folderLanguageOf('src/content/blog/ja/tokyo.md', folders)).toBe('ja');
+    expect(folderLanguageOf('src/content/docs/zh-tw/ja/guide.md', folders)).toBe('zh-TW');
+    // A file named like a locale, a folder that only contains one's name, or no locales.
+    expect(folderLanguageOf('src/content/blog/ja.md', folders)).toBeUndefined();
+    expect(folderLanguageOf('src/content/blog/jazz/tokyo.md', folders)).toBeUndefined();
+    expect(folderLanguageOf('src/content/blog/en/tokyo.md', folders)).toBeUndefined();
+    expect(folderLanguageOf('src/content/blog/ja/tokyo.md', undefined)).toBeUndefined();
   });
 });

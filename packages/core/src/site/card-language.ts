@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LocaleFolder } from '../derive/card-spec.js';
 import { decidesHanForms } from '../derive/cards/card-fonts.js';
 
 /** What `og.lang` and a post's `header.og.lang` accept. */
@@ -48,13 +49,37 @@ export interface HostI18n {
 export function siteLanguageOf(i18n: HostI18n | undefined): string | undefined {
   const locale = i18n?.defaultLocale;
   if (typeof locale !== 'string') return undefined;
-  const locales = (Array.isArray(i18n?.locales) ? i18n.locales : []) as unknown[];
-  const named = locales.find(
-    (entry): entry is { codes?: unknown } =>
-      typeof entry === 'object' && entry !== null && 'path' in entry && entry.path === locale,
-  );
-  const code = named ? (Array.isArray(named.codes) ? named.codes[0] : undefined) : locale;
-  if (typeof code !== 'string') return undefined;
+  const code = hostLocales(i18n).find((found) => found.folder === locale)?.code ?? locale;
+  return hanLanguage(code);
+}
+
+/**
+ * The host's locales whose language decides the forms of Han characters (Astro's
+ * `i18n.locales`): a post in a folder named like one (`src/content/blog/ja/…`) gets its
+ * language on its cards. Undefined when there is none.
+ */
+export function localeFoldersOf(i18n: HostI18n | undefined): LocaleFolder[] | undefined {
+  const folders = hostLocales(i18n).flatMap(({ folder, code }) => {
+    const lang = hanLanguage(code);
+    return lang === undefined ? [] : [{ folder, lang }];
+  });
+  return folders.length > 0 ? folders : undefined;
+}
+
+/** The host's locales: each one's folder (its path) and its language's code. */
+function hostLocales(i18n: HostI18n | undefined): { folder: string; code: string }[] {
+  const locales = Array.isArray(i18n?.locales) ? (i18n.locales as unknown[]) : [];
+  return locales.flatMap((entry) => {
+    // A `{ path, codes }` locale: its first code is the language.
+    const named = typeof entry === 'object' && entry !== null && 'path' in entry;
+    const folder = named ? entry.path : entry;
+    const code = named && 'codes' in entry && Array.isArray(entry.codes) ? entry.codes[0] : entry;
+    return typeof folder === 'string' && typeof code === 'string' ? [{ folder, code }] : [];
+  });
+}
+
+/** `code` as a canonical tag when it is one and decides Han forms. */
+function hanLanguage(code: string): string | undefined {
   // A code spelled with an underscore (`zh_TW`) is read as the tag it means.
   const tag = canonicalLanguageTag(code.replaceAll('_', '-'));
   return tag !== undefined && decidesHanForms(tag) ? tag : undefined;

@@ -7,6 +7,7 @@ import {
   type CardSettings,
   type CardSize,
   DEFAULT_OVERLAY,
+  type LocaleFolder,
   OG_SIZE,
 } from '../derive/card-spec.js';
 import { fontKind } from '../derive/cards/card-fonts.js';
@@ -17,6 +18,7 @@ import {
   cardLanguageSchema,
   type HostI18n,
   LANGUAGE_EXPECTED,
+  localeFoldersOf,
   siteLanguageOf,
 } from './card-language.js';
 import { describeValue } from './describe-value.js';
@@ -98,6 +100,7 @@ export function resolveOgOption(
     outsideRoot: readonly string[];
     siteName?: string | undefined;
     lang?: string | undefined;
+    locales?: readonly LocaleFolder[] | undefined;
   },
 ): boolean | CardSettings {
   if (typeof og === 'boolean') return og;
@@ -117,6 +120,9 @@ export function resolveOgOption(
     ...(og.logo === undefined ? {} : { logo: siteFile('og.logo', og.logo, context, checkLogo) }),
     sizes,
     ...(lang === undefined ? {} : { lang }),
+    // A language the options give is every card's: the host's locale folders only stand in
+    // for one they do not give.
+    ...(og.lang === undefined && context.locales ? { locales: context.locales } : {}),
   };
 }
 
@@ -128,10 +134,13 @@ export function resolveOgOption(
 export function hostSiteContext(config: { site?: unknown; i18n?: unknown }): {
   siteName: string | undefined;
   lang: string | undefined;
+  locales: LocaleFolder[] | undefined;
 } {
+  const i18n = config.i18n as HostI18n | undefined;
   return {
     siteName: siteNameOf(config.site as string | URL | undefined),
-    lang: siteLanguageOf(config.i18n as HostI18n | undefined),
+    lang: siteLanguageOf(i18n),
+    locales: localeFoldersOf(i18n),
   };
 }
 

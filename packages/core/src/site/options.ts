@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import type { CardSettings } from '../derive/card-spec.js';
+import type { CardSettings, LocaleFolder } from '../derive/card-spec.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { FOCUS_VALUES } from '../image/focus.js';
 import { OUTPUT_FORMATS } from '../image/output-formats.js';
@@ -275,7 +275,7 @@ export const headerforgeOptionsSchema = z.strictObject({
     .default(() => ({}))
     .meta(
       doc(
-        "The social card (`og:image`) of each header. By default a title card: the post's title over its header (see [Social cards](docs/social-cards.md)), with the site's name from Astro's `site` URL; a post without a title gets the crop. `true`: the header's crop at 1200×630; `false`: none; an object: the title card's look, `{ title, layout, font, logo, siteName, overlay, sizes, lang }`, defaults `title: true`, `layout: 'bottom-left'` (also `top-left`, `center`), `overlay: 0.55` (the gradient scrim's least darkness, raised until the text keeps WCAG AA contrast), `sizes: []` (added to 1200×630, e.g. `['1080x1080']`); `font` (TTF, OTF or WOFF) and `logo` (PNG, JPEG or SVG) are paths inside the site; `lang`, a BCP 47 tag such as `'ja'` or `'zh-TW'`, draws Han characters in that language's forms (Astro's `i18n.defaultLocale` when it is Chinese, Japanese or Korean; Traditional Chinese needs `@fontsource/noto-sans-tc`, or `-hk` for Hong Kong's, Japanese `@fontsource/noto-sans-jp`; without it a title with kana is Japanese and other Han text takes Simplified Chinese forms). A post overrides it with `header.og` (`false`, `true`, or `{ title: 'A shorter title', layout, overlay, lang }`).",
+        "The social card (`og:image`) of each header. By default a title card: the post's title over its header (see [Social cards](docs/social-cards.md)), with the site's name from Astro's `site` URL; a post without a title gets the crop. `true`: the header's crop at 1200×630; `false`: none; an object: the title card's look, `{ title, layout, font, logo, siteName, overlay, sizes, lang }`, defaults `title: true`, `layout: 'bottom-left'` (also `top-left`, `center`), `overlay: 0.55` (the gradient scrim's least darkness, raised until the text keeps WCAG AA contrast), `sizes: []` (added to 1200×630, e.g. `['1080x1080']`); `font` (TTF, OTF or WOFF) and `logo` (PNG, JPEG or SVG) are paths inside the site; `lang`, a BCP 47 tag such as `'ja'` or `'zh-TW'`, draws Han characters in that language's forms (Astro's `i18n.defaultLocale` when it is Chinese, Japanese or Korean, and for a post in the folder of one of `i18n.locales`, that locale's; Traditional Chinese needs `@fontsource/noto-sans-tc`, or `-hk` for Hong Kong's, Japanese `@fontsource/noto-sans-jp`; without it a title with kana is Japanese and other Han text takes Simplified Chinese forms). A post overrides it with `header.og` (`false`, `true`, or `{ title: 'A shorter title', layout, overlay, lang }`).",
         'true or false, or { title?, layout?, font?, logo?, siteName?, overlay?, sizes?, lang? }',
         'a title card',
       ),
@@ -404,9 +404,13 @@ export type ResolvedHeaderforgeOptions = Omit<z.output<typeof headerforgeOptions
 };
 
 /** What the host knows of the site besides the options. */
-export interface SiteContext {
+export interface SiteContext extends HostSiteContext {
   /** The project root; relative paths in the options are resolved against it. */
   root: string;
+}
+
+/** What a host's own config tells the title cards (see `hostSiteContext`). */
+export interface HostSiteContext {
   /**
    * The site's name from the host's own config (Astro's `site` URL, see `siteNameOf`): the
    * title cards' default `og.siteName`.
@@ -417,6 +421,11 @@ export interface SiteContext {
    * `siteLanguageOf`): the title cards' default `og.lang`.
    */
   lang?: string | undefined;
+  /**
+   * The host's locale folders whose language decides Han forms (Astro's `i18n.locales`, see
+   * `localeFoldersOf`): a post in one has its language on its cards, unless `og.lang` is given.
+   */
+  locales?: readonly LocaleFolder[] | undefined;
 }
 
 const OPTION_NAMES = Object.keys(headerforgeOptionsSchema.shape);
@@ -463,6 +472,7 @@ export function resolveOptions(input: unknown, context: SiteContext): ResolvedHe
       outsideRoot: result.data.outsideRoot,
       siteName: context.siteName,
       lang: context.lang,
+      locales: context.locales,
     }),
   };
 }

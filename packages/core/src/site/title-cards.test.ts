@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeSiteForEachTest, writeSiteFiles } from '../testing/fake-site.test-support.js';
 import type { FakeOpenRouter } from '../testing/index.js';
 import { type BuildHeadersInput, buildHeaders } from './build-headers.js';
-import { siteNameOf } from './card-options.js';
+import { hostSiteContext, siteNameOf } from './card-options.js';
 import { resolveOptions } from './options.js';
 
 const KEY = 'sk-or-v1-test-sentinel-cards';
@@ -162,6 +162,43 @@ describe('title cards in a build', () => {
     expect(fake.generations()).toHaveLength(1);
   });
 
+  it("draws a post in a locale's folder in that locale's language, unless it or og.lang names one", async () => {
+    const title = '燈塔守護者的冬天';
+    await site({
+      'src/content/blog/lighthouse.md': post(title),
+      'src/content/blog/tokyo.md': post(title, '  og:\n    lang: ja\n'),
+      'src/content/blog/ja/winter.md': post(title),
+      'src/content/blog/zh-tw/winter.md': post(title),
+      'src/content/blog/zh-tw/tokyo.md': post(title, '  og:\n    lang: ja\n'),
+    });
+    // Astro's i18n, as the integration and the command read it.
+    const astro = hostSiteContext({
+      i18n: { defaultLocale: 'en', locales: ['en', 'ja', { path: 'zh-tw', codes: ['zh-TW'] }] },
+    });
+    const keys = async (og: unknown) =>
+      new Map(
+        (await build(og, astro)).headers.map((header) => [
+          header.job.file.replace('src/content/blog/', ''),
+          header.cards?.[0]?.file && basename(dirname(header.cards[0].file)),
+        ]),
+      );
+    const cards = await keys({});
+    const japanese = cards.get('tokyo.md');
+    expect(cards.get('ja/winter.md')).toBe(japanese);
+    expect(cards.get('zh-tw/tokyo.md')).toBe(japanese);
+    const traditional = cards.get('zh-tw/winter.md');
+    expect(traditional).not.toBe(japanese);
+    // A post in no locale's folder keeps the site's language (here none: the guess).
+    expect(cards.get('lighthouse.md')).not.toBe(japanese);
+    expect(cards.get('lighthouse.md')).not.toBe(traditional);
+    // The same language said in og.lang: the folder of Taiwan's no longer decides.
+    const taiwan = await keys({ lang: 'zh-TW' });
+    expect(taiwan.get('lighthouse.md')).toBe(traditional);
+    expect(taiwan.get('ja/winter.md')).toBe(traditional);
+    expect(taiwan.get('tokyo.md')).toBe(japanese);
+    expect(fake.generations()).toHaveLength(1);
+  });
+
   it('keeps today’s crop with og: true', async () => {
     const result = await build(true);
     expect(result.headers[0]?.cards).toBeUndefined();
@@ -288,6 +325,14 @@ describe('the og option', () => {
     expect(inJapanese({})).toMatchObject({ lang: 'ja' });
     expect(inJapanese({ og: { lang: 'zh-TW' } })).toMatchObject({ lang: 'zh-TW' });
     expect(inJapanese({ og: true })).toBe(true);
+  });
+
+  it("keeps the host's locale folders for the cards unless og.lang gives every card's language", () => {
+    const locales = [{ folder: 'ja', lang: 'ja' }];
+    const resolve = (options: object) => resolveOptions(options, { root, locales }).og;
+    expect(resolve({})).toMatchObject({ locales });
+    expect(resolve({ og: { lang: 'zh-TW' } })).not.toHaveProperty('locales');
+    expect(resolve({ og: true })).toBe(true);
   });
 
   it("takes a site's name from its URL's host", () => {
