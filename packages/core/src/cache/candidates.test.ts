@@ -78,6 +78,22 @@ describe("a prompt's candidates in one entry", () => {
     expect(await store.lookup(candidate(4))).toEqual({ status: 'miss' });
   });
 
+  it('keeps the candidates listed when the first image is saved again (offline art redrawn)', async () => {
+    const store = openImageStore(join(dir, 'cache'));
+    await store.persist(first, await imageOf('#112233'), meta);
+    const second = await store.persist(candidate(2), await imageOf('#445566'), meta);
+    const redrawn = await store.persist(first, await imageOf('#223344'), meta);
+    const written = await sidecar();
+    expect(written.sha256).toBe(redrawn.sidecar.sha256);
+    expect(written.candidates).toEqual([
+      expect.objectContaining({ candidate: 2, sha256: second.sidecar.sha256 }),
+    ]);
+    // Found as listed, not recovered as a file the sidecar lost.
+    const found = await openImageStore(join(dir, 'cache')).lookup(candidate(2));
+    expect(found).toMatchObject({ status: 'hit', entry: { sidecar: { candidate: 2 } } });
+    expect(found.status === 'hit' && found.entry.sidecar.recovered).toBeFalsy();
+  });
+
   it("a warm lookup of a candidate in a copy of the cache names the copy's file", async () => {
     const cache = join(dir, 'site', '.headerforge');
     const derived = join(dir, 'site', 'node_modules/.cache/headerforge');

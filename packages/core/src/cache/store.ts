@@ -531,7 +531,19 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const entry =
       candidate > 1
         ? await addCandidate(input, candidate, stored.file, stored.bytes, stored.image, meta, false)
-        : await writeSidecar(input, stored.file, stored.bytes, stored.image, meta, false);
+        : // The candidates the entry lists stay listed: each is its own image, with its own
+          // record (offline art redrawn for an edited title checks each candidate's in turn).
+          await queued(base, () =>
+            writeSidecar(
+              input,
+              stored.file,
+              stored.bytes,
+              stored.image,
+              meta,
+              false,
+              listedCandidates(base),
+            ),
+          );
     // Only once the sidecar names the compact file and records what was received does the
     // received file go (a crash before this leaves it beside the entry, as `compact` would).
     if (compact) await rm(file, { force: true });
@@ -576,6 +588,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     image: StoredImage,
     meta: StoreMetadata,
     recovered: boolean,
+    candidates?: Sidecar['candidates'],
   ): Promise<CachedImage> {
     const key = generationKey(input);
     const sidecar: Sidecar = {
@@ -593,8 +606,21 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
         ? { candidate: input.candidate }
         : {}),
       ...imageRecord(imageFileName(key, image.mediaType), bytes, image, meta, recovered),
+      ...(candidates?.length ? { candidates } : {}),
     };
     return saveSidecar(file, sidecar);
+  }
+
+  /** The candidates the sidecar of `key` lists, when there is a valid one of that key. */
+  function listedCandidates(key: string): Sidecar['candidates'] {
+    const raw = readNoFollowSync(layout.sidecar(key));
+    if (typeof raw === 'string') return undefined;
+    try {
+      const sidecar = sidecarSchema.parse(JSON.parse(raw.toString('utf8')));
+      return sidecar.key === key ? sidecar.candidates : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
