@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { childPath } from '../files/child-path.js';
 import type { CardSize } from './card-spec.js';
@@ -66,4 +66,24 @@ export async function writeCard(
   await mkdir(dirname(file), { recursive: true });
   await writeFileAtomic(file, jpeg);
   return { file, ...card.size, format: 'jpeg', bytes: jpeg.byteLength };
+}
+
+/**
+ * The card copied from another post's file of the same key and size (a renamed post, or two
+ * posts whose cards are alike), when there is one: the key covers everything drawn, so the
+ * bytes are the very card, and copying them saves decoding the original and drawing.
+ */
+export async function copySiblingCard(
+  cardsDir: string,
+  card: StoredCard,
+): Promise<DerivedFile | undefined> {
+  const dir = dirname(cardFile(cardsDir, card));
+  const plain = cardFileName(undefined, card.size);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.sort()) {
+    if (name !== plain && !name.endsWith(`-${plain}`)) continue;
+    const bytes = await readFile(join(dir, name)).catch(() => undefined);
+    if (bytes && bytes.byteLength > 0) return writeCard(cardsDir, card, bytes);
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@ import { HeaderforgeError } from '../errors/headerforge-error.js';
 import type { Focus } from '../image/focus.js';
 import { cardKey } from './card-key.js';
 import { CARD_FILE_HINTS, type CardSettings } from './card-spec.js';
-import { readCard, type StoredCard, writeCard } from './card-store.js';
+import { copySiblingCard, readCard, type StoredCard, writeCard } from './card-store.js';
 import type { DerivedFile } from './derived-set.js';
 import type { RawImage } from './sharp-input.js';
 
@@ -89,6 +89,22 @@ export function findTitleCards(
 ): DerivedFile[] | undefined {
   const found = storedCards(input).map((card) => readCard(input.cardsDir, card));
   return found.every((card) => card !== undefined) ? (found as DerivedFile[]) : undefined;
+}
+
+/**
+ * The post's cards when every one is made, or can be copied from another post's file of the
+ * same key (`copySiblingCard`: a renamed post), else undefined: then some must be drawn.
+ */
+export async function copiedTitleCards(
+  input: Omit<GetTitleCardsInput, 'original'>,
+): Promise<DerivedFile[] | undefined> {
+  const found: DerivedFile[] = [];
+  for (const card of storedCards(input)) {
+    const made = readCard(input.cardsDir, card) ?? (await copySiblingCard(input.cardsDir, card));
+    if (!made) return undefined;
+    found.push(made);
+  }
+  return found;
 }
 
 const storedCards = (input: Omit<GetTitleCardsInput, 'original'>): StoredCard[] =>

@@ -6,7 +6,7 @@ import type { WarmIndex } from '../cache/warm-index.js';
 import { cardPlan } from '../derive/card-spec.js';
 import type { DerivedFile, DerivedSet } from '../derive/derived-set.js';
 import { getDerivedSet } from '../derive/get-derived-set.js';
-import { findTitleCards, getTitleCards } from '../derive/get-title-cards.js';
+import { copiedTitleCards, findTitleCards, getTitleCards } from '../derive/get-title-cards.js';
 import { derivativeKey } from '../derive/key.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
 import { sharedDecode } from '../derive/shared-decode.js';
@@ -173,8 +173,9 @@ async function titleCards(
   if (plan.kind === 'crop' && plan.missingFonts) run.cardFallbacks.set(job, plan.missingFonts);
   const found = titleCardInput(run.settings, job, sha256, obtained.source === 'placeholder', plan);
   if (!found) return undefined;
-  // Found cards cost a stat each; only drawing them takes a slot of the pixel budget.
-  const kept = findTitleCards(found);
+  // Found cards cost a stat each (copied ones a read and a write: a renamed post's); only
+  // drawing them takes a slot of the pixel budget.
+  const kept = findTitleCards(found) ?? (await copiedTitleCards(found));
   if (kept) return kept;
   run.derivedCold = true;
   return derive(

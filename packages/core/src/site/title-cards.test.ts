@@ -90,6 +90,21 @@ describe('title cards in a build', () => {
     expect(result.headers[0]?.cards?.[0]?.file).not.toBe([...cardsBefore.keys()][0]);
   });
 
+  it("gives a renamed post its card from the old name's file, without drawing it", async () => {
+    await build({});
+    const [card] = [...(await filesUnder(cardsDir())).keys()];
+    expect(card).toMatch(/lighthouse-og\.jpg$/);
+    // A stand-in for the drawn card: what the renamed post gets shows whether it was copied.
+    await writeFile(join(cardsDir(), card as string), 'copied, not drawn');
+    await rm(join(root, 'src/content/blog/lighthouse.md'));
+    await site({ 'src/content/blog/beacon.md': post('The lighthouse keeper’s long winter') });
+    const [header] = (await build({})).headers;
+    const file = header?.cards?.[0]?.file as string;
+    expect(file).toMatch(/beacon-og\.jpg$/);
+    expect(basename(dirname(file))).toBe(basename(dirname(card as string)));
+    expect(await readFile(file, 'utf8')).toBe('copied, not drawn');
+  });
+
   it('draws nothing on a warm build', async () => {
     await build({});
     const before = await filesUnder(cardsDir());
