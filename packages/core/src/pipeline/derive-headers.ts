@@ -158,8 +158,8 @@ async function deriveSet(
 }
 
 /**
- * A post's title cards, when its card is one: found by their keys, or drawn (within the
- * pixel budget) from the original. A title edit reaches only these: the derived set's key
+ * A post's title cards, when its card is one: found by their keys, copied from another
+ * post's file of the same key, or drawn (within the pixel budget) from the original. A title edit reaches only these: the derived set's key
  * and the paid image's do not cover the title.
  */
 async function titleCards(
@@ -173,20 +173,21 @@ async function titleCards(
   if (plan.kind === 'crop' && plan.missingFonts) run.cardFallbacks.set(job, plan.missingFonts);
   const found = titleCardInput(run.settings, job, sha256, obtained.source === 'placeholder', plan);
   if (!found) return undefined;
-  // Found cards cost a stat each (copied ones a read and a write: a renamed post's); only
-  // drawing them takes a slot of the pixel budget.
-  const kept = findTitleCards(found) ?? (await copiedTitleCards(found));
-  if (kept) return kept;
-  run.derivedCold = true;
-  return derive(
-    async (pixels) => (await getTitleCards({ ...found, original: pixels })).cards,
-  ).catch((error: unknown) => {
+  const failed = (error: unknown): never => {
     throw onWriteError(
       run,
       error,
       `writing the social cards in ${shown(run, run.settings.derivedCacheDir)}`,
     );
-  });
+  };
+  // Found cards cost a stat each (copied ones a read and a write: a renamed post's); only
+  // drawing them takes a slot of the pixel budget.
+  const kept = findTitleCards(found) ?? (await copiedTitleCards(found).catch(failed));
+  if (kept) return kept;
+  run.derivedCold = true;
+  return derive(
+    async (pixels) => (await getTitleCards({ ...found, original: pixels })).cards,
+  ).catch(failed);
 }
 
 /** Runs cold work on an image's pixels: in a slot of the pixel budget, paced, decoded once. */
