@@ -281,7 +281,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (raw === 'symlink') return quarantine(key, `${show(sidecarPath)} is a symlink`);
     let sidecar: Sidecar;
     try {
-      sidecar = sidecarSchema.parse(JSON.parse(raw.toString('utf8')));
+      sidecar = parseSidecar(raw);
     } catch {
       return quarantine(key, `${show(sidecarPath)} is not a valid headerforge sidecar`);
     }
@@ -616,7 +616,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     const raw = readNoFollowSync(layout.sidecar(key));
     if (typeof raw === 'string') return undefined;
     try {
-      const sidecar = sidecarSchema.parse(JSON.parse(raw.toString('utf8')));
+      const sidecar = parseSidecar(raw);
       return sidecar.key === key ? sidecar.candidates : undefined;
     } catch {
       return undefined;
@@ -926,7 +926,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
     if (raw === 'missing') return { problem: `${shown} disappeared while checking` };
     if (raw === 'symlink') return { problem: `${shown} is a symlink` };
     try {
-      return { sidecar: sidecarSchema.parse(JSON.parse(raw.toString('utf8'))) };
+      return { sidecar: parseSidecar(raw) };
     } catch {
       return { problem: `${shown} is not a valid headerforge sidecar` };
     }
@@ -1088,3 +1088,7 @@ function uniqueStamp(): string {
 
 /** A sidecar as its file holds it. */
 const sidecarText = (sidecar: Sidecar) => `${JSON.stringify(sidecar, null, 2)}\n`;
+
+/** A sidecar file's bytes as a sidecar; throws when they are not JSON or not a valid one. */
+const parseSidecar = (raw: Buffer): Sidecar =>
+  sidecarSchema.parse(JSON.parse(raw.toString('utf8')));

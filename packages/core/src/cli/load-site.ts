@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
-import { hostSiteContext } from '../site/card-options.js';
+import { type HostSiteContext, hostSiteContext } from '../site/card-options.js';
 import { HEADERFORGE_OPTIONS } from '../site/host-registry.js';
-import type { HeaderforgeOptions, HostSiteContext } from '../site/options.js';
+import type { HeaderforgeOptions } from '../site/options.js';
 
 /** A site's options and what its host's config tells the title cards (`HostSiteContext`). */
 export interface LoadedSite extends HostSiteContext {

@@ -95,7 +95,7 @@ export function findTitleCards(
  * The post's cards when every one is made, or can be copied from another post's file of the
  * same key (`copySiblingCard`: a renamed post), else undefined: then some must be drawn.
  */
-export async function copiedTitleCards(
+export async function findOrCopyTitleCards(
   input: Omit<GetTitleCardsInput, 'original'>,
 ): Promise<DerivedFile[] | undefined> {
   const found: DerivedFile[] = [];

@@ -6,7 +6,7 @@ import type { WarmIndex } from '../cache/warm-index.js';
 import { cardPlan } from '../derive/card-spec.js';
 import type { DerivedFile, DerivedSet } from '../derive/derived-set.js';
 import { getDerivedSet } from '../derive/get-derived-set.js';
-import { copiedTitleCards, findTitleCards, getTitleCards } from '../derive/get-title-cards.js';
+import { findOrCopyTitleCards, findTitleCards, getTitleCards } from '../derive/get-title-cards.js';
 import { derivativeKey } from '../derive/key.js';
 import { fromManifest, type Manifest, toManifest } from '../derive/manifest.js';
 import { sharedDecode } from '../derive/shared-decode.js';
@@ -159,8 +159,8 @@ async function deriveSet(
 
 /**
  * A post's title cards, when its card is one: found by their keys, copied from another
- * post's file of the same key, or drawn (within the pixel budget) from the original. A title edit reaches only these: the derived set's key
- * and the paid image's do not cover the title.
+ * post's file of the same key, or drawn (within the pixel budget) from the original. A title
+ * edit reaches only these: the derived set's key and the paid image's do not cover the title.
  */
 async function titleCards(
   run: PipelineRun,
@@ -182,7 +182,7 @@ async function titleCards(
   };
   // Found cards cost a stat each (copied ones a read and a write: a renamed post's); only
   // drawing them takes a slot of the pixel budget.
-  const kept = findTitleCards(found) ?? (await copiedTitleCards(found).catch(failed));
+  const kept = await findOrCopyTitleCards(found).catch(failed);
   if (kept) return kept;
   run.derivedCold = true;
   return derive(

@@ -8,12 +8,12 @@ import { recallHeaders } from '../pipeline/recall-headers.js';
 import { allKnown, runKnown } from '../pipeline/run-known.js';
 import { emptySummary, type PipelineResult } from '../pipeline/summary.js';
 import { resolveRemote } from '../remote/settings.js';
+import type { HostSiteContext } from './card-options.js';
 import { knownHeaders } from './known-headers.js';
 import { loadPipeline } from './load-pipeline.js';
 import { type ModeDecision, resolveMode } from './mode.js';
 import {
   type HeaderforgeOptions,
-  type HostSiteContext,
   type ResolvedHeaderforgeOptions,
   resolveOptions,
 } from './options.js';

@@ -95,13 +95,7 @@ export function ogProblem(received: unknown): string | undefined {
  */
 export function resolveOgOption(
   og: OgOption,
-  context: {
-    root: string;
-    outsideRoot: readonly string[];
-    siteName?: string | undefined;
-    lang?: string | undefined;
-    locales?: readonly LocaleFolder[] | undefined;
-  },
+  context: HostSiteContext & { root: string; outsideRoot: readonly string[] },
 ): boolean | CardSettings {
   if (typeof og === 'boolean') return og;
   if (og.title === false) return true;
@@ -126,16 +120,31 @@ export function resolveOgOption(
   };
 }
 
+/** What a host's own config tells the title cards (see `hostSiteContext`). */
+export interface HostSiteContext {
+  /**
+   * The site's name from the host's own config (Astro's `site` URL, see `siteNameOf`): the
+   * title cards' default `og.siteName`.
+   */
+  siteName?: string | undefined;
+  /**
+   * The site's language from the host's own config (Astro's `i18n.defaultLocale`, see
+   * `siteLanguageOf`): the title cards' default `og.lang`.
+   */
+  lang?: string | undefined;
+  /**
+   * The host's locale folders whose language decides Han forms (Astro's `i18n.locales`, see
+   * `localeFoldersOf`): a post in one has its language on its cards, unless `og.lang` is given.
+   */
+  locales?: readonly LocaleFolder[] | undefined;
+}
+
 /**
  * What a host's config tells the title cards about the site (Astro's `site` and `i18n`):
  * their default site name and language. The integration and the `headerforge` command read
  * the same config through this one function, so they never draw different cards.
  */
-export function hostSiteContext(config: { site?: unknown; i18n?: unknown }): {
-  siteName: string | undefined;
-  lang: string | undefined;
-  locales: LocaleFolder[] | undefined;
-} {
+export function hostSiteContext(config: { site?: unknown; i18n?: unknown }): HostSiteContext {
   const i18n = config.i18n as HostI18n | undefined;
   return {
     siteName: siteNameOf(config.site as string | URL | undefined),

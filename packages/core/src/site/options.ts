@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import type { CardSettings, LocaleFolder } from '../derive/card-spec.js';
+import type { CardSettings } from '../derive/card-spec.js';
 import { HeaderforgeError } from '../errors/headerforge-error.js';
 import { FOCUS_VALUES } from '../image/focus.js';
 import { OUTPUT_FORMATS } from '../image/output-formats.js';
@@ -14,7 +14,13 @@ import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../openrouter/client-op
 import { TRANSPORT_CHOICES } from '../openrouter/transport.js';
 import { DEFAULT_REMOTE_TIMEOUT_MS } from '../remote/settings.js';
 import { redactRemoteUrl, remoteUrlSchema } from '../remote/url.js';
-import { type OgOption, ogOptionSchema, ogProblem, resolveOgOption } from './card-options.js';
+import {
+  type HostSiteContext,
+  type OgOption,
+  ogOptionSchema,
+  ogProblem,
+  resolveOgOption,
+} from './card-options.js';
 import { closestName } from './closest-name.js';
 import { describeValue } from './describe-value.js';
 import { outsideRoot } from './inside-root.js';
@@ -409,25 +415,6 @@ export interface SiteContext extends HostSiteContext {
   root: string;
 }
 
-/** What a host's own config tells the title cards (see `hostSiteContext`). */
-export interface HostSiteContext {
-  /**
-   * The site's name from the host's own config (Astro's `site` URL, see `siteNameOf`): the
-   * title cards' default `og.siteName`.
-   */
-  siteName?: string | undefined;
-  /**
-   * The site's language from the host's own config (Astro's `i18n.defaultLocale`, see
-   * `siteLanguageOf`): the title cards' default `og.lang`.
-   */
-  lang?: string | undefined;
-  /**
-   * The host's locale folders whose language decides Han forms (Astro's `i18n.locales`, see
-   * `localeFoldersOf`): a post in one has its language on its cards, unless `og.lang` is given.
-   */
-  locales?: readonly LocaleFolder[] | undefined;
-}
-
 const OPTION_NAMES = Object.keys(headerforgeOptionsSchema.shape);
 
 const HINT =
@@ -467,12 +454,11 @@ export function resolveOptions(input: unknown, context: SiteContext): ResolvedHe
     root,
     cacheDir,
     derivedCacheDir: path.resolve(root, result.data.derivedCacheDir),
+    // With what the host's config tells the cards (`HostSiteContext`).
     og: resolveOgOption(result.data.og as OgOption, {
+      ...context,
       root,
       outsideRoot: result.data.outsideRoot,
-      siteName: context.siteName,
-      lang: context.lang,
-      locales: context.locales,
     }),
   };
 }
