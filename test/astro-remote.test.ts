@@ -36,19 +36,14 @@ async function astroBuild(): Promise<void> {
   await build({ root: site.dir, logLevel: 'error' });
 }
 
-/**
- * Every file of the site's committed cache, by path: an image as its bytes, a sidecar as
- * its fields, but for the time a later candidate joined the entry (a copy's own).
- */
+/** Every file of the site's committed cache, by path: an image as its bytes, a sidecar as its fields. */
 async function committedCache(): Promise<Map<string, unknown>> {
   const cache = join(site.dir, '.headerforge');
   const files = (await listFiles(cache)).sort();
   const contentOf = async (file: string) => {
     const bytes = await readFile(join(cache, file));
     if (!file.endsWith('.json')) return bytes.toString('base64');
-    const sidecar = JSON.parse(bytes.toString('utf8'));
-    for (const candidate of sidecar.candidates ?? []) delete candidate.created;
-    return sidecar;
+    return JSON.parse(bytes.toString('utf8'));
   };
   return new Map(
     await Promise.all(files.map(async (file) => [file, await contentOf(file)] as const)),

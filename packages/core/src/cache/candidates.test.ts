@@ -184,6 +184,20 @@ describe("a prompt's candidates in one entry", () => {
     expect((await here.lookup(candidate(2))).status).toBe('hit');
   });
 
+  it('keeps the time a candidate made elsewhere was made, not the time it was taken in', async () => {
+    const elsewhere = openImageStore(join(dir, 'other'));
+    const one = await elsewhere.persist(first, await imageOf('#112233'), meta);
+    const made = await elsewhere.persist(candidate(2), await imageOf('#445566'), meta);
+    const created = '2026-01-02T03:04:05.678Z';
+
+    const here = openImageStore(join(dir, 'cache'));
+    await here.adopt(one.sidecar, await elsewhere.read(one));
+    await here.adopt({ ...made.sidecar, created }, await elsewhere.read(made));
+    expect((await sidecar()).candidates).toEqual([
+      expect.objectContaining({ candidate: 2, created }),
+    ]);
+  });
+
   it('refuses to list a candidate before the first image, keeping its file', async () => {
     const store = openImageStore(join(dir, 'cache'));
     await expect(store.persist(candidate(2), await imageOf('#445566'), meta)).rejects.toThrow(

@@ -75,6 +75,8 @@ export interface StoreMetadata {
   sources: string[];
   /** Offline art: what it shows besides its key (`placeholderArtOf`). */
   art?: string | undefined;
+  /** When the image was made, if not now: an image made elsewhere keeps its own time. */
+  created?: string | undefined;
 }
 
 /** An entry as found on disk by `list`, whether or not it verifies. */
@@ -779,6 +781,7 @@ export function openImageStore(dir: string, options: ImageStoreOptions = {}): Im
           transport: sidecar.transport,
           servedBy: sidecar.servedBy,
           sources: sidecar.sources,
+          created: sidecar.created,
         },
         false,
       );
@@ -1069,7 +1072,7 @@ function imageRecord(
     width: image.width,
     height: image.height,
     ...(image.received ? { received: image.received } : {}),
-    created: new Date().toISOString(),
+    created: meta.created ?? new Date().toISOString(),
     costUsd: meta.costUsd ?? null,
     generationId: meta.generationId ?? null,
     usage: meta.usage ?? null,
