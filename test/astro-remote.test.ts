@@ -36,7 +36,10 @@ async function astroBuild(): Promise<void> {
   await build({ root: site.dir, logLevel: 'error' });
 }
 
-/** Every file of the site's committed cache, by path: an image as its bytes, a sidecar as its fields. */
+/**
+ * Every file of the site's committed cache, by path: an image as its bytes, a sidecar as
+ * its fields.
+ */
 async function committedCache(): Promise<Map<string, unknown>> {
   const cache = join(site.dir, '.headerforge');
   const files = (await listFiles(cache)).sort();
